@@ -1,0 +1,68 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
+namespace Pyfi;
+
+/// <summary>
+/// The network's catalogue of queues, processors and sockets: the one place definitions are added,
+/// changed and removed, and the index that <c>pyfi ls</c> reads. It checks names and references in one
+/// place, so a socket never points at a missing queue or processor, and it pushes each committed change
+/// to the grain that owns the definition (<see cref="IQueueGrain"/>, <see cref="IProcessorGrain"/>,
+/// <see cref="ISocketGrain"/>). Use the grain with key <see cref="DefaultKey"/>.
+/// </summary>
+public interface IRegistryGrain : IGrainWithStringKey
+{
+    /// <summary>Key of the network's registry.</summary>
+    public const string DefaultKey = "default";
+
+    /// <summary>Adds a queue. Throws <see cref="AlreadyExistsException"/> or <see cref="InvalidSpecException"/>.</summary>
+    Task<QueueInfo> AddQueueAsync(QueueSpec spec);
+
+    /// <summary>Changes a queue. Throws <see cref="NotFoundException"/> or <see cref="InvalidSpecException"/>.</summary>
+    Task<QueueInfo> UpdateQueueAsync(string name, QueueUpdate update);
+
+    /// <summary>Deletes a queue no socket uses. Throws <see cref="NotFoundException"/> or <see cref="InUseException"/>.</summary>
+    Task DeleteQueueAsync(string name);
+
+    /// <summary>One queue. Throws <see cref="NotFoundException"/>.</summary>
+    [ReadOnly] Task<QueueInfo> GetQueueAsync(string name);
+
+    /// <summary>Every queue, by name.</summary>
+    [ReadOnly] Task<ImmutableArray<QueueInfo>> ListQueuesAsync();
+
+    /// <summary>Adds a processor. Throws <see cref="AlreadyExistsException"/> or <see cref="InvalidSpecException"/>.</summary>
+    Task<ProcessorInfo> AddProcessorAsync(ProcessorSpec spec);
+
+    /// <summary>Changes a processor. Throws <see cref="NotFoundException"/> or <see cref="InvalidSpecException"/>.</summary>
+    Task<ProcessorInfo> UpdateProcessorAsync(string name, ProcessorUpdate update);
+
+    /// <summary>Deletes a processor no socket uses. Throws <see cref="NotFoundException"/> or <see cref="InUseException"/>.</summary>
+    Task DeleteProcessorAsync(string name);
+
+    /// <summary>One processor. Throws <see cref="NotFoundException"/>.</summary>
+    [ReadOnly] Task<ProcessorInfo> GetProcessorAsync(string name);
+
+    /// <summary>Every processor, by name.</summary>
+    [ReadOnly] Task<ImmutableArray<ProcessorInfo>> ListProcessorsAsync();
+
+    /// <summary>
+    /// Records the actual status a processor reached, for listings. One-way, so a processor may report
+    /// while the registry is waiting on it.
+    /// </summary>
+    [OneWay] Task ReportProcessorStatusAsync(string name, ProcessorStatus status);
+
+    /// <summary>Adds a socket on an existing queue and processor. Throws <see cref="AlreadyExistsException"/>, <see cref="NotFoundException"/> or <see cref="InvalidSpecException"/>.</summary>
+    Task<SocketInfo> AddSocketAsync(SocketSpec spec);
+
+    /// <summary>Changes a socket. Throws <see cref="NotFoundException"/> or <see cref="InvalidSpecException"/>.</summary>
+    Task<SocketInfo> UpdateSocketAsync(string name, SocketUpdate update);
+
+    /// <summary>Deletes a socket. Throws <see cref="NotFoundException"/>.</summary>
+    Task DeleteSocketAsync(string name);
+
+    /// <summary>One socket. Throws <see cref="NotFoundException"/>.</summary>
+    [ReadOnly] Task<SocketInfo> GetSocketAsync(string name);
+
+    /// <summary>Every socket, by name.</summary>
+    [ReadOnly] Task<ImmutableArray<SocketInfo>> ListSocketsAsync();
+}

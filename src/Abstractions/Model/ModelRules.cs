@@ -1,0 +1,111 @@
+using System.Text.RegularExpressions;
+
+namespace Pyfi;
+
+/// <summary>
+/// The rules a definition must satisfy. The registry enforces them; clients may call them first to fail
+/// without a round trip. Each method throws <see cref="InvalidSpecException"/> naming the first problem.
+/// </summary>
+public static partial class ModelRules
+{
+    /// <summary>Longest name of a queue, processor or socket.</summary>
+    public const int MaxNameLength = 200;
+
+    /// <summary>Highest concurrency one processor or socket may ask for.</summary>
+    public const int MaxConcurrency = 4096;
+
+    /// <summary>Checks a queue definition.</summary>
+    public static QueueSpec Validate(QueueSpec spec)
+    {
+        Name("queue", spec.Name);
+        if (!Enum.IsDefined(spec.Type)) Fail($"queue '{spec.Name}': unknown type {spec.Type}");
+        return spec;
+    }
+
+    /// <summary>Checks a processor definition.</summary>
+    public static ProcessorSpec Validate(ProcessorSpec spec)
+    {
+        Name("processor", spec.Name);
+        var what = $"processor '{spec.Name}'";
+        if (string.IsNullOrWhiteSpace(spec.Repository)) Fail($"{what}: a git repository (-g) is required");
+        if (spec.Repository.Trim() != spec.Repository || spec.Repository.StartsWith('-'))
+            Fail($"{what}: repository '{spec.Repository}' is not a URL or a path");
+        if (string.IsNullOrWhiteSpace(spec.Module) || !PythonModule().IsMatch(spec.Module))
+            Fail($"{what}: module '{spec.Module}' is not a Python module path like package.module");
+        if (spec.Branch is not null && !GitBranch().IsMatch(spec.Branch) || spec.Branch?.Contains("..") == true)
+            Fail($"{what}: '{spec.Branch}' is not a valid branch name");
+        if (spec.Commit is not null && !GitCommit().IsMatch(spec.Commit))
+            Fail($"{what}: commit '{spec.Commit}' is not a commit id (4 to 64 hex digits)");
+        if (spec.Concurrency is { } cap) Concurrency(what, cap);
+        if (spec.Requirements is not null &&
+            (spec.Requirements.Length == 0 || Path.IsPathRooted(spec.Requirements) || spec.Requirements.Split('/', '\\').Contains("..")))
+            Fail($"{what}: requirements '{spec.Requirements}' must be a relative path inside the repository");
+        if (!Enum.IsDefined(spec.RequestedStatus) || spec.RequestedStatus is ProcessorStatus.Deploying or ProcessorStatus.Error)
+            Fail($"{what}: requested status must be ready, running, paused or stopped");
+        return spec;
+    }
+
+    /// <summary>Checks a socket definition (its own fields; the registry checks that queue and processor exist).</summary>
+    public static SocketSpec Validate(SocketSpec spec)
+    {
+        Name("socket", spec.Name);
+        var what = $"socket '{spec.Name}'";
+        Name("queue", spec.Queue);
+        Name("processor", spec.Processor);
+        if (string.IsNullOrEmpty(spec.Function) || !PythonIdentifier().IsMatch(spec.Function))
+            Fail($"{what}: function '{spec.Function}' is not a Python identifier");
+        Concurrency(what, spec.Concurrency);
+        if (spec.Timeout is { } t && (t <= TimeSpan.Zero || t > TimeSpan.FromDays(7)))
+            Fail($"{what}: timeout must be between 0 and 7 days");
+        Validate(what, spec.Retry);
+        return spec;
+    }
+
+    /// <summary>Checks a name: 1 to <see cref="MaxNameLength"/> letters, digits, '.', '_' or '-', starting with a letter, digit or '_'.</summary>
+    public static string Name(string kind, string? name)
+    {
+        if (string.IsNullOrEmpty(name)) Fail($"a {kind} name is required");
+        if (name.Length > MaxNameLength) Fail($"{kind} name '{name[..20]}…' is longer than {MaxNameLength} characters");
+        if (!NameShape().IsMatch(name))
+            Fail($"{kind} name '{name}' may hold only letters, digits, '.', '_' and '-', and must not start with '.' or '-'");
+        return name;
+    }
+
+    private static void Validate(string what, RetryPolicy? retry)
+    {
+        if (retry is null) Fail($"{what}: a retry policy is required");
+        if (retry.MaxAttempts is < 1 or > 1000) Fail($"{what}: max attempts must be between 1 and 1000");
+        if (retry.InitialBackoff < TimeSpan.Zero || retry.MaxBackoff < TimeSpan.Zero) Fail($"{what}: backoff must not be negative");
+        if (retry.MaxBackoff < retry.InitialBackoff) Fail($"{what}: max backoff must not be below the initial backoff");
+        if (retry.Multiplier is < 1 or > 100 || double.IsNaN(retry.Multiplier)) Fail($"{what}: backoff multiplier must be between 1 and 100");
+        if (retry.Jitter is < 0 or > 1 || double.IsNaN(retry.Jitter)) Fail($"{what}: jitter must be between 0 and 1");
+        if (retry.NonRetryable.IsDefault) Fail($"{what}: the non-retryable list must not be null");
+        foreach (var type in retry.NonRetryable)
+        {
+            if (!PythonModule().IsMatch(type)) Fail($"{what}: '{type}' is not a Python exception type name");
+        }
+    }
+
+    private static void Concurrency(string what, int concurrency)
+    {
+        if (concurrency is < 1 or > MaxConcurrency) Fail($"{what}: concurrency must be between 1 and {MaxConcurrency}");
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void Fail(string message) => throw new InvalidSpecException(message);
+
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")]
+    private static partial Regex NameShape();
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
+    private static partial Regex PythonModule();
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex PythonIdentifier();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_./\-]*$")]
+    private static partial Regex GitBranch();
+
+    [GeneratedRegex(@"^[0-9a-fA-F]{4,64}$")]
+    private static partial Regex GitCommit();
+}

@@ -1,0 +1,11 @@
+using System.Collections.Immutable;
+
+namespace Pyfi;
+
+/// <summary>A processor as <c>pyfi ls</c> shows it.</summary>
+/// <param name="Spec">The definition, with the requested status.</param>
+/// <param name="Stamp">Revision and timestamps.</param>
+/// <param name="Status">The actual status, as last reported by the processor.</param>
+/// <param name="Sockets">Names of the sockets that use the processor, sorted.</param>
+[GenerateSerializer, Immutable, Alias("pyfi.ProcessorInfo")]
+public sealed record ProcessorInfo(ProcessorSpec Spec, ModelStamp Stamp, ProcessorStatus Status, ImmutableArray<string> Sockets);

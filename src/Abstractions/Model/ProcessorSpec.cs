@@ -1,0 +1,39 @@
+namespace Pyfi;
+
+/// <summary>
+/// A processor: a Python module in a git repository, whose functions sockets expose. Code only ever comes
+/// from this repository, never from a client.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("pyfi.ProcessorSpec")]
+public sealed record ProcessorSpec
+{
+    /// <summary>Unique processor name, e.g. <c>proc1</c>.</summary>
+    [Id(0)] public required string Name { get; init; }
+
+    /// <summary>The git repository: a URL, a <c>file://</c> URL or a local path.</summary>
+    [Id(1)] public required string Repository { get; init; }
+
+    /// <summary>The Python module that holds the functions, e.g. <c>pyfi.processors.sample</c>.</summary>
+    [Id(2)] public required string Module { get; init; }
+
+    /// <summary>The branch to follow; <see langword="null"/> follows the repository's default branch.</summary>
+    [Id(3)] public string? Branch { get; init; }
+
+    /// <summary>A pinned commit; when set it wins over the branch tip.</summary>
+    [Id(4)] public string? Commit { get; init; }
+
+    /// <summary>
+    /// Most cores the processor's sockets may occupy together across the network (the original's <c>-w</c>);
+    /// <see langword="null"/> for no cap beyond each socket's own concurrency.
+    /// </summary>
+    [Id(5)] public int? Concurrency { get; init; }
+
+    /// <summary>Requirements file inside the repository; <see langword="null"/> means <c>requirements.txt</c> when present.</summary>
+    [Id(6)] public string? Requirements { get; init; }
+
+    /// <summary>A disabled processor keeps its definition and its queued calls but runs nothing.</summary>
+    [Id(7)] public bool Enabled { get; init; } = true;
+
+    /// <summary>The status the user asks for; the network moves the actual status towards it.</summary>
+    [Id(8)] public ProcessorStatus RequestedStatus { get; init; } = ProcessorStatus.Ready;
+}

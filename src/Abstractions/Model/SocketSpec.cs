@@ -1,0 +1,30 @@
+namespace Pyfi;
+
+/// <summary>
+/// A socket (not a POSIX socket): one function of a processor bound to a queue, with the number of calls
+/// it may run at once. Task calls are made to sockets.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("pyfi.SocketSpec")]
+public sealed record SocketSpec
+{
+    /// <summary>Unique socket name, e.g. <c>pyfi.processors.sample.do_something</c>.</summary>
+    [Id(0)] public required string Name { get; init; }
+
+    /// <summary>The queue the socket receives calls from.</summary>
+    [Id(1)] public required string Queue { get; init; }
+
+    /// <summary>The processor whose module holds <see cref="Function"/>.</summary>
+    [Id(2)] public required string Processor { get; init; }
+
+    /// <summary>The Python function called, e.g. <c>do_something</c>.</summary>
+    [Id(3)] public required string Function { get; init; }
+
+    /// <summary>Calls that may run at once across the network (the original's <c>-c</c>: cores occupied).</summary>
+    [Id(4)] public int Concurrency { get; init; } = 1;
+
+    /// <summary>Longest time one attempt may run; <see langword="null"/> for no limit.</summary>
+    [Id(5)] public TimeSpan? Timeout { get; init; }
+
+    /// <summary>How failed attempts are retried.</summary>
+    [Id(6)] public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
+}

@@ -1,0 +1,38 @@
+namespace Pyfi;
+
+/// <summary>A change to a socket; properties left <see langword="null"/> stay as they are.</summary>
+[GenerateSerializer, Immutable, Alias("pyfi.SocketUpdate")]
+public sealed record SocketUpdate
+{
+    /// <summary>New queue.</summary>
+    [Id(0)] public string? Queue { get; init; }
+
+    /// <summary>New processor.</summary>
+    [Id(1)] public string? Processor { get; init; }
+
+    /// <summary>New function.</summary>
+    [Id(2)] public string? Function { get; init; }
+
+    /// <summary>New concurrency.</summary>
+    [Id(3)] public int? Concurrency { get; init; }
+
+    /// <summary>New per-attempt time limit; <see cref="TimeSpan.Zero"/> removes the limit.</summary>
+    [Id(4)] public TimeSpan? Timeout { get; init; }
+
+    /// <summary>New retry policy.</summary>
+    [Id(5)] public RetryPolicy? Retry { get; init; }
+
+    /// <summary>New number of attempts, keeping the rest of the retry policy.</summary>
+    [Id(6)] public int? MaxAttempts { get; init; }
+
+    /// <summary>The socket with this change applied.</summary>
+    public SocketSpec ApplyTo(SocketSpec spec) => spec with
+    {
+        Queue = Queue ?? spec.Queue,
+        Processor = Processor ?? spec.Processor,
+        Function = Function ?? spec.Function,
+        Concurrency = Concurrency ?? spec.Concurrency,
+        Timeout = Timeout is null ? spec.Timeout : Timeout == TimeSpan.Zero ? null : Timeout,
+        Retry = (Retry ?? spec.Retry) is var retry && MaxAttempts is { } attempts ? retry with { MaxAttempts = attempts } : retry,
+    };
+}

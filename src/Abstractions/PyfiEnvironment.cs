@@ -1,0 +1,33 @@
+namespace Pyfi;
+
+/// <summary>
+/// The environment variables Pyfi reads, and the configuration key each one sets. Hosts add
+/// <see cref="ReadOverrides"/> after their configuration files so the environment wins.
+/// </summary>
+public static class PyfiEnvironment
+{
+    /// <summary>Environment variable → configuration key.</summary>
+    public static IReadOnlyDictionary<string, string> Variables { get; } = new Dictionary<string, string>
+    {
+        ["PYFI_DATA"] = "Pyfi:DataPath",
+        ["PYFI_SILO_PORT"] = "Pyfi:SiloPort",
+        ["PYFI_GATEWAY_PORT"] = "Pyfi:GatewayPort",
+        ["PYFI_DASHBOARD_PORT"] = "Pyfi:DashboardPort",
+        ["PYFI_ADVERTISED_ADDRESS"] = "Pyfi:AdvertisedAddress",
+        ["PYFI_CLUSTER_ID"] = "Pyfi:ClusterId",
+        ["PYFI_SERVICE_ID"] = "Pyfi:ServiceId",
+        ["PYFI_STORAGE"] = "Pyfi:Storage:Provider",
+        ["PYFI_POSTGRES"] = "Pyfi:Storage:Postgres",
+        ["PYFI_GATEWAY"] = "Pyfi:Client:Gateways",
+    };
+
+    /// <summary>The configuration values set by the environment variables present now.</summary>
+    public static IEnumerable<KeyValuePair<string, string?>> ReadOverrides()
+    {
+        foreach (var (variable, key) in Variables)
+        {
+            var value = Environment.GetEnvironmentVariable(variable);
+            if (!string.IsNullOrEmpty(value)) yield return new(key, value);
+        }
+    }
+}

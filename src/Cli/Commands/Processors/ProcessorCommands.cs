@@ -1,0 +1,148 @@
+using System.CommandLine;
+using Pyfi.Cli.Infrastructure;
+using Spectre.Console;
+
+namespace Pyfi.Cli.Commands.Processors;
+
+/// <summary><c>pyfi add|update|delete|ls processor</c> and <c>pyfi ls processors</c>.</summary>
+public static class ProcessorCommands
+{
+    private const string Kind = "processor";
+
+    /// <summary><c>pyfi add processor -n NAME -g REPO -m MODULE [-b BRANCH] [--commit SHA] [-w CONCURRENCY] [--requirements FILE]</c></summary>
+    public static Command Add(CliContext context)
+    {
+        var name = CommonOptions.Name(Kind);
+        var o = new ProcessorOptions();
+        o.Repository.Required = true;
+        o.Module.Required = true;
+        var json = CommonOptions.Json();
+        var command = new Command(Kind, "Add a processor: a Python module in a git repository") { name, json };
+        o.AddTo(command, forUpdate: false);
+        return command.WithClientAction(context, async (client, parse, _) =>
+        {
+            var spec = new ProcessorSpec
+            {
+                Name = parse.GetRequiredValue(name),
+                Repository = parse.GetRequiredValue(o.Repository)!,
+                Module = parse.GetRequiredValue(o.Module)!,
+                Branch = parse.GetValue(o.Branch),
+                Commit = parse.GetValue(o.Commit),
+                Concurrency = parse.GetValue(o.Concurrency),
+                Requirements = parse.GetValue(o.Requirements),
+            };
+            Print(context, await client.Registry.AddProcessorAsync(spec), parse.GetValue(json), "added");
+            return CommandActions.Done;
+        });
+    }
+
+    /// <summary><c>pyfi update processor -n NAME [flags]</c></summary>
+    public static Command Update(CliContext context)
+    {
+        var name = CommonOptions.Name(Kind);
+        var o = new ProcessorOptions();
+        var json = CommonOptions.Json();
+        var command = new Command(Kind, "Change a processor (an empty --branch, --commit or --requirements clears it)") { name, json };
+        o.AddTo(command, forUpdate: true);
+        return command.WithClientAction(context, async (client, parse, _) =>
+        {
+            var update = new ProcessorUpdate
+            {
+                Repository = parse.GetValue(o.Repository),
+                Module = parse.GetValue(o.Module),
+                Branch = parse.GetValue(o.Branch),
+                Commit = parse.GetValue(o.Commit),
+                Concurrency = parse.GetValue(o.Concurrency),
+                Requirements = parse.GetValue(o.Requirements),
+                Enabled = parse.GetValue(o.Enabled) is { } e ? Choices.ParseBool(e, "--enabled") : null,
+                RequestedStatus = parse.GetValue(o.RequestedStatus) is { } s ? Choices.Parse<ProcessorStatus>(s, "--requested-status") : null,
+            };
+            Print(context, await client.Registry.UpdateProcessorAsync(parse.GetRequiredValue(name), update), parse.GetValue(json), "updated");
+            return CommandActions.Done;
+        });
+    }
+
+    /// <summary><c>pyfi delete processor -n NAME</c></summary>
+    public static Command Delete(CliContext context)
+    {
+        var name = CommonOptions.Name(Kind);
+        var command = new Command(Kind, "Delete a processor no socket uses") { name };
+        return command.WithClientAction(context, async (client, parse, _) =>
+        {
+            await client.Registry.DeleteProcessorAsync(parse.GetRequiredValue(name));
+            context.Output.WriteLine($"processor '{parse.GetRequiredValue(name)}' deleted");
+            return CommandActions.Done;
+        });
+    }
+
+    /// <summary><c>pyfi ls processor -n NAME [--json]</c></summary>
+    public static Command Show(CliContext context)
+    {
+        var name = CommonOptions.Name(Kind);
+        var json = CommonOptions.Json();
+        var command = new Command(Kind, "Show one processor") { name, json };
+        return command.WithClientAction(context, async (client, parse, _) =>
+        {
+            var info = await client.Registry.GetProcessorAsync(parse.GetRequiredValue(name));
+            if (parse.GetValue(json)) context.WriteJson(info);
+            else context.Console.Write(Details(info));
+            return CommandActions.Done;
+        });
+    }
+
+    /// <summary><c>pyfi ls processors [--json]</c></summary>
+    public static Command List(CliContext context)
+    {
+        var json = CommonOptions.Json();
+        var command = new Command("processors", "List the processors") { json };
+        return command.WithClientAction(context, async (client, parse, _) =>
+        {
+            var processors = await client.Registry.ListProcessorsAsync();
+            if (parse.GetValue(json))
+            {
+                context.WriteJson(processors);
+                return CommandActions.Done;
+            }
+
+            var table = Views.Table("Name", "Module", "Repository", "Branch", "Commit", "Concurrency", "Enabled", "Requested", "Status", "Sockets");
+            foreach (var p in processors)
+            {
+                table.AddRow(
+                    Views.Text(p.Spec.Name), Views.Text(p.Spec.Module), Views.Text(p.Spec.Repository), Views.Text(p.Spec.Branch),
+                    Views.Text(ShortCommit(p.Spec.Commit)), Concurrency(p.Spec), p.Spec.Enabled ? "yes" : "no",
+                    Views.Name(p.Spec.RequestedStatus), Views.Name(p.Status), p.Sockets.Length.ToString());
+            }
+
+            context.Console.Write(table);
+            return CommandActions.Done;
+        });
+    }
+
+    private static string ShortCommit(string? commit) => commit is { Length: > 12 } ? commit[..12] : commit ?? "";
+
+    private static string Concurrency(ProcessorSpec spec) => spec.Concurrency?.ToString() ?? "-";
+
+    private static void Print(CliContext context, ProcessorInfo info, bool json, string done)
+    {
+        if (json) context.WriteJson(info);
+        else context.Output.WriteLine($"processor '{info.Spec.Name}' {done} ({info.Spec.Module} from {info.Spec.Repository})");
+    }
+
+    private static Grid Details(ProcessorInfo p) => Views.Details(
+    [
+        ("Name", p.Spec.Name),
+        ("Module", p.Spec.Module),
+        ("Repository", p.Spec.Repository),
+        ("Branch", p.Spec.Branch ?? "(default)"),
+        ("Commit", p.Spec.Commit ?? "(branch tip)"),
+        ("Concurrency", Concurrency(p.Spec)),
+        ("Requirements", p.Spec.Requirements ?? "requirements.txt (when present)"),
+        ("Enabled", p.Spec.Enabled ? "yes" : "no"),
+        ("Requested", Views.Name(p.Spec.RequestedStatus)),
+        ("Status", Views.Name(p.Status)),
+        ("Sockets", p.Sockets.Length == 0 ? "-" : string.Join(", ", p.Sockets)),
+        ("Revision", p.Stamp.Revision.ToString()),
+        ("Created", Views.Time(p.Stamp.Created)),
+        ("Updated", Views.Time(p.Stamp.Updated)),
+    ]);
+}

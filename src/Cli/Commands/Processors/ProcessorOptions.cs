@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Pyfi.Cli.Infrastructure;
+
+namespace Pyfi.Cli.Commands.Processors;
+
+/// <summary>The options that describe a processor, shared by <c>add</c> and <c>update</c> (the original's flags kept as aliases).</summary>
+public sealed class ProcessorOptions
+{
+    /// <summary><c>-g/--gitrepo</c></summary>
+    public Option<string?> Repository { get; } = new("--gitrepo", "-g", "--repo") { Description = "Git repository: URL, file:// URL or path" };
+
+    /// <summary><c>-m/--module</c></summary>
+    public Option<string?> Module { get; } = new("--module", "-m") { Description = "Python module holding the functions, e.g. pyfi.processors.sample" };
+
+    /// <summary><c>-b/--branch</c></summary>
+    public Option<string?> Branch { get; } = new("--branch", "-b", "-br") { Description = "Branch to follow (default: the repository's default branch)" };
+
+    /// <summary><c>--commit</c></summary>
+    public Option<string?> Commit { get; } = new("--commit") { Description = "Commit to pin (wins over the branch tip)" };
+
+    /// <summary><c>-w/--workers/--concurrency</c></summary>
+    public Option<int?> Concurrency { get; } = new("--concurrency", "-w", "--workers") { Description = "Most cores the processor may occupy across the network (update: 0 removes the cap)" };
+
+    /// <summary><c>--requirements</c></summary>
+    public Option<string?> Requirements { get; } = new("--requirements", "-rq") { Description = "Requirements file inside the repository (default: requirements.txt when present)" };
+
+    /// <summary><c>--enabled</c> (update only)</summary>
+    public Option<string?> Enabled { get; } = new("--enabled") { Description = "true or false" };
+
+    /// <summary><c>--requested-status</c> (update only)</summary>
+    public Option<string?> RequestedStatus { get; } = new("--requested-status", "-r") { Description = "Status to move to: ready, running, paused or stopped" };
+
+    /// <summary>Adds the options to <paramref name="command"/>; <c>add</c> leaves out the update-only ones.</summary>
+    public void AddTo(Command command, bool forUpdate)
+    {
+        command.Options.Add(Repository);
+        command.Options.Add(Module);
+        command.Options.Add(Branch);
+        command.Options.Add(Commit);
+        command.Options.Add(Concurrency);
+        command.Options.Add(Requirements);
+        if (!forUpdate) return;
+        command.Options.Add(Enabled);
+        command.Options.Add(RequestedStatus);
+    }
+}

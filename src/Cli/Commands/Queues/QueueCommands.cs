@@ -1,0 +1,126 @@
+using System.CommandLine;
+using Pyfi.Cli.Infrastructure;
+using Spectre.Console;
+
+namespace Pyfi.Cli.Commands.Queues;
+
+/// <summary><c>pyfi add|update|delete|ls queue</c> and <c>pyfi ls queues</c>.</summary>
+public static class QueueCommands
+{
+    private const string Kind = "queue";
+
+    /// <summary><c>pyfi add queue -n NAME [-t direct|topic|fanout]</c></summary>
+    public static Command Add(CliContext context)
+    {
+        var name = CommonOptions.Name(Kind);
+        var type = TypeOption();
+        var json = CommonOptions.Json();
+        var command = new Command(Kind, "Add a queue") { name, type, json };
+        return command.WithClientAction(context, async (client, parse, _) =>
+        {
+            var spec = new QueueSpec
+            {
+                Name = parse.GetRequiredValue(name),
+                Type = parse.GetValue(type) is { } t ? Choices.Parse<QueueType>(t, "--type") : QueueType.Direct,
+            };
+            Print(context, await client.Registry.AddQueueAsync(spec), parse.GetValue(json), "added");
+            return CommandActions.Done;
+        });
+    }
+
+    /// <summary><c>pyfi update queue -n NAME [-t TYPE] [--durable true|false]</c></summary>
+    public static Command Update(CliContext context)
+    {
+        var name = CommonOptions.Name(Kind);
+        var type = TypeOption();
+        var durable = new Option<string?>("--durable") { Description = "true or false" };
+        var json = CommonOptions.Json();
+        var command = new Command(Kind, "Change a queue") { name, type, durable, json };
+        return command.WithClientAction(context, async (client, parse, _) =>
+        {
+            var update = new QueueUpdate
+            {
+                Type = parse.GetValue(type) is { } t ? Choices.Parse<QueueType>(t, "--type") : null,
+                Durable = parse.GetValue(durable) is { } d ? Choices.ParseBool(d, "--durable") : null,
+            };
+            Print(context, await client.Registry.UpdateQueueAsync(parse.GetRequiredValue(name), update), parse.GetValue(json), "updated");
+            return CommandActions.Done;
+        });
+    }
+
+    /// <summary><c>pyfi delete queue -n NAME</c></summary>
+    public static Command Delete(CliContext context)
+    {
+        var name = CommonOptions.Name(Kind);
+        var command = new Command(Kind, "Delete a queue no socket uses") { name };
+        return command.WithClientAction(context, async (client, parse, _) =>
+        {
+            await client.Registry.DeleteQueueAsync(parse.GetRequiredValue(name));
+            context.Output.WriteLine($"queue '{parse.GetRequiredValue(name)}' deleted");
+            return CommandActions.Done;
+        });
+    }
+
+    /// <summary><c>pyfi ls queue -n NAME [--json]</c></summary>
+    public static Command Show(CliContext context)
+    {
+        var name = CommonOptions.Name(Kind);
+        var json = CommonOptions.Json();
+        var command = new Command(Kind, "Show one queue") { name, json };
+        return command.WithClientAction(context, async (client, parse, _) =>
+        {
+            var info = await client.Registry.GetQueueAsync(parse.GetRequiredValue(name));
+            if (parse.GetValue(json)) context.WriteJson(info);
+            else context.Console.Write(Details(info));
+            return CommandActions.Done;
+        });
+    }
+
+    /// <summary><c>pyfi ls queues [--json]</c></summary>
+    public static Command List(CliContext context)
+    {
+        var json = CommonOptions.Json();
+        var command = new Command("queues", "List the queues") { json };
+        return command.WithClientAction(context, async (client, parse, _) =>
+        {
+            var queues = await client.Registry.ListQueuesAsync();
+            if (parse.GetValue(json))
+            {
+                context.WriteJson(queues);
+                return CommandActions.Done;
+            }
+
+            var table = Views.Table("Name", "Type", "Durable", "Sockets", "Updated");
+            foreach (var q in queues)
+            {
+                table.AddRow(Views.Text(q.Spec.Name), Views.Name(q.Spec.Type), q.Spec.Durable ? "yes" : "no", Views.List(q.Sockets), Views.Time(q.Stamp.Updated));
+            }
+
+            context.Console.Write(table);
+            return CommandActions.Done;
+        });
+    }
+
+    private static Option<string?> TypeOption() => new("--type", "-t")
+    {
+        Description = "How calls are routed to the queue's sockets",
+        HelpName = Choices.Of<QueueType>(),
+    };
+
+    private static void Print(CliContext context, QueueInfo info, bool json, string done)
+    {
+        if (json) context.WriteJson(info);
+        else context.Output.WriteLine($"queue '{info.Spec.Name}' {done} ({Views.Name(info.Spec.Type)})");
+    }
+
+    private static Grid Details(QueueInfo q) => Views.Details(
+    [
+        ("Name", q.Spec.Name),
+        ("Type", Views.Name(q.Spec.Type)),
+        ("Durable", q.Spec.Durable ? "yes" : "no"),
+        ("Sockets", string.Join(", ", q.Sockets) is { Length: > 0 } s ? s : "-"),
+        ("Revision", q.Stamp.Revision.ToString()),
+        ("Created", Views.Time(q.Stamp.Created)),
+        ("Updated", Views.Time(q.Stamp.Updated)),
+    ]);
+}

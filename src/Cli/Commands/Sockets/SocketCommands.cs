@@ -1,0 +1,141 @@
+using System.CommandLine;
+using Pyfi.Cli.Infrastructure;
+using Spectre.Console;
+
+namespace Pyfi.Cli.Commands.Sockets;
+
+/// <summary><c>pyfi add|update|delete|ls socket</c> and <c>pyfi ls sockets</c>.</summary>
+public static class SocketCommands
+{
+    private const string Kind = "socket";
+
+    /// <summary><c>pyfi add socket -n NAME -q QUEUE -pn PROCESSOR -t FUNCTION [-c CONCURRENCY]</c></summary>
+    public static Command Add(CliContext context)
+    {
+        var name = CommonOptions.Name(Kind);
+        var o = new SocketOptions();
+        o.Queue.Required = true;
+        o.Processor.Required = true;
+        o.Function.Required = true;
+        var json = CommonOptions.Json();
+        var command = new Command(Kind, "Add a socket: a processor's function bound to a queue") { name, json };
+        o.AddTo(command);
+        return command.WithClientAction(context, async (client, parse, _) =>
+        {
+            var maxAttempts = parse.GetValue(o.MaxAttempts);
+            var spec = new SocketSpec
+            {
+                Name = parse.GetRequiredValue(name),
+                Queue = parse.GetRequiredValue(o.Queue)!,
+                Processor = parse.GetRequiredValue(o.Processor)!,
+                Function = parse.GetRequiredValue(o.Function)!,
+                Concurrency = parse.GetValue(o.Concurrency) ?? 1,
+                Timeout = o.ParseTimeout(parse),
+                Retry = maxAttempts is { } m ? RetryPolicy.Default with { MaxAttempts = m } : RetryPolicy.Default,
+            };
+            Print(context, await client.Registry.AddSocketAsync(spec), parse.GetValue(json), "added");
+            return CommandActions.Done;
+        });
+    }
+
+    /// <summary><c>pyfi update socket -n NAME [flags]</c></summary>
+    public static Command Update(CliContext context)
+    {
+        var name = CommonOptions.Name(Kind);
+        var o = new SocketOptions();
+        var json = CommonOptions.Json();
+        var command = new Command(Kind, "Change a socket") { name, json };
+        o.AddTo(command);
+        return command.WithClientAction(context, async (client, parse, _) =>
+        {
+            var update = new SocketUpdate
+            {
+                Queue = parse.GetValue(o.Queue),
+                Processor = parse.GetValue(o.Processor),
+                Function = parse.GetValue(o.Function),
+                Concurrency = parse.GetValue(o.Concurrency),
+                Timeout = o.ParseTimeout(parse),
+                MaxAttempts = parse.GetValue(o.MaxAttempts),
+            };
+            Print(context, await client.Registry.UpdateSocketAsync(parse.GetRequiredValue(name), update), parse.GetValue(json), "updated");
+            return CommandActions.Done;
+        });
+    }
+
+    /// <summary><c>pyfi delete socket -n NAME</c></summary>
+    public static Command Delete(CliContext context)
+    {
+        var name = CommonOptions.Name(Kind);
+        var command = new Command(Kind, "Delete a socket") { name };
+        return command.WithClientAction(context, async (client, parse, _) =>
+        {
+            await client.Registry.DeleteSocketAsync(parse.GetRequiredValue(name));
+            context.Output.WriteLine($"socket '{parse.GetRequiredValue(name)}' deleted");
+            return CommandActions.Done;
+        });
+    }
+
+    /// <summary><c>pyfi ls socket -n NAME [--json]</c></summary>
+    public static Command Show(CliContext context)
+    {
+        var name = CommonOptions.Name(Kind);
+        var json = CommonOptions.Json();
+        var command = new Command(Kind, "Show one socket") { name, json };
+        return command.WithClientAction(context, async (client, parse, _) =>
+        {
+            var info = await client.Registry.GetSocketAsync(parse.GetRequiredValue(name));
+            if (parse.GetValue(json)) context.WriteJson(info);
+            else context.Console.Write(Details(info));
+            return CommandActions.Done;
+        });
+    }
+
+    /// <summary><c>pyfi ls sockets [--json]</c></summary>
+    public static Command List(CliContext context)
+    {
+        var json = CommonOptions.Json();
+        var command = new Command("sockets", "List the sockets") { json };
+        return command.WithClientAction(context, async (client, parse, _) =>
+        {
+            var sockets = await client.Registry.ListSocketsAsync();
+            if (parse.GetValue(json))
+            {
+                context.WriteJson(sockets);
+                return CommandActions.Done;
+            }
+
+            var table = Views.Table("Name", "Queue", "Processor", "Function", "Concurrency", "Timeout", "Attempts");
+            foreach (var s in sockets)
+            {
+                table.AddRow(
+                    Views.Text(s.Spec.Name), Views.Text(s.Spec.Queue), Views.Text(s.Spec.Processor), Views.Text(s.Spec.Function),
+                    s.Spec.Concurrency.ToString(), Durations.Format(s.Spec.Timeout), s.Spec.Retry.MaxAttempts.ToString());
+            }
+
+            context.Console.Write(table);
+            return CommandActions.Done;
+        });
+    }
+
+    private static void Print(CliContext context, SocketInfo info, bool json, string done)
+    {
+        if (json) context.WriteJson(info);
+        else context.Output.WriteLine($"socket '{info.Spec.Name}' {done} ({info.Spec.Processor}.{info.Spec.Function} on queue {info.Spec.Queue}, concurrency {info.Spec.Concurrency})");
+    }
+
+    private static Grid Details(SocketInfo s) => Views.Details(
+    [
+        ("Name", s.Spec.Name),
+        ("Queue", s.Spec.Queue),
+        ("Processor", s.Spec.Processor),
+        ("Function", s.Spec.Function),
+        ("Concurrency", s.Spec.Concurrency.ToString()),
+        ("Timeout", Durations.Format(s.Spec.Timeout)),
+        ("Max attempts", s.Spec.Retry.MaxAttempts.ToString()),
+        ("Backoff", $"{Durations.Format(s.Spec.Retry.InitialBackoff)} x{s.Spec.Retry.Multiplier} up to {Durations.Format(s.Spec.Retry.MaxBackoff)}"),
+        ("Never retried", s.Spec.Retry.NonRetryable.Length == 0 ? "-" : string.Join(", ", s.Spec.Retry.NonRetryable)),
+        ("Revision", s.Stamp.Revision.ToString()),
+        ("Created", Views.Time(s.Stamp.Created)),
+        ("Updated", Views.Time(s.Stamp.Updated)),
+    ]);
+}

@@ -1,0 +1,86 @@
+using System.CommandLine;
+using System.Reflection;
+using Pyfi.Cli.Commands.Db;
+using Pyfi.Cli.Commands.Processors;
+using Pyfi.Cli.Commands.Queues;
+using Pyfi.Cli.Commands.Sockets;
+using Pyfi.Cli.Infrastructure;
+
+namespace Pyfi.Cli;
+
+/// <summary>The <c>pyfi</c> command tree, verb first as in the original: <c>pyfi add queue …</c>, <c>pyfi ls sockets</c>.</summary>
+public static class PyfiCommandLine
+{
+    /// <summary>The version this tool reports.</summary>
+    public static string Version { get; } =
+        typeof(PyfiCommandLine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    /// <summary>Builds the command tree.</summary>
+    public static RootCommand Build(CliContext context)
+    {
+        var root = new RootCommand("pyfi: build a Pyfi network (queues, processors, sockets) and run task calls on it");
+        root.Options.Add(context.Gateway);
+
+        root.Subcommands.Add(new Command("add", "Add a queue, processor or socket")
+        {
+            QueueCommands.Add(context), ProcessorCommands.Add(context), SocketCommands.Add(context),
+        });
+        root.Subcommands.Add(new Command("update", "Change a queue, processor or socket")
+        {
+            QueueCommands.Update(context), ProcessorCommands.Update(context), SocketCommands.Update(context),
+        });
+        root.Subcommands.Add(new Command("delete", "Delete a queue, processor or socket")
+        {
+            QueueCommands.Delete(context), ProcessorCommands.Delete(context), SocketCommands.Delete(context),
+        });
+        root.Subcommands.Add(new Command("ls", "List or show queues, processors and sockets")
+        {
+            QueueCommands.List(context), QueueCommands.Show(context),
+            ProcessorCommands.List(context), ProcessorCommands.Show(context),
+            SocketCommands.List(context), SocketCommands.Show(context),
+        });
+        root.Subcommands.Add(new Command("db", "Database administration") { DbCommands.Init(context) });
+
+        var version = new Command("version", "Print the version of this tool");
+        version.SetAction(_ =>
+        {
+            context.Output.WriteLine($"pyfi {Version}");
+            return CommandActions.Done;
+        });
+        root.Subcommands.Add(version);
+        return root;
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>: exit 0 done, 1 refused or failed, 2 usage.</summary>
+    public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
+    {
+        var root = Build(context);
+        // Multi-letter short flags (-pn, -br, -rq) are the original's; POSIX bundling would split them.
+        var parse = root.Parse(args, new ParserConfiguration { EnablePosixBundling = false });
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) context.Error.WriteLine($"pyfi: {error.Message}");
+            context.Error.WriteLine($"Try '{Usage(parse)} --help'.");
+            return CommandActions.Usage;
+        }
+
+        return await parse.InvokeAsync(new InvocationConfiguration
+        {
+            Output = context.Output,
+            Error = context.Error,
+            EnableDefaultExceptionHandler = false,
+        }, cancellationToken);
+    }
+
+    private static string Usage(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Add(result.Command is RootCommand ? "pyfi" : result.Command.Name);
+        }
+
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+}

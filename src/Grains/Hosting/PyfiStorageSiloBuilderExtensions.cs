@@ -1,0 +1,55 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.Runtime;
+using Pyfi.Grains.Storage;
+using Pyfi.Storage;
+
+namespace Pyfi.Grains.Hosting;
+
+/// <summary>Wires Orleans' ADO.NET grain storage and reminders to Pyfi's database.</summary>
+public static class PyfiStorageSiloBuilderExtensions
+{
+    /// <summary>
+    /// Keeps grain state and reminders in <paramref name="database"/> through Orleans' ADO.NET providers,
+    /// with state stored as JSON, and applies the schema at start when <paramref name="applySchema"/> is set.
+    /// </summary>
+    public static ISiloBuilder AddPyfiStorage(this ISiloBuilder silo, PyfiDatabase database, bool applySchema = true)
+    {
+        silo.Services.AddSingleton(database);
+        if (applySchema)
+        {
+            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaInitializer>();
+        }
+
+        silo.AddAdoNetGrainStorage(StorageNames.Model, options =>
+        {
+            options.Invariant = database.Invariant;
+            options.ConnectionString = database.ConnectionString;
+            options.GrainStorageSerializer = new JsonGrainStateSerializer();
+            // Deleting a definition removes its row instead of leaving an empty one behind.
+            options.DeleteStateOnClear = true;
+        });
+
+        silo.UseAdoNetReminderService(options =>
+        {
+            options.Invariant = database.Invariant;
+            options.ConnectionString = database.ConnectionString;
+        });
+        return silo;
+    }
+
+    /// <summary>Uses the database for cluster membership too (PostgreSQL clusters of several silos).</summary>
+    public static ISiloBuilder UsePyfiClustering(this ISiloBuilder silo, PyfiDatabase database)
+    {
+        if (database.Provider != StorageProvider.Postgres)
+        {
+            throw new InvalidOperationException("database clustering needs PostgreSQL; the embedded SQLite default runs one silo");
+        }
+
+        return silo.UseAdoNetClustering(options =>
+        {
+            options.Invariant = database.Invariant;
+            options.ConnectionString = database.ConnectionString;
+        });
+    }
+}

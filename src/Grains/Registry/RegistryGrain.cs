@@ -1,0 +1,312 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+using Pyfi.Grains.Storage;
+
+namespace Pyfi.Grains.Registry;
+
+/// <summary>
+/// The network's catalogue (see <see cref="IRegistryGrain"/>). Every change is validated against the whole
+/// catalogue, committed by one write of the registry's state (the commit point), then pushed to the grain
+/// that owns the definition. A push that fails is retried by a timer and again on the next activation, so
+/// the owning grains converge on what the registry committed.
+/// </summary>
+public sealed partial class RegistryGrain(
+    [PersistentState("registry", StorageNames.Model)] IPersistentState<RegistryState> state,
+    TimeProvider time,
+    ILogger<RegistryGrain> logger) : Grain, IRegistryGrain
+{
+    private static readonly TimeSpan SyncRetryPeriod = TimeSpan.FromSeconds(5);
+
+    // Actual processor statuses are runtime facts the processors report again when they run; not persisted.
+    private readonly Dictionary<string, ProcessorStatus> _statuses = new(StringComparer.Ordinal);
+    private IGrainTimer? _syncRetry;
+
+    private RegistryState Current => state.State;
+
+    /// <inheritdoc />
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var key in Current.Unsynced.ToArray())
+        {
+            await SyncAsync(key);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<QueueInfo> AddQueueAsync(QueueSpec spec)
+    {
+        ModelRules.Validate(spec);
+        if (Current.Queues.ContainsKey(spec.Name)) throw new AlreadyExistsException(ModelKind.Queue, spec.Name);
+        await CommitAsync(ModelKind.Queue, spec.Name, next => next.Queues[spec.Name] = new(spec, NextStamp(next, null)));
+        return QueueInfo(spec.Name);
+    }
+
+    /// <inheritdoc />
+    public async Task<QueueInfo> UpdateQueueAsync(string name, QueueUpdate update)
+    {
+        var current = FindQueue(name);
+        var spec = ModelRules.Validate(update.ApplyTo(current.Spec));
+        if (spec != current.Spec)
+        {
+            await CommitAsync(ModelKind.Queue, name, next => next.Queues[name] = new(spec, NextStamp(next, current.Stamp)));
+        }
+
+        return QueueInfo(name);
+    }
+
+    /// <inheritdoc />
+    public async Task DeleteQueueAsync(string name)
+    {
+        FindQueue(name);
+        var users = SocketsWhere(s => s.Queue == name);
+        if (users.Length > 0) throw new InUseException(ModelKind.Queue, name, users);
+        await CommitAsync(ModelKind.Queue, name, next => next.Queues.Remove(name));
+    }
+
+    /// <inheritdoc />
+    public Task<QueueInfo> GetQueueAsync(string name)
+    {
+        FindQueue(name);
+        return Task.FromResult(QueueInfo(name));
+    }
+
+    /// <inheritdoc />
+    public Task<ImmutableArray<QueueInfo>> ListQueuesAsync()
+    {
+        var sockets = SocketsBy(s => s.Queue);
+        return Task.FromResult(Current.Queues.Values
+            .OrderBy(d => d.Spec.Name, StringComparer.Ordinal)
+            .Select(d => new QueueInfo(d.Spec, d.Stamp, sockets[d.Spec.Name].ToImmutableArray()))
+            .ToImmutableArray());
+    }
+
+    /// <inheritdoc />
+    public async Task<ProcessorInfo> AddProcessorAsync(ProcessorSpec spec)
+    {
+        ModelRules.Validate(spec);
+        if (Current.Processors.ContainsKey(spec.Name)) throw new AlreadyExistsException(ModelKind.Processor, spec.Name);
+        await CommitAsync(ModelKind.Processor, spec.Name, next => next.Processors[spec.Name] = new(spec, NextStamp(next, null)));
+        return ProcessorInfo(spec.Name);
+    }
+
+    /// <inheritdoc />
+    public async Task<ProcessorInfo> UpdateProcessorAsync(string name, ProcessorUpdate update)
+    {
+        var current = FindProcessor(name);
+        var spec = ModelRules.Validate(update.ApplyTo(current.Spec));
+        if (spec != current.Spec)
+        {
+            await CommitAsync(ModelKind.Processor, name, next => next.Processors[name] = new(spec, NextStamp(next, current.Stamp)));
+        }
+
+        return ProcessorInfo(name);
+    }
+
+    /// <inheritdoc />
+    public async Task DeleteProcessorAsync(string name)
+    {
+        FindProcessor(name);
+        var users = SocketsWhere(s => s.Processor == name);
+        if (users.Length > 0) throw new InUseException(ModelKind.Processor, name, users);
+        await CommitAsync(ModelKind.Processor, name, next => next.Processors.Remove(name));
+        _statuses.Remove(name);
+    }
+
+    /// <inheritdoc />
+    public Task<ProcessorInfo> GetProcessorAsync(string name)
+    {
+        FindProcessor(name);
+        return Task.FromResult(ProcessorInfo(name));
+    }
+
+    /// <inheritdoc />
+    public Task<ImmutableArray<ProcessorInfo>> ListProcessorsAsync()
+    {
+        var sockets = SocketsBy(s => s.Processor);
+        return Task.FromResult(Current.Processors.Values
+            .OrderBy(d => d.Spec.Name, StringComparer.Ordinal)
+            .Select(d => new ProcessorInfo(d.Spec, d.Stamp, StatusOf(d.Spec.Name), sockets[d.Spec.Name].ToImmutableArray()))
+            .ToImmutableArray());
+    }
+
+    /// <inheritdoc />
+    public Task ReportProcessorStatusAsync(string name, ProcessorStatus status)
+    {
+        if (Current.Processors.ContainsKey(name)) _statuses[name] = status;
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task<SocketInfo> AddSocketAsync(SocketSpec spec)
+    {
+        ModelRules.Validate(spec);
+        if (Current.Sockets.ContainsKey(spec.Name)) throw new AlreadyExistsException(ModelKind.Socket, spec.Name);
+        CheckReferences(spec);
+        await CommitAsync(ModelKind.Socket, spec.Name, next => next.Sockets[spec.Name] = new(spec, NextStamp(next, null)));
+        return SocketInfo(spec.Name);
+    }
+
+    /// <inheritdoc />
+    public async Task<SocketInfo> UpdateSocketAsync(string name, SocketUpdate update)
+    {
+        var current = FindSocket(name);
+        var spec = ModelRules.Validate(update.ApplyTo(current.Spec));
+        CheckReferences(spec);
+        if (spec != current.Spec)
+        {
+            await CommitAsync(ModelKind.Socket, name, next => next.Sockets[name] = new(spec, NextStamp(next, current.Stamp)));
+        }
+
+        return SocketInfo(name);
+    }
+
+    /// <inheritdoc />
+    public async Task DeleteSocketAsync(string name)
+    {
+        FindSocket(name);
+        await CommitAsync(ModelKind.Socket, name, next => next.Sockets.Remove(name));
+    }
+
+    /// <inheritdoc />
+    public Task<SocketInfo> GetSocketAsync(string name)
+    {
+        FindSocket(name);
+        return Task.FromResult(SocketInfo(name));
+    }
+
+    /// <inheritdoc />
+    public Task<ImmutableArray<SocketInfo>> ListSocketsAsync() =>
+        Task.FromResult(Current.Sockets.Values
+            .OrderBy(d => d.Spec.Name, StringComparer.Ordinal)
+            .Select(d => new SocketInfo(d.Spec, d.Stamp))
+            .ToImmutableArray());
+
+    private Definition<QueueSpec> FindQueue(string name) =>
+        Current.Queues.GetValueOrDefault(ModelRules.Name(ModelKind.Queue, name)) ?? throw new NotFoundException(ModelKind.Queue, name);
+
+    private Definition<ProcessorSpec> FindProcessor(string name) =>
+        Current.Processors.GetValueOrDefault(ModelRules.Name(ModelKind.Processor, name)) ?? throw new NotFoundException(ModelKind.Processor, name);
+
+    private Definition<SocketSpec> FindSocket(string name) =>
+        Current.Sockets.GetValueOrDefault(ModelRules.Name(ModelKind.Socket, name)) ?? throw new NotFoundException(ModelKind.Socket, name);
+
+    private void CheckReferences(SocketSpec spec)
+    {
+        if (!Current.Queues.ContainsKey(spec.Queue)) throw new NotFoundException(ModelKind.Queue, spec.Queue);
+        if (!Current.Processors.ContainsKey(spec.Processor)) throw new NotFoundException(ModelKind.Processor, spec.Processor);
+    }
+
+    private string[] SocketsWhere(Func<SocketSpec, bool> predicate) =>
+        Current.Sockets.Values.Select(d => d.Spec).Where(predicate).Select(s => s.Name).Order(StringComparer.Ordinal).ToArray();
+
+    private ILookup<string, string> SocketsBy(Func<SocketSpec, string> key) =>
+        Current.Sockets.Values.Select(d => d.Spec).OrderBy(s => s.Name, StringComparer.Ordinal).ToLookup(key, s => s.Name, StringComparer.Ordinal);
+
+    private ProcessorStatus StatusOf(string processor) => _statuses.GetValueOrDefault(processor, ProcessorStatus.Ready);
+
+    private QueueInfo QueueInfo(string name)
+    {
+        var d = Current.Queues[name];
+        return new(d.Spec, d.Stamp, [.. SocketsWhere(s => s.Queue == name)]);
+    }
+
+    private ProcessorInfo ProcessorInfo(string name)
+    {
+        var d = Current.Processors[name];
+        return new(d.Spec, d.Stamp, StatusOf(name), [.. SocketsWhere(s => s.Processor == name)]);
+    }
+
+    private SocketInfo SocketInfo(string name)
+    {
+        var d = Current.Sockets[name];
+        return new(d.Spec, d.Stamp);
+    }
+
+    private ModelStamp NextStamp(RegistryState next, ModelStamp? previous)
+    {
+        var now = time.GetUtcNow();
+        return new ModelStamp(++next.Revision, previous?.Created ?? now, now);
+    }
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to a copy of the state and writes it. The write is the commit: if it
+    /// fails, the state stays as stored and the caller gets <see cref="StorageUnavailableException"/>; if it
+    /// succeeds, the definition is pushed to its grain.
+    /// </summary>
+    private async Task CommitAsync(string kind, string name, Action<RegistryState> change)
+    {
+        var key = ModelKind.Key(kind, name);
+        var previous = Current;
+        var next = previous.Clone();
+        change(next);
+        next.Unsynced.Add(key);
+        state.State = next;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            state.State = previous;
+            // Read what is stored before the next change: the write may have landed after all.
+            DeactivateOnIdle();
+            LogCommitFailed(e, key);
+            throw new StorageUnavailableException($"could not save {kind} '{name}': the database is unavailable ({FirstLine(e)})");
+        }
+
+        await SyncAsync(key);
+    }
+
+    /// <summary>Pushes the registry's current view of one definition to the grain that owns it.</summary>
+    private async Task SyncAsync(string key)
+    {
+        var (kind, name) = ModelKind.Parse(key);
+        try
+        {
+            var push = kind switch
+            {
+                ModelKind.Queue => Push(GrainFactory.GetGrain<IQueueGrain>(name), Current.Queues.GetValueOrDefault(name)),
+                ModelKind.Processor => Push(GrainFactory.GetGrain<IProcessorGrain>(name), Current.Processors.GetValueOrDefault(name)),
+                ModelKind.Socket => Push(GrainFactory.GetGrain<ISocketGrain>(name), Current.Sockets.GetValueOrDefault(name)),
+                _ => Task.CompletedTask,
+            };
+            await push;
+            Current.Unsynced.Remove(key);
+        }
+        catch (Exception e)
+        {
+            LogSyncFailed(e, key);
+            _syncRetry ??= this.RegisterGrainTimer(RetrySyncAsync, SyncRetryPeriod, SyncRetryPeriod);
+        }
+    }
+
+    private static Task Push<TSpec>(IDefinitionOwner<TSpec> owner, Definition<TSpec>? definition) where TSpec : class =>
+        definition is null ? owner.RemoveAsync() : owner.ApplyAsync(definition);
+
+    private async Task RetrySyncAsync(CancellationToken cancellationToken)
+    {
+        foreach (var key in Current.Unsynced.ToArray())
+        {
+            await SyncAsync(key);
+        }
+
+        if (Current.Unsynced.Count == 0)
+        {
+            _syncRetry?.Dispose();
+            _syncRetry = null;
+        }
+    }
+
+    private static string FirstLine(Exception e)
+    {
+        var inner = e;
+        while (inner.InnerException is not null && inner is not System.Data.Common.DbException) inner = inner.InnerException;
+        return inner.Message.Split('\n')[0].Trim();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not commit change to {Key}")]
+    private partial void LogCommitFailed(Exception exception, string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not push {Key} to its grain; retrying")]
+    private partial void LogSyncFailed(Exception exception, string key);
+}

@@ -1,0 +1,53 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Orleans.Runtime;
+using Pyfi.Grains.Hosting;
+using Pyfi.Silo.Options;
+using Pyfi.Storage;
+
+namespace Pyfi.Silo.Hosting;
+
+/// <summary>Turns a host into a Pyfi silo as its configuration says.</summary>
+public static class PyfiSiloHostExtensions
+{
+    /// <summary>
+    /// Adds the Orleans silo: localhost clustering on the embedded SQLite default, ADO.NET clustering on
+    /// PostgreSQL; Pyfi's storage, grains and ready line. Throws <see cref="InvalidSpecException"/> for
+    /// settings that cannot work.
+    /// </summary>
+    public static IHostApplicationBuilder AddPyfiSilo(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(PyfiSiloOptions.Section).Get<PyfiSiloOptions>() ?? new();
+        var storage = builder.Configuration.GetSection(PyfiStorageOptions.Section).Get<PyfiStorageOptions>() ?? new();
+        options.Validate();
+        var database = PyfiDatabase.From(storage, options.DataPath);
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloReadyAnnouncer>();
+        builder.UseOrleans(silo =>
+        {
+            if (database.Provider == StorageProvider.Sqlite)
+            {
+                // One embedded node: membership lives in memory, nothing else to run.
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+            }
+            else
+            {
+                silo.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = options.ClusterId;
+                    o.ServiceId = options.ServiceId;
+                });
+                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort);
+                silo.UsePyfiClustering(database);
+            }
+
+            silo.AddPyfiStorage(database, storage.ApplySchema);
+            silo.AddPyfiGrains();
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Pyfi.Silo.Options;
+using Pyfi.Storage;
+
+namespace Pyfi.Silo.Hosting;
+
+/// <summary>Logs the one line that says the silo serves: scripts and tests wait for it.</summary>
+internal sealed partial class SiloReadyAnnouncer(PyfiSiloOptions options, PyfiDatabase database, ILogger<SiloReadyAnnouncer> logger)
+    : ILifecycleParticipant<ISiloLifecycle>
+{
+    /// <summary>The text the ready line starts with.</summary>
+    public const string ReadyText = "Pyfi silo ready";
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(
+            nameof(SiloReadyAnnouncer),
+            ServiceLifecycleStage.Active,
+            _ =>
+            {
+                LogReady(options.AdvertisedAddress, options.GatewayPort, options.SiloPort, database.Describe(), Environment.ProcessId);
+                return Task.CompletedTask;
+            },
+            _ =>
+            {
+                LogStopping();
+                return Task.CompletedTask;
+            });
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = ReadyText + ": gateway {Address}:{GatewayPort}, silo port {SiloPort}, storage {Database}, pid {Pid}")]
+    private partial void LogReady(string address, int gatewayPort, int siloPort, string database, int pid);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pyfi silo stopping")]
+    private partial void LogStopping();
+}

@@ -1,0 +1,68 @@
+using System.Net;
+
+namespace Pyfi.Silo.Options;
+
+/// <summary>
+/// How a silo joins the network, bound from the <c>Pyfi</c> section of appsettings.json and overridden by
+/// environment variables (<see cref="PyfiEnvironment"/>).
+/// </summary>
+public sealed class PyfiSiloOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string Section = "Pyfi";
+
+    /// <summary>Folder for the SQLite file, git checkouts and Python environments (<c>PYFI_DATA</c>).</summary>
+    /// <value>Defaults to <c>./.pyfi</c>, relative to the working directory.</value>
+    public string DataPath { get; set; } = "./.pyfi";
+
+    /// <summary>Port silos talk to each other on (<c>PYFI_SILO_PORT</c>).</summary>
+    /// <value>Defaults to 11111.</value>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Port clients (the CLI, the .NET client) connect to (<c>PYFI_GATEWAY_PORT</c>).</summary>
+    /// <value>Defaults to 30000.</value>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>Port of the Orleans Dashboard on localhost; 0 turns it off (<c>PYFI_DASHBOARD_PORT</c>).</summary>
+    /// <value>Defaults to 8080.</value>
+    public int DashboardPort { get; set; } = 8080;
+
+    /// <summary>Address other silos and clients reach this silo at (<c>PYFI_ADVERTISED_ADDRESS</c>).</summary>
+    /// <value>Defaults to 127.0.0.1: one host. Set the host's address for a cluster across hosts.</value>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Cluster id; silos and clients of one network share it (<c>PYFI_CLUSTER_ID</c>).</summary>
+    /// <value>Defaults to <c>pyfi</c>.</value>
+    public string ClusterId { get; set; } = "pyfi";
+
+    /// <summary>Service id; the key under which state is stored (<c>PYFI_SERVICE_ID</c>).</summary>
+    /// <value>Defaults to <c>pyfi</c>.</value>
+    public string ServiceId { get; set; } = "pyfi";
+
+    /// <summary>Throws <see cref="InvalidSpecException"/> describing the first setting that cannot work.</summary>
+    public void Validate()
+    {
+        static void Port(string name, int port, bool zeroAllowed = false)
+        {
+            if (port is < 0 or > 65535 || (port == 0 && !zeroAllowed))
+            {
+                throw new InvalidSpecException($"{name} must be a port number between 1 and 65535{(zeroAllowed ? " (or 0 for off)" : "")}, not {port}");
+            }
+        }
+
+        Port("PYFI_SILO_PORT", SiloPort);
+        Port("PYFI_GATEWAY_PORT", GatewayPort);
+        Port("PYFI_DASHBOARD_PORT", DashboardPort, zeroAllowed: true);
+        if (SiloPort == GatewayPort) throw new InvalidSpecException($"the silo and gateway ports must differ (both are {SiloPort})");
+        if (!IPAddress.TryParse(AdvertisedAddress, out _))
+        {
+            throw new InvalidSpecException($"PYFI_ADVERTISED_ADDRESS must be an IP address, not '{AdvertisedAddress}'");
+        }
+
+        if (string.IsNullOrWhiteSpace(DataPath)) throw new InvalidSpecException("PYFI_DATA must name a folder");
+        if (string.IsNullOrWhiteSpace(ClusterId) || string.IsNullOrWhiteSpace(ServiceId))
+        {
+            throw new InvalidSpecException("the cluster id and service id must not be empty");
+        }
+    }
+}

@@ -1,0 +1,33 @@
+namespace Pyfi.Storage;
+
+/// <summary>
+/// Storage settings, bound from the <c>Pyfi:Storage</c> section (<c>PYFI_STORAGE</c>, <c>PYFI_POSTGRES</c>).
+/// </summary>
+public sealed class PyfiStorageOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string Section = "Pyfi:Storage";
+
+    /// <summary>Which database holds the network's state.</summary>
+    /// <value>Defaults to <see cref="StorageProvider.Sqlite"/>.</value>
+    public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
+
+    /// <summary>Npgsql connection string, required when <see cref="Provider"/> is <see cref="StorageProvider.Postgres"/>.</summary>
+    public string? Postgres { get; set; }
+
+    /// <summary>
+    /// Connections one process may hold to PostgreSQL, unless the connection string sets
+    /// <c>Maximum Pool Size</c> itself. PostgreSQL accepts 100 clients by default: keep the sum over silos
+    /// and tools below that.
+    /// </summary>
+    /// <value>Defaults to 20.</value>
+    public int MaxPoolSize { get; set; } = 20;
+
+    /// <summary>Whether a silo applies Pyfi's schema at start. Turn off where only DBAs may change the schema.</summary>
+    /// <value>Defaults to <see langword="true"/>.</value>
+    public bool ApplySchema { get; set; } = true;
+
+    /// <summary>Name of the SQLite file inside the data folder.</summary>
+    /// <value>Defaults to <c>pyfi.db</c>.</value>
+    public string SqliteFile { get; set; } = "pyfi.db";
+}

@@ -1,0 +1,74 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Pyfi.Storage;
+
+/// <summary>The database a network uses: provider, connection string, and the ADO.NET invariant Orleans needs for it.</summary>
+/// <param name="Provider">SQLite or PostgreSQL.</param>
+/// <param name="ConnectionString">Ready to use: the SQLite file path, or the Npgsql string with its pool budget.</param>
+public sealed record PyfiDatabase(StorageProvider Provider, string ConnectionString)
+{
+    /// <summary>
+    /// The name Orleans' ADO.NET providers know the driver by. SQLite is <c>System.Data.SQLite</c> even though
+    /// the driver is Microsoft.Data.Sqlite (Orleans maps that name to it).
+    /// </summary>
+    public string Invariant => Provider == StorageProvider.Sqlite ? "System.Data.SQLite" : "Npgsql";
+
+    /// <summary>Where the database is, without secrets, for logs and messages.</summary>
+    public string Describe() => Provider switch
+    {
+        StorageProvider.Sqlite => $"sqlite {new SqliteConnectionStringBuilder(ConnectionString).DataSource}",
+        _ => DescribePostgres(ConnectionString),
+    };
+
+    /// <summary>Resolves the database from storage options and the data folder; throws <see cref="InvalidSpecException"/> when they are incomplete.</summary>
+    public static PyfiDatabase From(PyfiStorageOptions options, string dataPath)
+    {
+        if (options.Provider == StorageProvider.Sqlite)
+        {
+            var file = Path.GetFullPath(Path.Combine(dataPath, options.SqliteFile));
+            var sqlite = new SqliteConnectionStringBuilder
+            {
+                DataSource = file,
+                Mode = SqliteOpenMode.ReadWriteCreate,
+                Pooling = true,
+                // Seconds a statement waits for a lock held by another connection before it fails.
+                DefaultTimeout = 30,
+            };
+            return new PyfiDatabase(StorageProvider.Sqlite, sqlite.ConnectionString);
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Postgres))
+        {
+            throw new InvalidSpecException("PYFI_STORAGE is postgres but no connection string is set (PYFI_POSTGRES or Pyfi:Storage:Postgres)");
+        }
+
+        NpgsqlConnectionStringBuilder postgres;
+        try
+        {
+            postgres = new NpgsqlConnectionStringBuilder(options.Postgres);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidSpecException($"the PostgreSQL connection string is malformed: {e.Message}");
+        }
+
+        // The user's own pool size wins; otherwise each process takes its budgeted share.
+        var given = new DbConnectionStringBuilder { ConnectionString = options.Postgres };
+        if (!PoolSizeKeys.Any(given.ContainsKey))
+        {
+            postgres.MaxPoolSize = options.MaxPoolSize;
+        }
+
+        return new PyfiDatabase(StorageProvider.Postgres, postgres.ConnectionString);
+    }
+
+    private static readonly string[] PoolSizeKeys = ["Maximum Pool Size", "Max Pool Size", "MaxPoolSize"];
+
+    private static string DescribePostgres(string connectionString)
+    {
+        var b = new NpgsqlConnectionStringBuilder(connectionString);
+        return $"postgres {b.Host}:{b.Port}/{b.Database}";
+    }
+}
