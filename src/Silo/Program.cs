@@ -16,22 +16,13 @@ builder.Configuration.AddCommandLine(args);
 try
 {
     builder.AddPyfiSilo();
-}
-catch (PyfiException e)
-{
-    Console.Error.WriteLine($"pyfi silo: {e.Message}");
-    return 1;
-}
-
-using var host = builder.Build();
-try
-{
+    using var host = builder.Build();
     await host.RunAsync();
+    return 0;
 }
-catch (PyfiException e)
+catch (Exception e)
 {
-    Console.Error.WriteLine($"pyfi silo: {e.Message}");
+    // One line a person can act on: a bad setting, a database that cannot be reached, a port in use.
+    Console.Error.WriteLine($"pyfi silo: could not run: {StartupFailure.Describe(e)}");
     return 1;
 }
-
-return 0;

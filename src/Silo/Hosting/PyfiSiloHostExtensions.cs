@@ -20,8 +20,19 @@ public static class PyfiSiloHostExtensions
     /// </summary>
     public static IHostApplicationBuilder AddPyfiSilo(this IHostApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(PyfiSiloOptions.Section).Get<PyfiSiloOptions>() ?? new();
-        var storage = builder.Configuration.GetSection(PyfiStorageOptions.Section).Get<PyfiStorageOptions>() ?? new();
+        PyfiSiloOptions options;
+        PyfiStorageOptions storage;
+        try
+        {
+            options = builder.Configuration.GetSection(PyfiSiloOptions.Section).Get<PyfiSiloOptions>() ?? new();
+            storage = builder.Configuration.GetSection(PyfiStorageOptions.Section).Get<PyfiStorageOptions>() ?? new();
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder's message names the setting and the value ("Failed to convert configuration value 'x' at 'Pyfi:SiloPort'...").
+            throw new InvalidSpecException($"invalid setting: {e.Message}");
+        }
+
         options.Validate();
         var database = PyfiDatabase.From(storage, options.DataPath);
 

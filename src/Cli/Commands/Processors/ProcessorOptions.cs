@@ -19,7 +19,7 @@ public sealed class ProcessorOptions
     public Option<string?> Commit { get; } = new("--commit") { Description = "Commit to pin (wins over the branch tip)" };
 
     /// <summary><c>-w/--workers/--concurrency</c></summary>
-    public Option<int?> Concurrency { get; } = new("--concurrency", "-w", "--workers") { Description = "Most cores the processor may occupy across the network (update: 0 removes the cap)" };
+    public Option<int?> Concurrency { get; } = CommonOptions.Integer("--concurrency", "Most cores the processor may occupy across the network (update: 0 removes the cap)", "-w", "--workers");
 
     /// <summary><c>--requirements</c></summary>
     public Option<string?> Requirements { get; } = new("--requirements", "-rq") { Description = "Requirements file inside the repository (default: requirements.txt when present)" };

@@ -10,19 +10,19 @@ public sealed class SocketOptions
     public Option<string?> Queue { get; } = new("--queue", "-q") { Description = "Queue the socket receives calls from" };
 
     /// <summary><c>-pn/--procname</c></summary>
-    public Option<string?> Processor { get; } = new("--procname", "-pn", "--processor") { Description = "Processor whose module holds the function" };
+    public Option<string?> Processor { get; } = new("--processor", "-pn", "--procname") { Description = "Processor whose module holds the function" };
 
     /// <summary><c>-t/--task</c></summary>
-    public Option<string?> Function { get; } = new("--task", "-t", "--function") { Description = "Python function the socket calls" };
+    public Option<string?> Function { get; } = new("--function", "-t", "--task") { Description = "Python function the socket calls" };
 
     /// <summary><c>-c/--concurrency</c></summary>
-    public Option<int?> Concurrency { get; } = new("--concurrency", "-c") { Description = "Calls that may run at once (cores occupied)" };
+    public Option<int?> Concurrency { get; } = CommonOptions.Integer("--concurrency", "Calls that may run at once (cores occupied)", "-c");
 
     /// <summary><c>--timeout</c></summary>
     public Option<string?> Timeout { get; } = new("--timeout") { Description = "Longest time one attempt may run, e.g. 30s, 5m (update: 0 removes it)" };
 
     /// <summary><c>--max-attempts</c></summary>
-    public Option<int?> MaxAttempts { get; } = new("--max-attempts") { Description = "Attempts in all before a call fails (1 = no retry)" };
+    public Option<int?> MaxAttempts { get; } = CommonOptions.Integer("--max-attempts", "Attempts in all before a call fails (1 = no retry)");
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)

@@ -1,0 +1,52 @@
+using CliWrap;
+using CliWrap.Buffered;
+
+namespace Pyfi.Tests.Infrastructure;
+
+/// <summary>What one run of the <c>pyfi</c> tool did.</summary>
+/// <param name="ExitCode">0 done, 1 refused or failed, 2 usage.</param>
+/// <param name="Stdout">Standard output.</param>
+/// <param name="Stderr">Standard error.</param>
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    /// <inheritdoc />
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}--- stderr\n{Stderr}";
+}
+
+/// <summary>Runs the real <c>pyfi</c> tool as a process, the way a user's shell does.</summary>
+public sealed class PyfiCli(string? gateway, IReadOnlyDictionary<string, string>? environment = null)
+{
+    /// <summary>Runs <c>pyfi</c> with <paramref name="args"/>, feeding <paramref name="stdin"/> if given.</summary>
+    public async Task<CliResult> RunAsync(string[] args, string? stdin = null, TimeSpan? timeout = null)
+    {
+        var env = new Dictionary<string, string?>();
+        foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("PYFI_", StringComparison.Ordinal)))
+        {
+            env[key] = null;
+        }
+
+        if (gateway is not null) env["PYFI_GATEWAY"] = gateway;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) env[key] = value;
+
+        var command = CliWrap.Cli.Wrap(TestEnvironment.Dotnet)
+            .WithArguments([TestEnvironment.CliDll, .. args])
+            .WithEnvironmentVariables(env)
+            .WithValidation(CommandResultValidation.None);
+        if (stdin is not null) command = command.WithStandardInputPipe(PipeSource.FromString(stdin));
+
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        var result = await command.ExecuteBufferedAsync(cts.Token);
+        return new CliResult(result.ExitCode, result.StandardOutput, result.StandardError);
+    }
+
+    /// <summary>Runs <c>pyfi</c> and asserts it succeeded.</summary>
+    public async Task<CliResult> OkAsync(params string[] args)
+    {
+        var result = await RunAsync(args);
+        Assert.True(result.ExitCode == 0, $"pyfi {string.Join(' ', args)} failed:\n{result}");
+        return result;
+    }
+
+    /// <summary>Splits a command line the simple way (no quoting): for readable tests.</summary>
+    public Task<CliResult> RunAsync(string commandLine) => RunAsync(commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+}

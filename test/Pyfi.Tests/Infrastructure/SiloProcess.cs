@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Pyfi.Tests.Infrastructure;
+
+/// <summary>
+/// A real silo process (<c>dotnet Pyfi.Silo.dll</c>) on free loopback ports with its own data folder.
+/// Output is captured for failure messages; <see cref="StartAsync"/> returns once the silo says it is ready.
+/// </summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private SiloProcess(Process process, int siloPort, int gatewayPort)
+    {
+        _process = process;
+        SiloPort = siloPort;
+        GatewayPort = gatewayPort;
+    }
+
+    /// <summary>Port silos talk on.</summary>
+    public int SiloPort { get; }
+
+    /// <summary>Port clients connect to.</summary>
+    public int GatewayPort { get; }
+
+    /// <summary><c>127.0.0.1:port</c> of the gateway.</summary>
+    public string Gateway => $"127.0.0.1:{GatewayPort}";
+
+    /// <summary>The process id.</summary>
+    public int Pid => _process.Id;
+
+    /// <summary>Whether the process has exited.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Its exit code, once exited.</summary>
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Everything it printed so far.</summary>
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    /// <summary>
+    /// Starts a silo with <paramref name="dataPath"/> as PYFI_DATA and <paramref name="environment"/> on top
+    /// (no inherited PYFI_* variable leaks in). Waits for its ready line unless <paramref name="waitForReady"/> is false.
+    /// </summary>
+    public static async Task<SiloProcess> StartAsync(string dataPath, IReadOnlyDictionary<string, string>? environment = null,
+        bool waitForReady = true, int[]? ports = null)
+    {
+        ports ??= FreePorts.Take(2);
+        var start = new ProcessStartInfo(TestEnvironment.Dotnet)
+        {
+            ArgumentList = { TestEnvironment.SiloDll },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = dataPath,
+        };
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("PYFI_", StringComparison.Ordinal)).ToList()) start.Environment.Remove(key);
+        start.Environment["PYFI_DATA"] = dataPath;
+        start.Environment["PYFI_SILO_PORT"] = ports[0].ToString();
+        start.Environment["PYFI_GATEWAY_PORT"] = ports[1].ToString();
+        start.Environment["PYFI_DASHBOARD_PORT"] = "0";
+        start.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var silo = new SiloProcess(process, ports[0], ports[1]);
+        process.OutputDataReceived += (_, e) => silo.Record(e.Data);
+        process.ErrorDataReceived += (_, e) => silo.Record(e.Data);
+        process.Exited += (_, _) => silo._ready.TrySetException(new InvalidOperationException($"the silo exited with code {process.ExitCode} before it was ready:\n{silo.Output}"));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (waitForReady) await silo.WaitForReadyAsync(TimeSpan.FromSeconds(60));
+        return silo;
+    }
+
+    /// <summary>Waits for the ready line.</summary>
+    public async Task WaitForReadyAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _ready.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"the silo was not ready within {timeout}:\n{Output}");
+        }
+    }
+
+    /// <summary>Waits for the process to end; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Sends SIGTERM, as a service manager would, and waits for the exit.</summary>
+    public async Task<int> StopAsync(TimeSpan? timeout = null)
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]);
+            await kill.WaitForExitAsync();
+        }
+
+        return await WaitForExitAsync(timeout ?? TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>SIGKILL: the process dies at once, as in a crash or power loss of the process.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            try
+            {
+                await StopAsync(TimeSpan.FromSeconds(15));
+            }
+            catch (OperationCanceledException)
+            {
+                await KillAsync();
+            }
+        }
+
+        _process.Dispose();
+    }
+
+    private void Record(string? line)
+    {
+        if (line is null) return;
+        lock (_output) _output.AppendLine(line);
+        if (line.Contains("Pyfi silo ready", StringComparison.Ordinal)) _ready.TrySetResult();
+    }
+}

@@ -1,0 +1,32 @@
+namespace Pyfi.Tests.Infrastructure;
+
+/// <summary>One real silo process on the embedded SQLite default, shared by a test class.</summary>
+public sealed class SqliteSiloFixture : IAsyncLifetime
+{
+    private readonly TempDirectory _data = new("pyfi-silo");
+
+    /// <summary>The running silo.</summary>
+    public SiloProcess Silo { get; private set; } = null!;
+
+    /// <summary>The CLI pointed at it.</summary>
+    public PyfiCli Cli { get; private set; } = null!;
+
+    /// <summary>A .NET client connected to it, for checking what the CLI did without another process.</summary>
+    public Pyfi.Client.PyfiClient Client { get; private set; } = null!;
+
+    /// <inheritdoc />
+    public async Task InitializeAsync()
+    {
+        Silo = await SiloProcess.StartAsync(_data.Path);
+        Cli = new PyfiCli(Silo.Gateway);
+        Client = await Pyfi.Client.PyfiClient.ConnectAsync(Silo.Gateway);
+    }
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        await Client.DisposeAsync();
+        await Silo.DisposeAsync();
+        _data.Dispose();
+    }
+}
