@@ -104,6 +104,10 @@ public sealed class PyfiClient : IAsyncDisposable
     {
         if (e is OperationCanceledException) return "no answer in time";
         while (e.InnerException is not null) e = e.InnerException;
-        return e.Message.Split('\n')[0].TrimEnd('.');
+        var reason = e.Message.Split('\n')[0].TrimEnd('.');
+        // A gateway closes the connection of a client from another cluster without saying why.
+        return reason.Contains("connection closed", StringComparison.OrdinalIgnoreCase)
+            ? $"{reason} (the gateway dropped the connection: does PYFI_CLUSTER_ID match the silo's?)"
+            : reason;
     }
 }

@@ -12,6 +12,20 @@ public class PyfiException : Exception
 
     /// <summary>Creates the exception with its user-facing message and the cause.</summary>
     public PyfiException(string message, Exception? innerException) : base(message, innerException) { }
+
+    /// <summary>
+    /// The Pyfi error in <paramref name="exception"/> or among its inner exceptions, if any: Orleans wraps
+    /// errors raised by storage providers and activations in its own exception types.
+    /// </summary>
+    public static PyfiException? Find(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e is AggregateException { InnerExceptions.Count: > 0 } a ? a.InnerExceptions[0] : e.InnerException)
+        {
+            if (e is PyfiException pyfi) return pyfi;
+        }
+
+        return null;
+    }
 }
 
 /// <summary>A definition names something (queue, processor, socket, call) that does not exist.</summary>

@@ -39,7 +39,7 @@ public static class CommandActions
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                context.Error.WriteLine($"pyfi: {Describe(e)}");
+                context.Error.WriteLine($"pyfi: {PyfiException.Find(e)?.Message ?? Describe(e)}");
                 return Failed;
             }
         });

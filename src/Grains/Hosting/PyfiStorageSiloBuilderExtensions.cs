@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Runtime;
+using Orleans.Runtime.Hosting;
+using Orleans.Storage;
 using Pyfi.Grains.Storage;
 using Pyfi.Storage;
 
@@ -21,7 +23,7 @@ public static class PyfiStorageSiloBuilderExtensions
             silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaInitializer>();
         }
 
-        silo.AddAdoNetGrainStorage(StorageNames.Model, options =>
+        silo.AddAdoNetGrainStorage(StorageNames.ModelDriver, options =>
         {
             options.Invariant = database.Invariant;
             options.ConnectionString = database.ConnectionString;
@@ -29,6 +31,8 @@ public static class PyfiStorageSiloBuilderExtensions
             // Deleting a definition removes its row instead of leaving an empty one behind.
             options.DeleteStateOnClear = true;
         });
+        silo.Services.AddGrainStorage(StorageNames.Model, (services, _) =>
+            new FaultTranslatingGrainStorage(services.GetRequiredKeyedService<IGrainStorage>(StorageNames.ModelDriver)));
 
         silo.UseAdoNetReminderService(options =>
         {

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
+using Orleans.Storage;
 using Pyfi.Grains.Storage;
 
 namespace Pyfi.Grains.Registry;
@@ -251,7 +252,7 @@ public sealed partial class RegistryGrain(
             // Read what is stored before the next change: the write may have landed after all.
             DeactivateOnIdle();
             LogCommitFailed(e, key);
-            throw new StorageUnavailableException($"could not save {kind} '{name}': the database is unavailable ({FirstLine(e)})");
+            throw new StorageUnavailableException($"could not save {kind} '{name}': {Reason(e)}");
         }
 
         await SyncAsync(key);
@@ -297,12 +298,12 @@ public sealed partial class RegistryGrain(
         }
     }
 
-    private static string FirstLine(Exception e)
+    private static string Reason(Exception e) => (PyfiException.Find(e) ?? e) switch
     {
-        var inner = e;
-        while (inner.InnerException is not null && inner is not System.Data.Common.DbException) inner = inner.InnerException;
-        return inner.Message.Split('\n')[0].Trim();
-    }
+        StorageUnavailableException unavailable => unavailable.Message,
+        InconsistentStateException => "it was changed elsewhere at the same time; try again",
+        _ => $"the database refused it ({e.Message.Split('\n')[0].Trim()})",
+    };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not commit change to {Key}")]
     private partial void LogCommitFailed(Exception exception, string key);

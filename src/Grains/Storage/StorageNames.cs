@@ -5,4 +5,7 @@ public static class StorageNames
 {
     /// <summary>Definitions and runtime state of queues, processors, sockets and the registry.</summary>
     public const string Model = "pyfi";
+
+    /// <summary>The ADO.NET provider behind <see cref="Model"/>; grains use <see cref="Model"/>, which reports its failures in Pyfi's terms.</summary>
+    public const string ModelDriver = "pyfi.adonet";
 }

@@ -35,7 +35,12 @@ public static class PyfiSiloHostExtensions
 
         options.Validate();
         var database = PyfiDatabase.From(storage, options.DataPath);
+        var listenAddress = database.Provider == StorageProvider.Sqlite ? IPAddress.Loopback : IPAddress.Parse(options.AdvertisedAddress);
+        var claim = ExclusiveResources.Claim(options.DataPath, listenAddress,
+            (options.SiloPort, "PYFI_SILO_PORT"), (options.GatewayPort, "PYFI_GATEWAY_PORT"));
 
+        // Held for the life of the host; the container disposes it at shutdown.
+        builder.Services.AddSingleton(claim);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloReadyAnnouncer>();
         builder.UseOrleans(silo =>
