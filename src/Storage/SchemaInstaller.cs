@@ -12,10 +12,13 @@ namespace Pyfi.Storage;
 /// </summary>
 public static class SchemaInstaller
 {
-    /// <summary>The scripts for <paramref name="provider"/>, in the order they are applied.</summary>
-    public static IReadOnlyList<string> ScriptNames(StorageProvider provider) => provider == StorageProvider.Sqlite
-        ? ["Sqlite-Main.sql", "Sqlite-Persistence.sql", "Sqlite-Reminders.sql"]
-        : ["PostgreSQL-Main.sql", "PostgreSQL-Clustering.sql", "PostgreSQL-Persistence.sql", "PostgreSQL-Reminders.sql"];
+    /// <summary>
+    /// The scripts for <paramref name="provider"/>, in the order they are applied: listed in
+    /// <c>Sql/{Vendor}.order</c>, which deploy/postgres/init-db.sh reads too.
+    /// </summary>
+    public static IReadOnlyList<string> ScriptNames(StorageProvider provider) =>
+        ReadScript(provider == StorageProvider.Sqlite ? "Sqlite.order" : "PostgreSQL.order")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>The text of one script.</summary>
     public static string ReadScript(string name)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CliWrap.Buffered;
 using Npgsql;
 using Pyfi.Tests.Infrastructure;
 
@@ -73,6 +74,30 @@ public sealed class PostgresSiloTests
         await using var silo = await SiloProcess.StartAsync(data.Path, env);
         Assert.DoesNotContain("Schema ready", silo.Output);
         await new PyfiCli(silo.Gateway).OkAsync("add", "queue", "-n", "after.init");
+    }
+
+    [Fact]
+    public async Task TheDeployScriptPreparesTheDatabaseWithPsqlAlone()
+    {
+        await using var db = await PostgresDatabase.CreateAsync();
+        var b = new NpgsqlConnectionStringBuilder(db.ConnectionString);
+        var uri = $"postgresql://{b.Username}@{b.Host}:{b.Port}/{b.Database}";
+        var script = Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "postgres", "init-db.sh");
+
+        var run = await CliWrap.Cli.Wrap("bash").WithArguments([script, uri]).WithValidation(CliWrap.CommandResultValidation.None)
+            .ExecuteBufferedAsync();
+        var again = await CliWrap.Cli.Wrap("bash").WithArguments([script, uri]).WithValidation(CliWrap.CommandResultValidation.None)
+            .ExecuteBufferedAsync();
+
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        Assert.True(again.ExitCode == 0, again.StandardError);
+        Assert.Empty(again.StandardError);
+        Assert.Equal(20L, (await db.QueryAsync("SELECT count(*) FROM OrleansQuery")).Single());
+        using var data = new TempDirectory("pyfi-silo");
+        var env = Postgres(db);
+        env["Pyfi__Storage__ApplySchema"] = "false";
+        await using var silo = await SiloProcess.StartAsync(data.Path, env);
+        await new PyfiCli(silo.Gateway).OkAsync("add", "queue", "-n", "after.deploy");
     }
 
     [Fact]

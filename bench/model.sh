@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The model benchmark (issue 2): a real silo on the embedded SQLite default, then on PostgreSQL; add
+# 100 queues, 100 processors and 1,000 sockets, time listing them, restart the silo, check the listings are
+# identical and time them again, and time `pyfi ls sockets` from a fresh shell. Prints JSON lines.
+#   bench/model.sh                 both storages (PostgreSQL: a private server, installed if missing)
+#   bench/model.sh sqlite
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+. scripts/private-postgres.sh
+storages=${1:-sqlite postgres}
+work=$(mktemp -d /tmp/pyfi-bench.XXXXXX)
+chmod 755 "$work"
+silo_pid=
+cleanup() { [ -n "$silo_pid" ] && kill "$silo_pid" 2>/dev/null; private_postgres_stop "$work/pg"; rm -rf "$work"; }
+trap cleanup EXIT
+dotnet build Orleans.sln -c Release -nologo -clp:ErrorsOnly >/dev/null
+bin=src/Silo/bin/Release/net10.0/Pyfi.Silo.dll
+bench=bench/Pyfi.Bench/bin/Release/net10.0/Pyfi.Bench.dll
+cli=src/Cli/bin/Release/net10.0/pyfi.dll
+read -r silo_port gateway_port < <(python3 -c 'import socket
+ps=[socket.socket() for _ in range(2)]
+[p.bind(("127.0.0.1",0)) for p in ps]
+print(*[p.getsockname()[1] for p in ps])')
+export PYFI_GATEWAY="127.0.0.1:$gateway_port"
+
+start_silo() { # sets silo_pid and ready_ms (process start to the ready line)
+  local log=$work/silo.log t0
+  : >"$log"
+  t0=$(date +%s%N)
+  PYFI_SILO_PORT=$silo_port PYFI_GATEWAY_PORT=$gateway_port PYFI_DASHBOARD_PORT=0 dotnet "$bin" >"$log" 2>&1 &
+  silo_pid=$!
+  for _ in $(seq 600); do grep -q "Pyfi silo ready" "$log" && break; sleep 0.05; done
+  grep -q "Pyfi silo ready" "$log" || { cat "$log" >&2; exit 1; }
+  ready_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+stop_silo() { kill -TERM "$silo_pid"; wait "$silo_pid" || true; silo_pid=; }
+
+for storage in $storages; do
+  export PYFI_DATA="$work/data-$storage"
+  if [ "$storage" = postgres ]; then
+    [ -n "${PRIVATE_POSTGRES:-}" ] || private_postgres_start "$work/pg"
+    psql -h 127.0.0.1 -p "$PRIVATE_POSTGRES_PORT" -U postgres -qc "CREATE DATABASE pyfi_bench" >/dev/null
+    export PYFI_STORAGE=postgres PYFI_POSTGRES="${PRIVATE_POSTGRES/Database=postgres/Database=pyfi_bench}"
+  else
+    export PYFI_STORAGE=sqlite
+  fi
+  start_silo
+  echo "{\"system\": \"pyfi-$storage\", \"workload\": \"silo-start-empty\", \"ms\": $ready_ms}"
+  dotnet "$bench" model populate --gateway "$PYFI_GATEWAY" --snapshot "$work/snapshot.json" | sed "s/\"pyfi\"/\"pyfi-$storage\"/"
+  stop_silo
+  start_silo
+  echo "{\"system\": \"pyfi-$storage\", \"workload\": \"silo-restart-1200-definitions\", \"ms\": $ready_ms}"
+  dotnet "$bench" model verify --gateway "$PYFI_GATEWAY" --snapshot "$work/snapshot.json" | sed "s/\"pyfi\"/\"pyfi-$storage\"/"
+  samples=$(for _ in 1 2 3 4 5; do
+    t0=$(date +%s%N); dotnet "$cli" ls sockets >/dev/null; echo $(( ($(date +%s%N) - t0) / 1000000 ))
+  done | sort -n | sed -n 3p)
+  echo "{\"system\": \"pyfi-$storage\", \"workload\": \"cli-ls-sockets-1000\", \"median_ms\": $samples}"
+  stop_silo
+done
