@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pyfi.Cli.Infrastructure;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Pyfi.Cli.Commands.Processors;
 
@@ -63,59 +64,29 @@ public static class ProcessorCommands
     }
 
     /// <summary><c>pyfi delete processor -n NAME</c></summary>
-    public static Command Delete(CliContext context)
-    {
-        var name = CommonOptions.Name(Kind);
-        var command = new Command(Kind, "Delete a processor no socket uses") { name };
-        return command.WithClientAction(context, async (client, parse, _) =>
-        {
-            await client.Registry.DeleteProcessorAsync(parse.GetRequiredValue(name));
-            context.Output.WriteLine($"processor '{parse.GetRequiredValue(name)}' deleted");
-            return CommandActions.Done;
-        });
-    }
+    public static Command Delete(CliContext context) =>
+        DefinitionCommands.Delete(context, Kind, "Delete a processor no socket uses", (registry, name) => registry.DeleteProcessorAsync(name));
 
     /// <summary><c>pyfi ls processor -n NAME [--json]</c></summary>
-    public static Command Show(CliContext context)
-    {
-        var name = CommonOptions.Name(Kind);
-        var json = CommonOptions.Json();
-        var command = new Command(Kind, "Show one processor") { name, json };
-        return command.WithClientAction(context, async (client, parse, _) =>
-        {
-            var info = await client.Registry.GetProcessorAsync(parse.GetRequiredValue(name));
-            if (parse.GetValue(json)) context.WriteJson(info);
-            else context.Console.Write(Details(info));
-            return CommandActions.Done;
-        });
-    }
+    public static Command Show(CliContext context) =>
+        DefinitionCommands.Show(context, Kind, (registry, name) => registry.GetProcessorAsync(name), Details);
 
     /// <summary><c>pyfi ls processors [--json]</c></summary>
-    public static Command List(CliContext context)
+    public static Command List(CliContext context) =>
+        DefinitionCommands.List<ProcessorInfo>(context, "processors", async client => await client.Registry.ListProcessorsAsync(), Table);
+
+    private static Table Table(IReadOnlyList<ProcessorInfo> processors)
     {
-        var json = CommonOptions.Json();
-        var command = new Command("processors", "List the processors") { json };
-        return command.WithClientAction(context, async (client, parse, _) =>
+        var table = Views.Table("Name", "Module", "Repository", "Branch", "Commit", "Concurrency", "Enabled", "Requested", "Status", "Sockets");
+        foreach (var p in processors)
         {
-            var processors = await client.Registry.ListProcessorsAsync();
-            if (parse.GetValue(json))
-            {
-                context.WriteJson(processors);
-                return CommandActions.Done;
-            }
+            table.AddRow(
+                Views.Text(p.Spec.Name), Views.Text(p.Spec.Module), Views.Text(p.Spec.Repository), Views.Text(p.Spec.Branch),
+                Views.Text(ShortCommit(p.Spec.Commit)), Concurrency(p.Spec), p.Spec.Enabled ? "yes" : "no",
+                Views.Name(p.Spec.RequestedStatus), Views.Name(p.Status), p.Sockets.Length.ToString());
+        }
 
-            var table = Views.Table("Name", "Module", "Repository", "Branch", "Commit", "Concurrency", "Enabled", "Requested", "Status", "Sockets");
-            foreach (var p in processors)
-            {
-                table.AddRow(
-                    Views.Text(p.Spec.Name), Views.Text(p.Spec.Module), Views.Text(p.Spec.Repository), Views.Text(p.Spec.Branch),
-                    Views.Text(ShortCommit(p.Spec.Commit)), Concurrency(p.Spec), p.Spec.Enabled ? "yes" : "no",
-                    Views.Name(p.Spec.RequestedStatus), Views.Name(p.Status), p.Sockets.Length.ToString());
-            }
-
-            context.Console.Write(table);
-            return CommandActions.Done;
-        });
+        return table;
     }
 
     private static string ShortCommit(string? commit) => commit is { Length: > 12 } ? commit[..12] : commit ?? "";
@@ -128,7 +99,7 @@ public static class ProcessorCommands
         else context.Output.WriteLine($"processor '{info.Spec.Name}' {done} ({info.Spec.Module} from {info.Spec.Repository})");
     }
 
-    private static Grid Details(ProcessorInfo p) => Views.Details(
+    private static IRenderable Details(ProcessorInfo p) => Views.Details(
     [
         ("Name", p.Spec.Name),
         ("Module", p.Spec.Module),

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pyfi.Cli.Infrastructure;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Pyfi.Cli.Commands.Queues;
 
@@ -49,57 +50,16 @@ public static class QueueCommands
     }
 
     /// <summary><c>pyfi delete queue -n NAME</c></summary>
-    public static Command Delete(CliContext context)
-    {
-        var name = CommonOptions.Name(Kind);
-        var command = new Command(Kind, "Delete a queue no socket uses") { name };
-        return command.WithClientAction(context, async (client, parse, _) =>
-        {
-            await client.Registry.DeleteQueueAsync(parse.GetRequiredValue(name));
-            context.Output.WriteLine($"queue '{parse.GetRequiredValue(name)}' deleted");
-            return CommandActions.Done;
-        });
-    }
+    public static Command Delete(CliContext context) =>
+        DefinitionCommands.Delete(context, Kind, "Delete a queue no socket uses", (registry, name) => registry.DeleteQueueAsync(name));
 
     /// <summary><c>pyfi ls queue -n NAME [--json]</c></summary>
-    public static Command Show(CliContext context)
-    {
-        var name = CommonOptions.Name(Kind);
-        var json = CommonOptions.Json();
-        var command = new Command(Kind, "Show one queue") { name, json };
-        return command.WithClientAction(context, async (client, parse, _) =>
-        {
-            var info = await client.Registry.GetQueueAsync(parse.GetRequiredValue(name));
-            if (parse.GetValue(json)) context.WriteJson(info);
-            else context.Console.Write(Details(info));
-            return CommandActions.Done;
-        });
-    }
+    public static Command Show(CliContext context) =>
+        DefinitionCommands.Show(context, Kind, (registry, name) => registry.GetQueueAsync(name), Details);
 
     /// <summary><c>pyfi ls queues [--json]</c></summary>
-    public static Command List(CliContext context)
-    {
-        var json = CommonOptions.Json();
-        var command = new Command("queues", "List the queues") { json };
-        return command.WithClientAction(context, async (client, parse, _) =>
-        {
-            var queues = await client.Registry.ListQueuesAsync();
-            if (parse.GetValue(json))
-            {
-                context.WriteJson(queues);
-                return CommandActions.Done;
-            }
-
-            var table = Views.Table("Name", "Type", "Durable", "Sockets", "Updated");
-            foreach (var q in queues)
-            {
-                table.AddRow(Views.Text(q.Spec.Name), Views.Name(q.Spec.Type), q.Spec.Durable ? "yes" : "no", Views.List(q.Sockets), Views.Time(q.Stamp.Updated));
-            }
-
-            context.Console.Write(table);
-            return CommandActions.Done;
-        });
-    }
+    public static Command List(CliContext context) =>
+        DefinitionCommands.List<QueueInfo>(context, "queues", async client => await client.Registry.ListQueuesAsync(), Table);
 
     private static Option<string?> TypeOption() => new("--type", "-t")
     {
@@ -113,12 +73,23 @@ public static class QueueCommands
         else context.Output.WriteLine($"queue '{info.Spec.Name}' {done} ({Views.Name(info.Spec.Type)})");
     }
 
-    private static Grid Details(QueueInfo q) => Views.Details(
+    private static Table Table(IReadOnlyList<QueueInfo> queues)
+    {
+        var table = Views.Table("Name", "Type", "Durable", "Sockets", "Updated");
+        foreach (var q in queues)
+        {
+            table.AddRow(Views.Text(q.Spec.Name), Views.Name(q.Spec.Type), q.Spec.Durable ? "yes" : "no", Views.List(q.Sockets), Views.Time(q.Stamp.Updated));
+        }
+
+        return table;
+    }
+
+    private static IRenderable Details(QueueInfo q) => Views.Details(
     [
         ("Name", q.Spec.Name),
         ("Type", Views.Name(q.Spec.Type)),
         ("Durable", q.Spec.Durable ? "yes" : "no"),
-        ("Sockets", string.Join(", ", q.Sockets) is { Length: > 0 } s ? s : "-"),
+        ("Sockets", q.Sockets.Length == 0 ? "-" : string.Join(", ", q.Sockets)),
         ("Revision", q.Stamp.Revision.ToString()),
         ("Created", Views.Time(q.Stamp.Created)),
         ("Updated", Views.Time(q.Stamp.Updated)),

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pyfi.Cli.Infrastructure;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Pyfi.Cli.Commands.Sockets;
 
@@ -63,58 +64,28 @@ public static class SocketCommands
     }
 
     /// <summary><c>pyfi delete socket -n NAME</c></summary>
-    public static Command Delete(CliContext context)
-    {
-        var name = CommonOptions.Name(Kind);
-        var command = new Command(Kind, "Delete a socket") { name };
-        return command.WithClientAction(context, async (client, parse, _) =>
-        {
-            await client.Registry.DeleteSocketAsync(parse.GetRequiredValue(name));
-            context.Output.WriteLine($"socket '{parse.GetRequiredValue(name)}' deleted");
-            return CommandActions.Done;
-        });
-    }
+    public static Command Delete(CliContext context) =>
+        DefinitionCommands.Delete(context, Kind, "Delete a socket", (registry, name) => registry.DeleteSocketAsync(name));
 
     /// <summary><c>pyfi ls socket -n NAME [--json]</c></summary>
-    public static Command Show(CliContext context)
-    {
-        var name = CommonOptions.Name(Kind);
-        var json = CommonOptions.Json();
-        var command = new Command(Kind, "Show one socket") { name, json };
-        return command.WithClientAction(context, async (client, parse, _) =>
-        {
-            var info = await client.Registry.GetSocketAsync(parse.GetRequiredValue(name));
-            if (parse.GetValue(json)) context.WriteJson(info);
-            else context.Console.Write(Details(info));
-            return CommandActions.Done;
-        });
-    }
+    public static Command Show(CliContext context) =>
+        DefinitionCommands.Show(context, Kind, (registry, name) => registry.GetSocketAsync(name), Details);
 
     /// <summary><c>pyfi ls sockets [--json]</c></summary>
-    public static Command List(CliContext context)
+    public static Command List(CliContext context) =>
+        DefinitionCommands.List<SocketInfo>(context, "sockets", async client => await client.Registry.ListSocketsAsync(), Table);
+
+    private static Table Table(IReadOnlyList<SocketInfo> sockets)
     {
-        var json = CommonOptions.Json();
-        var command = new Command("sockets", "List the sockets") { json };
-        return command.WithClientAction(context, async (client, parse, _) =>
+        var table = Views.Table("Name", "Queue", "Processor", "Function", "Concurrency", "Timeout", "Attempts");
+        foreach (var s in sockets)
         {
-            var sockets = await client.Registry.ListSocketsAsync();
-            if (parse.GetValue(json))
-            {
-                context.WriteJson(sockets);
-                return CommandActions.Done;
-            }
+            table.AddRow(
+                Views.Text(s.Spec.Name), Views.Text(s.Spec.Queue), Views.Text(s.Spec.Processor), Views.Text(s.Spec.Function),
+                s.Spec.Concurrency.ToString(), Durations.Format(s.Spec.Timeout), s.Spec.Retry.MaxAttempts.ToString());
+        }
 
-            var table = Views.Table("Name", "Queue", "Processor", "Function", "Concurrency", "Timeout", "Attempts");
-            foreach (var s in sockets)
-            {
-                table.AddRow(
-                    Views.Text(s.Spec.Name), Views.Text(s.Spec.Queue), Views.Text(s.Spec.Processor), Views.Text(s.Spec.Function),
-                    s.Spec.Concurrency.ToString(), Durations.Format(s.Spec.Timeout), s.Spec.Retry.MaxAttempts.ToString());
-            }
-
-            context.Console.Write(table);
-            return CommandActions.Done;
-        });
+        return table;
     }
 
     private static void Print(CliContext context, SocketInfo info, bool json, string done)
@@ -123,7 +94,7 @@ public static class SocketCommands
         else context.Output.WriteLine($"socket '{info.Spec.Name}' {done} ({info.Spec.Processor}.{info.Spec.Function} on queue {info.Spec.Queue}, concurrency {info.Spec.Concurrency})");
     }
 
-    private static Grid Details(SocketInfo s) => Views.Details(
+    private static IRenderable Details(SocketInfo s) => Views.Details(
     [
         ("Name", s.Spec.Name),
         ("Queue", s.Spec.Queue),
