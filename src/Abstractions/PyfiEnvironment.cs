@@ -12,6 +12,7 @@ public static class PyfiEnvironment
         ["PYFI_DATA"] = "Pyfi:DataPath",
         ["PYFI_SILO_PORT"] = "Pyfi:SiloPort",
         ["PYFI_GATEWAY_PORT"] = "Pyfi:GatewayPort",
+        ["PYFI_ORLEANS_GATEWAY_PORT"] = "Pyfi:OrleansGatewayPort",
         ["PYFI_DASHBOARD_PORT"] = "Pyfi:DashboardPort",
         ["PYFI_ADVERTISED_ADDRESS"] = "Pyfi:AdvertisedAddress",
         ["PYFI_CLUSTER_ID"] = "Pyfi:ClusterId",

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Reflection;
 using Pyfi.Cli.Commands.Db;
 using Pyfi.Cli.Commands.Processors;
 using Pyfi.Cli.Commands.Queues;
@@ -11,10 +10,6 @@ namespace Pyfi.Cli;
 /// <summary>The <c>pyfi</c> command tree, verb first as in the original: <c>pyfi add queue …</c>, <c>pyfi ls sockets</c>.</summary>
 public static class PyfiCommandLine
 {
-    /// <summary>The version this tool reports.</summary>
-    public static string Version { get; } =
-        typeof(PyfiCommandLine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
-
     /// <summary>Builds the command tree.</summary>
     public static RootCommand Build(CliContext context)
     {
@@ -44,7 +39,7 @@ public static class PyfiCommandLine
         var version = new Command("version", "Print the version of this tool");
         version.SetAction(_ =>
         {
-            context.Output.WriteLine($"pyfi {Version}");
+            context.Output.WriteLine($"pyfi {PyfiVersion.Current}");
             return CommandActions.Done;
         });
         root.Subcommands.Add(version);

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using Pyfi.Client.Gateway;
+using Pyfi.Protocol;
 
 namespace Pyfi.Client;
 
@@ -8,6 +10,10 @@ namespace Pyfi.Client;
 /// A connection to a Pyfi network. Connect with <see cref="ConnectAsync(string?, CancellationToken)"/>,
 /// use <see cref="Registry"/> to define queues, processors and sockets, and dispose to disconnect.
 /// </summary>
+/// <remarks>
+/// The client asks the gateway it is given (the silo's <c>PYFI_GATEWAY_PORT</c>) who the network is and where
+/// its Orleans gateways are, then connects to those as an Orleans client: one address is all it needs.
+/// </remarks>
 /// <example>
 /// <code>
 /// await using var pyfi = await PyfiClient.ConnectAsync("localhost:30000");
@@ -20,15 +26,19 @@ public sealed class PyfiClient : IAsyncDisposable
 
     private readonly IHost _host;
 
-    private PyfiClient(IHost host, string gateways)
+    private PyfiClient(IHost host, string gateways, GatewayHello network)
     {
         _host = host;
         Gateways = gateways;
+        Network = network;
         Cluster = host.Services.GetRequiredService<IClusterClient>();
     }
 
     /// <summary>The gateways this client was given.</summary>
     public string Gateways { get; }
+
+    /// <summary>Who the network is, as its gateway introduced it.</summary>
+    public GatewayHello Network { get; }
 
     /// <summary>The underlying Orleans client, for grain calls the typed API does not cover.</summary>
     public IClusterClient Cluster { get; }
@@ -51,27 +61,30 @@ public sealed class PyfiClient : IAsyncDisposable
     /// <summary>Connects with explicit options. Throws <see cref="PyfiConnectionException"/> when no gateway answers.</summary>
     public static async Task<PyfiClient> ConnectAsync(PyfiClientOptions options, CancellationToken cancellationToken = default)
     {
-        var endpoints = await GatewayList.ResolveAsync(options.Gateways, cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.ConnectTimeout);
+        var network = await HelloAsync(options, timeout.Token);
+        if (network.OrleansGateways.Count == 0) throw new PyfiConnectionException($"the network at {options.Gateways} has no active silo yet");
+        var endpoints = await GatewayList.ResolveAsync(string.Join(',', network.OrleansGateways), cancellationToken);
+
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleansClient(client =>
         {
             client.UseStaticClustering(endpoints);
-            client.UseConnectionRetryFilter(async (_, cancellationToken) =>
-            {
-                if (!options.RetryConnect) return false;
-                await Task.Delay(RetryDelay, cancellationToken);
-                return true;
-            });
             client.Configure<ClusterOptions>(o =>
             {
-                o.ClusterId = options.ClusterId;
-                o.ServiceId = options.ServiceId;
+                o.ClusterId = network.ClusterId;
+                o.ServiceId = network.ServiceId;
+            });
+            client.UseConnectionRetryFilter(async (_, token) =>
+            {
+                if (!options.RetryConnect) return false;
+                await Task.Delay(RetryDelay, token);
+                return true;
             });
         });
 
         var host = builder.Build();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.ConnectTimeout);
         try
         {
             await host.StartAsync(timeout.Token);
@@ -80,10 +93,10 @@ public sealed class PyfiClient : IAsyncDisposable
         {
             host.Dispose();
             throw new PyfiConnectionException(
-                $"cannot reach the Pyfi network at {options.Gateways}: {Reason(e)}. Is a silo running there? (dotnet run --project src/Silo)", e);
+                $"cannot reach the Orleans gateways of the network at {options.Gateways} ({string.Join(", ", network.OrleansGateways)}): {Reason(e)}", e);
         }
 
-        return new PyfiClient(host, options.Gateways);
+        return new PyfiClient(host, options.Gateways, network);
     }
 
     /// <inheritdoc />
@@ -99,15 +112,27 @@ public sealed class PyfiClient : IAsyncDisposable
         }
     }
 
+    private static async Task<GatewayHello> HelloAsync(PyfiClientOptions options, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await using var gateway = await GatewayConnection.ConnectAsync(options.Gateways, options.ConnectTimeout, cancellationToken);
+                return await gateway.SendAsync<GatewayHello>(GatewayOps.Hello, null, cancellationToken);
+            }
+            catch (PyfiConnectionException) when (options.RetryConnect && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(RetryDelay, cancellationToken);
+            }
+        }
+    }
+
     // The innermost cause says it best ("Connection refused"); the wrappers say "see InnerException".
     private static string Reason(Exception e)
     {
         if (e is OperationCanceledException) return "no answer in time";
         while (e.InnerException is not null) e = e.InnerException;
-        var reason = e.Message.Split('\n')[0].TrimEnd('.');
-        // A gateway closes the connection of a client from another cluster without saying why.
-        return reason.Contains("connection closed", StringComparison.OrdinalIgnoreCase)
-            ? $"{reason} (the gateway dropped the connection: does PYFI_CLUSTER_ID match the silo's?)"
-            : reason;
+        return e.Message.Split('\n')[0].TrimEnd('.');
     }
 }

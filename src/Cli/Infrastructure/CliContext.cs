@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Pyfi.Client;
+using Pyfi.Client.Gateway;
+using Pyfi.Protocol;
 using Spectre.Console;
 
 namespace Pyfi.Cli.Infrastructure;
@@ -9,14 +9,6 @@ namespace Pyfi.Cli.Infrastructure;
 /// <summary>What every command shares: where output goes, the global options, and the connection to the network.</summary>
 public sealed class CliContext(TextWriter output, TextWriter error)
 {
-    /// <summary>JSON as <c>--json</c> prints it: camelCase, enums by name, nulls left out.</summary>
-    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
-
     /// <summary><c>--gateway host:port[,host:port]</c>, on every command.</summary>
     public Option<string?> Gateway { get; } = new("--gateway")
     {
@@ -30,15 +22,25 @@ public sealed class CliContext(TextWriter output, TextWriter error)
     /// <summary>Standard error.</summary>
     public TextWriter Error { get; } = error;
 
-    /// <summary>Tables and trees for people, on standard output.</summary>
-    public IAnsiConsole Console { get; } = CreateConsole(output);
+    private readonly Lazy<IAnsiConsole> _console = new(() => CreateConsole(output));
 
-    /// <summary>Connects to the gateway the command line or the environment names.</summary>
-    public Task<PyfiClient> ConnectAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        PyfiClient.ConnectAsync(parse.GetValue(Gateway), cancellationToken);
+    /// <summary>Tables and trees for people, on standard output (made on first use: most commands print plain lines).</summary>
+    public IAnsiConsole Console => _console.Value;
+
+    /// <summary>Connects to the gateway the command line, else <c>PYFI_GATEWAY</c>, else the default names.</summary>
+    public Task<GatewayConnection> ConnectAsync(ParseResult parse, CancellationToken cancellationToken) =>
+        GatewayConnection.ConnectAsync(Gateways(parse), ConnectTimeout, cancellationToken);
+
+    /// <summary>The gateways this command will use.</summary>
+    public string Gateways(ParseResult parse) =>
+        parse.GetValue(Gateway) is { Length: > 0 } given ? given
+        : Environment.GetEnvironmentVariable("PYFI_GATEWAY") is { Length: > 0 } env ? env
+        : PyfiClientOptions.DefaultGateway;
 
     /// <summary>Prints <paramref name="value"/> as JSON on standard output.</summary>
-    public void WriteJson<T>(T value) => Output.WriteLine(JsonSerializer.Serialize(value, Json));
+    public void WriteJson<T>(T value) => Output.WriteLine(PyfiJson.Serialize(value, PyfiJson.Indented));
+
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
 
     private static IAnsiConsole CreateConsole(TextWriter output)
     {

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Pyfi.Client;
+using Pyfi.Client.Gateway;
 
 namespace Pyfi.Cli.Infrastructure;
 
@@ -46,12 +46,12 @@ public static class CommandActions
         return command;
     }
 
-    /// <summary>Sets an action that connects to the network first.</summary>
-    public static Command WithClientAction(this Command command, CliContext context, Func<PyfiClient, ParseResult, CancellationToken, Task<int>> body) =>
+    /// <summary>Sets an action that connects to a silo's gateway first.</summary>
+    public static Command WithGatewayAction(this Command command, CliContext context, Func<GatewayConnection, ParseResult, CancellationToken, Task<int>> body) =>
         command.WithAction(context, async (parse, cancellationToken) =>
         {
-            await using var client = await context.ConnectAsync(parse, cancellationToken);
-            return await body(client, parse, cancellationToken);
+            await using var gateway = await context.ConnectAsync(parse, cancellationToken);
+            return await body(gateway, parse, cancellationToken);
         });
 
     // An error from inside the network that is not one of Pyfi's: say what it was without a stack trace.

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Pyfi.Client;
+using Pyfi.Protocol;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -9,28 +9,28 @@ namespace Pyfi.Cli.Infrastructure;
 public static class DefinitionCommands
 {
     /// <summary><c>pyfi delete KIND -n NAME</c></summary>
-    public static Command Delete(CliContext context, string kind, string description, Func<IRegistryGrain, string, Task> delete)
+    public static Command Delete(CliContext context, string kind, string description, string op)
     {
         var name = CommonOptions.Name(kind);
         var command = new Command(kind, description) { name };
-        return command.WithClientAction(context, async (client, parse, _) =>
+        return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
         {
             var target = parse.GetRequiredValue(name);
-            await delete(client.Registry, target);
+            await gateway.SendAsync(op, new NameArgs(target), cancellationToken);
             context.Output.WriteLine($"{kind} '{target}' deleted");
             return CommandActions.Done;
         });
     }
 
     /// <summary><c>pyfi ls KIND -n NAME [--json]</c>: a key/value view for people, the object for scripts.</summary>
-    public static Command Show<TInfo>(CliContext context, string kind, Func<IRegistryGrain, string, Task<TInfo>> get, Func<TInfo, IRenderable> details)
+    public static Command Show<TInfo>(CliContext context, string kind, string op, Func<TInfo, IRenderable> details)
     {
         var name = CommonOptions.Name(kind);
         var json = CommonOptions.Json();
         var command = new Command(kind, $"Show one {kind}") { name, json };
-        return command.WithClientAction(context, async (client, parse, _) =>
+        return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
         {
-            var info = await get(client.Registry, parse.GetRequiredValue(name));
+            var info = await gateway.SendAsync<TInfo>(op, new NameArgs(parse.GetRequiredValue(name)), cancellationToken);
             if (parse.GetValue(json)) context.WriteJson(info);
             else context.Console.Write(details(info));
             return CommandActions.Done;
@@ -38,13 +38,13 @@ public static class DefinitionCommands
     }
 
     /// <summary><c>pyfi ls KINDS [--json]</c>: a table for people, an array for scripts.</summary>
-    public static Command List<TInfo>(CliContext context, string plural, Func<PyfiClient, Task<IReadOnlyList<TInfo>>> list, Func<IReadOnlyList<TInfo>, Table> table)
+    public static Command List<TInfo>(CliContext context, string plural, string op, Func<IReadOnlyList<TInfo>, Table> table)
     {
         var json = CommonOptions.Json();
         var command = new Command(plural, $"List the {plural}") { json };
-        return command.WithClientAction(context, async (client, parse, _) =>
+        return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
         {
-            var items = await list(client);
+            var items = await gateway.SendAsync<TInfo[]>(op, null, cancellationToken);
             if (parse.GetValue(json)) context.WriteJson(items);
             else context.Console.Write(table(items));
             return CommandActions.Done;

@@ -6,15 +6,12 @@ namespace Pyfi.Client;
 /// <summary>Parses and resolves a gateway list such as <c>localhost:30000,10.0.0.2:30000</c>.</summary>
 public static class GatewayList
 {
-    /// <summary>
-    /// The gateways' endpoints. Throws <see cref="InvalidSpecException"/> for a malformed entry and
-    /// <see cref="PyfiConnectionException"/> for a host name that does not resolve.
-    /// </summary>
-    public static async Task<IPEndPoint[]> ResolveAsync(string gateways, CancellationToken cancellationToken = default)
+    /// <summary>The gateways as host and port, in order; <see cref="InvalidSpecException"/> for a malformed entry.</summary>
+    public static IReadOnlyList<(string Host, int Port)> Parse(string gateways)
     {
         var entries = gateways.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (entries.Length == 0) throw new InvalidSpecException("no gateway given; expected host:port[,host:port]");
-        var endpoints = new List<IPEndPoint>();
+        var parsed = new List<(string, int)>();
         foreach (var entry in entries)
         {
             var colon = entry.LastIndexOf(':');
@@ -23,7 +20,21 @@ public static class GatewayList
                 throw new InvalidSpecException($"gateway '{entry}' is not host:port");
             }
 
-            var host = entry[..colon].Trim('[', ']');
+            parsed.Add((entry[..colon].Trim('[', ']'), port));
+        }
+
+        return parsed;
+    }
+
+    /// <summary>
+    /// The gateways' endpoints. Throws <see cref="InvalidSpecException"/> for a malformed entry and
+    /// <see cref="PyfiConnectionException"/> for a host name that does not resolve.
+    /// </summary>
+    public static async Task<IPEndPoint[]> ResolveAsync(string gateways, CancellationToken cancellationToken = default)
+    {
+        var endpoints = new List<IPEndPoint>();
+        foreach (var (host, port) in Parse(gateways))
+        {
             if (IPAddress.TryParse(host, out var address))
             {
                 endpoints.Add(new IPEndPoint(address, port));

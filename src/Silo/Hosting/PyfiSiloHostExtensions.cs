@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Orleans.Runtime;
 using Pyfi.Grains.Hosting;
+using Pyfi.Silo.Gateway;
 using Pyfi.Silo.Options;
 using Pyfi.Storage;
 
@@ -37,18 +38,21 @@ public static class PyfiSiloHostExtensions
         var database = PyfiDatabase.From(storage, options.DataPath);
         var listenAddress = database.Provider == StorageProvider.Sqlite ? IPAddress.Loopback : IPAddress.Parse(options.AdvertisedAddress);
         var claim = ExclusiveResources.Claim(options.DataPath, listenAddress,
-            (options.SiloPort, "PYFI_SILO_PORT"), (options.GatewayPort, "PYFI_GATEWAY_PORT"));
+            (options.SiloPort, "PYFI_SILO_PORT"), (options.GatewayPort, "PYFI_GATEWAY_PORT"), (options.OrleansGatewayPort, "PYFI_ORLEANS_GATEWAY_PORT"));
 
         // Held for the life of the host; the container disposes it at shutdown.
         builder.Services.AddSingleton(claim);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloReadyAnnouncer>();
+        builder.Services.AddSingleton(new GatewayEndpoint(listenAddress, options.GatewayPort));
+        builder.Services.AddSingleton<GatewayOperations>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, GatewayListener>();
         builder.UseOrleans(silo =>
         {
             if (database.Provider == StorageProvider.Sqlite)
             {
                 // One embedded node: membership lives in memory, nothing else to run.
-                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+                silo.UseLocalhostClustering(options.SiloPort, options.OrleansGatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
             }
             else
             {
@@ -57,7 +61,7 @@ public static class PyfiSiloHostExtensions
                     o.ClusterId = options.ClusterId;
                     o.ServiceId = options.ServiceId;
                 });
-                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort);
+                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.OrleansGatewayPort);
                 silo.UsePyfiClustering(database);
             }
 

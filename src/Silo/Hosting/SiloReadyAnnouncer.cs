@@ -15,10 +15,11 @@ internal sealed partial class SiloReadyAnnouncer(PyfiSiloOptions options, PyfiDa
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(
             nameof(SiloReadyAnnouncer),
-            ServiceLifecycleStage.Active,
+            // After the gateway listener (Active) has opened: once the line is out, clients can connect.
+            ServiceLifecycleStage.Active + 1,
             _ =>
             {
-                LogReady(options.AdvertisedAddress, options.GatewayPort, options.SiloPort, database.Describe(), Environment.ProcessId);
+                LogReady(options.AdvertisedAddress, options.GatewayPort, options.OrleansGatewayPort, options.SiloPort, database.Describe(), Environment.ProcessId);
                 return Task.CompletedTask;
             },
             _ =>
@@ -28,8 +29,8 @@ internal sealed partial class SiloReadyAnnouncer(PyfiSiloOptions options, PyfiDa
             });
 
     [LoggerMessage(Level = LogLevel.Information,
-        Message = ReadyText + ": gateway {Address}:{GatewayPort}, silo port {SiloPort}, storage {Database}, pid {Pid}")]
-    private partial void LogReady(string address, int gatewayPort, int siloPort, string database, int pid);
+        Message = ReadyText + ": gateway {Address}:{GatewayPort} (Orleans gateway {OrleansGatewayPort}), silo port {SiloPort}, storage {Database}, pid {Pid}")]
+    private partial void LogReady(string address, int gatewayPort, int orleansGatewayPort, int siloPort, string database, int pid);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pyfi silo stopping")]
     private partial void LogStopping();

@@ -19,9 +19,16 @@ public sealed class PyfiSiloOptions
     /// <value>Defaults to 11111.</value>
     public int SiloPort { get; set; } = 11111;
 
-    /// <summary>Port clients (the CLI, the .NET client) connect to (<c>PYFI_GATEWAY_PORT</c>).</summary>
+    /// <summary>
+    /// Port clients connect to (<c>PYFI_GATEWAY_PORT</c>): the <c>pyfi</c> tool speaks Pyfi's gateway protocol
+    /// here, and the .NET client learns here where Orleans' own gateway is.
+    /// </summary>
     /// <value>Defaults to 30000.</value>
     public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>Port of Orleans' client gateway, which .NET clients are sent to (<c>PYFI_ORLEANS_GATEWAY_PORT</c>).</summary>
+    /// <value>Defaults to 30001.</value>
+    public int OrleansGatewayPort { get; set; } = 30001;
 
     /// <summary>Port of the Orleans Dashboard on localhost; 0 turns it off (<c>PYFI_DASHBOARD_PORT</c>).</summary>
     /// <value>Defaults to 8080.</value>
@@ -52,8 +59,13 @@ public sealed class PyfiSiloOptions
 
         Port("PYFI_SILO_PORT", SiloPort);
         Port("PYFI_GATEWAY_PORT", GatewayPort);
+        Port("PYFI_ORLEANS_GATEWAY_PORT", OrleansGatewayPort);
         Port("PYFI_DASHBOARD_PORT", DashboardPort, zeroAllowed: true);
-        if (SiloPort == GatewayPort) throw new InvalidSpecException($"the silo and gateway ports must differ (both are {SiloPort})");
+        int[] ports = [SiloPort, GatewayPort, OrleansGatewayPort];
+        if (ports.Distinct().Count() != ports.Length)
+        {
+            throw new InvalidSpecException($"the silo, gateway and Orleans gateway ports must differ ({SiloPort}, {GatewayPort}, {OrleansGatewayPort})");
+        }
         if (!IPAddress.TryParse(AdvertisedAddress, out _))
         {
             throw new InvalidSpecException($"PYFI_ADVERTISED_ADDRESS must be an IP address, not '{AdvertisedAddress}'");

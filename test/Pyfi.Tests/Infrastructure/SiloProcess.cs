@@ -13,18 +13,20 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private SiloProcess(Process process, int siloPort, int gatewayPort)
+    private SiloProcess(Process process, int[] ports)
     {
         _process = process;
-        SiloPort = siloPort;
-        GatewayPort = gatewayPort;
+        Ports = ports;
     }
 
+    /// <summary>Silo, gateway and Orleans gateway ports, in that order (pass them to restart on the same ports).</summary>
+    public int[] Ports { get; }
+
     /// <summary>Port silos talk on.</summary>
-    public int SiloPort { get; }
+    public int SiloPort => Ports[0];
 
     /// <summary>Port clients connect to.</summary>
-    public int GatewayPort { get; }
+    public int GatewayPort => Ports[1];
 
     /// <summary><c>127.0.0.1:port</c> of the gateway.</summary>
     public string Gateway => $"127.0.0.1:{GatewayPort}";
@@ -51,7 +53,7 @@ public sealed class SiloProcess : IAsyncDisposable
     public static async Task<SiloProcess> StartAsync(string dataPath, IReadOnlyDictionary<string, string>? environment = null,
         bool waitForReady = true, int[]? ports = null)
     {
-        ports ??= FreePorts.Take(2);
+        ports ??= FreePorts.Take(3);
         var start = new ProcessStartInfo(TestEnvironment.Dotnet)
         {
             ArgumentList = { TestEnvironment.SiloDll },
@@ -65,12 +67,13 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment["PYFI_DATA"] = dataPath;
         start.Environment["PYFI_SILO_PORT"] = ports[0].ToString();
         start.Environment["PYFI_GATEWAY_PORT"] = ports[1].ToString();
+        start.Environment["PYFI_ORLEANS_GATEWAY_PORT"] = ports[2].ToString();
         start.Environment["PYFI_DASHBOARD_PORT"] = "0";
         start.Environment["DOTNET_gcServer"] = "0";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var silo = new SiloProcess(process, ports[0], ports[1]);
+        var silo = new SiloProcess(process, ports);
         process.OutputDataReceived += (_, e) => silo.Record(e.Data);
         process.ErrorDataReceived += (_, e) => silo.Record(e.Data);
         process.Exited += (_, _) => silo._ready.TrySetException(new InvalidOperationException($"the silo exited with code {process.ExitCode} before it was ready:\n{silo.Output}"));

@@ -35,7 +35,7 @@ public sealed class PostgresSiloTests
         await using var db = await PostgresDatabase.CreateAsync();
         using var data = new TempDirectory("pyfi-silo");
         string before;
-        var ports = FreePorts.Take(2);
+        var ports = FreePorts.Take(3);
         await using (var first = await SiloProcess.StartAsync(data.Path, Postgres(db), ports: ports))
         {
             var cli = new PyfiCli(first.Gateway);

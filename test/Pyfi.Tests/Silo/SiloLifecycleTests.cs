@@ -80,7 +80,7 @@ public sealed class SiloLifecycleTests
         using var other = new TempDirectory("pyfi-silo");
         await using var first = await SiloProcess.StartAsync(data.Path);
 
-        await using var second = await SiloProcess.StartAsync(other.Path, waitForReady: false, ports: [first.SiloPort, first.GatewayPort]);
+        await using var second = await SiloProcess.StartAsync(other.Path, waitForReady: false, ports: first.Ports);
         var exit = await second.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(1, exit);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pyfi.Cli.Infrastructure;
+using Pyfi.Protocol;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -20,7 +21,7 @@ public static class ProcessorCommands
         var json = CommonOptions.Json();
         var command = new Command(Kind, "Add a processor: a Python module in a git repository") { name, json };
         o.AddTo(command, forUpdate: false);
-        return command.WithClientAction(context, async (client, parse, _) =>
+        return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
         {
             var spec = new ProcessorSpec
             {
@@ -32,7 +33,7 @@ public static class ProcessorCommands
                 Concurrency = parse.GetValue(o.Concurrency),
                 Requirements = parse.GetValue(o.Requirements),
             };
-            Print(context, await client.Registry.AddProcessorAsync(spec), parse.GetValue(json), "added");
+            Print(context, await gateway.SendAsync<ProcessorInfo>(GatewayOps.AddProcessor, spec, cancellationToken), parse.GetValue(json), "added");
             return CommandActions.Done;
         });
     }
@@ -45,7 +46,7 @@ public static class ProcessorCommands
         var json = CommonOptions.Json();
         var command = new Command(Kind, "Change a processor (an empty --branch, --commit or --requirements clears it)") { name, json };
         o.AddTo(command, forUpdate: true);
-        return command.WithClientAction(context, async (client, parse, _) =>
+        return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
         {
             var update = new ProcessorUpdate
             {
@@ -58,22 +59,22 @@ public static class ProcessorCommands
                 Enabled = parse.GetValue(o.Enabled) is { } e ? Choices.ParseBool(e, "--enabled") : null,
                 RequestedStatus = parse.GetValue(o.RequestedStatus) is { } s ? Choices.Parse<ProcessorStatus>(s, "--requested-status") : null,
             };
-            Print(context, await client.Registry.UpdateProcessorAsync(parse.GetRequiredValue(name), update), parse.GetValue(json), "updated");
+            Print(context, await gateway.SendAsync<ProcessorInfo>(GatewayOps.UpdateProcessor, new NamedUpdate<ProcessorUpdate>(parse.GetRequiredValue(name), update), cancellationToken), parse.GetValue(json), "updated");
             return CommandActions.Done;
         });
     }
 
     /// <summary><c>pyfi delete processor -n NAME</c></summary>
     public static Command Delete(CliContext context) =>
-        DefinitionCommands.Delete(context, Kind, "Delete a processor no socket uses", (registry, name) => registry.DeleteProcessorAsync(name));
+        DefinitionCommands.Delete(context, Kind, "Delete a processor no socket uses", GatewayOps.DeleteProcessor);
 
     /// <summary><c>pyfi ls processor -n NAME [--json]</c></summary>
     public static Command Show(CliContext context) =>
-        DefinitionCommands.Show(context, Kind, (registry, name) => registry.GetProcessorAsync(name), Details);
+        DefinitionCommands.Show<ProcessorInfo>(context, Kind, GatewayOps.GetProcessor, Details);
 
     /// <summary><c>pyfi ls processors [--json]</c></summary>
     public static Command List(CliContext context) =>
-        DefinitionCommands.List<ProcessorInfo>(context, "processors", async client => await client.Registry.ListProcessorsAsync(), Table);
+        DefinitionCommands.List<ProcessorInfo>(context, "processors", GatewayOps.ListProcessors, Table);
 
     private static Table Table(IReadOnlyList<ProcessorInfo> processors)
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pyfi.Cli.Infrastructure;
+using Pyfi.Protocol;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -17,14 +18,14 @@ public static class QueueCommands
         var type = TypeOption();
         var json = CommonOptions.Json();
         var command = new Command(Kind, "Add a queue") { name, type, json };
-        return command.WithClientAction(context, async (client, parse, _) =>
+        return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
         {
             var spec = new QueueSpec
             {
                 Name = parse.GetRequiredValue(name),
                 Type = parse.GetValue(type) is { } t ? Choices.Parse<QueueType>(t, "--type") : QueueType.Direct,
             };
-            Print(context, await client.Registry.AddQueueAsync(spec), parse.GetValue(json), "added");
+            Print(context, await gateway.SendAsync<QueueInfo>(GatewayOps.AddQueue, spec, cancellationToken), parse.GetValue(json), "added");
             return CommandActions.Done;
         });
     }
@@ -37,29 +38,29 @@ public static class QueueCommands
         var durable = new Option<string?>("--durable") { Description = "true or false" };
         var json = CommonOptions.Json();
         var command = new Command(Kind, "Change a queue") { name, type, durable, json };
-        return command.WithClientAction(context, async (client, parse, _) =>
+        return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
         {
             var update = new QueueUpdate
             {
                 Type = parse.GetValue(type) is { } t ? Choices.Parse<QueueType>(t, "--type") : null,
                 Durable = parse.GetValue(durable) is { } d ? Choices.ParseBool(d, "--durable") : null,
             };
-            Print(context, await client.Registry.UpdateQueueAsync(parse.GetRequiredValue(name), update), parse.GetValue(json), "updated");
+            Print(context, await gateway.SendAsync<QueueInfo>(GatewayOps.UpdateQueue, new NamedUpdate<QueueUpdate>(parse.GetRequiredValue(name), update), cancellationToken), parse.GetValue(json), "updated");
             return CommandActions.Done;
         });
     }
 
     /// <summary><c>pyfi delete queue -n NAME</c></summary>
     public static Command Delete(CliContext context) =>
-        DefinitionCommands.Delete(context, Kind, "Delete a queue no socket uses", (registry, name) => registry.DeleteQueueAsync(name));
+        DefinitionCommands.Delete(context, Kind, "Delete a queue no socket uses", GatewayOps.DeleteQueue);
 
     /// <summary><c>pyfi ls queue -n NAME [--json]</c></summary>
     public static Command Show(CliContext context) =>
-        DefinitionCommands.Show(context, Kind, (registry, name) => registry.GetQueueAsync(name), Details);
+        DefinitionCommands.Show<QueueInfo>(context, Kind, GatewayOps.GetQueue, Details);
 
     /// <summary><c>pyfi ls queues [--json]</c></summary>
     public static Command List(CliContext context) =>
-        DefinitionCommands.List<QueueInfo>(context, "queues", async client => await client.Registry.ListQueuesAsync(), Table);
+        DefinitionCommands.List<QueueInfo>(context, "queues", GatewayOps.ListQueues, Table);
 
     private static Option<string?> TypeOption() => new("--type", "-t")
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pyfi.Cli.Infrastructure;
+using Pyfi.Protocol;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -21,7 +22,7 @@ public static class SocketCommands
         var json = CommonOptions.Json();
         var command = new Command(Kind, "Add a socket: a processor's function bound to a queue") { name, json };
         o.AddTo(command);
-        return command.WithClientAction(context, async (client, parse, _) =>
+        return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
         {
             var maxAttempts = parse.GetValue(o.MaxAttempts);
             var spec = new SocketSpec
@@ -34,7 +35,7 @@ public static class SocketCommands
                 Timeout = o.ParseTimeout(parse),
                 Retry = maxAttempts is { } m ? RetryPolicy.Default with { MaxAttempts = m } : RetryPolicy.Default,
             };
-            Print(context, await client.Registry.AddSocketAsync(spec), parse.GetValue(json), "added");
+            Print(context, await gateway.SendAsync<SocketInfo>(GatewayOps.AddSocket, spec, cancellationToken), parse.GetValue(json), "added");
             return CommandActions.Done;
         });
     }
@@ -47,7 +48,7 @@ public static class SocketCommands
         var json = CommonOptions.Json();
         var command = new Command(Kind, "Change a socket") { name, json };
         o.AddTo(command);
-        return command.WithClientAction(context, async (client, parse, _) =>
+        return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
         {
             var update = new SocketUpdate
             {
@@ -58,22 +59,22 @@ public static class SocketCommands
                 Timeout = o.ParseTimeout(parse),
                 MaxAttempts = parse.GetValue(o.MaxAttempts),
             };
-            Print(context, await client.Registry.UpdateSocketAsync(parse.GetRequiredValue(name), update), parse.GetValue(json), "updated");
+            Print(context, await gateway.SendAsync<SocketInfo>(GatewayOps.UpdateSocket, new NamedUpdate<SocketUpdate>(parse.GetRequiredValue(name), update), cancellationToken), parse.GetValue(json), "updated");
             return CommandActions.Done;
         });
     }
 
     /// <summary><c>pyfi delete socket -n NAME</c></summary>
     public static Command Delete(CliContext context) =>
-        DefinitionCommands.Delete(context, Kind, "Delete a socket", (registry, name) => registry.DeleteSocketAsync(name));
+        DefinitionCommands.Delete(context, Kind, "Delete a socket", GatewayOps.DeleteSocket);
 
     /// <summary><c>pyfi ls socket -n NAME [--json]</c></summary>
     public static Command Show(CliContext context) =>
-        DefinitionCommands.Show(context, Kind, (registry, name) => registry.GetSocketAsync(name), Details);
+        DefinitionCommands.Show<SocketInfo>(context, Kind, GatewayOps.GetSocket, Details);
 
     /// <summary><c>pyfi ls sockets [--json]</c></summary>
     public static Command List(CliContext context) =>
-        DefinitionCommands.List<SocketInfo>(context, "sockets", async client => await client.Registry.ListSocketsAsync(), Table);
+        DefinitionCommands.List<SocketInfo>(context, "sockets", GatewayOps.ListSockets, Table);
 
     private static Table Table(IReadOnlyList<SocketInfo> sockets)
     {

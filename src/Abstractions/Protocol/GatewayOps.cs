@@ -1,0 +1,66 @@
+namespace Pyfi.Protocol;
+
+/// <summary>The operations of the gateway protocol, and the shape of each one's arguments and result.</summary>
+public static class GatewayOps
+{
+    /// <summary>The protocol version this build speaks.</summary>
+    public const int ProtocolVersion = 1;
+
+    /// <summary>No arguments → <see cref="GatewayHello"/>.</summary>
+    public const string Hello = "hello";
+
+    /// <summary><see cref="QueueSpec"/> → <see cref="QueueInfo"/>.</summary>
+    public const string AddQueue = "queue.add";
+
+    /// <summary><see cref="NamedUpdate{T}"/> of <see cref="QueueUpdate"/> → <see cref="QueueInfo"/>.</summary>
+    public const string UpdateQueue = "queue.update";
+
+    /// <summary><see cref="NameArgs"/> → nothing.</summary>
+    public const string DeleteQueue = "queue.delete";
+
+    /// <summary><see cref="NameArgs"/> → <see cref="QueueInfo"/>.</summary>
+    public const string GetQueue = "queue.get";
+
+    /// <summary>No arguments → <see cref="QueueInfo"/>[].</summary>
+    public const string ListQueues = "queue.list";
+
+    /// <summary><see cref="ProcessorSpec"/> → <see cref="ProcessorInfo"/>.</summary>
+    public const string AddProcessor = "processor.add";
+
+    /// <summary><see cref="NamedUpdate{T}"/> of <see cref="ProcessorUpdate"/> → <see cref="ProcessorInfo"/>.</summary>
+    public const string UpdateProcessor = "processor.update";
+
+    /// <summary><see cref="NameArgs"/> → nothing.</summary>
+    public const string DeleteProcessor = "processor.delete";
+
+    /// <summary><see cref="NameArgs"/> → <see cref="ProcessorInfo"/>.</summary>
+    public const string GetProcessor = "processor.get";
+
+    /// <summary>No arguments → <see cref="ProcessorInfo"/>[].</summary>
+    public const string ListProcessors = "processor.list";
+
+    /// <summary><see cref="SocketSpec"/> → <see cref="SocketInfo"/>.</summary>
+    public const string AddSocket = "socket.add";
+
+    /// <summary><see cref="NamedUpdate{T}"/> of <see cref="SocketUpdate"/> → <see cref="SocketInfo"/>.</summary>
+    public const string UpdateSocket = "socket.update";
+
+    /// <summary><see cref="NameArgs"/> → nothing.</summary>
+    public const string DeleteSocket = "socket.delete";
+
+    /// <summary><see cref="NameArgs"/> → <see cref="SocketInfo"/>.</summary>
+    public const string GetSocket = "socket.get";
+
+    /// <summary>No arguments → <see cref="SocketInfo"/>[].</summary>
+    public const string ListSockets = "socket.list";
+}
+
+/// <summary>Arguments naming one definition.</summary>
+/// <param name="Name">Its name.</param>
+public sealed record NameArgs(string Name);
+
+/// <summary>Arguments of an update: which definition, and the change.</summary>
+/// <typeparam name="T">The update record.</typeparam>
+/// <param name="Name">The definition's name.</param>
+/// <param name="Update">The change.</param>
+public sealed record NamedUpdate<T>(string Name, T Update);

@@ -1,0 +1,28 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Pyfi.Protocol;
+
+/// <summary>
+/// Source-generated JSON metadata for everything that crosses the gateway protocol: no reflection at run
+/// time, so a tool that speaks it starts in milliseconds.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(GatewayRequest))]
+[JsonSerializable(typeof(GatewayResponse))]
+[JsonSerializable(typeof(GatewayHello))]
+[JsonSerializable(typeof(NameArgs))]
+[JsonSerializable(typeof(QueueSpec))]
+[JsonSerializable(typeof(ProcessorSpec))]
+[JsonSerializable(typeof(SocketSpec))]
+[JsonSerializable(typeof(NamedUpdate<QueueUpdate>))]
+[JsonSerializable(typeof(NamedUpdate<ProcessorUpdate>))]
+[JsonSerializable(typeof(NamedUpdate<SocketUpdate>))]
+[JsonSerializable(typeof(QueueInfo))]
+[JsonSerializable(typeof(ProcessorInfo))]
+[JsonSerializable(typeof(SocketInfo))]
+[JsonSerializable(typeof(QueueInfo[]))]
+[JsonSerializable(typeof(ProcessorInfo[]))]
+[JsonSerializable(typeof(SocketInfo[]))]
+public sealed partial class PyfiJsonContext : JsonSerializerContext;

@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Pyfi.Protocol;
+
+namespace Pyfi.Client.Gateway;
+
+/// <summary>
+/// A connection to a silo's gateway port speaking Pyfi's gateway protocol (JSON lines, see
+/// <see cref="GatewayOps"/>): what the <c>pyfi</c> tool uses, and how <see cref="PyfiClient"/> finds Orleans.
+/// It starts in milliseconds because it needs no Orleans client.
+/// </summary>
+public sealed class GatewayConnection : IAsyncDisposable
+{
+    private readonly TcpClient _client;
+    private readonly StreamReader _reader;
+    private readonly StreamWriter _writer;
+
+    private GatewayConnection(TcpClient client, string gateway)
+    {
+        _client = client;
+        Gateway = gateway;
+        var stream = client.GetStream();
+        _reader = new StreamReader(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024);
+        _writer = new StreamWriter(stream, new UTF8Encoding(false), bufferSize: 64 * 1024) { NewLine = "\n" };
+    }
+
+    /// <summary>The gateway this connection reached, as <c>host:port</c>.</summary>
+    public string Gateway { get; }
+
+    /// <summary>
+    /// Connects to the first gateway of <paramref name="gateways"/> (<c>host:port[,host:port]</c>) that accepts.
+    /// Throws <see cref="PyfiConnectionException"/> when none does.
+    /// </summary>
+    public static async Task<GatewayConnection> ConnectAsync(string gateways, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var entries = GatewayList.Parse(gateways);
+        var failures = new List<string>();
+        foreach (var (host, port) in entries)
+        {
+            var client = new TcpClient { NoDelay = true };
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            attempt.CancelAfter(timeout);
+            try
+            {
+                if (IPAddress.TryParse(host, out var address)) await client.ConnectAsync(address, port, attempt.Token);
+                else await client.ConnectAsync(host, port, attempt.Token);
+                return new GatewayConnection(client, $"{host}:{port}");
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                client.Dispose();
+                failures.Add(e is SocketException s ? SocketReason(s) : "no answer in time");
+            }
+        }
+
+        throw new PyfiConnectionException(
+            $"cannot reach the Pyfi network at {gateways}: {string.Join("; ", failures.Distinct())}. Is a silo running there? (dotnet run --project src/Silo)");
+    }
+
+    /// <summary>
+    /// Sends one request and returns its result; throws <see cref="PyfiException"/> with the silo's message
+    /// when the operation was refused or failed, and <see cref="PyfiConnectionException"/> when the connection breaks.
+    /// </summary>
+    public async Task<JsonElement?> SendAsync(string op, object? args, CancellationToken cancellationToken = default)
+    {
+        var request = new GatewayRequest(op, args is null ? null : PyfiJson.ToElement(args));
+        string? line;
+        try
+        {
+            await _writer.WriteLineAsync(PyfiJson.Serialize(request).AsMemory(), cancellationToken);
+            await _writer.FlushAsync(cancellationToken);
+            line = await _reader.ReadLineAsync(cancellationToken);
+        }
+        catch (IOException e)
+        {
+            throw new PyfiConnectionException($"the connection to {Gateway} broke: {e.Message}", e);
+        }
+
+        if (line is null) throw new PyfiConnectionException($"the gateway at {Gateway} closed the connection (is it a Pyfi silo's gateway port?)");
+        GatewayResponse? response;
+        try
+        {
+            response = PyfiJson.Deserialize<GatewayResponse>(line);
+        }
+        catch (JsonException)
+        {
+            throw new PyfiConnectionException($"{Gateway} does not speak Pyfi's gateway protocol");
+        }
+
+        if (response is null) throw new PyfiConnectionException($"{Gateway} sent an empty answer");
+        if (!response.Ok) throw new GatewayException(response.Error?.Kind ?? "Unexpected", response.Error?.Message ?? "the operation failed");
+        return response.Result;
+    }
+
+    /// <summary>Sends one request and returns its result as <typeparamref name="T"/>.</summary>
+    public async Task<T> SendAsync<T>(string op, object? args, CancellationToken cancellationToken = default)
+    {
+        var result = await SendAsync(op, args, cancellationToken);
+        return result is { } element
+            ? PyfiJson.Deserialize<T>(element)!
+            : throw new PyfiConnectionException($"{Gateway} answered {op} without a result");
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static string SocketReason(SocketException e) => e.SocketErrorCode switch
+    {
+        SocketError.ConnectionRefused => "connection refused",
+        SocketError.HostNotFound or SocketError.NoData => "host not found",
+        SocketError.TimedOut => "no answer in time",
+        _ => e.Message,
+    };
+}
+
+/// <summary>An operation the network refused or could not carry out, as the gateway reported it.</summary>
+[GenerateSerializer, Alias("pyfi.GatewayException")]
+public sealed class GatewayException : PyfiException
+{
+    /// <summary>Creates the exception.</summary>
+    public GatewayException(string kind, string message) : base(message) => Kind = kind;
+
+    /// <summary>Which error the silo raised, e.g. <c>NotFound</c>, <c>AlreadyExists</c>, <c>InUse</c>, <c>InvalidSpec</c>, <c>StorageUnavailable</c>.</summary>
+    [Id(0)] public string Kind { get; }
+}

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Orleans.Runtime;
+using Pyfi.Protocol;
+using Pyfi.Silo.Options;
+
+namespace Pyfi.Silo.Gateway;
+
+/// <summary>
+/// What each gateway-protocol operation does: it reads the arguments, calls the grains, and returns what
+/// the operation answers. The protocol is documented in <see cref="GatewayOps"/>.
+/// </summary>
+public sealed class GatewayOperations
+{
+    private readonly Dictionary<string, Func<JsonElement?, CancellationToken, Task<object?>>> _operations;
+    private readonly IGrainFactory _grains;
+    private readonly PyfiSiloOptions _options;
+
+    /// <summary>Creates the dispatch table.</summary>
+    public GatewayOperations(IGrainFactory grains, PyfiSiloOptions options)
+    {
+        _grains = grains;
+        _options = options;
+        _operations = new(StringComparer.Ordinal)
+        {
+            [GatewayOps.Hello] = (_, _) => HelloAsync(),
+
+            [GatewayOps.AddQueue] = async (a, _) => await Registry.AddQueueAsync(Args<QueueSpec>(a)),
+            [GatewayOps.UpdateQueue] = async (a, _) => await Update<QueueUpdate, QueueInfo>(a, Registry.UpdateQueueAsync),
+            [GatewayOps.DeleteQueue] = async (a, _) => { await Registry.DeleteQueueAsync(Args<NameArgs>(a).Name); return null; },
+            [GatewayOps.GetQueue] = async (a, _) => await Registry.GetQueueAsync(Args<NameArgs>(a).Name),
+            [GatewayOps.ListQueues] = async (_, _) => (await Registry.ListQueuesAsync()).ToArray(),
+
+            [GatewayOps.AddProcessor] = async (a, _) => await Registry.AddProcessorAsync(Args<ProcessorSpec>(a)),
+            [GatewayOps.UpdateProcessor] = async (a, _) => await Update<ProcessorUpdate, ProcessorInfo>(a, Registry.UpdateProcessorAsync),
+            [GatewayOps.DeleteProcessor] = async (a, _) => { await Registry.DeleteProcessorAsync(Args<NameArgs>(a).Name); return null; },
+            [GatewayOps.GetProcessor] = async (a, _) => await Registry.GetProcessorAsync(Args<NameArgs>(a).Name),
+            [GatewayOps.ListProcessors] = async (_, _) => (await Registry.ListProcessorsAsync()).ToArray(),
+
+            [GatewayOps.AddSocket] = async (a, _) => await Registry.AddSocketAsync(Args<SocketSpec>(a)),
+            [GatewayOps.UpdateSocket] = async (a, _) => await Update<SocketUpdate, SocketInfo>(a, Registry.UpdateSocketAsync),
+            [GatewayOps.DeleteSocket] = async (a, _) => { await Registry.DeleteSocketAsync(Args<NameArgs>(a).Name); return null; },
+            [GatewayOps.GetSocket] = async (a, _) => await Registry.GetSocketAsync(Args<NameArgs>(a).Name),
+            [GatewayOps.ListSockets] = async (_, _) => (await Registry.ListSocketsAsync()).ToArray(),
+        };
+    }
+
+    private IRegistryGrain Registry => _grains.GetGrain<IRegistryGrain>(IRegistryGrain.DefaultKey);
+
+    /// <summary>Runs <paramref name="op"/>; throws <see cref="InvalidSpecException"/> for an unknown operation or malformed arguments.</summary>
+    public Task<object?> RunAsync(string op, JsonElement? args, CancellationToken cancellationToken) =>
+        _operations.TryGetValue(op, out var operation)
+            ? operation(args, cancellationToken)
+            : throw new InvalidSpecException($"unknown operation '{op}' (this silo speaks gateway protocol v{GatewayOps.ProtocolVersion})");
+
+    private async Task<object?> HelloAsync()
+    {
+        var hosts = await _grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true);
+        var gateways = hosts.Where(h => h.ProxyPort > 0).Select(h => $"{h.SiloAddress.Endpoint.Address}:{h.ProxyPort}").ToList();
+        return new GatewayHello(PyfiVersion.Current, _options.ClusterId, _options.ServiceId, gateways);
+    }
+
+    private static async Task<TInfo> Update<TUpdate, TInfo>(JsonElement? args, Func<string, TUpdate, Task<TInfo>> update)
+    {
+        var named = Args<NamedUpdate<TUpdate>>(args);
+        return await update(named.Name, named.Update);
+    }
+
+    private static T Args<T>(JsonElement? args)
+    {
+        if (args is not { ValueKind: JsonValueKind.Object } element) throw new InvalidSpecException($"the request needs arguments: {typeof(T).Name}");
+        try
+        {
+            return PyfiJson.Deserialize<T>(element) ?? throw new InvalidSpecException($"the request's arguments are empty: {typeof(T).Name}");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidSpecException($"the request's arguments are malformed: {e.Message}");
+        }
+    }
+}
