@@ -20,6 +20,8 @@ public static class PyfiEnvironment
         ["PYFI_STORAGE"] = "Pyfi:Storage:Provider",
         ["PYFI_POSTGRES"] = "Pyfi:Storage:Postgres",
         ["PYFI_GATEWAY"] = "Pyfi:Client:Gateways",
+        ["PYFI_CORES"] = "Pyfi:Cores",
+        ["PYFI_PYTHON"] = "Pyfi:Python",
     };
 
     /// <summary>The configuration values set by the environment variables present now.</summary>

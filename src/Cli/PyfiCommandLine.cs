@@ -1,8 +1,10 @@
 using System.CommandLine;
+using Pyfi.Cli.Commands.Calls;
 using Pyfi.Cli.Commands.Db;
 using Pyfi.Cli.Commands.Processors;
 using Pyfi.Cli.Commands.Queues;
 using Pyfi.Cli.Commands.Sockets;
+using Pyfi.Cli.Commands.Tasks;
 using Pyfi.Cli.Infrastructure;
 
 namespace Pyfi.Cli;
@@ -33,7 +35,9 @@ public static class PyfiCommandLine
             QueueCommands.List(context), QueueCommands.Show(context),
             ProcessorCommands.List(context), ProcessorCommands.Show(context),
             SocketCommands.List(context), SocketCommands.Show(context),
+            CallCommands.Show(context),
         });
+        root.Subcommands.Add(new Command("task", "Run task calls") { TaskCommands.Run(context), TaskCommands.Result(context) });
         root.Subcommands.Add(new Command("db", "Database administration") { DbCommands.Init(context) });
 
         var version = new Command("version", "Print the version of this tool");

@@ -102,3 +102,11 @@ public sealed class StorageUnavailableException : PyfiException
     /// <summary>Creates the exception.</summary>
     public StorageUnavailableException(string message) : base(message) { }
 }
+
+/// <summary>No silo has a free core for another worker right now; the call stays queued.</summary>
+[GenerateSerializer, Alias("pyfi.NoCapacityException")]
+public sealed class NoCapacityException : PyfiException
+{
+    /// <summary>Creates the exception.</summary>
+    public NoCapacityException(string message) : base(message) { }
+}

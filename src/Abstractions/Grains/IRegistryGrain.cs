@@ -46,10 +46,10 @@ public interface IRegistryGrain : IGrainWithStringKey
     [ReadOnly] Task<ImmutableArray<ProcessorInfo>> ListProcessorsAsync();
 
     /// <summary>
-    /// Records the actual status a processor reached, for listings. One-way, so a processor may report
-    /// while the registry is waiting on it.
+    /// Records a processor's deployment (status, commit, error), for listings. One-way, so a processor may
+    /// report while the registry is waiting on it.
     /// </summary>
-    [OneWay] Task ReportProcessorStatusAsync(string name, ProcessorStatus status);
+    [OneWay] Task ReportDeploymentAsync(ProcessorDeployment deployment);
 
     /// <summary>Adds a socket on an existing queue and processor. Throws <see cref="AlreadyExistsException"/>, <see cref="NotFoundException"/> or <see cref="InvalidSpecException"/>.</summary>
     Task<SocketInfo> AddSocketAsync(SocketSpec spec);

@@ -7,5 +7,8 @@ namespace Pyfi;
 /// <param name="Stamp">Revision and timestamps.</param>
 /// <param name="Status">The actual status, as last reported by the processor.</param>
 /// <param name="Sockets">Names of the sockets that use the processor, sorted.</param>
+/// <param name="Commit">The commit deployed, as last reported by the processor.</param>
+/// <param name="Error">Why the last deployment failed, if it did.</param>
 [GenerateSerializer, Immutable, Alias("pyfi.ProcessorInfo")]
-public sealed record ProcessorInfo(ProcessorSpec Spec, ModelStamp Stamp, ProcessorStatus Status, ImmutableArray<string> Sockets);
+public sealed record ProcessorInfo(
+    ProcessorSpec Spec, ModelStamp Stamp, ProcessorStatus Status, ImmutableArray<string> Sockets, string? Commit = null, string? Error = null);

@@ -53,7 +53,25 @@ public static class GatewayOps
 
     /// <summary>No arguments → <see cref="SocketInfo"/>[].</summary>
     public const string ListSockets = "socket.list";
+
+    /// <summary><see cref="TaskRunArgs"/> → <see cref="CallInfo"/>: accepted, stored, and (unless told not to wait) ended.</summary>
+    public const string RunTask = "task.run";
+
+    /// <summary><see cref="CallArgs"/> → <see cref="CallInfo"/> as it is now (or, with <see cref="CallArgs.Wait"/>, once it ended).</summary>
+    public const string GetCall = "call.get";
 }
+
+/// <summary>Arguments of <see cref="GatewayOps.RunTask"/>.</summary>
+/// <param name="Socket">The socket to call.</param>
+/// <param name="Args">Positional arguments: a JSON array.</param>
+/// <param name="Kwargs">Keyword arguments: a JSON object, or nothing.</param>
+/// <param name="Wait">Whether to answer only once the call has ended.</param>
+public sealed record TaskRunArgs(string Socket, System.Text.Json.JsonElement Args, System.Text.Json.JsonElement? Kwargs = null, bool Wait = true);
+
+/// <summary>Arguments naming one call.</summary>
+/// <param name="Id">The call's id.</param>
+/// <param name="Wait">Whether to answer only once the call has ended.</param>
+public sealed record CallArgs(Guid Id, bool Wait = false);
 
 /// <summary>Arguments naming one definition.</summary>
 /// <param name="Name">Its name.</param>

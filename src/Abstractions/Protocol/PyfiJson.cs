@@ -44,6 +44,7 @@ public static class PyfiJson
             {
                 new JsonStringEnumConverter<QueueType>(JsonNamingPolicy.CamelCase),
                 new JsonStringEnumConverter<ProcessorStatus>(JsonNamingPolicy.CamelCase),
+                new JsonStringEnumConverter<CallState>(JsonNamingPolicy.CamelCase),
             },
         };
         options.MakeReadOnly();

@@ -25,4 +25,8 @@ namespace Pyfi.Protocol;
 [JsonSerializable(typeof(QueueInfo[]))]
 [JsonSerializable(typeof(ProcessorInfo[]))]
 [JsonSerializable(typeof(SocketInfo[]))]
+[JsonSerializable(typeof(CallInfo))]
+[JsonSerializable(typeof(CallInfo[]))]
+[JsonSerializable(typeof(TaskRunArgs))]
+[JsonSerializable(typeof(CallArgs))]
 public sealed partial class PyfiJsonContext : JsonSerializerContext;

@@ -18,6 +18,9 @@ public static class CommandActions
     /// <summary>Exit code: the command line was malformed.</summary>
     public const int Usage = 2;
 
+    /// <summary>Exit code: the call asked about has not ended yet.</summary>
+    public const int NotEnded = 3;
+
     /// <summary>Sets <paramref name="body"/> as the action of <paramref name="command"/>, with error handling.</summary>
     public static Command WithAction(this Command command, CliContext context, Func<ParseResult, CancellationToken, Task<int>> body)
     {

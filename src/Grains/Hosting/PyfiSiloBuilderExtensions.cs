@@ -1,15 +1,32 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Runtime;
+using Pyfi.Grains.Code;
+using Pyfi.Grains.Placement;
+using Pyfi.Grains.Python;
+using Pyfi.Grains.Workers;
 
 namespace Pyfi.Grains.Hosting;
 
 /// <summary>Registers what Pyfi's grains need on a silo.</summary>
 public static class PyfiSiloBuilderExtensions
 {
-    /// <summary>Adds the services Pyfi's grains depend on. Storage is added separately (<see cref="PyfiStorageSiloBuilderExtensions"/>).</summary>
-    public static ISiloBuilder AddPyfiGrains(this ISiloBuilder silo)
+    /// <summary>
+    /// Adds the services Pyfi's grains depend on: the code cache (git, environments), the Python worker pool,
+    /// and the per-core placement of worker slots. Storage is added separately
+    /// (<see cref="PyfiStorageSiloBuilderExtensions"/>).
+    /// </summary>
+    public static ISiloBuilder AddPyfiGrains(this ISiloBuilder silo, PyfiRuntimeOptions options)
     {
         silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.AddSingleton(options);
+        silo.Services.AddSingleton(new CodePaths(options.DataPath));
+        silo.Services.AddSingleton<PythonRuntime>();
+        silo.Services.AddSingleton<CodeCache>();
+        silo.Services.AddSingleton<PythonWorkerPool>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<PythonWorkerPool>());
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SlotCapacityReporter>();
+        silo.AddPlacementDirector<PerCorePlacement, PerCorePlacementDirector>();
         return silo;
     }
 }

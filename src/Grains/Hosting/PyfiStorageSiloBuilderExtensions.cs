@@ -5,6 +5,8 @@ using Orleans.Runtime.Hosting;
 using Orleans.Storage;
 using Pyfi.Grains.Storage;
 using Pyfi.Storage;
+using Pyfi.Storage.Calls;
+using Microsoft.Extensions.Options;
 
 namespace Pyfi.Grains.Hosting;
 
@@ -33,6 +35,10 @@ public static class PyfiStorageSiloBuilderExtensions
         });
         silo.Services.AddGrainStorage(StorageNames.Model, (services, _) =>
             new FaultTranslatingGrainStorage(services.GetRequiredKeyedService<IGrainStorage>(StorageNames.ModelDriver)));
+
+        // Task calls have their own table and a group-committing writer (see CallStore).
+        silo.Services.AddSingleton(services =>
+            CallStore.Create(database, services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
 
         silo.UseAdoNetReminderService(options =>
         {

@@ -8,8 +8,29 @@ public abstract class DefinitionGrain<TSpec, TState>(IPersistentState<TState> st
     where TSpec : class
     where TState : class, IDefinitionState<TSpec>, new()
 {
+    // Writes of one grain's state must not overlap (each names the ETag the previous one produced), and
+    // reentrant owners may start one while another is in flight.
+    private readonly SemaphoreSlim _writing = new(1, 1);
+
     /// <summary>The grain's persisted state.</summary>
     protected IPersistentState<TState> State => state;
+
+    /// <summary>The committed definition, or <see langword="null"/>.</summary>
+    protected Definition<TSpec>? Definition => state.State.Definition;
+
+    /// <summary>Writes the state; writes never overlap.</summary>
+    protected async Task WriteStateAsync()
+    {
+        await _writing.WaitAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        finally
+        {
+            _writing.Release();
+        }
+    }
 
     /// <inheritdoc />
     public Task<Definition<TSpec>?> GetDefinitionAsync() => Task.FromResult(state.State.Definition);
@@ -20,7 +41,7 @@ public abstract class DefinitionGrain<TSpec, TState>(IPersistentState<TState> st
         if (state.State.Definition is { } current && current.Stamp.Revision >= definition.Stamp.Revision) return;
         var previous = state.State.Definition;
         state.State.Definition = definition;
-        await state.WriteStateAsync();
+        await WriteStateAsync();
         await OnDefinitionChangedAsync(previous, definition);
     }
 
@@ -29,11 +50,23 @@ public abstract class DefinitionGrain<TSpec, TState>(IPersistentState<TState> st
     {
         if (state.RecordExists)
         {
-            await state.ClearStateAsync();
+            await _writing.WaitAsync();
+            try
+            {
+                await state.ClearStateAsync();
+            }
+            finally
+            {
+                _writing.Release();
+            }
         }
 
+        await OnRemovedAsync();
         DeactivateOnIdle();
     }
+
+    /// <summary>Runs after the definition was removed.</summary>
+    protected virtual Task OnRemovedAsync() => Task.CompletedTask;
 
     /// <summary>Runs after a new definition is stored; the owner reacts to the change here.</summary>
     protected virtual Task OnDefinitionChangedAsync(Definition<TSpec>? previous, Definition<TSpec> current) => Task.CompletedTask;

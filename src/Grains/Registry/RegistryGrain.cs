@@ -18,8 +18,8 @@ public sealed partial class RegistryGrain(
 {
     private static readonly TimeSpan SyncRetryPeriod = TimeSpan.FromSeconds(5);
 
-    // Actual processor statuses are runtime facts the processors report again when they run; not persisted.
-    private readonly Dictionary<string, ProcessorStatus> _statuses = new(StringComparer.Ordinal);
+    // Deployments are runtime facts the processors report again when they activate; not persisted.
+    private readonly Dictionary<string, ProcessorDeployment> _deployments = new(StringComparer.Ordinal);
     private IGrainTimer? _syncRetry;
 
     private RegistryState Current => state.State;
@@ -31,6 +31,9 @@ public sealed partial class RegistryGrain(
         {
             await SyncAsync(key);
         }
+
+        // Processors deploy their code (or report the deployment they kept) as the network comes up.
+        foreach (var processor in Current.Processors.Keys) GrainFactory.GetGrain<IProcessorGrain>(processor).WakeAsync().Ignore();
     }
 
     /// <inheritdoc />
@@ -110,7 +113,7 @@ public sealed partial class RegistryGrain(
         var users = SocketsWhere(s => s.Processor == name);
         if (users.Length > 0) throw new InUseException(ModelKind.Processor, name, users);
         await CommitAsync(ModelKind.Processor, name, next => next.Processors.Remove(name));
-        _statuses.Remove(name);
+        _deployments.Remove(name);
     }
 
     /// <inheritdoc />
@@ -126,14 +129,19 @@ public sealed partial class RegistryGrain(
         var sockets = SocketsBy(s => s.Processor);
         return Task.FromResult(Current.Processors.Values
             .OrderBy(d => d.Spec.Name, StringComparer.Ordinal)
-            .Select(d => new ProcessorInfo(d.Spec, d.Stamp, StatusOf(d.Spec.Name), sockets[d.Spec.Name].ToImmutableArray()))
+            .Select(d => ProcessorInfo(d, sockets[d.Spec.Name].ToImmutableArray()))
             .ToImmutableArray());
     }
 
     /// <inheritdoc />
-    public Task ReportProcessorStatusAsync(string name, ProcessorStatus status)
+    public Task ReportDeploymentAsync(ProcessorDeployment deployment)
     {
-        if (Current.Processors.ContainsKey(name)) _statuses[name] = status;
+        // A report for an older definition than the one committed says nothing about the current one.
+        if (Current.Processors.TryGetValue(deployment.Processor, out var definition) && deployment.Revision == definition.Stamp.Revision)
+        {
+            _deployments[deployment.Processor] = deployment;
+        }
+
         return Task.CompletedTask;
     }
 
@@ -203,7 +211,6 @@ public sealed partial class RegistryGrain(
     private ILookup<string, string> SocketsBy(Func<SocketSpec, string> key) =>
         Current.Sockets.Values.Select(d => d.Spec).OrderBy(s => s.Name, StringComparer.Ordinal).ToLookup(key, s => s.Name, StringComparer.Ordinal);
 
-    private ProcessorStatus StatusOf(string processor) => _statuses.GetValueOrDefault(processor, ProcessorStatus.Ready);
 
     private QueueInfo QueueInfo(string name)
     {
@@ -211,10 +218,13 @@ public sealed partial class RegistryGrain(
         return new(d.Spec, d.Stamp, [.. SocketsWhere(s => s.Queue == name)]);
     }
 
-    private ProcessorInfo ProcessorInfo(string name)
+    private ProcessorInfo ProcessorInfo(string name) =>
+        ProcessorInfo(Current.Processors[name], [.. SocketsWhere(s => s.Processor == name)]);
+
+    private ProcessorInfo ProcessorInfo(Definition<ProcessorSpec> d, ImmutableArray<string> sockets)
     {
-        var d = Current.Processors[name];
-        return new(d.Spec, d.Stamp, StatusOf(name), [.. SocketsWhere(s => s.Processor == name)]);
+        var deployment = _deployments.GetValueOrDefault(d.Spec.Name) is { } reported && reported.Revision == d.Stamp.Revision ? reported : null;
+        return new(d.Spec, d.Stamp, deployment?.Status ?? ProcessorStatus.Deploying, sockets, deployment?.Commit, deployment?.Error);
     }
 
     private SocketInfo SocketInfo(string name)

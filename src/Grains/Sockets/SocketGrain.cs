@@ -1,8 +1,314 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
 using Pyfi.Grains.Model;
 using Pyfi.Grains.Storage;
+using Pyfi.Storage.Calls;
 
 namespace Pyfi.Grains.Sockets;
 
-/// <summary>One socket (see <see cref="ISocketGrain"/>).</summary>
-public sealed class SocketGrain([PersistentState("socket", StorageNames.Model)] IPersistentState<SocketState> state)
-    : DefinitionGrain<SocketSpec, SocketState>(state), ISocketGrain;
+/// <summary>
+/// One socket (see <see cref="ISocketGrain"/>): it accepts calls (stored before they are acknowledged),
+/// queues them, and runs each on one of its worker slots (<c>socket#0</c> … <c>socket#c-1</c>), which the
+/// per-core director places where a core is free. Calls wait while every slot is busy or no core is free.
+/// A worker that died has its call run again on a fresh one, up to the socket's attempts.
+/// </summary>
+[Reentrant]
+public sealed partial class SocketGrain(
+    [PersistentState("socket", StorageNames.Model)] IPersistentState<SocketState> state,
+    CallStore calls,
+    PyfiRuntimeOptions options,
+    TimeProvider time,
+    ILogger<SocketGrain> logger)
+    : DefinitionGrain<SocketSpec, SocketState>(state), ISocketGrain
+{
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(25);
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan LastBackoff = TimeSpan.FromMilliseconds(500);
+
+
+    private readonly LinkedList<PendingCall> _queue = new();
+    private readonly HashSet<Guid> _tracked = [];
+    private readonly Dictionary<Guid, TaskCompletionSource<CallInfo>> _waiting = [];
+    private Slot[] _slots = [];
+    private ProcessorDeployment? _deployment;
+    private Task? _fetchingDeployment;
+    private IGrainTimer? _retry;
+
+    private string Name => this.GetPrimaryKeyString();
+
+    /// <inheritdoc />
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Definition is not { } definition) return;
+        Resize(definition.Spec.Concurrency);
+        // Calls accepted before this activation (a restart) and not ended are queued again.
+        foreach (var call in await calls.ListAsync(Name, [CallState.Queued, CallState.Running], int.MaxValue, cancellationToken))
+        {
+            if (_tracked.Add(call.Id)) _queue.AddLast(new PendingCall(call, call.Attempts));
+        }
+
+        Pump();
+    }
+
+    /// <inheritdoc />
+    public async Task<CallInfo> RunAsync(CallRequest request, TimeSpan wait)
+    {
+        var spec = Definition?.Spec ?? throw new NotFoundException("socket", Name);
+        CheckArguments(request);
+        var call = new CallInfo
+        {
+            Id = Guid.NewGuid(),
+            Socket = Name,
+            Processor = spec.Processor,
+            Function = spec.Function,
+            Args = request.Args,
+            Kwargs = request.Kwargs,
+            Created = time.GetUtcNow(),
+            Parent = request.Parent,
+        };
+
+        await GrainFactory.GetGrain<ITaskCallGrain>(call.Id).CreateAsync(call);
+        var ended = new TaskCompletionSource<CallInfo>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _waiting[call.Id] = ended;
+        _tracked.Add(call.Id);
+        _queue.AddLast(new PendingCall(call, 0));
+        Pump();
+
+        var limit = wait < MaxWait ? wait : MaxWait;
+        if (await Task.WhenAny(ended.Task, Task.Delay(limit, time)) == ended.Task) return await ended.Task;
+        _waiting.Remove(call.Id);
+        return await GrainFactory.GetGrain<ITaskCallGrain>(call.Id).GetAsync();
+    }
+
+    /// <inheritdoc />
+    public Task DeploymentChangedAsync(ProcessorDeployment deployment)
+    {
+        if (Definition?.Spec.Processor == deployment.Processor && deployment.Revision >= (_deployment?.Revision ?? 0))
+        {
+            _deployment = deployment;
+            Pump();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    protected override Task OnDefinitionChangedAsync(Definition<SocketSpec>? previous, Definition<SocketSpec> current)
+    {
+        if (previous?.Spec.Processor != current.Spec.Processor) _deployment = null;
+        Resize(current.Spec.Concurrency);
+        Pump();
+        return Task.CompletedTask;
+    }
+
+    private static void CheckArguments(CallRequest request)
+    {
+        if (!IsJson(request.Args, JsonValueKind.Array)) throw new InvalidSpecException("the call's positional arguments must be a JSON array");
+        if (request.Kwargs is not null && !IsJson(request.Kwargs, JsonValueKind.Object)) throw new InvalidSpecException("the call's keyword arguments must be a JSON object");
+    }
+
+    private static bool IsJson(string text, JsonValueKind kind)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.ValueKind == kind;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private void Resize(int concurrency)
+    {
+        if (_slots.Length == concurrency) return;
+        var resized = new Slot[concurrency];
+        for (var i = 0; i < concurrency; i++) resized[i] = i < _slots.Length ? _slots[i] : new Slot(i);
+        _slots = resized;
+    }
+
+    // Starts as many queued calls as there are free slots; returns at once.
+    private void Pump()
+    {
+        if (_queue.Count == 0 || Definition is not { } definition) return;
+        if (_deployment is not { } deployment || deployment.Status == ProcessorStatus.Deploying)
+        {
+            _fetchingDeployment ??= FetchDeploymentAsync(definition.Spec.Processor);
+            return;
+        }
+
+        if (deployment.Status == ProcessorStatus.Error)
+        {
+            FailQueued(new CallError("DeploymentFailed", $"processor '{deployment.Processor}' cannot run: {deployment.Error}"));
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var slot in _slots)
+        {
+            if (_queue.First is not { } next) return;
+            if (slot.Busy || slot.WaitUntil > now) continue;
+            _queue.RemoveFirst();
+            slot.Busy = true;
+            RunOnSlotAsync(slot, next.Value, deployment, definition.Spec).Ignore();
+        }
+
+        if (_queue.Count > 0 && _slots.All(s => s.Busy || s.WaitUntil > now) && _slots.Any(s => !s.Busy)) ScheduleRetry();
+    }
+
+    private async Task FetchDeploymentAsync(string processor)
+    {
+        try
+        {
+            _deployment = await GrainFactory.GetGrain<IProcessorGrain>(processor).GetDeploymentAsync(Name);
+        }
+        catch (Exception e)
+        {
+            var reason = PyfiException.Find(e)?.Message ?? e.Message;
+            _deployment = null;
+            FailQueued(new CallError("DeploymentFailed", $"processor '{processor}' cannot run: {reason}"));
+        }
+        finally
+        {
+            _fetchingDeployment = null;
+        }
+
+        Pump();
+    }
+
+    private async Task RunOnSlotAsync(Slot slot, PendingCall pending, ProcessorDeployment deployment, SocketSpec spec)
+    {
+        var call = pending.Call;
+        var attempt = pending.Attempts + 1;
+        var worker = GrainFactory.GetGrain<IWorkerGrain>($"{Name}#{slot.Index}");
+        var callGrain = GrainFactory.GetGrain<ITaskCallGrain>(call.Id);
+        try
+        {
+            callGrain.MarkRunningAsync(attempt, worker.GetPrimaryKeyString(), deployment.Commit!, time.GetUtcNow()).Ignore();
+            WorkResult result;
+            try
+            {
+                // A slot idle long enough to have let its core go is reserved first: when no core is free,
+                // asking the ledger is cheaper (and quieter) than a failed placement.
+                // (A worker that ended a call less than half its idle timeout ago still holds its core.)
+                if (time.GetUtcNow() - slot.LastEnded > options.SlotIdleTimeout / 2
+                    && !await GrainFactory.GetGrain<ISlotLedgerGrain>(0).TryReserveAsync(worker.GetGrainId()))
+                {
+                    throw new NoCapacityException("every core is running a call");
+                }
+
+                result = await worker.ExecuteAsync(new WorkItem(call.Id, attempt, spec.Function, call.Args, call.Kwargs, deployment, spec.Timeout));
+                slot.Backoff = TimeSpan.Zero;
+                slot.LastEnded = time.GetUtcNow();
+            }
+            catch (Exception e) when (PyfiException.Find(e) is NoCapacityException)
+            {
+                // No free core anywhere: the call waits at the front of the queue; the slot backs off.
+                _queue.AddFirst(pending);
+                slot.Backoff = slot.Backoff == TimeSpan.Zero ? FirstBackoff : TimeSpan.FromTicks(Math.Min(slot.Backoff.Ticks * 2, LastBackoff.Ticks));
+                slot.WaitUntil = time.GetUtcNow() + slot.Backoff;
+                return;
+            }
+            catch (Exception e)
+            {
+                // The worker's silo went away mid-call, or the call to it failed: the attempt did not end.
+                LogWorkerUnreachable(e, call.Id, worker.GetPrimaryKeyString());
+                result = new WorkResult(WorkOutcome.Crashed, null, new CallError("WorkerUnreachable", e.Message.Split('\n')[0]), null,
+                    worker.GetPrimaryKeyString(), time.GetUtcNow(), time.GetUtcNow());
+            }
+
+            await SettleAsync(pending, attempt, result, deployment, spec);
+        }
+        finally
+        {
+            slot.Busy = false;
+            Pump();
+        }
+    }
+
+    private async Task SettleAsync(PendingCall pending, int attempt, WorkResult result, ProcessorDeployment deployment, SocketSpec spec)
+    {
+        var retriable = result.Outcome is WorkOutcome.Crashed or WorkOutcome.TimedOut;
+        if (retriable && attempt < spec.Retry.MaxAttempts)
+        {
+            LogRetrying(pending.Call.Id, attempt, result.Error?.ToString() ?? result.Outcome.ToString());
+            _queue.AddFirst(pending with { Attempts = attempt });
+            return;
+        }
+
+        var state = result.Outcome == WorkOutcome.Succeeded ? CallState.Succeeded : CallState.Failed;
+        var error = result.Error;
+        if (retriable) error = error! with { Message = $"{error.Message} (attempt {attempt} of {spec.Retry.MaxAttempts})" };
+        await EndAsync(pending.Call.Id, new CallCompletion(state, attempt, result.Result, error, result.Output, deployment.Commit, result.Worker, result.Started, result.Finished));
+    }
+
+    private async Task EndAsync(Guid id, CallCompletion completion)
+    {
+        CallInfo ended;
+        try
+        {
+            ended = await GrainFactory.GetGrain<ITaskCallGrain>(id).CompleteAsync(completion);
+        }
+        catch (Exception e)
+        {
+            // Not stored: the call is still queued in SQL and runs again when the socket is activated again.
+            LogCompletionNotStored(e, id);
+            _tracked.Remove(id);
+            if (_waiting.Remove(id, out var failed)) failed.TrySetException(PyfiException.Find(e) ?? new StorageUnavailableException(e.Message));
+            return;
+        }
+
+        _tracked.Remove(id);
+        if (_waiting.Remove(id, out var waiter)) waiter.TrySetResult(ended);
+    }
+
+    private void FailQueued(CallError error)
+    {
+        var failed = _queue.ToList();
+        _queue.Clear();
+        var now = time.GetUtcNow();
+        foreach (var pending in failed)
+        {
+            EndAsync(pending.Call.Id, new CallCompletion(CallState.Failed, pending.Attempts, null, error, null, null, null, null, now)).Ignore();
+        }
+    }
+
+    private void ScheduleRetry()
+    {
+        if (_retry is not null) return;
+        var due = _slots.Where(s => !s.Busy).Min(s => s.WaitUntil) - time.GetUtcNow();
+        _retry = this.RegisterGrainTimer(() =>
+        {
+            _retry?.Dispose();
+            _retry = null;
+            Pump();
+            return Task.CompletedTask;
+        }, new GrainTimerCreationOptions(due > TimeSpan.Zero ? due : TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan) { Interleave = true });
+    }
+
+    private sealed class Slot(int index)
+    {
+        public int Index { get; } = index;
+
+        public bool Busy { get; set; }
+
+        public DateTimeOffset WaitUntil { get; set; }
+
+        public TimeSpan Backoff { get; set; }
+
+        public DateTimeOffset LastEnded { get; set; } = DateTimeOffset.MinValue;
+    }
+
+    private sealed record PendingCall(CallInfo Call, int Attempts);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} could not be reached for call {CallId}")]
+    private partial void LogWorkerUnreachable(Exception exception, Guid callId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId} attempt {Attempt} did not finish ({Reason}); running it again")]
+    private partial void LogRetrying(Guid callId, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The end of call {CallId} could not be stored; it stays queued")]
+    private partial void LogCompletionNotStored(Exception exception, Guid callId);
+}

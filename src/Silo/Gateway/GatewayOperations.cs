@@ -41,6 +41,9 @@ public sealed class GatewayOperations
             [GatewayOps.DeleteSocket] = async (a, _) => { await Registry.DeleteSocketAsync(Args<NameArgs>(a).Name); return null; },
             [GatewayOps.GetSocket] = async (a, _) => await Registry.GetSocketAsync(Args<NameArgs>(a).Name),
             [GatewayOps.ListSockets] = async (_, _) => (await Registry.ListSocketsAsync()).ToArray(),
+
+            [GatewayOps.RunTask] = RunTaskAsync,
+            [GatewayOps.GetCall] = GetCallAsync,
         };
     }
 
@@ -51,6 +54,36 @@ public sealed class GatewayOperations
         _operations.TryGetValue(op, out var operation)
             ? operation(args, cancellationToken)
             : throw new InvalidSpecException($"unknown operation '{op}' (this silo speaks gateway protocol v{GatewayOps.ProtocolVersion})");
+
+    private async Task<object?> RunTaskAsync(JsonElement? args, CancellationToken cancellationToken)
+    {
+        var run = Args<TaskRunArgs>(args);
+        var request = new CallRequest { Socket = run.Socket, Args = run.Args.GetRawText(), Kwargs = run.Kwargs?.GetRawText() };
+        var call = await _grains.GetGrain<ISocketGrain>(run.Socket).RunAsync(request, run.Wait ? WaitSlice : TimeSpan.Zero);
+        return run.Wait ? await WaitForEndAsync(call, cancellationToken) : call;
+    }
+
+    private async Task<object?> GetCallAsync(JsonElement? args, CancellationToken cancellationToken)
+    {
+        var get = Args<CallArgs>(args);
+        var call = await _grains.GetGrain<ITaskCallGrain>(get.Id).GetAsync();
+        return get.Wait ? await WaitForEndAsync(call, cancellationToken) : call;
+    }
+
+    // Grain calls time out after 30 s, so a long call is waited for in slices.
+    private async Task<CallInfo> WaitForEndAsync(CallInfo call, CancellationToken cancellationToken)
+    {
+        var grain = _grains.GetGrain<ITaskCallGrain>(call.Id);
+        while (!call.State.IsFinal())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            call = await grain.WaitAsync(WaitSlice);
+        }
+
+        return call;
+    }
+
+    private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(20);
 
     private async Task<object?> HelloAsync()
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Orleans.Runtime;
+using Pyfi.Grains;
 using Pyfi.Grains.Hosting;
 using Pyfi.Silo.Gateway;
 using Pyfi.Silo.Options;
@@ -66,7 +67,12 @@ public static class PyfiSiloHostExtensions
             }
 
             silo.AddPyfiStorage(database, storage.ApplySchema);
-            silo.AddPyfiGrains();
+            silo.AddPyfiGrains(new PyfiRuntimeOptions
+            {
+                DataPath = options.DataPath,
+                Cores = options.Cores > 0 ? options.Cores : Environment.ProcessorCount,
+                Python = options.Python,
+            });
         });
         return builder;
     }

@@ -34,6 +34,14 @@ public sealed class PyfiSiloOptions
     /// <value>Defaults to 8080.</value>
     public int DashboardPort { get; set; } = 8080;
 
+    /// <summary>Executing slots this silo offers, one per core (<c>PYFI_CORES</c>); 0 means the machine's cores.</summary>
+    /// <value>Defaults to 0.</value>
+    public int Cores { get; set; }
+
+    /// <summary>The Python that processors' environments are built with (<c>PYFI_PYTHON</c>).</summary>
+    /// <value>Defaults to <c>python3</c>.</value>
+    public string Python { get; set; } = "python3";
+
     /// <summary>Address other silos and clients reach this silo at (<c>PYFI_ADVERTISED_ADDRESS</c>).</summary>
     /// <value>Defaults to 127.0.0.1: one host. Set the host's address for a cluster across hosts.</value>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
@@ -72,6 +80,8 @@ public sealed class PyfiSiloOptions
         }
 
         if (string.IsNullOrWhiteSpace(DataPath)) throw new InvalidSpecException("PYFI_DATA must name a folder");
+        if (Cores is < 0 or > 4096) throw new InvalidSpecException($"PYFI_CORES must be between 1 and 4096 (0 for the machine's cores), not {Cores}");
+        if (string.IsNullOrWhiteSpace(Python)) throw new InvalidSpecException("PYFI_PYTHON must name a Python interpreter");
         if (string.IsNullOrWhiteSpace(ClusterId) || string.IsNullOrWhiteSpace(ServiceId))
         {
             throw new InvalidSpecException("the cluster id and service id must not be empty");

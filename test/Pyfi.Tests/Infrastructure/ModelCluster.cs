@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using Orleans.TestingHost;
+using Pyfi.Grains;
 using Pyfi.Grains.Hosting;
 using Pyfi.Storage;
 
@@ -14,12 +15,14 @@ public sealed class ModelCluster : IAsyncDisposable
 {
     private readonly PyfiDatabase _database;
     private readonly string _serviceId;
+    private readonly TempDirectory _data;
     private InProcessTestCluster _cluster;
 
-    private ModelCluster(PyfiDatabase database, string serviceId, InProcessTestCluster cluster)
+    private ModelCluster(PyfiDatabase database, string serviceId, TempDirectory data, InProcessTestCluster cluster)
     {
         _database = database;
         _serviceId = serviceId;
+        _data = data;
         _cluster = cluster;
     }
 
@@ -33,7 +36,8 @@ public sealed class ModelCluster : IAsyncDisposable
     public static async Task<ModelCluster> StartAsync(PyfiDatabase database, string? serviceId = null)
     {
         serviceId ??= $"pyfi-test-{Guid.NewGuid():N}";
-        return new ModelCluster(database, serviceId, await DeployAsync(database, serviceId));
+        var data = new TempDirectory("pyfi-cluster");
+        return new ModelCluster(database, serviceId, data, await DeployAsync(database, serviceId, data.Path));
     }
 
     /// <summary>Stops every silo, then starts a new cluster on the same database and service id.</summary>
@@ -41,7 +45,7 @@ public sealed class ModelCluster : IAsyncDisposable
     {
         await _cluster.StopAllSilosAsync();
         await _cluster.DisposeAsync();
-        _cluster = await DeployAsync(_database, _serviceId);
+        _cluster = await DeployAsync(_database, _serviceId, _data.Path);
     }
 
     /// <inheritdoc />
@@ -49,9 +53,10 @@ public sealed class ModelCluster : IAsyncDisposable
     {
         await _cluster.StopAllSilosAsync();
         await _cluster.DisposeAsync();
+        _data.Dispose();
     }
 
-    private static async Task<InProcessTestCluster> DeployAsync(PyfiDatabase database, string serviceId)
+    private static async Task<InProcessTestCluster> DeployAsync(PyfiDatabase database, string serviceId, string dataPath)
     {
         var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ServiceId = serviceId;
@@ -59,7 +64,7 @@ public sealed class ModelCluster : IAsyncDisposable
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddPyfiStorage(database);
-            silo.AddPyfiGrains();
+            silo.AddPyfiGrains(new PyfiRuntimeOptions { DataPath = dataPath });
             // Reminder tests tick every second; production keeps Orleans' one-minute floor.
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         });

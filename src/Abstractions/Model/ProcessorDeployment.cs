@@ -1,0 +1,19 @@
+namespace Pyfi;
+
+/// <summary>What a processor runs: its code at one commit, and whether that code is ready.</summary>
+/// <param name="Processor">The processor's name.</param>
+/// <param name="Repository">The git repository.</param>
+/// <param name="Module">The Python module.</param>
+/// <param name="Commit">The full commit id the branch or pin resolved to; <see langword="null"/> when resolution failed.</param>
+/// <param name="Requirements">The requirements file inside the repository, if one is set.</param>
+/// <param name="Status">Ready, Deploying or Error.</param>
+/// <param name="Error">Why the deployment failed.</param>
+/// <param name="Revision">The definition revision this deployment is for.</param>
+[GenerateSerializer, Immutable, Alias("pyfi.ProcessorDeployment")]
+public sealed record ProcessorDeployment(
+    string Processor, string Repository, string Module, string? Commit, string? Requirements,
+    ProcessorStatus Status, string? Error, long Revision)
+{
+    /// <summary>Whether calls can run on it.</summary>
+    public bool IsReady => Status is ProcessorStatus.Ready or ProcessorStatus.Running && Commit is not null;
+}

@@ -1,0 +1,35 @@
+using Orleans.Concurrency;
+
+namespace Pyfi;
+
+/// <summary>
+/// The cluster's count of executing slots: how many cores each silo offers and which worker holds which.
+/// The per-core placement director asks it where a new worker may go, so no silo ever runs more workers
+/// than it has cores. Use the grain with key 0.
+/// </summary>
+public interface ISlotLedgerGrain : IGrainWithIntegerKey
+{
+    /// <summary>Reserves a core for <paramref name="worker"/> on the least loaded of <paramref name="candidates"/>; <see langword="null"/> when all are full.</summary>
+    Task<SiloAddress?> ReserveAsync(GrainId worker, SiloAddress[] candidates);
+
+    /// <summary>
+    /// Reserves a core for <paramref name="worker"/> on any active silo before it is activated, so a socket
+    /// can learn that no core is free without a placement failing; <see langword="false"/> when all are taken.
+    /// </summary>
+    Task<bool> TryReserveAsync(GrainId worker);
+
+    /// <summary>Gives back <paramref name="worker"/>'s core.</summary>
+    Task ReleaseAsync(GrainId worker);
+
+    /// <summary>A silo says how many cores it offers (at start, and again from time to time).</summary>
+    Task RegisterSiloAsync(SiloAddress silo, int cores);
+
+    /// <summary>Which silos offer how many cores, and which workers hold them.</summary>
+    [ReadOnly] Task<SlotSnapshot> GetSnapshotAsync();
+}
+
+/// <summary>The ledger's view: cores per silo and the workers holding them.</summary>
+/// <param name="Cores">Cores each silo offers.</param>
+/// <param name="Holders">Which silo each worker's core is on.</param>
+[GenerateSerializer, Immutable, Alias("pyfi.SlotSnapshot")]
+public sealed record SlotSnapshot(Dictionary<SiloAddress, int> Cores, Dictionary<GrainId, SiloAddress> Holders);

@@ -1,0 +1,43 @@
+namespace Pyfi;
+
+/// <summary>One attempt of one call, as a socket hands it to a worker slot.</summary>
+/// <param name="CallId">The call.</param>
+/// <param name="Attempt">1 for the first attempt.</param>
+/// <param name="Function">The Python function.</param>
+/// <param name="Args">Positional arguments (JSON array text).</param>
+/// <param name="Kwargs">Keyword arguments (JSON object text), or <see langword="null"/>.</param>
+/// <param name="Deployment">The code to run it with.</param>
+/// <param name="Timeout">Longest time the attempt may take; the worker process is killed past it.</param>
+[GenerateSerializer, Immutable, Alias("pyfi.WorkItem")]
+public sealed record WorkItem(Guid CallId, int Attempt, string Function, string Args, string? Kwargs, ProcessorDeployment Deployment, TimeSpan? Timeout);
+
+/// <summary>How an attempt ended in the worker.</summary>
+[GenerateSerializer]
+public enum WorkOutcome
+{
+    /// <summary>The function returned a JSON-serialisable value.</summary>
+    Succeeded,
+
+    /// <summary>The function raised, or its result could not be serialised: the call's own fault.</summary>
+    Failed,
+
+    /// <summary>The Python process died during the attempt: retry on a fresh one.</summary>
+    Crashed,
+
+    /// <summary>The attempt ran past the socket's time limit; its process was killed.</summary>
+    TimedOut,
+
+    /// <summary>The code could not be made ready here (checkout, environment, import): not the call's fault.</summary>
+    CannotStart,
+}
+
+/// <summary>What a worker reports for one attempt.</summary>
+/// <param name="Outcome">How it ended.</param>
+/// <param name="Result">The return value (JSON text), when it succeeded.</param>
+/// <param name="Error">The error, otherwise.</param>
+/// <param name="Output">What the function printed to stdout and stderr.</param>
+/// <param name="Worker">Which worker ran it (host, process id).</param>
+/// <param name="Started">When the attempt started.</param>
+/// <param name="Finished">When it ended.</param>
+[GenerateSerializer, Immutable, Alias("pyfi.WorkResult")]
+public sealed record WorkResult(WorkOutcome Outcome, string? Result, CallError? Error, string? Output, string Worker, DateTimeOffset Started, DateTimeOffset Finished);

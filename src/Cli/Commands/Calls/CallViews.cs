@@ -1,0 +1,68 @@
+using System.Text;
+using Pyfi.Cli.Infrastructure;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Pyfi.Cli.Commands;
+
+/// <summary>How calls read on a terminal.</summary>
+public static class CallViews
+{
+    /// <summary>Frames of a traceback kept when a failure is printed: the innermost ones say what went wrong.</summary>
+    public const int TracebackFrames = 3;
+
+    /// <summary>One line: which call, where, how it ended, how long it took.</summary>
+    public static string Summary(CallInfo call)
+    {
+        var took = call.Finished is { } end ? $" in {(end - call.Created).TotalMilliseconds:0.#} ms" : "";
+        return $"call {call.Id} on {call.Socket}: {Views.Name(call.State)}{took}, attempt {call.Attempts}, worker {call.Worker ?? "-"}, commit {Short(call.Commit)}";
+    }
+
+    /// <summary>The error of a failed call, for stderr: the exception, its message, and the traceback's last frames.</summary>
+    public static string Failure(CallInfo call)
+    {
+        var text = new StringBuilder();
+        var error = call.Error ?? new CallError(Views.Name(call.State), "");
+        text.AppendLine($"pyfi: {call.Socket} failed: {error}");
+        if (error.Traceback is { } traceback) text.Append(LastFrames(traceback, TracebackFrames));
+        return text.ToString();
+    }
+
+    /// <summary>Everything about a call, for <c>pyfi ls call</c>.</summary>
+    public static IRenderable Details(CallInfo call) => Views.Details(
+    [
+        ("Id", call.Id.ToString()),
+        ("Socket", call.Socket),
+        ("Function", $"{call.Processor}: {call.Function}"),
+        ("State", Views.Name(call.State)),
+        ("Attempts", call.Attempts.ToString()),
+        ("Created", Views.Time(call.Created)),
+        ("Started", call.Started is { } s ? Views.Time(s) : "-"),
+        ("Finished", call.Finished is { } f ? Views.Time(f) : "-"),
+        ("Duration", call.Finished is { } e ? $"{(e - (call.Started ?? call.Created)).TotalMilliseconds:0.#} ms" : "-"),
+        ("Worker", call.Worker ?? "-"),
+        ("Commit", call.Commit ?? "-"),
+        ("Parent", call.Parent?.ToString() ?? "-"),
+        ("Args", call.Args),
+        ("Kwargs", call.Kwargs ?? "-"),
+        ("Result", call.Result ?? "-"),
+        ("Error", call.Error?.ToString() ?? "-"),
+        ("Traceback", call.Error?.Traceback?.TrimEnd() ?? "-"),
+        ("Output", string.IsNullOrEmpty(call.Output) ? "-" : call.Output.TrimEnd()),
+    ]);
+
+    /// <summary>The traceback's header, its last <paramref name="frames"/> frames, and the exception line(s).</summary>
+    public static string LastFrames(string traceback, int frames)
+    {
+        var lines = traceback.TrimEnd().Split('\n');
+        var frameStarts = lines.Select((line, i) => (line, i)).Where(x => x.line.StartsWith("  File ", StringComparison.Ordinal)).Select(x => x.i).ToList();
+        if (frameStarts.Count <= frames) return traceback.TrimEnd() + "\n";
+        var text = new StringBuilder();
+        text.AppendLine(lines[0]);
+        text.AppendLine($"  ... {frameStarts.Count - frames} earlier frame(s) ...");
+        foreach (var line in lines[frameStarts[^frames]..]) text.AppendLine(line);
+        return text.ToString();
+    }
+
+    private static string Short(string? commit) => commit is { Length: > 12 } ? commit[..12] : commit ?? "-";
+}

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.Text.Json;
+using Pyfi.Cli.Infrastructure;
+using Pyfi.Protocol;
+
+namespace Pyfi.Cli.Commands.Tasks;
+
+/// <summary><c>pyfi task run</c> and <c>pyfi task result</c>.</summary>
+public static class TaskCommands
+{
+    /// <summary><c>pyfi task run -s SOCKET [-d DATA] [--kwargs DICT] [--json] [-v]</c></summary>
+    public static Command Run(CliContext context)
+    {
+        var socket = new Option<string>("--socket", "-s") { Description = "The socket to call", Required = true };
+        var data = new Option<string?>("--data", "-d") { Description = "Arguments as a Python literal: a list or tuple is spread, anything else is one argument" };
+        var kwargs = new Option<string?>("--kwargs") { Description = "Keyword arguments as a Python dict literal" };
+        var noData = new Option<bool>("--nodata", "-nd") { Description = "Call with no arguments (do not read standard input)" };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON even when it is a string" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Say on standard error which call ran, where, and how long it took" };
+        var command = new Command("run", "Run a socket's function once and print its result (standard input is the argument when --data is not given)")
+        {
+            socket, data, kwargs, noData, json, verbose,
+        };
+        return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
+        {
+            var (args, keywords) = TaskArguments.From(parse.GetValue(data), parse.GetValue(kwargs), parse.GetValue(noData), Console.In);
+            var call = await gateway.SendAsync<CallInfo>(GatewayOps.RunTask, new TaskRunArgs(parse.GetRequiredValue(socket), args, keywords), cancellationToken);
+            if (parse.GetValue(verbose)) context.Error.WriteLine(CallViews.Summary(call));
+            return Report(context, call, parse.GetValue(json));
+        });
+    }
+
+    /// <summary><c>pyfi task result --id ID [--wait] [--json]</c></summary>
+    public static Command Result(CliContext context)
+    {
+        var id = new Option<Guid>("--id") { Description = "The call's id", Required = true };
+        var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the call has ended" };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON even when it is a string" };
+        var command = new Command("result", "Print a call's result (exit 1 if it failed, 3 if it has not ended)") { id, wait, json };
+        return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
+        {
+            var call = await gateway.SendAsync<CallInfo>(GatewayOps.GetCall, new CallArgs(parse.GetRequiredValue(id), parse.GetValue(wait)), cancellationToken);
+            return Report(context, call, parse.GetValue(json));
+        });
+    }
+
+    // The result on stdout (a string as-is, anything else as JSON); a failure as its error on stderr.
+    private static int Report(CliContext context, CallInfo call, bool json)
+    {
+        switch (call.State)
+        {
+            case CallState.Succeeded:
+                context.Output.WriteLine(Printable(call.Result ?? "null", json));
+                return CommandActions.Done;
+            case CallState.Failed or CallState.Cancelled:
+                context.Error.Write(CallViews.Failure(call));
+                return CommandActions.Failed;
+            default:
+                context.Error.WriteLine($"pyfi: call {call.Id} is {Views.Name(call.State)}");
+                return CommandActions.NotEnded;
+        }
+    }
+
+    private static string Printable(string result, bool json)
+    {
+        if (json) return result;
+        using var document = JsonDocument.Parse(result);
+        return document.RootElement.ValueKind == JsonValueKind.String ? document.RootElement.GetString()! : result;
+    }
+}

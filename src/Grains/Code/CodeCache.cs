@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using CliWrap;
+using CliWrap.Buffered;
+using LibGit2Sharp;
+using Microsoft.Extensions.Logging;
+using Pyfi.Grains.Python;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
+
+namespace Pyfi.Grains.Code;
+
+/// <summary>
+/// The trusted code model on one host: code comes only from a processor's registered repository. Keeps a
+/// bare mirror per repository (LibGit2Sharp), resolves branches and pins to commits, and for each commit
+/// makes one checkout and one Python virtual environment (no system site-packages) with the repository's
+/// requirements installed. Everything is built once and marked ready; later uses find it.
+/// </summary>
+public sealed partial class CodeCache(CodePaths paths, PythonRuntime python, ILogger<CodeCache> logger)
+{
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Fetches the repository and returns the full commit id <paramref name="spec"/> points to now: its pinned
+    /// commit, else its branch's tip, else the default branch's tip. Throws <see cref="DeploymentException"/>.
+    /// </summary>
+    public Task<string> ResolveAsync(ProcessorSpec spec, CancellationToken cancellationToken = default) =>
+        LockedAsync($"git:{spec.Repository}", () => Task.Run(() => Resolve(spec), cancellationToken));
+
+    /// <summary>Makes the checkout and environment for <paramref name="deployment"/>'s commit on this host. Throws <see cref="DeploymentException"/>.</summary>
+    public async Task<CodeEnvironment> PrepareAsync(ProcessorDeployment deployment, CancellationToken cancellationToken = default)
+    {
+        var commit = deployment.Commit ?? throw new DeploymentException($"processor '{deployment.Processor}' has no commit to run: {deployment.Error}");
+        var checkout = paths.Checkout(deployment.Repository, commit);
+        var venv = paths.Environment(deployment.Repository, commit);
+        var key = $"{CodePaths.RepositoryKey(deployment.Repository)}-{commit}";
+        var environment = new CodeEnvironment(key, checkout, Path.Combine(venv, "bin", "python"));
+        if (IsReady(checkout) && IsReady(venv)) return environment;
+
+        await LockedAsync($"code:{key}", async () =>
+        {
+            if (!IsReady(checkout))
+            {
+                await LockedAsync($"git:{deployment.Repository}", () => Task.Run(() => Export(deployment.Repository, commit, checkout), cancellationToken));
+            }
+
+            if (!IsReady(venv)) await BuildEnvironmentAsync(deployment, checkout, venv, cancellationToken);
+        });
+        return environment;
+    }
+
+    private string Resolve(ProcessorSpec spec)
+    {
+        using var repository = OpenMirror(spec.Repository);
+        if (spec.Commit is { } pinned)
+        {
+            return repository.Lookup<Commit>(pinned)?.Sha
+                ?? throw new DeploymentException($"commit '{pinned}' does not exist in repository '{spec.Repository}'");
+        }
+
+        var reference = spec.Branch is { } branch ? $"refs/remotes/origin/{branch}" : "refs/remotes/origin/HEAD";
+        var tip = repository.Refs[reference]?.ResolveToDirectReference()?.Target as Commit;
+        if (tip is not null) return tip.Sha;
+        if (spec.Branch is null) return repository.Head.Tip?.Sha ?? throw new DeploymentException($"repository '{spec.Repository}' has no commits");
+        throw new DeploymentException($"branch '{spec.Branch}' does not exist in repository '{spec.Repository}'");
+    }
+
+    // A bare mirror of the repository, fetched now: refs/remotes/origin/* are the repository's branches.
+    private Repository OpenMirror(string location)
+    {
+        var mirror = paths.Mirror(location);
+        var source = SourceOf(location);
+        try
+        {
+            if (!Repository.IsValid(mirror))
+            {
+                if (Directory.Exists(mirror)) Directory.Delete(mirror, recursive: true);
+                Directory.CreateDirectory(Path.GetDirectoryName(mirror)!);
+                Repository.Clone(source, mirror, new CloneOptions { IsBare = true });
+                LogCloned(location, mirror);
+                return new Repository(mirror);
+            }
+
+            var repository = new Repository(mirror);
+            var remote = repository.Network.Remotes["origin"];
+            Commands.Fetch(repository, remote.Name, remote.FetchRefSpecs.Select(r => r.Specification), new FetchOptions { Prune = true }, null);
+            return repository;
+        }
+        catch (LibGit2SharpException e)
+        {
+            throw new DeploymentException($"repository '{location}' cannot be fetched: {e.Message}");
+        }
+    }
+
+    // Paths and file:// URLs are checked first: libgit2 says "unsupported URL protocol" for a missing path.
+    private static string SourceOf(string location)
+    {
+        var path = location.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(location).LocalPath
+            : location.Contains("://", StringComparison.Ordinal) || location.Contains('@') ? null
+            : location;
+        if (path is null) return location;
+        var full = Path.GetFullPath(path);
+        if (!Directory.Exists(full)) throw new DeploymentException($"repository '{location}' does not exist");
+        return full;
+    }
+
+    // The commit's files, without a .git: what workers import from.
+    private void Export(string location, string commit, string checkout)
+    {
+        using var repository = new Repository(paths.Mirror(location));
+        var tree = repository.Lookup<Commit>(commit)?.Tree ?? throw new DeploymentException($"commit '{commit}' does not exist in repository '{location}'");
+        var staging = $"{checkout}.tmp-{Environment.ProcessId}";
+        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        Write(tree, staging);
+        if (Directory.Exists(checkout)) Directory.Delete(checkout, recursive: true);
+        Directory.CreateDirectory(Path.GetDirectoryName(checkout)!);
+        Directory.Move(staging, checkout);
+        MarkReady(checkout);
+        LogCheckedOut(location, commit, checkout);
+    }
+
+    private static void Write(Tree tree, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        foreach (var entry in tree)
+        {
+            var target = Path.Combine(directory, entry.Name);
+            switch (entry.TargetType)
+            {
+                case TreeEntryTargetType.Tree:
+                    Write((Tree)entry.Target, target);
+                    break;
+                case TreeEntryTargetType.Blob when entry.Mode == Mode.SymbolicLink:
+                    File.CreateSymbolicLink(target, ((Blob)entry.Target).GetContentText());
+                    break;
+                case TreeEntryTargetType.Blob:
+                    using (var content = ((Blob)entry.Target).GetContentStream())
+                    using (var file = File.Create(target))
+                    {
+                        content.CopyTo(file);
+                    }
+
+                    if (entry.Mode == Mode.ExecutableFile && !OperatingSystem.IsWindows())
+                    {
+                        File.SetUnixFileMode(target, File.GetUnixFileMode(target) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private async Task BuildEnvironmentAsync(ProcessorDeployment deployment, string checkout, string venv, CancellationToken cancellationToken)
+    {
+        var requirements = RequirementsFile(deployment, checkout);
+        var interpreter = await python.InterpreterAsync(cancellationToken);
+        if (Directory.Exists(venv)) Directory.Delete(venv, recursive: true);
+
+        // pip is only worth its 3 s when there is something to install.
+        var create = await Cli.Wrap(interpreter)
+            .WithArguments(requirements is null ? ["-m", "venv", "--without-pip", venv] : ["-m", "venv", venv])
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync(cancellationToken);
+        if (create.ExitCode != 0) throw new DeploymentException($"could not create a Python environment: {Tail(create.StandardError + create.StandardOutput)}");
+
+        if (requirements is not null)
+        {
+            var install = await Cli.Wrap(Path.Combine(venv, "bin", "python"))
+                .WithArguments(["-m", "pip", "install", "--no-input", "--disable-pip-version-check", "--timeout", "15", "--retries", "1", "-r", requirements])
+                .WithWorkingDirectory(checkout)
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteBufferedAsync(cancellationToken);
+            if (install.ExitCode != 0)
+            {
+                throw new DeploymentException($"could not install {Path.GetRelativePath(checkout, requirements)}: {Tail(install.StandardError + install.StandardOutput)}");
+            }
+        }
+
+        MarkReady(venv);
+        LogEnvironmentReady(deployment.Processor, deployment.Commit!, venv);
+    }
+
+    private static string? RequirementsFile(ProcessorDeployment deployment, string checkout)
+    {
+        if (deployment.Requirements is { } named)
+        {
+            var path = Path.Combine(checkout, named);
+            return File.Exists(path) ? path : throw new DeploymentException($"requirements file '{named}' does not exist at commit {deployment.Commit![..12]}");
+        }
+
+        var standard = Path.Combine(checkout, "requirements.txt");
+        return File.Exists(standard) ? standard : null;
+    }
+
+    // The lines that say what went wrong, not pip's whole log.
+    private static string Tail(string output)
+    {
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var errors = lines.Where(l => l.StartsWith("ERROR", StringComparison.Ordinal)).ToList();
+        return string.Join(" ", (errors.Count > 0 ? errors : lines.TakeLast(3)).Take(3));
+    }
+
+    private static bool IsReady(string directory) => File.Exists(Path.Combine(directory, ".pyfi-ready"));
+
+    private static void MarkReady(string directory) => File.WriteAllText(Path.Combine(directory, ".pyfi-ready"), DateTimeOffset.UtcNow.ToString("O"));
+
+    private Task LockedAsync(string key, Func<Task> action) => LockedAsync(key, async () =>
+    {
+        await action();
+        return true;
+    });
+
+    private async Task<T> LockedAsync<T>(string key, Func<Task<T>> action)
+    {
+        var gate = _locks.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync();
+        try
+        {
+            return await action();
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cloned {Repository} into {Mirror}")]
+    private partial void LogCloned(string repository, string mirror);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Checked out {Repository} at {Commit} into {Checkout}")]
+    private partial void LogCheckedOut(string repository, string commit, string checkout);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Python environment for {Processor} at {Commit} ready in {Environment}")]
+    private partial void LogEnvironmentReady(string processor, string commit, string environment);
+}

@@ -1,0 +1,17 @@
+namespace Pyfi.Grains;
+
+/// <summary>What this silo's grains run with: where code lives, how many cores they may use, which Python.</summary>
+public sealed class PyfiRuntimeOptions
+{
+    /// <summary>The data folder (<c>PYFI_DATA</c>): mirrors, checkouts, environments.</summary>
+    public string DataPath { get; set; } = "./.pyfi";
+
+    /// <summary>Executing slots this silo offers (<c>PYFI_CORES</c>): one per core by default.</summary>
+    public int Cores { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>The Python to build environments with (<c>PYFI_PYTHON</c>).</summary>
+    public string Python { get; set; } = "python3";
+
+    /// <summary>How long a worker slot stays on its core with no call before it lets the core go.</summary>
+    public TimeSpan SlotIdleTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+}

@@ -1,0 +1,200 @@
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using CliWrap;
+using Microsoft.Extensions.Logging;
+using Pyfi.Grains.Code;
+
+namespace Pyfi.Grains.Python;
+
+/// <summary>
+/// One long-lived Python process running <c>pyfi_worker.py</c> for one module at one commit, started through
+/// CliWrap and spoken to in JSON lines (see the script): a call costs a message, not a process start. One
+/// call at a time.
+/// </summary>
+public sealed partial class PythonWorker : IAsyncDisposable
+{
+    private readonly Channel<string> _requests = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TaskCompletionSource<JsonElement> _handshake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _kill = new();
+    private readonly ILogger _logger;
+    private TaskCompletionSource<string>? _pending;
+    private CommandTask<CommandResult>? _process;
+    private long _nextId;
+
+    private PythonWorker(string key, ILogger logger)
+    {
+        Key = key;
+        _logger = logger;
+    }
+
+    /// <summary>Which code this process runs: the environment key and the module.</summary>
+    public string Key { get; }
+
+    /// <summary>The process id.</summary>
+    public int ProcessId { get; private set; }
+
+    /// <summary>Whether the process has ended.</summary>
+    public bool HasExited => _process?.Task.IsCompleted ?? true;
+
+    /// <summary>When it last finished a call (or started).</summary>
+    public DateTimeOffset LastUsed { get; private set; } = DateTimeOffset.UtcNow;
+
+    /// <summary>The key of a worker for <paramref name="module"/> in <paramref name="environment"/>.</summary>
+    public static string KeyOf(CodeEnvironment environment, string module) => $"{environment.Key}/{module}";
+
+    /// <summary>
+    /// Starts a worker and waits until it has imported <paramref name="module"/>. Throws
+    /// <see cref="DeploymentException"/> when the module cannot be imported, and
+    /// <see cref="PythonWorkerExitedException"/> when the process dies first.
+    /// </summary>
+    public static async Task<PythonWorker> StartAsync(CodeEnvironment environment, string module, string script, ILogger logger, CancellationToken cancellationToken)
+    {
+        var worker = new PythonWorker(KeyOf(environment, module), logger);
+        var stdin = PipeSource.Create(async (destination, ct) =>
+        {
+            await using var writer = new StreamWriter(destination, new UTF8Encoding(false), bufferSize: 64 * 1024) { NewLine = "\n", AutoFlush = false };
+            await foreach (var line in worker._requests.Reader.ReadAllAsync(ct))
+            {
+                await writer.WriteLineAsync(line);
+                await writer.FlushAsync(ct);
+            }
+        });
+
+        worker._process = Cli.Wrap(environment.Python)
+            .WithArguments(["-u", "-X", "utf8", script, module, environment.CheckoutPath])
+            .WithWorkingDirectory(environment.CheckoutPath)
+            .WithEnvironmentVariables(e => e.Set("PYTHONDONTWRITEBYTECODE", "1").Set("PYTHONUNBUFFERED", "1"))
+            .WithStandardInputPipe(stdin)
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(worker.OnReply, Encoding.UTF8))
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(worker.OnStandardError, Encoding.UTF8))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync(worker._kill.Token);
+        worker.ProcessId = worker._process.ProcessId;
+        _ = worker._process.Task.ContinueWith(t => worker.OnExited(t), TaskScheduler.Default);
+
+        JsonElement hello;
+        try
+        {
+            hello = await worker._handshake.Task.WaitAsync(TimeSpan.FromSeconds(120), cancellationToken);
+        }
+        catch
+        {
+            await worker.DisposeAsync();
+            throw;
+        }
+
+        if (!hello.GetProperty("ready").GetBoolean())
+        {
+            await worker.DisposeAsync();
+            var error = ErrorOf(hello.GetProperty("error"));
+            throw new DeploymentException($"module '{module}' cannot be imported: {error}");
+        }
+
+        return worker;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="function"/> and returns its reply. Throws <see cref="TimeoutException"/> (the process
+    /// is killed) past <paramref name="timeout"/>, and <see cref="PythonWorkerExitedException"/> when the process dies.
+    /// </summary>
+    public async Task<PythonReply> CallAsync(string function, string args, string? kwargs, TimeSpan? timeout)
+    {
+        if (HasExited) throw new PythonWorkerExitedException("the worker process has exited");
+        var id = ++_nextId;
+        var request = new StringBuilder(64 + args.Length + (kwargs?.Length ?? 0))
+            .Append("{\"id\":").Append(id)
+            .Append(",\"function\":").Append(JsonSerializer.Serialize(function, PythonJsonContext.Default.String))
+            .Append(",\"args\":").Append(args);
+        if (kwargs is not null) request.Append(",\"kwargs\":").Append(kwargs);
+        request.Append('}');
+
+        var pending = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending = pending;
+        if (!_requests.Writer.TryWrite(request.ToString())) throw new PythonWorkerExitedException("the worker process has exited");
+        string reply;
+        try
+        {
+            reply = timeout is { } limit ? await pending.Task.WaitAsync(limit) : await pending.Task;
+        }
+        catch (TimeoutException)
+        {
+            await KillAsync();
+            throw;
+        }
+        finally
+        {
+            _pending = null;
+            LastUsed = DateTimeOffset.UtcNow;
+        }
+
+        using var document = JsonDocument.Parse(reply);
+        var root = document.RootElement;
+        var output = root.TryGetProperty("output", out var o) ? o.GetString() : null;
+        return root.GetProperty("ok").GetBoolean()
+            ? new PythonReply(true, root.GetProperty("result").GetRawText(), null, output)
+            : new PythonReply(false, null, ErrorOf(root.GetProperty("error")), output);
+    }
+
+    /// <summary>Kills the process at once.</summary>
+    public async Task KillAsync()
+    {
+        _kill.Cancel();
+        if (_process is not null) await ((Task)_process.Task).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    /// <summary>Closes stdin so the worker ends by itself; kills it if it lingers.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _requests.Writer.TryComplete();
+        if (_process is not null)
+        {
+            try
+            {
+                await _process.Task.WaitAsync(TimeSpan.FromSeconds(3));
+            }
+            catch (Exception)
+            {
+                await KillAsync();
+            }
+        }
+
+        _kill.Dispose();
+    }
+
+    private static CallError ErrorOf(JsonElement error) => new(
+        error.GetProperty("type").GetString() ?? "Error",
+        error.TryGetProperty("message", out var m) ? m.GetString() ?? "" : "",
+        error.TryGetProperty("traceback", out var t) ? t.GetString() : null);
+
+    private void OnReply(string line)
+    {
+        if (line.Length == 0) return;
+        if (!_handshake.Task.IsCompleted)
+        {
+            using var hello = JsonDocument.Parse(line);
+            _handshake.TrySetResult(hello.RootElement.Clone());
+            return;
+        }
+
+        _pending?.TrySetResult(line);
+    }
+
+    private void OnStandardError(string line) => LogWorkerOutput(ProcessId, line);
+
+    private void OnExited(Task<CommandResult> process)
+    {
+        _requests.Writer.TryComplete();
+        var how = process.IsCompletedSuccessfully ? $"exit code {process.Result.ExitCode}" : "killed";
+        var error = new PythonWorkerExitedException($"the worker process {ProcessId} ended ({how})");
+        _handshake.TrySetException(error);
+        _pending?.TrySetException(error);
+        LogExited(ProcessId, how);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Python worker {Pid}: {Line}")]
+    private partial void LogWorkerOutput(int pid, string line);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Python worker {Pid} ended ({How})")]
+    private partial void LogExited(int pid, string how);
+}

@@ -1,0 +1,104 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Pyfi.Grains.Code;
+
+namespace Pyfi.Grains.Python;
+
+/// <summary>
+/// Warm Python workers on this host, by code (environment and module). A worker grain rents one while it
+/// holds a core and gives it back when it lets the core go, so the next slot for the same code (any socket
+/// of the processor) starts in microseconds instead of paying for a process start and an import. Workers
+/// idle longer than <see cref="IdleLifetime"/> are stopped.
+/// </summary>
+public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParticipant<ISiloLifecycle>
+{
+    /// <summary>How long an unused worker is kept warm.</summary>
+    public static readonly TimeSpan IdleLifetime = TimeSpan.FromSeconds(60);
+
+    private readonly List<PythonWorker> _idle = [];
+    private readonly PythonRuntime _python;
+    private readonly ILogger<PythonWorkerPool> _logger;
+    private readonly int _maxIdle;
+    private readonly Timer _sweeper;
+
+    /// <summary>Creates the pool; it keeps at most two idle workers per core.</summary>
+    public PythonWorkerPool(PythonRuntime python, PyfiRuntimeOptions options, ILogger<PythonWorkerPool> logger)
+    {
+        _python = python;
+        _logger = logger;
+        _maxIdle = Math.Max(2, options.Cores * 2);
+        _sweeper = new Timer(_ => Sweep(), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>A running worker for <paramref name="module"/> in <paramref name="environment"/>: a warm one if there is one.</summary>
+    public async Task<PythonWorker> RentAsync(CodeEnvironment environment, string module, CancellationToken cancellationToken = default)
+    {
+        var key = PythonWorker.KeyOf(environment, module);
+        lock (_idle)
+        {
+            var warm = _idle.FindLastIndex(w => w.Key == key && !w.HasExited);
+            if (warm >= 0)
+            {
+                var worker = _idle[warm];
+                _idle.RemoveAt(warm);
+                return worker;
+            }
+        }
+
+        var started = await PythonWorker.StartAsync(environment, module, _python.WorkerScript, _logger, cancellationToken);
+        LogStarted(started.ProcessId, module, environment.Key);
+        return started;
+    }
+
+    /// <summary>Takes a worker back, keeping it warm if it is alive and there is room.</summary>
+    public void Return(PythonWorker worker)
+    {
+        if (!worker.HasExited)
+        {
+            lock (_idle)
+            {
+                if (_idle.Count < _maxIdle)
+                {
+                    _idle.Add(worker);
+                    return;
+                }
+            }
+        }
+
+        _ = worker.DisposeAsync().AsTask();
+    }
+
+    /// <inheritdoc />
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(PythonWorkerPool), ServiceLifecycleStage.RuntimeGrainServices, _ => Task.CompletedTask, async _ => await DisposeAsync());
+
+    /// <summary>Stops every idle worker.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _sweeper.DisposeAsync();
+        PythonWorker[] idle;
+        lock (_idle)
+        {
+            idle = [.. _idle];
+            _idle.Clear();
+        }
+
+        await Task.WhenAll(idle.Select(w => w.DisposeAsync().AsTask()));
+    }
+
+    private void Sweep()
+    {
+        var cutoff = DateTimeOffset.UtcNow - IdleLifetime;
+        List<PythonWorker> expired;
+        lock (_idle)
+        {
+            expired = _idle.Where(w => w.HasExited || w.LastUsed < cutoff).ToList();
+            _idle.RemoveAll(expired.Contains);
+        }
+
+        foreach (var worker in expired) _ = worker.DisposeAsync().AsTask();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Started Python worker {Pid} for {Module} ({Environment})")]
+    private partial void LogStarted(int pid, string module, string environment);
+}

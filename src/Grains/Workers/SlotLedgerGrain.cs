@@ -1,0 +1,77 @@
+using Orleans.Runtime;
+
+namespace Pyfi.Grains.Workers;
+
+/// <summary>
+/// The cluster's count of executing slots (see <see cref="ISlotLedgerGrain"/>). Kept in memory: silos
+/// register their cores again every few seconds and live workers confirm their cores every few seconds, so
+/// a ledger that restarts learns the truth again, and a core reserved for a worker that never came (or
+/// died with its silo) is given back.
+/// </summary>
+public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimeProvider time) : Grain, ISlotLedgerGrain
+{
+    /// <summary>A reservation nobody confirmed for this long is forgotten (workers confirm every 10 s).</summary>
+    public static readonly TimeSpan Unconfirmed = TimeSpan.FromSeconds(30);
+
+    private readonly Dictionary<SiloAddress, int> _cores = [];
+    private readonly Dictionary<GrainId, Hold> _holders = [];
+
+    /// <inheritdoc />
+    public Task<SiloAddress?> ReserveAsync(GrainId worker, SiloAddress[] candidates) => Task.FromResult(Reserve(worker, candidates));
+
+    /// <inheritdoc />
+    public Task<bool> TryReserveAsync(GrainId worker) => Task.FromResult(Reserve(worker, [.. ActiveSilos()]) is not null);
+
+    /// <inheritdoc />
+    public Task ReleaseAsync(GrainId worker)
+    {
+        _holders.Remove(worker);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task RegisterSiloAsync(SiloAddress silo, int cores)
+    {
+        _cores[silo] = cores;
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<SlotSnapshot> GetSnapshotAsync() =>
+        Task.FromResult(new SlotSnapshot(new(_cores), _holders.ToDictionary(h => h.Key, h => h.Value.Silo)));
+
+    private SiloAddress? Reserve(GrainId worker, SiloAddress[] candidates)
+    {
+        var now = time.GetUtcNow();
+        var active = ActiveSilos();
+        // Cores held on silos that are gone, or by workers that stopped confirming, come back.
+        foreach (var (id, hold) in _holders.ToList())
+        {
+            if (!active.Contains(hold.Silo) || now - hold.Seen > Unconfirmed) _holders.Remove(id);
+        }
+
+        foreach (var gone in _cores.Keys.Where(s => !active.Contains(s)).ToList()) _cores.Remove(gone);
+        if (_holders.TryGetValue(worker, out var held) && candidates.Contains(held.Silo))
+        {
+            _holders[worker] = held with { Seen = now };
+            return held.Silo;
+        }
+
+        var used = _holders.Values.GroupBy(h => h.Silo).ToDictionary(g => g.Key, g => g.Count());
+        var chosen = candidates
+            .Where(_cores.ContainsKey)
+            .Select(s => (Silo: s, Free: _cores[s] - used.GetValueOrDefault(s)))
+            .Where(c => c.Free > 0)
+            .OrderByDescending(c => c.Free)
+            .ThenBy(c => c.Silo.ToString(), StringComparer.Ordinal)
+            .Select(c => c.Silo)
+            .FirstOrDefault();
+        if (chosen is not null) _holders[worker] = new Hold(chosen, now);
+        return chosen;
+    }
+
+    private HashSet<SiloAddress> ActiveSilos() =>
+        membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToHashSet();
+
+    private sealed record Hold(SiloAddress Silo, DateTimeOffset Seen);
+}

@@ -1,0 +1,136 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Pyfi.Grains.Code;
+using Pyfi.Grains.Placement;
+using Pyfi.Grains.Python;
+
+namespace Pyfi.Grains.Workers;
+
+/// <summary>
+/// One executing slot (see <see cref="IWorkerGrain"/>). Placed per core; runs one attempt at a time on a
+/// Python worker rented from this host's pool, for the commit the attempt names; replaces a worker that
+/// died; kills one that runs past the time limit; and lets its core go after a short idle spell.
+/// </summary>
+[PerCorePlacement]
+public sealed partial class WorkerGrain(
+    CodeCache code,
+    PythonWorkerPool pool,
+    PyfiRuntimeOptions options,
+    ILocalSiloDetails silo,
+    TimeProvider time,
+    ILogger<WorkerGrain> logger) : Grain, IWorkerGrain
+{
+    private static readonly TimeSpan ConfirmPeriod = TimeSpan.FromSeconds(10);
+    private readonly string _host = Dns.GetHostName();
+    private PythonWorker? _worker;
+    private DateTimeOffset _lastUsed;
+    private DateTimeOffset _lastConfirmed;
+    private bool _busy;
+
+    /// <inheritdoc />
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Placement reserved this core; an activation that reached here another way (Orleans may activate a
+        // grain where a cached address points, without asking the director) must hold a core too.
+        var held = await GrainFactory.GetGrain<ISlotLedgerGrain>(0).ReserveAsync(this.GetGrainId(), [silo.SiloAddress]);
+        if (held is null) throw new NoCapacityException($"no free core on {silo.SiloAddress} for {this.GetGrainId()}");
+        _lastUsed = _lastConfirmed = time.GetUtcNow();
+        var tick = options.SlotIdleTimeout / 2;
+        this.RegisterGrainTimer(CheckIdleAsync, tick, tick);
+    }
+
+    /// <inheritdoc />
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_worker is not null) pool.Return(_worker);
+        _worker = null;
+        await GrainFactory.GetGrain<ISlotLedgerGrain>(0).ReleaseAsync(this.GetGrainId());
+    }
+
+    /// <inheritdoc />
+    public async Task<WorkResult> ExecuteAsync(WorkItem item)
+    {
+        _busy = true;
+        var started = time.GetUtcNow();
+        try
+        {
+            PythonWorker worker;
+            try
+            {
+                worker = await WorkerForAsync(item.Deployment);
+            }
+            catch (DeploymentException e)
+            {
+                return Result(WorkOutcome.CannotStart, null, new CallError("DeploymentFailed", e.Message), null, started);
+            }
+            catch (PythonWorkerExitedException e)
+            {
+                return Result(WorkOutcome.Crashed, null, new CallError("WorkerDied", e.Message), null, started);
+            }
+
+            try
+            {
+                var reply = await worker.CallAsync(item.Function, item.Args, item.Kwargs, item.Timeout);
+                return Result(reply.Ok ? WorkOutcome.Succeeded : WorkOutcome.Failed, reply.Result, reply.Error, reply.Output, started);
+            }
+            catch (TimeoutException)
+            {
+                Drop();
+                return Result(WorkOutcome.TimedOut, null, new CallError("TimeLimitExceeded", $"the attempt ran longer than {item.Timeout} and its worker was killed"), null, started);
+            }
+            catch (PythonWorkerExitedException e)
+            {
+                Drop();
+                LogWorkerDied(item.CallId, e.Message);
+                return Result(WorkOutcome.Crashed, null, new CallError("WorkerDied", e.Message), null, started);
+            }
+        }
+        finally
+        {
+            _busy = false;
+            _lastUsed = time.GetUtcNow();
+        }
+    }
+
+    private WorkResult Result(WorkOutcome outcome, string? result, CallError? error, string? output, DateTimeOffset started) =>
+        new(outcome, result, error, output, $"{_host}/{_worker?.ProcessId.ToString() ?? "-"}", started, time.GetUtcNow());
+
+    // The worker for this deployment's code: the current one if it runs that code, else one from the pool.
+    private async Task<PythonWorker> WorkerForAsync(ProcessorDeployment deployment)
+    {
+        var environment = await code.PrepareAsync(deployment);
+        var key = PythonWorker.KeyOf(environment, deployment.Module);
+        if (_worker is { HasExited: false } current && current.Key == key) return current;
+        if (_worker is not null) pool.Return(_worker);
+        _worker = null;
+        _worker = await pool.RentAsync(environment, deployment.Module);
+        return _worker;
+    }
+
+    private void Drop()
+    {
+        if (_worker is not null) _ = _worker.DisposeAsync().AsTask();
+        _worker = null;
+    }
+
+    private async Task CheckIdleAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (!_busy && now - _lastUsed >= options.SlotIdleTimeout)
+        {
+            DeactivateOnIdle();
+            return;
+        }
+
+        // A ledger that restarted has forgotten this slot: claim it again, or give the core up if it is gone.
+        if (now - _lastConfirmed >= ConfirmPeriod)
+        {
+            _lastConfirmed = now;
+            var held = await GrainFactory.GetGrain<ISlotLedgerGrain>(0).ReserveAsync(this.GetGrainId(), [silo.SiloAddress]);
+            if (held is null) DeactivateOnIdle();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Python worker died during call {CallId}: {Reason}")]
+    private partial void LogWorkerDied(Guid callId, string reason);
+}

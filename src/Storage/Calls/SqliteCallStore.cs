@@ -1,0 +1,113 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Pyfi.Storage.Calls;
+
+/// <summary>Calls in the embedded SQLite file. One connection writes (SQLite allows one writer); reads use the pool.</summary>
+internal sealed class SqliteCallStore(PyfiDatabase database, string serviceId) : CallStore(serviceId)
+{
+    private const string Columns = "ServiceId, Id, Socket, State, Created, Finished, Version, Payload";
+    private SqliteConnection? _writer;
+
+    public override async Task<(CallInfo Call, int Version)?> ReadAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT Payload, Version FROM PyfiCalls WHERE ServiceId = $service AND Id = $id";
+        command.Parameters.AddWithValue("$service", ServiceId);
+        command.Parameters.AddWithValue("$id", id.ToString());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (FromPayload(reader.GetString(0)), reader.GetInt32(1)) : null;
+    }
+
+    public override async Task<IReadOnlyList<CallInfo>> ListAsync(string socket, IReadOnlyCollection<CallState> states, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var names = states.Select((s, i) => $"$s{i}").ToList();
+        command.CommandText = $"SELECT Payload FROM PyfiCalls WHERE ServiceId = $service AND Socket = $socket AND State IN ({string.Join(',', names)}) ORDER BY Created LIMIT $limit";
+        command.Parameters.AddWithValue("$service", ServiceId);
+        command.Parameters.AddWithValue("$socket", socket);
+        command.Parameters.AddWithValue("$limit", limit);
+        foreach (var (state, i) in states.Select((s, i) => (s, i))) command.Parameters.AddWithValue($"$s{i}", state.ToString());
+        var calls = new List<CallInfo>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) calls.Add(FromPayload(reader.GetString(0)));
+        return calls;
+    }
+
+    protected override async Task CommitAsync(IReadOnlyList<CallWrite> batch, CancellationToken cancellationToken)
+    {
+        _writer ??= await OpenAsync(cancellationToken);
+        try
+        {
+            await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
+            await using var insert = Command(_writer, transaction,
+                $"INSERT INTO PyfiCalls ({Columns}) VALUES ($service, $id, $socket, $state, $created, $finished, 1, $payload) ON CONFLICT DO NOTHING");
+            await using var update = Command(_writer, transaction,
+                "UPDATE PyfiCalls SET Socket = $socket, State = $state, Created = $created, Finished = $finished, Version = Version + 1, Payload = $payload " +
+                "WHERE ServiceId = $service AND Id = $id AND Version = $version");
+            update.Parameters.Add("$version", SqliteType.Integer);
+            var changed = new bool[batch.Count];
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var write = batch[i];
+                var command = write.ExpectedVersion == 0 ? insert : update;
+                Bind(command, write);
+                changed[i] = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (changed[i]) batch[i].Done.TrySetResult(batch[i].ExpectedVersion + 1);
+                else batch[i].Conflict();
+            }
+        }
+        catch
+        {
+            // Start the next batch on a fresh connection: this one may be broken.
+            await _writer.DisposeAsync();
+            _writer = null;
+            throw;
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_writer is not null) await _writer.DisposeAsync();
+    }
+
+    private void Bind(SqliteCommand command, CallWrite write)
+    {
+        var call = write.Call;
+        command.Parameters["$service"].Value = ServiceId;
+        command.Parameters["$id"].Value = call.Id.ToString();
+        command.Parameters["$socket"].Value = call.Socket;
+        command.Parameters["$state"].Value = call.State.ToString();
+        command.Parameters["$created"].Value = Timestamp(call.Created);
+        command.Parameters["$finished"].Value = call.Finished is { } f ? Timestamp(f) : DBNull.Value;
+        command.Parameters["$payload"].Value = ToPayload(call);
+        if (command.Parameters.Contains("$version")) command.Parameters["$version"].Value = write.ExpectedVersion;
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var name in new[] { "$service", "$id", "$socket", "$state", "$created", "$finished", "$payload" }) command.Parameters.Add(name, SqliteType.Text);
+        return command;
+    }
+
+    // Sortable text: SQLite compares these as strings.
+    private static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(database.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+}
