@@ -93,7 +93,7 @@ public sealed partial class WorkerGrain(
     }
 
     private WorkResult Result(WorkOutcome outcome, string? result, CallError? error, string? output, DateTimeOffset started) =>
-        new(outcome, result, error, output, $"{_host}/{_worker?.ProcessId.ToString() ?? "-"}", started, time.GetUtcNow());
+        new(outcome, result, error, output, $"{_host}:{silo.SiloAddress.Endpoint.Port}/{_worker?.ProcessId.ToString() ?? "-"}", started, time.GetUtcNow());
 
     // The worker for this deployment's code: the current one if it runs that code, else one from the pool.
     private async Task<PythonWorker> WorkerForAsync(ProcessorDeployment deployment)

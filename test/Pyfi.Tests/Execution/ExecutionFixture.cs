@@ -1,0 +1,44 @@
+using Pyfi.Tests.Infrastructure;
+
+namespace Pyfi.Tests.Execution;
+
+/// <summary>A real silo on the embedded default with the sample processor deployed from a real git repository.</summary>
+public sealed class ExecutionFixture : IAsyncLifetime
+{
+    private readonly TempDirectory _data = new("pyfi-exec");
+
+    /// <summary>The running silo.</summary>
+    public SiloProcess Silo { get; private set; } = null!;
+
+    /// <summary>The CLI pointed at it.</summary>
+    public PyfiCli Cli { get; private set; } = null!;
+
+    /// <summary>The sample repository.</summary>
+    public GitRepository Repository { get; private set; } = null!;
+
+    /// <summary>A scratch folder the tests and the Python functions share.</summary>
+    public TempDirectory Scratch { get; } = new("pyfi-scratch");
+
+    /// <inheritdoc />
+    public async Task InitializeAsync()
+    {
+        Repository = await GitRepository.CreateAsync(SampleCode.Files());
+        Silo = await SiloProcess.StartAsync(_data.Path, new Dictionary<string, string> { ["PYFI_CORES"] = "2" });
+        Cli = new PyfiCli(Silo.Gateway);
+        await Cli.OkAsync("add", "queue", "-n", "q");
+        await Cli.OkAsync("add", "processor", "-n", "sample", "-g", Repository.Path, "-m", SampleCode.Module);
+        foreach (var function in new[] { "do_something", "do_this", "noop", "echo", "shout", "fail", "not_json", "version", "crash_once" })
+        {
+            await Cli.OkAsync("add", "socket", "-n", function, "-q", "q", "-pn", "sample", "-t", function, "-c", "2");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        await Silo.DisposeAsync();
+        Repository.Dispose();
+        Scratch.Dispose();
+        _data.Dispose();
+    }
+}

@@ -1,0 +1,79 @@
+namespace Pyfi.Tests.Infrastructure;
+
+/// <summary>The processor code the execution tests run: the original's sample module and a few functions that misbehave on purpose.</summary>
+public static class SampleCode
+{
+    /// <summary>The module's name, as in the original quick start.</summary>
+    public const string Module = "pyfi.processors.sample";
+
+    /// <summary>The files of a repository holding the sample module; <paramref name="version"/> is what <c>version()</c> returns.</summary>
+    public static Dictionary<string, string> Files(string version = "v1") => new()
+    {
+        ["pyfi/__init__.py"] = "",
+        ["pyfi/processors/__init__.py"] = "",
+        ["pyfi/processors/sample.py"] = Sample.Replace("VERSION = 'v1'", $"VERSION = '{version}'", StringComparison.Ordinal),
+    };
+
+    private const string Sample = """
+        import json
+        import os
+        import time
+
+        VERSION = 'v1'
+
+
+        def do_something(message, *args):
+            print("Inside do_something:", message)
+            return "Message: " + str(message) + "".join(" " + str(a) for a in args)
+
+
+        def do_this(message, *args):
+            return "This: " + str(message) + "".join(" " + str(a) for a in args)
+
+
+        def noop(x=None):
+            return x
+
+
+        def echo(*args, **kwargs):
+            return {"args": list(args), "kwargs": kwargs}
+
+
+        def shout(text):
+            print("shouting", text)
+            import sys
+            print("and on stderr", file=sys.stderr)
+            return text.upper()
+
+
+        def fail(x):
+            raise ValueError("bad value " + str(x))
+
+
+        def not_json():
+            return {1, 2, 3}
+
+
+        def version():
+            return VERSION
+
+
+        def slow_version(seconds):
+            time.sleep(seconds)
+            return VERSION
+
+
+        def crash_once(marker):
+            # The first attempt kills its interpreter; the second finds the marker and succeeds.
+            if not os.path.exists(marker):
+                open(marker, "w").close()
+                os._exit(9)
+            return "survived"
+
+
+        def window(seconds):
+            start = time.time()
+            time.sleep(seconds)
+            return {"start": start, "end": time.time(), "pid": os.getpid()}
+        """;
+}
