@@ -153,16 +153,12 @@ public static class PythonLiteral
             throw Error($"'{c}' cannot start a literal");
         }
 
+        // One sign, as ast.literal_eval takes it (it refuses --1).
         private Value ParseSigned()
         {
-            var negative = false;
-            while (Peek() is '-' or '+')
-            {
-                if (text[_at] == '-') negative = !negative;
-                _at++;
-                SkipSpace();
-            }
-
+            var negative = text[_at] == '-';
+            _at++;
+            SkipSpace();
             var c = Peek();
             if (c is not null && (char.IsAsciiDigit(c.Value) || c == '.')) return ParseNumber(negative);
             throw Error("a sign must be followed by a number");

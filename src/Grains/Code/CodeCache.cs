@@ -102,10 +102,11 @@ public sealed partial class CodeCache(CodePaths paths, PythonRuntime python, ILo
         return full;
     }
 
-    // The commit's files, without a .git: what workers import from.
+    // The commit's files, without a .git: what workers import from. On a host that has not fetched the
+    // repository yet (the processor deployed elsewhere), the mirror is cloned or fetched first.
     private void Export(string location, string commit, string checkout)
     {
-        using var repository = new Repository(paths.Mirror(location));
+        using var repository = MirrorWith(location, commit);
         var tree = repository.Lookup<Commit>(commit)?.Tree ?? throw new DeploymentException($"commit '{commit}' does not exist in repository '{location}'");
         var staging = $"{checkout}.tmp-{Environment.ProcessId}";
         if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
@@ -115,6 +116,19 @@ public sealed partial class CodeCache(CodePaths paths, PythonRuntime python, ILo
         Directory.Move(staging, checkout);
         MarkReady(checkout);
         LogCheckedOut(location, commit, checkout);
+    }
+
+    private Repository MirrorWith(string location, string commit)
+    {
+        var mirror = paths.Mirror(location);
+        if (Repository.IsValid(mirror))
+        {
+            var repository = new Repository(mirror);
+            if (repository.Lookup<Commit>(commit) is not null) return repository;
+            repository.Dispose();
+        }
+
+        return OpenMirror(location);
     }
 
     private static void Write(Tree tree, string directory)

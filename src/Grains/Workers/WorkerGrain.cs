@@ -63,6 +63,12 @@ public sealed partial class WorkerGrain(
             {
                 return Result(WorkOutcome.CannotStart, null, new CallError("DeploymentFailed", e.Message), null, started);
             }
+            catch (Exception e) when (e is not PythonWorkerExitedException)
+            {
+                // Whatever failed while readying the code stays here: its type may not cross to the socket.
+                LogCannotStart(e, item.CallId);
+                return Result(WorkOutcome.CannotStart, null, new CallError("DeploymentFailed", $"{e.GetType().Name}: {e.Message}"), null, started);
+            }
             catch (PythonWorkerExitedException e)
             {
                 return Result(WorkOutcome.Crashed, null, new CallError("WorkerDied", e.Message), null, started);
@@ -130,6 +136,9 @@ public sealed partial class WorkerGrain(
             if (held is null) DeactivateOnIdle();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not ready the code for call {CallId}")]
+    private partial void LogCannotStart(Exception exception, Guid callId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Python worker died during call {CallId}: {Reason}")]
     private partial void LogWorkerDied(Guid callId, string reason);
