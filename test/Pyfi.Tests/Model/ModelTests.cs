@@ -44,7 +44,6 @@ public abstract class ModelTests(StorageProvider provider) : IAsyncLifetime
         var proc1 = Assert.Single(processors);
         Assert.Equal("pyfi.processors.sample", proc1.Spec.Module);
         Assert.Equal("/srv/repos/processors.git", proc1.Spec.Repository);
-        Assert.Equal(ProcessorStatus.Ready, proc1.Status);
         Assert.Equal(2, proc1.Sockets.Length);
         Assert.Equal(["pyfi.processors.sample.do_something", "pyfi.processors.sample.do_this"], sockets.Select(s => s.Spec.Name));
         Assert.Equal([5, 8], sockets.Select(s => s.Spec.Concurrency));
@@ -204,7 +203,8 @@ public abstract class ModelTests(StorageProvider provider) : IAsyncLifetime
         await _cluster.RestartAsync();
 
         Assert.Equal(Json(queues), Json(await Registry.ListQueuesAsync()));
-        Assert.Equal(Json(processors), Json(await Registry.ListProcessorsAsync()));
+        // A processor's status is its deployment's, which the processor reports again after the restart.
+        Assert.Equal(Json(processors.Select(p => new { p.Spec, p.Stamp, p.Sockets })), Json((await Registry.ListProcessorsAsync()).Select(p => new { p.Spec, p.Stamp, p.Sockets })));
         Assert.Equal(Json(sockets), Json(await Registry.ListSocketsAsync()));
         var socket = await _cluster.Client.GetGrain<ISocketGrain>("pyfi.processors.sample.do_something").GetDefinitionAsync();
         Assert.Equal(5, socket!.Spec.Concurrency);
