@@ -69,12 +69,7 @@ public static class ModelBench
         await registry.ListQueuesAsync(), await registry.ListProcessorsAsync(), await registry.ListSocketsAsync(),
     });
 
-    private static double Round(double value) => Math.Round(value, 3);
+    private static double Round(double value) => Output.Round(value);
 
-    private static void Emit(string workload, object figures)
-    {
-        var json = JsonSerializer.SerializeToElement(figures);
-        var fields = string.Join(", ", json.EnumerateObject().Select(p => $"\"{p.Name}\": {p.Value.GetRawText()}"));
-        Console.WriteLine($"{{\"system\": \"pyfi\", \"workload\": \"{workload}\", {fields}}}");
-    }
+    private static void Emit(string workload, object figures) => Output.Emit(workload, figures);
 }

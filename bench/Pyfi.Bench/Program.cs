@@ -1,12 +1,17 @@
 using Pyfi.Bench;
 
 // Pyfi's benchmark client. Prints one JSON object per figure, like the peers in ../shared/bench/peers.
+//   Pyfi.Bench calls --gateway HOST:PORT          (BENCH_N, BENCH_M, BENCH_S, BENCH_C as the peers take them)
 //   Pyfi.Bench model populate|verify --gateway HOST:PORT --snapshot FILE [--queues N --processors N --sockets N]
 string Arg(string name, string fallback) =>
     args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
 
+int Int(string name, string fallback) => int.Parse(Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback);
+
 return args switch
 {
+    ["calls", ..] => await CallsBench.RunAsync(Arg("--gateway", "localhost:30000"),
+        Int("BENCH_N", "2000"), Int("BENCH_M", "200"), Int("BENCH_S", "200"), Int("BENCH_C", Environment.ProcessorCount.ToString())),
     ["model", var phase, ..] => await ModelBench.RunAsync(phase, Arg("--gateway", "localhost:30000"), Arg("--snapshot", "model-snapshot.json"),
         int.Parse(Arg("--queues", "100")), int.Parse(Arg("--processors", "100")), int.Parse(Arg("--sockets", "1000"))),
     _ => Usage(),

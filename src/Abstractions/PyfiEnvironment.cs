@@ -19,6 +19,7 @@ public static class PyfiEnvironment
         ["PYFI_SERVICE_ID"] = "Pyfi:ServiceId",
         ["PYFI_STORAGE"] = "Pyfi:Storage:Provider",
         ["PYFI_POSTGRES"] = "Pyfi:Storage:Postgres",
+        ["PYFI_SQLITE_SYNC"] = "Pyfi:Storage:SqliteSync",
         ["PYFI_GATEWAY"] = "Pyfi:Client:Gateways",
         ["PYFI_CORES"] = "Pyfi:Cores",
         ["PYFI_PYTHON"] = "Pyfi:Python",

@@ -13,6 +13,11 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
 builder.Configuration.AddInMemoryCollection(PyfiEnvironment.ReadOverrides());
 builder.Configuration.AddCommandLine(args);
 
+// Git (LibGit2Sharp), SQLite and process starts block thread-pool threads; with the pool's default minimum
+// (one thread per core) a deployment in progress would make every call wait for the pool to grow.
+ThreadPool.GetMinThreads(out var minWorkers, out var minIo);
+ThreadPool.SetMinThreads(Math.Max(minWorkers, Environment.ProcessorCount * 8 + 8), minIo);
+
 try
 {
     builder.AddPyfiSilo();

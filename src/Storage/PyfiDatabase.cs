@@ -9,6 +9,9 @@ namespace Pyfi.Storage;
 /// <param name="ConnectionString">Ready to use: the SQLite file path, or the Npgsql string with its pool budget.</param>
 public sealed record PyfiDatabase(StorageProvider Provider, string ConnectionString)
 {
+    /// <summary>How hard SQLite flushes the calls it stores (ignored for PostgreSQL, whose server decides).</summary>
+    public SqliteSync SqliteSync { get; init; } = SqliteSync.Normal;
+
     /// <summary>
     /// The name Orleans' ADO.NET providers know the driver by. SQLite is <c>System.Data.SQLite</c> even though
     /// the driver is Microsoft.Data.Sqlite (Orleans maps that name to it).
@@ -36,7 +39,7 @@ public sealed record PyfiDatabase(StorageProvider Provider, string ConnectionStr
                 // Seconds a statement waits for a lock held by another connection before it fails.
                 DefaultTimeout = 30,
             };
-            return new PyfiDatabase(StorageProvider.Sqlite, sqlite.ConnectionString);
+            return new PyfiDatabase(StorageProvider.Sqlite, sqlite.ConnectionString) { SqliteSync = options.SqliteSync };
         }
 
         if (string.IsNullOrWhiteSpace(options.Postgres))

@@ -9,4 +9,10 @@ public interface IWorkerGrain : IGrainWithStringKey
 {
     /// <summary>Runs one attempt and reports how it ended. Never throws for the call's own failures.</summary>
     Task<WorkResult> ExecuteAsync(WorkItem item);
+
+    /// <summary>
+    /// Another socket is waiting for a core: give this one back if idle, or if held for a long stretch
+    /// (so a busy socket cannot keep cores from the others forever).
+    /// </summary>
+    [Orleans.Concurrency.OneWay] Task YieldCoreAsync();
 }

@@ -12,13 +12,11 @@ namespace Pyfi.Grains.Calls;
 public sealed class TaskCallGrain(CallStore store, TimeProvider time) : Grain, ITaskCallGrain
 {
     private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(25);
-    private static readonly TimeSpan LingerAfterEnd = TimeSpan.FromSeconds(10);
 
     private readonly List<TaskCompletionSource<CallInfo>> _waiters = [];
     private CallInfo? _call;
     private int _version;
     private Task? _loading;
-    private IGrainTimer? _linger;
 
     /// <inheritdoc />
     public async Task CreateAsync(CallInfo call)
@@ -85,10 +83,18 @@ public sealed class TaskCallGrain(CallStore store, TimeProvider time) : Grain, I
 
         var waiter = new TaskCompletionSource<CallInfo>(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiters.Add(waiter);
-        var limit = timeout < MaxWait ? timeout : MaxWait;
-        await Task.WhenAny(waiter.Task, Task.Delay(limit, time));
-        _waiters.Remove(waiter);
-        return _call!;
+        try
+        {
+            return await waiter.Task.WaitAsync(timeout < MaxWait ? timeout : MaxWait, time);
+        }
+        catch (TimeoutException)
+        {
+            return _call!;
+        }
+        finally
+        {
+            _waiters.Remove(waiter);
+        }
     }
 
     private async Task<CallInfo?> LoadAsync()
@@ -104,14 +110,7 @@ public sealed class TaskCallGrain(CallStore store, TimeProvider time) : Grain, I
         if (await store.ReadAsync(this.GetPrimaryKey()) is { } stored) (_call, _version) = stored;
     }
 
-    // An ended call stays in memory a little while for the clients reading it, then makes room.
-    private void Linger()
-    {
-        _linger?.Dispose();
-        _linger = this.RegisterGrainTimer(() =>
-        {
-            DeactivateOnIdle();
-            return Task.CompletedTask;
-        }, LingerAfterEnd, Timeout.InfiniteTimeSpan);
-    }
+    // An ended call has nothing more to do in memory: whoever waited has its answer, and a later
+    // question reads the row again. Thousands of calls a second must not pile up as activations.
+    private void Linger() => DeactivateOnIdle();
 }

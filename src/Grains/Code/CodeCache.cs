@@ -18,6 +18,9 @@ public sealed partial class CodeCache(CodePaths paths, PythonRuntime python, ILo
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
 
+    // Environments known to be ready, so a call does not touch the file system to learn it again.
+    private readonly ConcurrentDictionary<(string Repository, string Commit), CodeEnvironment> _ready = new();
+
     /// <summary>
     /// Fetches the repository and returns the full commit id <paramref name="spec"/> points to now: its pinned
     /// commit, else its branch's tip, else the default branch's tip. Throws <see cref="DeploymentException"/>.
@@ -29,21 +32,25 @@ public sealed partial class CodeCache(CodePaths paths, PythonRuntime python, ILo
     public async Task<CodeEnvironment> PrepareAsync(ProcessorDeployment deployment, CancellationToken cancellationToken = default)
     {
         var commit = deployment.Commit ?? throw new DeploymentException($"processor '{deployment.Processor}' has no commit to run: {deployment.Error}");
+        if (_ready.TryGetValue((deployment.Repository, commit), out var known)) return known;
         var checkout = paths.Checkout(deployment.Repository, commit);
         var venv = paths.Environment(deployment.Repository, commit);
         var key = $"{CodePaths.RepositoryKey(deployment.Repository)}-{commit}";
         var environment = new CodeEnvironment(key, checkout, Path.Combine(venv, "bin", "python"));
-        if (IsReady(checkout) && IsReady(venv)) return environment;
-
-        await LockedAsync($"code:{key}", async () =>
+        if (!IsReady(checkout) || !IsReady(venv))
         {
-            if (!IsReady(checkout))
+            await LockedAsync($"code:{key}", async () =>
             {
-                await LockedAsync($"git:{deployment.Repository}", () => Task.Run(() => Export(deployment.Repository, commit, checkout), cancellationToken));
-            }
+                if (!IsReady(checkout))
+                {
+                    await LockedAsync($"git:{deployment.Repository}", () => Task.Run(() => Export(deployment.Repository, commit, checkout), cancellationToken));
+                }
 
-            if (!IsReady(venv)) await BuildEnvironmentAsync(deployment, checkout, venv, cancellationToken);
-        });
+                if (!IsReady(venv)) await BuildEnvironmentAsync(deployment, checkout, venv, cancellationToken);
+            });
+        }
+
+        _ready[(deployment.Repository, commit)] = environment;
         return environment;
     }
 

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using CliWrap;
 using Microsoft.Extensions.Logging;
 using Pyfi.Grains.Code;
@@ -14,7 +13,8 @@ namespace Pyfi.Grains.Python;
 /// </summary>
 public sealed partial class PythonWorker : IAsyncDisposable
 {
-    private readonly Channel<string> _requests = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TaskCompletionSource<Stream> _stdin = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<JsonElement> _handshake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _kill = new();
     private readonly ILogger _logger;
@@ -51,14 +51,14 @@ public sealed partial class PythonWorker : IAsyncDisposable
     public static async Task<PythonWorker> StartAsync(CodeEnvironment environment, string module, string script, ILogger logger, CancellationToken cancellationToken)
     {
         var worker = new PythonWorker(KeyOf(environment, module), logger);
-        var stdin = PipeSource.Create(async (destination, ct) =>
+
+        // Requests are written straight to the process's stdin by the caller; replies and stderr are read by
+        // threads of their own, blocking in read(): a call costs no thread-pool hop, and many workers cannot
+        // starve the pool.
+        var stdin = PipeSource.Create(async (destination, _) =>
         {
-            await using var writer = new StreamWriter(destination, new UTF8Encoding(false), bufferSize: 64 * 1024) { NewLine = "\n", AutoFlush = false };
-            await foreach (var line in worker._requests.Reader.ReadAllAsync(ct))
-            {
-                await writer.WriteLineAsync(line);
-                await writer.FlushAsync(ct);
-            }
+            worker._stdin.TrySetResult(destination);
+            await worker._closed.Task;
         });
 
         worker._process = Cli.Wrap(environment.Python)
@@ -66,8 +66,8 @@ public sealed partial class PythonWorker : IAsyncDisposable
             .WithWorkingDirectory(environment.CheckoutPath)
             .WithEnvironmentVariables(e => e.Set("PYTHONDONTWRITEBYTECODE", "1").Set("PYTHONUNBUFFERED", "1"))
             .WithStandardInputPipe(stdin)
-            .WithStandardOutputPipe(PipeTarget.ToDelegate(worker.OnReply, Encoding.UTF8))
-            .WithStandardErrorPipe(PipeTarget.ToDelegate(worker.OnStandardError, Encoding.UTF8))
+            .WithStandardOutputPipe(LinesOnOwnThread(worker.OnReply, "pyfi-worker-out"))
+            .WithStandardErrorPipe(LinesOnOwnThread(worker.OnStandardError, "pyfi-worker-err"))
             .WithValidation(CommandResultValidation.None)
             .ExecuteAsync(worker._kill.Token);
         worker.ProcessId = worker._process.ProcessId;
@@ -101,17 +101,27 @@ public sealed partial class PythonWorker : IAsyncDisposable
     public async Task<PythonReply> CallAsync(string function, string args, string? kwargs, TimeSpan? timeout)
     {
         if (HasExited) throw new PythonWorkerExitedException("the worker process has exited");
+        var stdin = await _stdin.Task;
         var id = ++_nextId;
         var request = new StringBuilder(64 + args.Length + (kwargs?.Length ?? 0))
             .Append("{\"id\":").Append(id)
             .Append(",\"function\":").Append(JsonSerializer.Serialize(function, PythonJsonContext.Default.String))
             .Append(",\"args\":").Append(args);
         if (kwargs is not null) request.Append(",\"kwargs\":").Append(kwargs);
-        request.Append('}');
+        request.Append("}\n");
 
         var pending = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending = pending;
-        if (!_requests.Writer.TryWrite(request.ToString())) throw new PythonWorkerExitedException("the worker process has exited");
+        try
+        {
+            stdin.Write(Encoding.UTF8.GetBytes(request.ToString()));
+            stdin.Flush();
+        }
+        catch (IOException)
+        {
+            throw new PythonWorkerExitedException("the worker process has exited");
+        }
+
         string reply;
         try
         {
@@ -146,7 +156,7 @@ public sealed partial class PythonWorker : IAsyncDisposable
     /// <summary>Closes stdin so the worker ends by itself; kills it if it lingers.</summary>
     public async ValueTask DisposeAsync()
     {
-        _requests.Writer.TryComplete();
+        _closed.TrySetResult();
         if (_process is not null)
         {
             try
@@ -161,6 +171,28 @@ public sealed partial class PythonWorker : IAsyncDisposable
 
         _kill.Dispose();
     }
+
+    // A pipe target that reads lines on a dedicated thread until the stream ends.
+    private static PipeTarget LinesOnOwnThread(Action<string> onLine, string name) => PipeTarget.Create((origin, _) =>
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var reader = new StreamReader(origin, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024);
+                while (reader.ReadLine() is { } line) onLine(line);
+                done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                done.TrySetException(e);
+            }
+        })
+        { IsBackground = true, Name = name };
+        thread.Start();
+        return done.Task;
+    });
 
     private static CallError ErrorOf(JsonElement error) => new(
         error.GetProperty("type").GetString() ?? "Error",
@@ -184,7 +216,7 @@ public sealed partial class PythonWorker : IAsyncDisposable
 
     private void OnExited(Task<CommandResult> process)
     {
-        _requests.Writer.TryComplete();
+        _closed.TrySetResult();
         var how = process.IsCompletedSuccessfully ? $"exit code {process.Result.ExitCode}" : "killed";
         var error = new PythonWorkerExitedException($"the worker process {ProcessId} ended ({how})");
         _handshake.TrySetException(error);

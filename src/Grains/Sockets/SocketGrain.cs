@@ -26,6 +26,9 @@ public sealed partial class SocketGrain(
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan LastBackoff = TimeSpan.FromMilliseconds(500);
 
+    // One call running and one waiting behind it, at most, per slot.
+    private const int MaxInFlightPerSlot = 2;
+
 
     private readonly LinkedList<PendingCall> _queue = new();
     private readonly HashSet<Guid> _tracked = [];
@@ -75,10 +78,16 @@ public sealed partial class SocketGrain(
         _queue.AddLast(new PendingCall(call, 0));
         Pump();
 
-        var limit = wait < MaxWait ? wait : MaxWait;
-        if (await Task.WhenAny(ended.Task, Task.Delay(limit, time)) == ended.Task) return await ended.Task;
-        _waiting.Remove(call.Id);
-        return await GrainFactory.GetGrain<ITaskCallGrain>(call.Id).GetAsync();
+        try
+        {
+            // WaitAsync drops its timer as soon as the call ends (a bare Task.Delay would live on).
+            return await ended.Task.WaitAsync(wait < MaxWait ? wait : MaxWait, time);
+        }
+        catch (TimeoutException)
+        {
+            _waiting.Remove(call.Id);
+            return await GrainFactory.GetGrain<ITaskCallGrain>(call.Id).GetAsync();
+        }
     }
 
     /// <inheritdoc />
@@ -129,7 +138,9 @@ public sealed partial class SocketGrain(
         _slots = resized;
     }
 
-    // Starts as many queued calls as there are free slots; returns at once.
+    // Starts as many queued calls as there are free slots; returns at once. With a backlog, each slot also
+    // gets one call queued behind the one it runs (as Celery prefetches), so its worker starts the next call
+    // the moment the last one ends instead of after a round trip to the socket.
     private void Pump()
     {
         if (_queue.Count == 0 || Definition is not { } definition) return;
@@ -146,16 +157,20 @@ public sealed partial class SocketGrain(
         }
 
         var now = time.GetUtcNow();
-        foreach (var slot in _slots)
+        for (var depth = 0; depth < MaxInFlightPerSlot && _queue.Count > 0; depth++)
         {
-            if (_queue.First is not { } next) return;
-            if (slot.Busy || slot.WaitUntil > now) continue;
-            _queue.RemoveFirst();
-            slot.Busy = true;
-            RunOnSlotAsync(slot, next.Value, deployment, definition.Spec).Ignore();
+            if (depth > 0 && _queue.Count < _slots.Length) break;
+            foreach (var slot in _slots)
+            {
+                if (_queue.First is not { } next) return;
+                if (slot.InFlight != depth || slot.WaitUntil > now) continue;
+                _queue.RemoveFirst();
+                slot.InFlight++;
+                RunOnSlotAsync(slot, next.Value, deployment, definition.Spec).Ignore();
+            }
         }
 
-        if (_queue.Count > 0 && _slots.All(s => s.Busy || s.WaitUntil > now) && _slots.Any(s => !s.Busy)) ScheduleRetry();
+        if (_queue.Count > 0 && _slots.All(s => s.InFlight > 0 || s.WaitUntil > now) && _slots.Any(s => s.InFlight == 0)) ScheduleRetry();
     }
 
     private async Task FetchDeploymentAsync(string processor)
@@ -183,49 +198,44 @@ public sealed partial class SocketGrain(
         var call = pending.Call;
         var attempt = pending.Attempts + 1;
         var worker = GrainFactory.GetGrain<IWorkerGrain>($"{Name}#{slot.Index}");
-        var callGrain = GrainFactory.GetGrain<ITaskCallGrain>(call.Id);
+        WorkResult result;
         try
         {
-            callGrain.MarkRunningAsync(attempt, worker.GetPrimaryKeyString(), deployment.Commit!, time.GetUtcNow()).Ignore();
-            WorkResult result;
-            try
+            // A slot idle long enough to have let its core go is reserved first: when no core is free,
+            // asking the ledger is cheaper (and quieter) than a failed placement. (A worker that ended a
+            // call less than half its idle timeout ago still holds its core.)
+            if (time.GetUtcNow() - slot.LastEnded > options.SlotIdleTimeout / 2
+                && slot.InFlight == 1
+            && !await GrainFactory.GetGrain<ISlotLedgerGrain>(0).TryReserveAsync(worker.GetGrainId()))
             {
-                // A slot idle long enough to have let its core go is reserved first: when no core is free,
-                // asking the ledger is cheaper (and quieter) than a failed placement.
-                // (A worker that ended a call less than half its idle timeout ago still holds its core.)
-                if (time.GetUtcNow() - slot.LastEnded > options.SlotIdleTimeout / 2
-                    && !await GrainFactory.GetGrain<ISlotLedgerGrain>(0).TryReserveAsync(worker.GetGrainId()))
-                {
-                    throw new NoCapacityException("every core is running a call");
-                }
-
-                result = await worker.ExecuteAsync(new WorkItem(call.Id, attempt, spec.Function, call.Args, call.Kwargs, deployment, spec.Timeout));
-                slot.Backoff = TimeSpan.Zero;
-                slot.LastEnded = time.GetUtcNow();
-            }
-            catch (Exception e) when (PyfiException.Find(e) is NoCapacityException)
-            {
-                // No free core anywhere: the call waits at the front of the queue; the slot backs off.
-                _queue.AddFirst(pending);
-                slot.Backoff = slot.Backoff == TimeSpan.Zero ? FirstBackoff : TimeSpan.FromTicks(Math.Min(slot.Backoff.Ticks * 2, LastBackoff.Ticks));
-                slot.WaitUntil = time.GetUtcNow() + slot.Backoff;
-                return;
-            }
-            catch (Exception e)
-            {
-                // The worker's silo went away mid-call, or the call to it failed: the attempt did not end.
-                LogWorkerUnreachable(e, call.Id, worker.GetPrimaryKeyString());
-                result = new WorkResult(WorkOutcome.Crashed, null, new CallError("WorkerUnreachable", e.Message.Split('\n')[0]), null,
-                    worker.GetPrimaryKeyString(), time.GetUtcNow(), time.GetUtcNow());
+                throw new NoCapacityException("every core is running a call");
             }
 
-            await SettleAsync(pending, attempt, result, deployment, spec);
+            result = await worker.ExecuteAsync(new WorkItem(call.Id, attempt, spec.Function, call.Args, call.Kwargs, deployment, spec.Timeout));
+            slot.Backoff = TimeSpan.Zero;
+            slot.LastEnded = time.GetUtcNow();
         }
-        finally
+        catch (Exception e) when (PyfiException.Find(e) is NoCapacityException)
         {
-            slot.Busy = false;
+            // No free core anywhere: the call waits at the front of the queue; the slot backs off.
+            _queue.AddFirst(pending);
+            slot.Backoff = slot.Backoff == TimeSpan.Zero ? FirstBackoff : TimeSpan.FromTicks(Math.Min(slot.Backoff.Ticks * 2, LastBackoff.Ticks));
+            slot.WaitUntil = time.GetUtcNow() + slot.Backoff;
+            slot.InFlight--;
             Pump();
+            return;
         }
+        catch (Exception e)
+        {
+            // The worker's silo went away mid-call, or the call to it failed: the attempt did not end.
+            LogWorkerUnreachable(e, call.Id, worker.GetPrimaryKeyString());
+            result = new WorkResult(WorkOutcome.Crashed, null, new CallError("WorkerUnreachable", e.Message.Split('\n')[0]), null,
+                worker.GetPrimaryKeyString(), time.GetUtcNow(), time.GetUtcNow());
+        }
+
+        // The worker is free as soon as it answered: the next call starts while this one's end is stored.
+        slot.InFlight--;
+        await SettleAsync(pending, attempt, result, deployment, spec);
     }
 
     private async Task SettleAsync(PendingCall pending, int attempt, WorkResult result, ProcessorDeployment deployment, SocketSpec spec)
@@ -235,8 +245,11 @@ public sealed partial class SocketGrain(
         {
             LogRetrying(pending.Call.Id, attempt, result.Error?.ToString() ?? result.Outcome.ToString());
             _queue.AddFirst(pending with { Attempts = attempt });
+            Pump();
             return;
         }
+
+        Pump();
 
         var state = result.Outcome == WorkOutcome.Succeeded ? CallState.Succeeded : CallState.Failed;
         var error = result.Error;
@@ -278,7 +291,7 @@ public sealed partial class SocketGrain(
     private void ScheduleRetry()
     {
         if (_retry is not null) return;
-        var due = _slots.Where(s => !s.Busy).Min(s => s.WaitUntil) - time.GetUtcNow();
+        var due = _slots.Where(s => s.InFlight == 0).Min(s => s.WaitUntil) - time.GetUtcNow();
         _retry = this.RegisterGrainTimer(() =>
         {
             _retry?.Dispose();
@@ -292,7 +305,7 @@ public sealed partial class SocketGrain(
     {
         public int Index { get; } = index;
 
-        public bool Busy { get; set; }
+        public int InFlight { get; set; }
 
         public DateTimeOffset WaitUntil { get; set; }
 

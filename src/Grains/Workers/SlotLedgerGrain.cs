@@ -20,7 +20,27 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
     public Task<SiloAddress?> ReserveAsync(GrainId worker, SiloAddress[] candidates) => Task.FromResult(Reserve(worker, candidates));
 
     /// <inheritdoc />
-    public Task<bool> TryReserveAsync(GrainId worker) => Task.FromResult(Reserve(worker, [.. ActiveSilos()]) is not null);
+    public Task<bool> TryReserveAsync(GrainId worker)
+    {
+        if (Reserve(worker, [.. ActiveSilos()]) is not null) return Task.FromResult(true);
+
+        // Every core is held: ask the other sockets' workers to give theirs back if they are idle.
+        var socket = SocketOf(worker);
+        foreach (var holder in _holders.Keys.Where(h => SocketOf(h) != socket))
+        {
+            GrainFactory.GetGrain<IWorkerGrain>(holder).YieldCoreAsync().Ignore();
+        }
+
+        return Task.FromResult(false);
+    }
+
+    // Worker keys are socket#slot.
+    private static string SocketOf(GrainId worker)
+    {
+        var key = worker.Key.ToString()!;
+        var hash = key.LastIndexOf('#');
+        return hash < 0 ? key : key[..hash];
+    }
 
     /// <inheritdoc />
     public Task ReleaseAsync(GrainId worker)

@@ -21,9 +21,16 @@ public sealed partial class WorkerGrain(
     ILogger<WorkerGrain> logger) : Grain, IWorkerGrain
 {
     private static readonly TimeSpan ConfirmPeriod = TimeSpan.FromSeconds(10);
+
+    // Idle this long between calls means the socket has nothing queued for this slot.
+    private static readonly TimeSpan IdleEnoughToYield = TimeSpan.FromMilliseconds(2);
+
+    // Held this long, a core is shared with a waiting socket even while this one stays busy.
+    private static readonly TimeSpan LongestHold = TimeSpan.FromSeconds(2);
     private readonly string _host = Dns.GetHostName();
     private PythonWorker? _worker;
     private DateTimeOffset _lastUsed;
+    private DateTimeOffset _activated;
     private DateTimeOffset _lastConfirmed;
     private bool _busy;
 
@@ -34,7 +41,7 @@ public sealed partial class WorkerGrain(
         // grain where a cached address points, without asking the director) must hold a core too.
         var held = await GrainFactory.GetGrain<ISlotLedgerGrain>(0).ReserveAsync(this.GetGrainId(), [silo.SiloAddress]);
         if (held is null) throw new NoCapacityException($"no free core on {silo.SiloAddress} for {this.GetGrainId()}");
-        _lastUsed = _lastConfirmed = time.GetUtcNow();
+        _lastUsed = _lastConfirmed = _activated = time.GetUtcNow();
         var tick = options.SlotIdleTimeout / 2;
         this.RegisterGrainTimer(CheckIdleAsync, tick, tick);
     }
@@ -76,6 +83,8 @@ public sealed partial class WorkerGrain(
 
             try
             {
+                GrainFactory.GetGrain<ITaskCallGrain>(item.CallId)
+                    .MarkRunningAsync(item.Attempt, this.GetPrimaryKeyString(), item.Deployment.Commit!, started).Ignore();
                 var reply = await worker.CallAsync(item.Function, item.Args, item.Kwargs, item.Timeout);
                 return Result(reply.Ok ? WorkOutcome.Succeeded : WorkOutcome.Failed, reply.Result, reply.Error, reply.Output, started);
             }
@@ -96,6 +105,14 @@ public sealed partial class WorkerGrain(
             _busy = false;
             _lastUsed = time.GetUtcNow();
         }
+    }
+
+    /// <inheritdoc />
+    public Task YieldCoreAsync()
+    {
+        var now = time.GetUtcNow();
+        if (!_busy && (now - _lastUsed >= IdleEnoughToYield || now - _activated >= LongestHold)) DeactivateOnIdle();
+        return Task.CompletedTask;
     }
 
     private WorkResult Result(WorkOutcome outcome, string? result, CallError? error, string? output, DateTimeOffset started) =>

@@ -38,7 +38,7 @@ internal sealed class SqliteCallStore(PyfiDatabase database, string serviceId) :
 
     protected override async Task CommitAsync(IReadOnlyList<CallWrite> batch, CancellationToken cancellationToken)
     {
-        _writer ??= await OpenAsync(cancellationToken);
+        _writer ??= await OpenWriterAsync(cancellationToken);
         try
         {
             await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
@@ -103,6 +103,15 @@ internal sealed class SqliteCallStore(PyfiDatabase database, string serviceId) :
 
     // Sortable text: SQLite compares these as strings.
     private static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
+
+    private async Task<SqliteConnection> OpenWriterAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken);
+        await using var pragma = connection.CreateCommand();
+        pragma.CommandText = $"PRAGMA synchronous = {(database.SqliteSync == SqliteSync.Full ? "FULL" : "NORMAL")}";
+        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {

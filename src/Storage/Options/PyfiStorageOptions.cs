@@ -27,6 +27,15 @@ public sealed class PyfiStorageOptions
     /// <value>Defaults to <see langword="true"/>.</value>
     public bool ApplySchema { get; set; } = true;
 
+    /// <summary>
+    /// How hard the embedded SQLite default flushes each call it stores. <see cref="SqliteSync.Normal"/>: a
+    /// committed call survives the silo being killed at any moment (the write is in the operating system before
+    /// the call is acknowledged), but a power failure may lose the last commits; <see cref="SqliteSync.Full"/>:
+    /// every commit is flushed to disk before it is acknowledged, at about 0.4 ms a commit here.
+    /// </summary>
+    /// <value>Defaults to <see cref="SqliteSync.Normal"/>.</value>
+    public SqliteSync SqliteSync { get; set; } = SqliteSync.Normal;
+
     /// <summary>Name of the SQLite file inside the data folder.</summary>
     /// <value>Defaults to <c>pyfi.db</c>.</value>
     public string SqliteFile { get; set; } = "pyfi.db";

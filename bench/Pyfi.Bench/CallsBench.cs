@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Pyfi.Client;
+
+namespace Pyfi.Bench;
+
+/// <summary>
+/// The peers' call workloads against a running silo, through the .NET client: throughput (N noop calls
+/// submitted at once), latency (M noop calls one after another) and saturation (S calls that keep a core busy
+/// for 20 ms, one slot per core). Every call is stored in SQL before it is acknowledged and when it ends.
+/// </summary>
+public static class CallsBench
+{
+    /// <summary>Runs the workloads against sockets <c>bench.noop</c> and <c>bench.busy</c>.</summary>
+    public static async Task<int> RunAsync(string gateway, int n, int m, int s, int cores)
+    {
+        await using var client = await PyfiClient.ConnectAsync(new PyfiClientOptions { Gateways = gateway, RetryConnect = true });
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => CallAsync(client, "bench.noop", $"[{i}]")));
+
+        var watch = Stopwatch.StartNew();
+        var results = await Task.WhenAll(Enumerable.Range(0, n).Select(i => CallAsync(client, "bench.noop", $"[{i}]")));
+        var seconds = watch.Elapsed.TotalSeconds;
+        if (!results.Select((r, i) => r == i.ToString()).All(ok => ok)) throw new InvalidOperationException("a noop call returned the wrong value");
+        Output.Emit("throughput", new { calls = n, seconds = Output.Round(seconds), calls_per_s = Output.Round(n / seconds, 1) });
+
+        var latencies = new double[m];
+        for (var i = 0; i < m; i++)
+        {
+            watch.Restart();
+            if (await CallAsync(client, "bench.noop", $"[{i}]") != i.ToString()) throw new InvalidOperationException("a noop call returned the wrong value");
+            latencies[i] = watch.Elapsed.TotalMilliseconds;
+        }
+
+        Output.Emit("latency", new { calls = m, p50_ms = Output.Round(Stats.Percentile(latencies, 0.5)), p99_ms = Output.Round(latencies.Order().ElementAt((int)(0.99 * (m - 1)))) });
+
+        watch.Restart();
+        await Task.WhenAll(Enumerable.Range(0, s).Select(_ => CallAsync(client, "bench.busy", "[20]")));
+        seconds = watch.Elapsed.TotalSeconds;
+        var ideal = s * 0.020 / cores;
+        Output.Emit("saturation", new { calls = s, workers = cores, seconds = Output.Round(seconds), efficiency = Output.Round(ideal / seconds) });
+        return 0;
+    }
+
+    // One call, submitted and awaited to its end; returns the result's JSON text.
+    private static async Task<string> CallAsync(PyfiClient client, string socket, string args)
+    {
+        var call = await client.Cluster.GetGrain<ISocketGrain>(socket).RunAsync(new CallRequest { Socket = socket, Args = args }, TimeSpan.FromSeconds(25));
+        while (!call.State.IsFinal()) call = await client.Cluster.GetGrain<ITaskCallGrain>(call.Id).WaitAsync(TimeSpan.FromSeconds(20));
+        return call.State == CallState.Succeeded ? call.Result! : throw new InvalidOperationException($"{socket} failed: {call.Error}");
+    }
+}
