@@ -29,6 +29,9 @@ public enum WorkOutcome
 
     /// <summary>The code could not be made ready here (checkout, environment, import): not the call's fault.</summary>
     CannotStart,
+
+    /// <summary>The attempt never began (it waited behind a call whose process died): run it again, not counted.</summary>
+    NotStarted,
 }
 
 /// <summary>What a worker reports for one attempt.</summary>

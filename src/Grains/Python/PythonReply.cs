@@ -8,4 +8,10 @@ namespace Pyfi.Grains.Python;
 public sealed record PythonReply(bool Ok, string? Result, CallError? Error, string? Output);
 
 /// <summary>The worker process ended while it held a call, or could not start.</summary>
-public sealed class PythonWorkerExitedException(string message) : Exception(message);
+/// <param name="message">What happened.</param>
+/// <param name="started">Whether the process had begun the call (a call queued behind another had not).</param>
+public sealed class PythonWorkerExitedException(string message, bool started = true) : Exception(message)
+{
+    /// <summary>Whether the process had begun the call: one that had not can run elsewhere without counting an attempt.</summary>
+    public bool Started { get; } = started;
+}

@@ -8,8 +8,9 @@ namespace Pyfi.Grains.Python;
 
 /// <summary>
 /// One long-lived Python process running <c>pyfi_worker.py</c> for one module at one commit, started through
-/// CliWrap and spoken to in JSON lines (see the script): a call costs a message, not a process start. One
-/// call at a time.
+/// CliWrap and spoken to in JSON lines (see the script): a call costs a message, not a process start. The
+/// process runs one call at a time, in the order written; a caller may write the next call before the last
+/// one ended, so the process starts it the moment it replies instead of waiting for the silo.
 /// </summary>
 public sealed partial class PythonWorker : IAsyncDisposable
 {
@@ -18,7 +19,7 @@ public sealed partial class PythonWorker : IAsyncDisposable
     private readonly TaskCompletionSource<JsonElement> _handshake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _kill = new();
     private readonly ILogger _logger;
-    private TaskCompletionSource<string>? _pending;
+    private readonly Queue<PendingRequest> _pending = new();
     private CommandTask<CommandResult>? _process;
     private long _nextId;
 
@@ -95,55 +96,69 @@ public sealed partial class PythonWorker : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="function"/> and returns its reply. Throws <see cref="TimeoutException"/> (the process
-    /// is killed) past <paramref name="timeout"/>, and <see cref="PythonWorkerExitedException"/> when the process dies.
+    /// Runs <paramref name="function"/> after the calls written before it, and returns its reply. The time limit
+    /// counts from when the process starts this call. Throws <see cref="TimeoutException"/> (the process is
+    /// killed) past <paramref name="timeout"/>, and <see cref="PythonWorkerExitedException"/> when the process
+    /// dies (its <see cref="PythonWorkerExitedException.Started"/> says whether this call had begun).
     /// </summary>
     public async Task<PythonReply> CallAsync(string function, string args, string? kwargs, TimeSpan? timeout)
     {
-        if (HasExited) throw new PythonWorkerExitedException("the worker process has exited");
+        if (HasExited) throw new PythonWorkerExitedException("the worker process has exited", started: false);
         var stdin = await _stdin.Task;
-        var id = ++_nextId;
         var request = new StringBuilder(64 + args.Length + (kwargs?.Length ?? 0))
-            .Append("{\"id\":").Append(id)
+            .Append("{\"id\":").Append(Interlocked.Increment(ref _nextId))
             .Append(",\"function\":").Append(JsonSerializer.Serialize(function, PythonJsonContext.Default.String))
             .Append(",\"args\":").Append(args);
         if (kwargs is not null) request.Append(",\"kwargs\":").Append(kwargs);
         request.Append("}\n");
 
-        var pending = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending = pending;
+        var pending = new PendingRequest();
         try
         {
-            stdin.Write(Encoding.UTF8.GetBytes(request.ToString()));
-            stdin.Flush();
+            // Queued and written under one lock: the queue's order is the order the process reads them in.
+            lock (_pending)
+            {
+                if (_pending.Count == 0) pending.Started = Environment.TickCount64;
+                _pending.Enqueue(pending);
+                stdin.Write(Encoding.UTF8.GetBytes(request.ToString()));
+                stdin.Flush();
+            }
         }
         catch (IOException)
         {
-            throw new PythonWorkerExitedException("the worker process has exited");
+            Fail(new PythonWorkerExitedException("the worker process has exited", started: false));
         }
 
-        string reply;
-        try
-        {
-            reply = timeout is { } limit ? await pending.Task.WaitAsync(limit) : await pending.Task;
-        }
-        catch (TimeoutException)
-        {
-            await KillAsync();
-            throw;
-        }
-        finally
-        {
-            _pending = null;
-            LastUsed = DateTimeOffset.UtcNow;
-        }
-
+        var reply = timeout is { } limit ? await ReplyWithinAsync(pending, limit) : await pending.Reply.Task;
+        LastUsed = DateTimeOffset.UtcNow;
         using var document = JsonDocument.Parse(reply);
         var root = document.RootElement;
         var output = root.TryGetProperty("output", out var o) ? o.GetString() : null;
         return root.GetProperty("ok").GetBoolean()
             ? new PythonReply(true, root.GetProperty("result").GetRawText(), null, output)
             : new PythonReply(false, null, ErrorOf(root.GetProperty("error")), output);
+    }
+
+    // Waits for the reply, the limit counting from the call's start; a call still behind another waits on.
+    private async Task<string> ReplyWithinAsync(PendingRequest pending, TimeSpan limit)
+    {
+        while (true)
+        {
+            var started = Volatile.Read(ref pending.Started);
+            var left = started == 0 ? limit : limit - TimeSpan.FromMilliseconds(Environment.TickCount64 - started);
+            if (left <= TimeSpan.Zero) break;
+            try
+            {
+                return await pending.Reply.Task.WaitAsync(left);
+            }
+            catch (TimeoutException)
+            {
+                // Look again: the call may have started after the wait began.
+            }
+        }
+
+        await KillAsync();
+        throw new TimeoutException($"the call ran longer than {limit}");
     }
 
     /// <summary>Kills the process at once.</summary>
@@ -209,7 +224,30 @@ public sealed partial class PythonWorker : IAsyncDisposable
             return;
         }
 
-        _pending?.TrySetResult(line);
+        PendingRequest? done;
+        lock (_pending)
+        {
+            if (!_pending.TryDequeue(out done)) return;
+            if (_pending.TryPeek(out var next)) Volatile.Write(ref next.Started, Environment.TickCount64);
+        }
+
+        done.Reply.TrySetResult(line);
+    }
+
+    // Every call not answered fails: the one the process was running (the first) as started, the rest not.
+    private void Fail(PythonWorkerExitedException error)
+    {
+        PendingRequest[] failed;
+        lock (_pending)
+        {
+            failed = [.. _pending];
+            _pending.Clear();
+        }
+
+        for (var i = 0; i < failed.Length; i++)
+        {
+            failed[i].Reply.TrySetException(i == 0 && error.Started ? error : new PythonWorkerExitedException(error.Message, started: false));
+        }
     }
 
     private void OnStandardError(string line) => LogWorkerOutput(ProcessId, line);
@@ -218,10 +256,18 @@ public sealed partial class PythonWorker : IAsyncDisposable
     {
         _closed.TrySetResult();
         var how = process.IsCompletedSuccessfully ? $"exit code {process.Result.ExitCode}" : "killed";
-        var error = new PythonWorkerExitedException($"the worker process {ProcessId} ended ({how})");
+        var error = new PythonWorkerExitedException($"the worker process {ProcessId} ended ({how})", started: true);
         _handshake.TrySetException(error);
-        _pending?.TrySetException(error);
+        Fail(error);
         LogExited(ProcessId, how);
+    }
+
+    private sealed class PendingRequest
+    {
+        public readonly TaskCompletionSource<string> Reply = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Environment.TickCount64 when the process began this call (it was first in line); 0 before.
+        public long Started;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Python worker {Pid}: {Line}")]

@@ -26,7 +26,7 @@ public sealed partial class SocketGrain(
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan LastBackoff = TimeSpan.FromMilliseconds(500);
 
-    // One call running and one waiting behind it, at most, per slot.
+    // One call running and one written to its process behind it, at most, per slot.
     private const int MaxInFlightPerSlot = 2;
 
 
@@ -240,6 +240,13 @@ public sealed partial class SocketGrain(
 
     private async Task SettleAsync(PendingCall pending, int attempt, WorkResult result, ProcessorDeployment deployment, SocketSpec spec)
     {
+        if (result.Outcome == WorkOutcome.NotStarted)
+        {
+            _queue.AddFirst(pending);
+            Pump();
+            return;
+        }
+
         var retriable = result.Outcome is WorkOutcome.Crashed or WorkOutcome.TimedOut;
         if (retriable && attempt < spec.Retry.MaxAttempts)
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using Orleans.Concurrency;
 using Microsoft.Extensions.Logging;
 using Pyfi.Grains.Code;
 using Pyfi.Grains.Placement;
@@ -9,9 +10,12 @@ namespace Pyfi.Grains.Workers;
 /// <summary>
 /// One executing slot (see <see cref="IWorkerGrain"/>). Placed per core; runs one attempt at a time on a
 /// Python worker rented from this host's pool, for the commit the attempt names; replaces a worker that
-/// died; kills one that runs past the time limit; and lets its core go after a short idle spell.
+/// died; kills one that runs past the time limit; and lets its core go after a short idle spell. Reentrant:
+/// the socket may hand it the next attempt while one runs, and that attempt is written to the process at
+/// once, so the process runs them back to back (one at a time; the socket sends at most two).
 /// </summary>
 [PerCorePlacement]
+[Reentrant]
 public sealed partial class WorkerGrain(
     CodeCache code,
     PythonWorkerPool pool,
@@ -32,7 +36,10 @@ public sealed partial class WorkerGrain(
     private DateTimeOffset _lastUsed;
     private DateTimeOffset _activated;
     private DateTimeOffset _lastConfirmed;
-    private bool _busy;
+    private int _running;
+
+    // The last attempt written to the current worker: a switch to other code waits for it to end.
+    private Task _lastOnWorker = Task.CompletedTask;
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -57,7 +64,7 @@ public sealed partial class WorkerGrain(
     /// <inheritdoc />
     public async Task<WorkResult> ExecuteAsync(WorkItem item)
     {
-        _busy = true;
+        _running++;
         var started = time.GetUtcNow();
         try
         {
@@ -81,28 +88,35 @@ public sealed partial class WorkerGrain(
                 return Result(WorkOutcome.Crashed, null, new CallError("WorkerDied", e.Message), null, started);
             }
 
+            var running = worker.CallAsync(item.Function, item.Args, item.Kwargs, item.Timeout);
+            _lastOnWorker = running;
             try
             {
                 GrainFactory.GetGrain<ITaskCallGrain>(item.CallId)
                     .MarkRunningAsync(item.Attempt, this.GetPrimaryKeyString(), item.Deployment.Commit!, started).Ignore();
-                var reply = await worker.CallAsync(item.Function, item.Args, item.Kwargs, item.Timeout);
-                return Result(reply.Ok ? WorkOutcome.Succeeded : WorkOutcome.Failed, reply.Result, reply.Error, reply.Output, started);
+                var reply = await running;
+                return Result(reply.Ok ? WorkOutcome.Succeeded : WorkOutcome.Failed, reply.Result, reply.Error, reply.Output, started, worker);
             }
             catch (TimeoutException)
             {
-                Drop();
-                return Result(WorkOutcome.TimedOut, null, new CallError("TimeLimitExceeded", $"the attempt ran longer than {item.Timeout} and its worker was killed"), null, started);
+                Drop(worker);
+                return Result(WorkOutcome.TimedOut, null, new CallError("TimeLimitExceeded", $"the attempt ran longer than {item.Timeout} and its worker was killed"), null, started, worker);
+            }
+            catch (PythonWorkerExitedException e) when (!e.Started)
+            {
+                Drop(worker);
+                return Result(WorkOutcome.NotStarted, null, new CallError("WorkerDied", e.Message), null, started, worker);
             }
             catch (PythonWorkerExitedException e)
             {
-                Drop();
+                Drop(worker);
                 LogWorkerDied(item.CallId, e.Message);
-                return Result(WorkOutcome.Crashed, null, new CallError("WorkerDied", e.Message), null, started);
+                return Result(WorkOutcome.Crashed, null, new CallError("WorkerDied", e.Message), null, started, worker);
             }
         }
         finally
         {
-            _busy = false;
+            _running--;
             _lastUsed = time.GetUtcNow();
         }
     }
@@ -111,35 +125,51 @@ public sealed partial class WorkerGrain(
     public Task YieldCoreAsync()
     {
         var now = time.GetUtcNow();
-        if (!_busy && (now - _lastUsed >= IdleEnoughToYield || now - _activated >= LongestHold)) DeactivateOnIdle();
+        if (_running == 0 && (now - _lastUsed >= IdleEnoughToYield || now - _activated >= LongestHold)) DeactivateOnIdle();
         return Task.CompletedTask;
     }
 
-    private WorkResult Result(WorkOutcome outcome, string? result, CallError? error, string? output, DateTimeOffset started) =>
-        new(outcome, result, error, output, $"{_host}:{silo.SiloAddress.Endpoint.Port}/{_worker?.ProcessId.ToString() ?? "-"}", started, time.GetUtcNow());
+    private WorkResult Result(WorkOutcome outcome, string? result, CallError? error, string? output, DateTimeOffset started, PythonWorker? worker = null) =>
+        new(outcome, result, error, output, $"{_host}:{silo.SiloAddress.Endpoint.Port}/{(worker ?? _worker)?.ProcessId.ToString() ?? "-"}", started, time.GetUtcNow());
 
-    // The worker for this deployment's code: the current one if it runs that code, else one from the pool.
+    // The worker for this deployment's code: the current one if it runs that code, else one from the pool
+    // once the current one has ended what it was given (calls finish on the code they started with).
     private async Task<PythonWorker> WorkerForAsync(ProcessorDeployment deployment)
     {
         var environment = await code.PrepareAsync(deployment);
         var key = PythonWorker.KeyOf(environment, deployment.Module);
-        if (_worker is { HasExited: false } current && current.Key == key) return current;
+        while (true)
+        {
+            if (_worker is { HasExited: false } current && current.Key == key) return current;
+            if (_worker is null || _lastOnWorker.IsCompleted) break;
+            await _lastOnWorker.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        }
+
         if (_worker is not null) pool.Return(_worker);
         _worker = null;
-        _worker = await pool.RentAsync(environment, deployment.Module);
-        return _worker;
+        var rented = await pool.RentAsync(environment, deployment.Module);
+        if (_worker is null)
+        {
+            _worker = rented;
+            return rented;
+        }
+
+        // Another attempt rented one meanwhile: use it if it runs the same code.
+        pool.Return(rented);
+        return await WorkerForAsync(deployment);
     }
 
-    private void Drop()
+    // A worker that timed out or died is not used again (nor given back to the pool).
+    private void Drop(PythonWorker worker)
     {
-        if (_worker is not null) _ = _worker.DisposeAsync().AsTask();
-        _worker = null;
+        _ = worker.DisposeAsync().AsTask();
+        if (ReferenceEquals(_worker, worker)) _worker = null;
     }
 
     private async Task CheckIdleAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (!_busy && now - _lastUsed >= options.SlotIdleTimeout)
+        if (_running == 0 && now - _lastUsed >= options.SlotIdleTimeout)
         {
             DeactivateOnIdle();
             return;
