@@ -15,6 +15,19 @@ public interface ISocketGrain : IDefinitionOwner<SocketSpec>
     /// </summary>
     [AlwaysInterleave] Task<CallInfo> RunAsync(CallRequest request, TimeSpan wait);
 
+    /// <summary>
+    /// The call as this socket holds it now (queued, or running with its attempt and worker), or
+    /// <see langword="null"/> when this socket does not hold it (it has ended, or it is not this socket's).
+    /// </summary>
+    [AlwaysInterleave] Task<CallInfo?> GetCallAsync(Guid id);
+
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> (at most 25 s) for call <paramref name="id"/> to end, and returns it
+    /// as it is then. A call of this socket stored as not ended that this socket does not hold (its end could
+    /// not be stored) is taken up again first. <see langword="null"/> when the call is not this socket's.
+    /// </summary>
+    [AlwaysInterleave] Task<CallInfo?> WaitCallAsync(Guid id, TimeSpan timeout);
+
     /// <summary>The processor's deployment changed: new calls run the new code.</summary>
     [OneWay] Task DeploymentChangedAsync(ProcessorDeployment deployment);
 }

@@ -8,10 +8,11 @@ using Pyfi.Storage.Calls;
 namespace Pyfi.Grains.Sockets;
 
 /// <summary>
-/// One socket (see <see cref="ISocketGrain"/>): it accepts calls (stored before they are acknowledged),
-/// queues them, and runs each on one of its worker slots (<c>socket#0</c> … <c>socket#c-1</c>), which the
-/// per-core director places where a core is free. Calls wait while every slot is busy or no core is free.
-/// A worker that died has its call run again on a fresh one, up to the socket's attempts.
+/// One socket (see <see cref="ISocketGrain"/>): it accepts calls (each stored in SQL before it is
+/// acknowledged), holds them until they end, and runs each on one of its worker slots (<c>socket#0</c> …
+/// <c>socket#c-1</c>), which the per-core director places where a core is free. Calls wait while every slot
+/// is busy or no core is free. A worker that died has its call run again on a fresh one, up to the socket's
+/// attempts. The socket writes each call's row itself (accepted, ended) through the call store.
 /// </summary>
 [Reentrant]
 public sealed partial class SocketGrain(
@@ -30,9 +31,9 @@ public sealed partial class SocketGrain(
     private const int MaxInFlightPerSlot = 2;
 
 
-    private readonly LinkedList<PendingCall> _queue = new();
-    private readonly HashSet<Guid> _tracked = [];
-    private readonly Dictionary<Guid, TaskCompletionSource<CallInfo>> _waiting = [];
+    // Every call this activation holds, from accepted (or found not ended in SQL) until its end is stored.
+    private readonly Dictionary<Guid, HeldCall> _held = [];
+    private readonly LinkedList<HeldCall> _queue = new();
     private Slot[] _slots = [];
     private ProcessorDeployment? _deployment;
     private Task? _fetchingDeployment;
@@ -46,9 +47,9 @@ public sealed partial class SocketGrain(
         if (Definition is not { } definition) return;
         Resize(definition.Spec.Concurrency);
         // Calls accepted before this activation (a restart) and not ended are queued again.
-        foreach (var call in await calls.ListAsync(Name, [CallState.Queued, CallState.Running], int.MaxValue, cancellationToken))
+        foreach (var (call, version) in await calls.ListAsync(Name, [CallState.Queued, CallState.Running], int.MaxValue, cancellationToken))
         {
-            if (_tracked.Add(call.Id)) _queue.AddLast(new PendingCall(call, call.Attempts));
+            Hold(call, version);
         }
 
         Pump();
@@ -71,23 +72,31 @@ public sealed partial class SocketGrain(
             Parent = request.Parent,
         };
 
-        await GrainFactory.GetGrain<ITaskCallGrain>(call.Id).CreateAsync(call);
-        var ended = new TaskCompletionSource<CallInfo>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _waiting[call.Id] = ended;
-        _tracked.Add(call.Id);
-        _queue.AddLast(new PendingCall(call, 0));
+        var version = await calls.InsertAsync(call);
+        var held = Hold(call, version);
         Pump();
+        return await WaitForEndAsync(held, wait);
+    }
 
-        try
+    /// <inheritdoc />
+    public Task<CallInfo?> GetCallAsync(Guid id) => Task.FromResult(_held.TryGetValue(id, out var held) ? held.Call : null);
+
+    /// <inheritdoc />
+    public async Task<CallInfo?> WaitCallAsync(Guid id, TimeSpan timeout)
+    {
+        if (!_held.TryGetValue(id, out var held))
         {
-            // WaitAsync drops its timer as soon as the call ends (a bare Task.Delay would live on).
-            return await ended.Task.WaitAsync(wait < MaxWait ? wait : MaxWait, time);
+            // Not held: ended, not this socket's, or stored as not ended after its end failed to store.
+            if (await calls.ReadAsync(id) is not ({ State: var state } stored, var version) || stored.Socket != Name) return null;
+            if (state.IsFinal()) return stored;
+            if (!_held.TryGetValue(id, out held))
+            {
+                held = Hold(stored, version);
+                Pump();
+            }
         }
-        catch (TimeoutException)
-        {
-            _waiting.Remove(call.Id);
-            return await GrainFactory.GetGrain<ITaskCallGrain>(call.Id).GetAsync();
-        }
+
+        return await WaitForEndAsync(held, timeout);
     }
 
     /// <inheritdoc />
@@ -109,6 +118,29 @@ public sealed partial class SocketGrain(
         Resize(current.Spec.Concurrency);
         Pump();
         return Task.CompletedTask;
+    }
+
+    // Holds a call until its end is stored, queued to run.
+    private HeldCall Hold(CallInfo call, int version)
+    {
+        if (_held.TryGetValue(call.Id, out var held)) return held;
+        held = new HeldCall(call with { State = CallState.Queued }, version);
+        _held[call.Id] = held;
+        _queue.AddLast(held);
+        return held;
+    }
+
+    private async Task<CallInfo> WaitForEndAsync(HeldCall held, TimeSpan wait)
+    {
+        try
+        {
+            // WaitAsync drops its timer as soon as the call ends (a bare Task.Delay would live on).
+            return await held.Ended.Task.WaitAsync(wait < MaxWait ? wait : MaxWait, time);
+        }
+        catch (TimeoutException)
+        {
+            return held.Call;
+        }
     }
 
     private static void CheckArguments(CallRequest request)
@@ -193,10 +225,10 @@ public sealed partial class SocketGrain(
         Pump();
     }
 
-    private async Task RunOnSlotAsync(Slot slot, PendingCall pending, ProcessorDeployment deployment, SocketSpec spec)
+    private async Task RunOnSlotAsync(Slot slot, HeldCall held, ProcessorDeployment deployment, SocketSpec spec)
     {
-        var call = pending.Call;
-        var attempt = pending.Attempts + 1;
+        var call = held.Call;
+        var attempt = call.Attempts + 1;
         var worker = GrainFactory.GetGrain<IWorkerGrain>($"{Name}#{slot.Index}");
         WorkResult result;
         try
@@ -211,6 +243,8 @@ public sealed partial class SocketGrain(
                 throw new NoCapacityException("every core is running a call");
             }
 
+            // Running, as far as anyone asking can see; SQL keeps it queued until it ends (a restart runs it again).
+            held.Call = call with { State = CallState.Running, Attempts = attempt, Worker = worker.GetPrimaryKeyString(), Commit = deployment.Commit, Started = time.GetUtcNow() };
             result = await worker.ExecuteAsync(new WorkItem(call.Id, attempt, spec.Function, call.Args, call.Kwargs, deployment, spec.Timeout));
             slot.Backoff = TimeSpan.Zero;
             slot.LastEnded = time.GetUtcNow();
@@ -218,7 +252,8 @@ public sealed partial class SocketGrain(
         catch (Exception e) when (PyfiException.Find(e) is NoCapacityException)
         {
             // No free core anywhere: the call waits at the front of the queue; the slot backs off.
-            _queue.AddFirst(pending);
+            held.Call = call;
+            _queue.AddFirst(held);
             slot.Backoff = slot.Backoff == TimeSpan.Zero ? FirstBackoff : TimeSpan.FromTicks(Math.Min(slot.Backoff.Ticks * 2, LastBackoff.Ticks));
             slot.WaitUntil = time.GetUtcNow() + slot.Backoff;
             slot.InFlight--;
@@ -235,14 +270,15 @@ public sealed partial class SocketGrain(
 
         // The worker is free as soon as it answered: the next call starts while this one's end is stored.
         slot.InFlight--;
-        await SettleAsync(pending, attempt, result, deployment, spec);
+        await SettleAsync(held, call, attempt, result, deployment, spec);
     }
 
-    private async Task SettleAsync(PendingCall pending, int attempt, WorkResult result, ProcessorDeployment deployment, SocketSpec spec)
+    private async Task SettleAsync(HeldCall held, CallInfo before, int attempt, WorkResult result, ProcessorDeployment deployment, SocketSpec spec)
     {
         if (result.Outcome == WorkOutcome.NotStarted)
         {
-            _queue.AddFirst(pending);
+            held.Call = before;
+            _queue.AddFirst(held);
             Pump();
             return;
         }
@@ -250,38 +286,51 @@ public sealed partial class SocketGrain(
         var retriable = result.Outcome is WorkOutcome.Crashed or WorkOutcome.TimedOut;
         if (retriable && attempt < spec.Retry.MaxAttempts)
         {
-            LogRetrying(pending.Call.Id, attempt, result.Error?.ToString() ?? result.Outcome.ToString());
-            _queue.AddFirst(pending with { Attempts = attempt });
+            LogRetrying(before.Id, attempt, result.Error?.ToString() ?? result.Outcome.ToString());
+            held.Call = before with { Attempts = attempt };
+            _queue.AddFirst(held);
             Pump();
             return;
         }
 
         Pump();
 
-        var state = result.Outcome == WorkOutcome.Succeeded ? CallState.Succeeded : CallState.Failed;
         var error = result.Error;
         if (retriable) error = error! with { Message = $"{error.Message} (attempt {attempt} of {spec.Retry.MaxAttempts})" };
-        await EndAsync(pending.Call.Id, new CallCompletion(state, attempt, result.Result, error, result.Output, deployment.Commit, result.Worker, result.Started, result.Finished));
+        await EndAsync(held, held.Call with
+        {
+            State = result.Outcome == WorkOutcome.Succeeded ? CallState.Succeeded : CallState.Failed,
+            Attempts = attempt,
+            Result = result.Result,
+            Error = error,
+            Output = result.Output,
+            Commit = deployment.Commit ?? before.Commit,
+            Worker = result.Worker,
+            Started = result.Started,
+            Finished = result.Finished,
+        });
     }
 
-    private async Task EndAsync(Guid id, CallCompletion completion)
+    // Stores the call's end, then answers whoever waits. A call ends once: its row's version guards it.
+    private async Task EndAsync(HeldCall held, CallInfo ended)
     {
-        CallInfo ended;
         try
         {
-            ended = await GrainFactory.GetGrain<ITaskCallGrain>(id).CompleteAsync(completion);
+            held.Version = await calls.UpdateAsync(ended, held.Version);
         }
         catch (Exception e)
         {
-            // Not stored: the call is still queued in SQL and runs again when the socket is activated again.
-            LogCompletionNotStored(e, id);
-            _tracked.Remove(id);
-            if (_waiting.Remove(id, out var failed)) failed.TrySetException(PyfiException.Find(e) ?? new StorageUnavailableException(e.Message));
+            // Not stored: the row still says it has not ended, so it runs again when it is next taken up.
+            LogCompletionNotStored(e, ended.Id);
+            _held.Remove(ended.Id);
+            held.Ended.TrySetException(PyfiException.Find(e) ?? new StorageUnavailableException(e.Message));
+            _ = held.Ended.Task.Exception; // observed: whoever waited has been told, or has gone
             return;
         }
 
-        _tracked.Remove(id);
-        if (_waiting.Remove(id, out var waiter)) waiter.TrySetResult(ended);
+        held.Call = ended;
+        _held.Remove(ended.Id);
+        held.Ended.TrySetResult(ended);
     }
 
     private void FailQueued(CallError error)
@@ -289,9 +338,9 @@ public sealed partial class SocketGrain(
         var failed = _queue.ToList();
         _queue.Clear();
         var now = time.GetUtcNow();
-        foreach (var pending in failed)
+        foreach (var held in failed)
         {
-            EndAsync(pending.Call.Id, new CallCompletion(CallState.Failed, pending.Attempts, null, error, null, null, null, null, now)).Ignore();
+            EndAsync(held, held.Call with { State = CallState.Failed, Error = error, Finished = now }).Ignore();
         }
     }
 
@@ -321,7 +370,15 @@ public sealed partial class SocketGrain(
         public DateTimeOffset LastEnded { get; set; } = DateTimeOffset.MinValue;
     }
 
-    private sealed record PendingCall(CallInfo Call, int Attempts);
+    // A call from accepted until its end is stored: as anyone asking sees it, its row's version, and its end.
+    private sealed class HeldCall(CallInfo call, int version)
+    {
+        public CallInfo Call { get; set; } = call;
+
+        public int Version { get; set; } = version;
+
+        public TaskCompletionSource<CallInfo> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} could not be reached for call {CallId}")]
     private partial void LogWorkerUnreachable(Exception exception, Guid callId, string worker);

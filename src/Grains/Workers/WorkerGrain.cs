@@ -92,8 +92,6 @@ public sealed partial class WorkerGrain(
             _lastOnWorker = running;
             try
             {
-                GrainFactory.GetGrain<ITaskCallGrain>(item.CallId)
-                    .MarkRunningAsync(item.Attempt, this.GetPrimaryKeyString(), item.Deployment.Commit!, started).Ignore();
                 var reply = await running;
                 return Result(reply.Ok ? WorkOutcome.Succeeded : WorkOutcome.Failed, reply.Result, reply.Error, reply.Output, started, worker);
             }

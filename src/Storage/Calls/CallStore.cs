@@ -45,8 +45,8 @@ public abstract class CallStore : IAsyncDisposable
     /// <summary>The stored call and its version, or <see langword="null"/>.</summary>
     public abstract Task<(CallInfo Call, int Version)?> ReadAsync(Guid id, CancellationToken cancellationToken = default);
 
-    /// <summary>Calls of <paramref name="socket"/> in one of <paramref name="states"/>, oldest first.</summary>
-    public abstract Task<IReadOnlyList<CallInfo>> ListAsync(string socket, IReadOnlyCollection<CallState> states, int limit, CancellationToken cancellationToken = default);
+    /// <summary>Calls of <paramref name="socket"/> in one of <paramref name="states"/>, oldest first, with their versions.</summary>
+    public abstract Task<IReadOnlyList<(CallInfo Call, int Version)>> ListAsync(string socket, IReadOnlyCollection<CallState> states, int limit, CancellationToken cancellationToken = default);
 
     /// <inheritdoc />
     public virtual async ValueTask DisposeAsync()

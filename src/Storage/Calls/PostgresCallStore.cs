@@ -17,17 +17,17 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId)
         return await reader.ReadAsync(cancellationToken) ? (FromPayload(reader.GetString(0)), reader.GetInt32(1)) : null;
     }
 
-    public override async Task<IReadOnlyList<CallInfo>> ListAsync(string socket, IReadOnlyCollection<CallState> states, int limit, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<(CallInfo Call, int Version)>> ListAsync(string socket, IReadOnlyCollection<CallState> states, int limit, CancellationToken cancellationToken = default)
     {
         await using var command = _source.CreateCommand(
-            "SELECT Payload FROM PyfiCalls WHERE ServiceId = $1 AND Socket = $2 AND State = ANY($3) ORDER BY Created LIMIT $4");
+            "SELECT Payload, Version FROM PyfiCalls WHERE ServiceId = $1 AND Socket = $2 AND State = ANY($3) ORDER BY Created LIMIT $4");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = socket });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. states.Select(s => s.ToString())] });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        var calls = new List<CallInfo>();
+        var calls = new List<(CallInfo, int)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) calls.Add(FromPayload(reader.GetString(0)));
+        while (await reader.ReadAsync(cancellationToken)) calls.Add((FromPayload(reader.GetString(0)), reader.GetInt32(1)));
         return calls;
     }
 

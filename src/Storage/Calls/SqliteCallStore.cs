@@ -20,19 +20,19 @@ internal sealed class SqliteCallStore(PyfiDatabase database, string serviceId) :
         return await reader.ReadAsync(cancellationToken) ? (FromPayload(reader.GetString(0)), reader.GetInt32(1)) : null;
     }
 
-    public override async Task<IReadOnlyList<CallInfo>> ListAsync(string socket, IReadOnlyCollection<CallState> states, int limit, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<(CallInfo Call, int Version)>> ListAsync(string socket, IReadOnlyCollection<CallState> states, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         var names = states.Select((s, i) => $"$s{i}").ToList();
-        command.CommandText = $"SELECT Payload FROM PyfiCalls WHERE ServiceId = $service AND Socket = $socket AND State IN ({string.Join(',', names)}) ORDER BY Created LIMIT $limit";
+        command.CommandText = $"SELECT Payload, Version FROM PyfiCalls WHERE ServiceId = $service AND Socket = $socket AND State IN ({string.Join(',', names)}) ORDER BY Created LIMIT $limit";
         command.Parameters.AddWithValue("$service", ServiceId);
         command.Parameters.AddWithValue("$socket", socket);
         command.Parameters.AddWithValue("$limit", limit);
         foreach (var (state, i) in states.Select((s, i) => (s, i))) command.Parameters.AddWithValue($"$s{i}", state.ToString());
-        var calls = new List<CallInfo>();
+        var calls = new List<(CallInfo, int)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) calls.Add(FromPayload(reader.GetString(0)));
+        while (await reader.ReadAsync(cancellationToken)) calls.Add((FromPayload(reader.GetString(0)), reader.GetInt32(1)));
         return calls;
     }
 

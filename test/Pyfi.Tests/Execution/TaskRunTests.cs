@@ -140,6 +140,31 @@ public sealed class TaskRunTests(ExecutionFixture fixture) : IClassFixture<Execu
     }
 
     [Fact]
+    public async Task ACallIsSeenQueuedThenRunningThenEndedByItsId()
+    {
+        await using var client = await Pyfi.Client.PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        var accepted = await client.Cluster.GetGrain<ISocketGrain>("slow_version")
+            .RunAsync(new CallRequest { Socket = "slow_version", Args = "[1.5]" }, TimeSpan.Zero);
+        var call = client.Cluster.GetGrain<ITaskCallGrain>(accepted.Id);
+
+        Assert.Equal(CallState.Queued, accepted.State);
+        var running = await call.GetAsync();
+        for (var i = 0; i < 100 && running.State == CallState.Queued; i++)
+        {
+            await Task.Delay(20);
+            running = await call.GetAsync();
+        }
+
+        Assert.Equal(CallState.Running, running.State);
+        Assert.Equal(1, running.Attempts);
+        Assert.StartsWith("slow_version#", running.Worker);
+        var ended = await call.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(CallState.Succeeded, ended.State);
+        Assert.Equal("\"v1\"", ended.Result);
+        Assert.Equal(ended, await call.GetAsync());
+    }
+
+    [Fact]
     public async Task AnUnknownCallIdIsAClearError()
     {
         var id = Guid.NewGuid();
