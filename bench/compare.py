@@ -1,6 +1,7 @@
 """Prints Pyfi's figures beside the peers' from the JSON lines of one run, with the ratios and the targets
 of issue 3 (throughput >= 3x Celery, latency p50/p99 <= 0.5x, saturation >= 0.97, one-shot CLI <= Celery,
-memory <= Celery's workers)."""
+memory <= Celery's workers); then the same call workloads with SQLite flushing every commit, and memory
+with 8 slots."""
 import json
 import sys
 
@@ -20,8 +21,14 @@ rows = {}
 for path in sys.argv[1:]:
     rows.update(load(path))
 
-pyfi = {w: r for (s, w), r in rows.items() if s == "pyfi"}
-celery = {w: r for (s, w), r in rows.items() if s == "celery+redis"}
+
+
+def system(name):
+    return {w: r for (s, w), r in rows.items() if s == name}
+
+
+pyfi, celery = system("pyfi"), system("celery+redis")
+full, pyfi8, celery8 = system("pyfi-full-sync"), system("pyfi-8-slots"), system("celery+redis-8-slots")
 
 
 def line(name, ours, theirs, better, target):
@@ -49,9 +56,27 @@ if sat_ours is not None and sat_theirs is not None:
 line("one-shot CLI call from a fresh shell, ms (median)", get(pyfi, "one-shot", "median_ms"), get(celery, "one-shot", "median_ms"), -1.0, "<= 1x")
 line("worker memory, MB (sum of per-process peak RSS)", get(pyfi, "memory", "sum_of_peaks_mb"), get(celery, "memory", "sum_of_peaks_mb"), -1.0, "<= 1x")
 line("worker memory, MB (peak of the simultaneous total)", get(pyfi, "memory", "peak_total_mb"), get(celery, "memory", "peak_total_mb"), -1.0, "<= 1x")
-for system, table in (("pyfi", pyfi), ("celery+redis", celery)):
+
+if full:
+    print("\nPyfi with PYFI_SQLITE_SYNC=Full (every commit flushed to disk before it is acknowledged):\n")
+    print("| figure | Pyfi (full sync) | Celery + Redis | Pyfi / Celery | target | |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    line("throughput, calls/s", get(full, "throughput", "calls_per_s"), get(celery, "throughput", "calls_per_s"), 3.0, ">= 3x")
+    line("latency p50, ms", get(full, "latency", "p50_ms"), get(celery, "latency", "p50_ms"), -0.5, "<= 0.5x")
+    line("latency p99, ms", get(full, "latency", "p99_ms"), get(celery, "latency", "p99_ms"), -0.5, "<= 0.5x")
+    print(f"| saturation efficiency | {get(full, 'saturation', 'efficiency')} | {get(celery, 'saturation', 'efficiency')} | | >= 0.97 | |")
+
+if pyfi8 and celery8:
+    print("\nMemory with 8 slots on the same cores (PYFI_CORES=8 / celery -c 8):\n")
+    print("| figure | Pyfi | Celery + Redis | Pyfi / Celery |")
+    print("| --- | --- | --- | --- |")
+    for label, field in (("sum of per-process peak RSS, MB", "sum_of_peaks_mb"), ("peak of the simultaneous total, MB", "peak_total_mb")):
+        ours, theirs = get(pyfi8, "memory", field), get(celery8, "memory", field)
+        print(f"| {label} | {ours} | {theirs} | {ours / theirs:.2f}x |")
+
+for name, table in (("pyfi", pyfi), ("celery+redis", celery), ("pyfi-8-slots", pyfi8), ("celery+redis-8-slots", celery8)):
     memory = table.get("memory")
     if memory:
-        print(f"\n{system} processes (peak RSS, MB):")
+        print(f"\n{name} processes (peak RSS, MB):")
         for p in memory["processes"]:
             print(f"  {p['peak_mb']:>7} {p['command']}")

@@ -1,5 +1,7 @@
-"""Samples resident memory (RSS) of a set of processes every 50 ms until SIGTERM/SIGINT, then prints one JSON
-object: the peak RSS of each process seen, their sum, and the peak of the simultaneous total (all in MB).
+"""Samples resident memory (RSS) of a set of processes every 200 ms until SIGTERM/SIGINT, then prints one JSON
+object: the peak RSS of each process seen (the kernel's high-water mark, VmHWM, so a peak between two samples
+counts), their sum, and the peak of the simultaneous total as sampled (all in MB). It samples gently: it runs
+beside the benchmark it measures, on the same cores.
 
   rss.py --tree PID         a process and all its descendants (a silo and its Python workers)
   rss.py --match TEXT       every process whose command line contains TEXT (Celery's worker processes)
@@ -20,14 +22,18 @@ def command_line(pid):
 
 
 def rss_kb(pid):
+    """(current RSS, peak RSS) in KB."""
+    now = peak = 0
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
                 if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+                    now = int(line.split()[1])
+                elif line.startswith("VmHWM:"):
+                    peak = int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return now, max(now, peak)
 
 
 def children(pid):
@@ -68,13 +74,13 @@ def main():
         pids = tree(int(target)) if mode == "--tree" else matching(target)
         total = 0
         for pid in pids:
-            kb = rss_kb(pid)
+            kb, peak = rss_kb(pid)
             total += kb
-            if kb > peaks.get(pid, 0):
-                peaks[pid] = kb
+            if peak > peaks.get(pid, 0):
+                peaks[pid] = peak
                 names[pid] = command_line(pid)[:80]
         peak_total = max(peak_total, total)
-        time.sleep(0.05)
+        time.sleep(0.2)
     per_process = sorted(({"pid": p, "peak_mb": round(kb / 1024, 1), "command": names[p]} for p, kb in peaks.items()),
                          key=lambda x: -x["peak_mb"])
     print(json.dumps({"processes": per_process,

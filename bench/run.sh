@@ -3,6 +3,9 @@
 # the peers' workloads (throughput, latency, saturation), a one-shot call from a fresh shell, and the
 # resident memory of the workers. Prints JSON lines, then a table with the ratios. See bench/README.md.
 #   bench/run.sh            (BENCH_N, BENCH_M, BENCH_S, BENCH_C change the sizes, as for the peers)
+# Passes: Pyfi on the embedded default (SQLite, synchronous=NORMAL: a commit survives the silo being killed),
+# Pyfi with PYFI_SQLITE_SYNC=Full (a commit survives power loss), the Celery peer; then both again with 8
+# slots on these cores, for memory only (how each grows with slots).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -16,6 +19,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 say() { echo "== $*" >&2; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 say "building (Release) and publishing the pyfi tool as a Native AOT binary"
 dotnet build Orleans.sln -c Release -nologo -clp:ErrorsOnly >/dev/null
@@ -26,38 +30,53 @@ say "a processor repository with the peers' four functions"
 mkdir -p "$work/repo" && cp bench/tasks/bench_tasks.py "$work/repo/"
 git -C "$work/repo" init -q -b main && git -C "$work/repo" add -A && git -C "$work/repo" -c user.email=b@pyfi -c user.name=bench commit -qm bench
 
-say "starting a silo (embedded SQLite, $cores cores)"
-read -r silo_port gateway_port orleans_port < <(python3 -c 'import socket
-ps=[socket.socket() for _ in range(3)]
-[p.bind(("127.0.0.1",0)) for p in ps]
-print(*[p.getsockname()[1] for p in ps])')
-export PYFI_GATEWAY="127.0.0.1:$gateway_port"
-PYFI_DATA="$work/data" PYFI_CORES=$cores PYFI_SILO_PORT=$silo_port PYFI_GATEWAY_PORT=$gateway_port \
-  PYFI_ORLEANS_GATEWAY_PORT=$orleans_port PYFI_DASHBOARD_PORT=0 \
-  dotnet src/Silo/bin/Release/net10.0/Pyfi.Silo.dll >"$work/silo.log" 2>&1 &
-silo=$!
-pids+=("$silo")
-for _ in $(seq 600); do grep -q "Pyfi silo ready" "$work/silo.log" && break; sleep 0.1; done
-grep -q "Pyfi silo ready" "$work/silo.log" || { cat "$work/silo.log" >&2; exit 1; }
+# start_silo NAME SLOTS [VAR=VALUE...]: a fresh silo on its own data folder and ports, with the bench network.
+start_silo() {
+  local name=$1 slots=$2; shift 2
+  export PYFI_GATEWAY="127.0.0.1:$(free_port)"
+  env "$@" PYFI_DATA="$work/$name" PYFI_CORES="$slots" PYFI_SILO_PORT="$(free_port)" PYFI_GATEWAY_PORT="${PYFI_GATEWAY##*:}" \
+    PYFI_ORLEANS_GATEWAY_PORT="$(free_port)" PYFI_DASHBOARD_PORT=0 \
+    dotnet src/Silo/bin/Release/net10.0/Pyfi.Silo.dll >"$work/$name.log" 2>&1 &
+  silo=$!
+  pids+=("$silo")
+  for _ in $(seq 600); do grep -q "Pyfi silo ready" "$work/$name.log" && break; sleep 0.1; done
+  grep -q "Pyfi silo ready" "$work/$name.log" || { cat "$work/$name.log" >&2; exit 1; }
+  "$pyfi" add queue -n bench >/dev/null
+  "$pyfi" add processor -n bench -g "$work/repo" -m bench_tasks >/dev/null
+  for f in noop busy inc total; do "$pyfi" add socket -n "bench.$f" -q bench -pn bench -t "$f" -c "$slots" >/dev/null; done
+}
 
-"$pyfi" add queue -n bench >/dev/null
-"$pyfi" add processor -n bench -g "$work/repo" -m bench_tasks >/dev/null
-for f in noop busy inc total; do "$pyfi" add socket -n "bench.$f" -q bench -pn bench -t "$f" -c "$cores" >/dev/null; done
+stop_silo() { kill -TERM "$silo"; wait "$silo" || true; }
 
-python3 bench/rss.py --tree "$silo" >"$work/pyfi-rss.json" &
-sampler=$!
-say "Pyfi: throughput, latency, saturation"
-dotnet bench/Pyfi.Bench/bin/Release/net10.0/Pyfi.Bench.dll calls --gateway "$PYFI_GATEWAY" | tee "$work/pyfi.jsonl"
-kill -TERM "$sampler"; wait "$sampler" || true
-echo "{\"system\": \"pyfi\", \"workload\": \"memory\", $(tail -c +2 "$work/pyfi-rss.json")" | tee -a "$work/pyfi.jsonl"
+# pyfi_calls SYSTEM SLOTS OUT: the call workloads against the running silo, its memory sampled meanwhile.
+pyfi_calls() {
+  local system=$1 slots=$2 out=$3
+  python3 bench/rss.py --tree "$silo" >"$work/rss.json" &
+  local sampler=$!
+  PYFI_BENCH_SYSTEM=$system BENCH_C=$slots dotnet bench/Pyfi.Bench/bin/Release/net10.0/Pyfi.Bench.dll calls --gateway "$PYFI_GATEWAY" | tee -a "$out"
+  kill -TERM "$sampler"; wait "$sampler" || true
+  echo "{\"system\": \"$system\", \"workload\": \"memory\", $(tail -c +2 "$work/rss.json")" | tee -a "$out"
+}
 
+# median_ms COMMAND: median wall time of 11 runs of COMMAND from a fresh shell.
+median_ms() {
+  for _ in $(seq 11); do
+    t0=$(date +%s%N); bash -c "$1" >/dev/null; echo $(( ($(date +%s%N) - t0) / 1000 ))
+  done | sort -n | sed -n 6p | python3 -c "import sys; print(round(int(sys.stdin.read()) / 1000, 1))"
+}
+
+say "Pyfi ($cores slots, SQLite synchronous=NORMAL): throughput, latency, saturation, memory"
+start_silo normal "$cores"
+pyfi_calls pyfi "$cores" "$work/pyfi.jsonl"
 say "Pyfi: one-shot pyfi task run from a fresh shell (median of 11)"
 "$pyfi" task run -s bench.noop -d 1 >/dev/null
-median=$(for _ in $(seq 11); do
-  t0=$(date +%s%N); bash -c "'$pyfi' task run -s bench.noop -d 1 >/dev/null"; echo $(( ($(date +%s%N) - t0) / 1000 ))
-done | sort -n | sed -n 6p)
-echo "{\"system\": \"pyfi\", \"workload\": \"one-shot\", \"median_ms\": $(python3 -c "print(round($median/1000, 1))")}" | tee -a "$work/pyfi.jsonl"
-kill -TERM "$silo"; wait "$silo" || true
+echo "{\"system\": \"pyfi\", \"workload\": \"one-shot\", \"median_ms\": $(median_ms "'$pyfi' task run -s bench.noop -d 1")}" | tee -a "$work/pyfi.jsonl"
+stop_silo
+
+say "Pyfi ($cores slots, PYFI_SQLITE_SYNC=Full: every commit flushed to disk)"
+start_silo full "$cores" PYFI_SQLITE_SYNC=Full
+pyfi_calls "pyfi-full-sync" "$cores" "$work/pyfi.jsonl"
+stop_silo
 
 say "Celery + Redis: the peer benchmark (../shared/bench/peers/run-celery.sh)"
 python3 bench/rss.py --match "celery -A celery_tasks worker" >"$work/celery-rss.json" &
@@ -67,19 +86,31 @@ kill -TERM "$sampler"; wait "$sampler" || true
 echo "{\"system\": \"celery+redis\", \"workload\": \"memory\", $(tail -c +2 "$work/celery-rss.json")" | tee -a "$work/celery.jsonl"
 
 say "Celery + Redis: one-shot call from a fresh Python (median of 11), against a worker started as the peer script starts it"
-redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+redis_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly yes --appendfsync everysec --dir "$work" --daemonize no >"$work/redis.log" 2>&1 &
-pids+=($!)
+redis=$!
+pids+=("$redis")
 for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 export PEER_BROKER="redis://127.0.0.1:$redis_port/0" PEER_BACKEND="redis://127.0.0.1:$redis_port/1"
 (cd "$peers" && exec /usr/bin/python3 -m celery -A celery_tasks worker -c "$cores" --pool prefork -l warning >"$work/celery-worker.log" 2>&1) &
-pids+=($!)
+worker=$!
+pids+=("$worker")
 oneshot="import sys; sys.path.insert(0, '$peers'); from celery_tasks import noop; assert noop.delay(1).get(timeout=60) == 1"
 /usr/bin/python3 -c "$oneshot"
-median=$(for _ in $(seq 11); do
-  t0=$(date +%s%N); bash -c "/usr/bin/python3 -c \"$oneshot\""; echo $(( ($(date +%s%N) - t0) / 1000 ))
-done | sort -n | sed -n 6p)
-echo "{\"system\": \"celery+redis\", \"workload\": \"one-shot\", \"median_ms\": $(python3 -c "print(round($median/1000, 1))")}" | tee -a "$work/celery.jsonl"
+echo "{\"system\": \"celery+redis\", \"workload\": \"one-shot\", \"median_ms\": $(median_ms "/usr/bin/python3 -c \"$oneshot\"")}" | tee -a "$work/celery.jsonl"
+kill "$worker" "$redis" 2>/dev/null || true
+wait "$worker" "$redis" 2>/dev/null || true
+unset PEER_BROKER PEER_BACKEND
+
+say "memory with 8 slots on these cores: Pyfi (PYFI_CORES=8, sockets -c 8) and Celery (-c 8)"
+start_silo eight 8
+pyfi_calls "pyfi-8-slots" 8 "$work/pyfi.jsonl" >/dev/null
+stop_silo
+python3 bench/rss.py --match "celery -A celery_tasks worker" >"$work/celery8-rss.json" &
+sampler=$!
+PEER_NAME="celery+redis-8-slots" BENCH_C=8 REDIS_PORT=$(free_port) bash "$peers/run-celery.sh" >/dev/null
+kill -TERM "$sampler"; wait "$sampler" || true
+echo "{\"system\": \"celery+redis-8-slots\", \"workload\": \"memory\", $(tail -c +2 "$work/celery8-rss.json")" | tee -a "$work/celery.jsonl"
 
 echo
 python3 bench/compare.py "$work/pyfi.jsonl" "$work/celery.jsonl"

@@ -202,7 +202,16 @@ public sealed partial class SocketGrain(
             }
         }
 
-        if (_queue.Count > 0 && _slots.All(s => s.InFlight > 0 || s.WaitUntil > now) && _slots.Any(s => s.InFlight == 0)) ScheduleRetry();
+        // Calls are left and a slot is idle only because it backs off: look again when it may try.
+        if (_queue.Count == 0) return;
+        foreach (var slot in _slots)
+        {
+            if (slot.InFlight == 0 && slot.WaitUntil > now)
+            {
+                ScheduleRetry();
+                return;
+            }
+        }
     }
 
     private async Task FetchDeploymentAsync(string processor)
