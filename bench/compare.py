@@ -66,6 +66,12 @@ if full:
     line("latency p99, ms", get(full, "latency", "p99_ms"), get(celery, "latency", "p99_ms"), -0.5, "<= 0.5x")
     print(f"| saturation efficiency | {get(full, 'saturation', 'efficiency')} | {get(celery, 'saturation', 'efficiency')} | | >= 0.97 | |")
 
+fewer = [(s, w) for (s, w) in rows if w == "saturation" and s.startswith("pyfi-") and s.endswith("-slots") and s != "pyfi-8-slots"]
+for name, _ in fewer:
+    slots = name[len("pyfi-"):-len("-slots")]
+    ours, theirs = get(system(name), "saturation", "efficiency"), get(system(f"celery+redis-{slots}-slots"), "saturation", "efficiency")
+    print(f"\nSaturation with {slots} slot(s), one core left free: Pyfi {ours}, Celery + Redis {theirs}")
+
 if pyfi8 and celery8:
     print("\nMemory with 8 slots on the same cores (PYFI_CORES=8 / celery -c 8):\n")
     print("| figure | Pyfi | Celery + Redis | Pyfi / Celery |")

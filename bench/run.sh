@@ -39,7 +39,7 @@ start_silo() {
     dotnet src/Silo/bin/Release/net10.0/Pyfi.Silo.dll >"$work/$name.log" 2>&1 &
   silo=$!
   pids+=("$silo")
-  for _ in $(seq 600); do grep -q "Pyfi silo ready" "$work/$name.log" && break; sleep 0.1; done
+  for _ in $(seq 600); do grep -qs "Pyfi silo ready" "$work/$name.log" && break; sleep 0.1; done
   grep -q "Pyfi silo ready" "$work/$name.log" || { cat "$work/$name.log" >&2; exit 1; }
   "$pyfi" add queue -n bench >/dev/null
   "$pyfi" add processor -n bench -g "$work/repo" -m bench_tasks >/dev/null
@@ -101,6 +101,13 @@ echo "{\"system\": \"celery+redis\", \"workload\": \"one-shot\", \"median_ms\": 
 kill "$worker" "$redis" 2>/dev/null || true
 wait "$worker" "$redis" 2>/dev/null || true
 unset PEER_BROKER PEER_BACKEND
+
+say "saturation with one slot fewer than cores (a core left for the silo / Celery's parent and Redis)"
+fewer=$((cores > 1 ? cores - 1 : 1))
+start_silo fewer "$fewer"
+PYFI_BENCH_SYSTEM="pyfi-$fewer-slots" BENCH_C=$fewer BENCH_N=200 BENCH_M=20 dotnet bench/Pyfi.Bench/bin/Release/net10.0/Pyfi.Bench.dll calls --gateway "$PYFI_GATEWAY" | grep saturation | tee -a "$work/pyfi.jsonl"
+stop_silo
+BENCH_C=$fewer BENCH_N=200 BENCH_M=20 REDIS_PORT=$(free_port) bash "$peers/run-celery.sh" | grep saturation | sed "s/\"celery+redis\"/\"celery+redis-$fewer-slots\"/" | tee -a "$work/celery.jsonl"
 
 say "memory with 8 slots on these cores: Pyfi (PYFI_CORES=8, sockets -c 8) and Celery (-c 8)"
 start_silo eight 8

@@ -40,6 +40,7 @@ public sealed partial class WorkerGrain(
 
     // The last attempt written to the current worker: a switch to other code waits for it to end.
     private Task _lastOnWorker = Task.CompletedTask;
+    private Task<PythonWorker>? _renting;
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -131,7 +132,8 @@ public sealed partial class WorkerGrain(
         new(outcome, result, error, output, $"{_host}:{silo.SiloAddress.Endpoint.Port}/{(worker ?? _worker)?.ProcessId.ToString() ?? "-"}", started, time.GetUtcNow());
 
     // The worker for this deployment's code: the current one if it runs that code, else one from the pool
-    // once the current one has ended what it was given (calls finish on the code they started with).
+    // once the current one has ended what it was given (calls finish on the code they started with). One
+    // rental at a time: a call written behind another waits for the same worker instead of starting a second.
     private async Task<PythonWorker> WorkerForAsync(ProcessorDeployment deployment)
     {
         var environment = await code.PrepareAsync(deployment);
@@ -139,22 +141,23 @@ public sealed partial class WorkerGrain(
         while (true)
         {
             if (_worker is { HasExited: false } current && current.Key == key) return current;
-            if (_worker is null || _lastOnWorker.IsCompleted) break;
-            await _lastOnWorker.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            if (_renting is { } renting) await ((Task)renting).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            else if (_worker is not null && !_lastOnWorker.IsCompleted) await _lastOnWorker.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            else break;
         }
 
         if (_worker is not null) pool.Return(_worker);
         _worker = null;
-        var rented = await pool.RentAsync(environment, deployment.Module);
-        if (_worker is null)
+        var rental = pool.RentAsync(environment, deployment.Module);
+        _renting = rental;
+        try
         {
-            _worker = rented;
-            return rented;
+            return _worker = await rental;
         }
-
-        // Another attempt rented one meanwhile: use it if it runs the same code.
-        pool.Return(rented);
-        return await WorkerForAsync(deployment);
+        finally
+        {
+            _renting = null;
+        }
     }
 
     // A worker that timed out or died is not used again (nor given back to the pool).
