@@ -23,6 +23,8 @@ public static class PyfiEnvironment
         ["PYFI_GATEWAY"] = "Pyfi:Client:Gateways",
         ["PYFI_CORES"] = "Pyfi:Cores",
         ["PYFI_PYTHON"] = "Pyfi:Python",
+        ["PYFI_LEASE"] = "Pyfi:Lease",
+        ["PYFI_RETENTION"] = "Pyfi:Retention",
     };
 
     /// <summary>The configuration values set by the environment variables present now.</summary>

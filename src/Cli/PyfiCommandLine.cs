@@ -30,14 +30,14 @@ public static class PyfiCommandLine
         {
             QueueCommands.Delete(context), ProcessorCommands.Delete(context), SocketCommands.Delete(context),
         });
-        root.Subcommands.Add(new Command("ls", "List or show queues, processors and sockets")
+        root.Subcommands.Add(new Command("ls", "List or show queues, processors, sockets and calls")
         {
             QueueCommands.List(context), QueueCommands.Show(context),
             ProcessorCommands.List(context), ProcessorCommands.Show(context),
             SocketCommands.List(context), SocketCommands.Show(context),
-            CallCommands.Show(context),
+            CallCommands.Show(context), CallCommands.List(context),
         });
-        root.Subcommands.Add(new Command("task", "Run task calls") { TaskCommands.Run(context), TaskCommands.Result(context) });
+        root.Subcommands.Add(new Command("task", "Run task calls") { TaskCommands.Run(context), TaskCommands.Result(context), TaskCommands.Cancel(context) });
         root.Subcommands.Add(new Command("db", "Database administration") { DbCommands.Init(context) });
 
         var version = new Command("version", "Print the version of this tool");

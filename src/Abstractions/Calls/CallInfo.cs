@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Pyfi;
 
 /// <summary>Everything Pyfi keeps about one task call; also what is stored for it in SQL.</summary>
@@ -54,4 +56,45 @@ public sealed record CallInfo
 
     /// <summary>The call this one belongs under, if any.</summary>
     [Id(16)] public Guid? Parent { get; init; }
+
+    /// <summary>The workflow this call is a step of, if any.</summary>
+    [Id(17)] public Guid? Workflow { get; init; }
+
+    /// <summary>The client's key for this submission: a repeated submission with the same key is this call.</summary>
+    [Id(18)] public string? Key { get; init; }
+
+    /// <summary>While running: until when the running attempt's lease holds. A lapsed lease means the attempt is lost.</summary>
+    [Id(19)] public DateTimeOffset? LeaseUntil { get; init; }
+
+    /// <summary>While running: the silo that runs the attempt (Orleans silo address, with its generation).</summary>
+    [Id(20)] public string? Owner { get; init; }
+
+    /// <summary>While queued for a retry: the attempt does not start before this.</summary>
+    [Id(21)] public DateTimeOffset? NotBefore { get; init; }
+
+    /// <summary>Every attempt that ended without ending the call, oldest first, with its error.</summary>
+    [Id(22)] public ImmutableArray<CallAttempt> History { get; init; } = [];
+
+    /// <summary>The retry policy for this call (the socket's, or the call's own).</summary>
+    [Id(23)] public RetryPolicy? Retry { get; init; }
+
+    /// <summary>Longest time one attempt of this call may run (the socket's, or the call's own); null for none.</summary>
+    [Id(24)] public TimeSpan? Timeout { get; init; }
+
+    /// <summary>When the call was cancelled, if it was.</summary>
+    [Id(25)] public DateTimeOffset? Cancelled { get; init; }
 }
+
+/// <summary>One attempt of a call that did not end it: it failed, died, timed out or was lost, and the call ran again.</summary>
+/// <param name="Number">The attempt's number, from 1.</param>
+/// <param name="Worker">Where it ran (host:port/pid), if known.</param>
+/// <param name="Started">When it started.</param>
+/// <param name="Ended">When it ended, or when it was found lost.</param>
+/// <param name="Error">Why it did not end the call.</param>
+[GenerateSerializer, Immutable, Alias("pyfi.CallAttempt")]
+public sealed record CallAttempt(
+    [property: Id(0)] int Number,
+    [property: Id(1)] string? Worker,
+    [property: Id(2)] DateTimeOffset? Started,
+    [property: Id(3)] DateTimeOffset Ended,
+    [property: Id(4)] CallError Error);

@@ -15,4 +15,19 @@ public sealed record CallRequest
 
     /// <summary>The call this one belongs under in a call graph, if any.</summary>
     [Id(3)] public Guid? Parent { get; init; }
+
+    /// <summary>The workflow this call is a step of, if any.</summary>
+    [Id(4)] public Guid? Workflow { get; init; }
+
+    /// <summary>
+    /// An idempotency key: a submission with a key the socket has seen returns that call instead of making a
+    /// new one (for as long as the call is kept).
+    /// </summary>
+    [Id(5)] public string? Key { get; init; }
+
+    /// <summary>This call's retry policy instead of the socket's, if given.</summary>
+    [Id(6)] public RetryPolicy? Retry { get; init; }
+
+    /// <summary>This call's per-attempt time limit instead of the socket's, if given.</summary>
+    [Id(7)] public TimeSpan? Timeout { get; init; }
 }

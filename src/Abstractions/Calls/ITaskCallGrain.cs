@@ -4,8 +4,8 @@ namespace Pyfi;
 
 /// <summary>
 /// One task call, keyed by its id: what clients ask about a call once they have its id. The call's row in SQL
-/// is written by the socket that accepted it (when accepted, and when it ends); this grain reads it and, while
-/// the call has not ended, asks that socket for the call as it is now. It holds no state of its own.
+/// is written by the socket that accepted it and the workers that run its attempts; this grain reads it and,
+/// while the call has not ended, asks that socket for the call as it is now. It holds no state of its own.
 /// </summary>
 public interface ITaskCallGrain : IGrainWithGuidKey
 {
@@ -14,4 +14,7 @@ public interface ITaskCallGrain : IGrainWithGuidKey
 
     /// <summary>The call once it has ended, or as it is when <paramref name="timeout"/> passes (at most 25 s).</summary>
     [AlwaysInterleave] Task<CallInfo> WaitAsync(TimeSpan timeout);
+
+    /// <summary>Cancels the call (see <see cref="ISocketGrain.CancelAsync"/>) and returns it cancelled.</summary>
+    [AlwaysInterleave] Task<CallInfo> CancelAsync();
 }

@@ -110,3 +110,22 @@ public sealed class NoCapacityException : PyfiException
     /// <summary>Creates the exception.</summary>
     public NoCapacityException(string message) : base(message) { }
 }
+
+/// <summary>A socket's queue holds as many calls as it may: the call was not accepted (nothing was stored).</summary>
+[GenerateSerializer, Alias("pyfi.QueueFullException")]
+public sealed class QueueFullException : PyfiException
+{
+    /// <summary>Creates the exception.</summary>
+    public QueueFullException(string socket, int bound)
+        : base($"socket '{socket}' has {bound} calls waiting, its queue's bound: try again later or raise it (--max-queue)")
+    {
+    }
+}
+
+/// <summary>The call has ended and can no longer be cancelled.</summary>
+[GenerateSerializer, Alias("pyfi.CallEndedException")]
+public sealed class CallEndedException : PyfiException
+{
+    /// <summary>Creates the exception.</summary>
+    public CallEndedException(Guid id, CallState state) : base($"call {id} has already ended ({state.ToString().ToLowerInvariant()})") { }
+}

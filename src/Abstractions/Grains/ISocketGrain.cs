@@ -28,6 +28,17 @@ public interface ISocketGrain : IDefinitionOwner<SocketSpec>
     /// </summary>
     [AlwaysInterleave] Task<CallInfo?> WaitCallAsync(Guid id, TimeSpan timeout);
 
+    /// <summary>
+    /// Cancels call <paramref name="id"/>: stored as cancelled first, so a queued call never runs and a running
+    /// one's result is refused; a running attempt's Python process is stopped. Returns the cancelled call. Throws
+    /// <see cref="NotFoundException"/> for a call that is not this socket's and <see cref="CallEndedException"/>
+    /// for one that has ended.
+    /// </summary>
+    [AlwaysInterleave] Task<CallInfo> CancelAsync(Guid id);
+
+    /// <summary>Takes up every call of this socket stored as not ended that this activation does not hold (after a restart, or a silo lost).</summary>
+    Task ResumeAsync();
+
     /// <summary>The processor's deployment changed: new calls run the new code.</summary>
     [OneWay] Task DeploymentChangedAsync(ProcessorDeployment deployment);
 }

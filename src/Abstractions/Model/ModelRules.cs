@@ -14,6 +14,9 @@ public static partial class ModelRules
     /// <summary>Highest concurrency one processor or socket may ask for.</summary>
     public const int MaxConcurrency = 4096;
 
+    /// <summary>Largest queue bound a socket may have.</summary>
+    public const int MaxQueueBound = 10_000_000;
+
     /// <summary>Checks a queue definition.</summary>
     public static QueueSpec Validate(QueueSpec spec)
     {
@@ -58,6 +61,7 @@ public static partial class ModelRules
         if (spec.Timeout is { } t && (t <= TimeSpan.Zero || t > TimeSpan.FromDays(7)))
             Fail($"{what}: timeout must be between 0 and 7 days");
         Validate(what, spec.Retry);
+        if (spec.MaxQueued is < 1 or > MaxQueueBound) Fail($"{what}: the queue bound must be between 1 and {MaxQueueBound}");
         return spec;
     }
 
@@ -71,7 +75,8 @@ public static partial class ModelRules
         return name;
     }
 
-    private static void Validate(string what, RetryPolicy? retry)
+    /// <summary>Checks a retry policy; <paramref name="what"/> names whose it is in the message.</summary>
+    public static void Validate(string what, RetryPolicy? retry)
     {
         if (retry is null) Fail($"{what}: a retry policy is required");
         if (retry.MaxAttempts is < 1 or > 1000) Fail($"{what}: max attempts must be between 1 and 1000");

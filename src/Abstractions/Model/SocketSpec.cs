@@ -27,4 +27,13 @@ public sealed record SocketSpec
 
     /// <summary>How failed attempts are retried.</summary>
     [Id(6)] public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
+
+    /// <summary>
+    /// Most calls the socket holds not ended (queued or running); past it a submission is refused with
+    /// <see cref="QueueFullException"/> instead of growing memory without bound.
+    /// </summary>
+    [Id(7)] public int MaxQueued { get; init; } = DefaultMaxQueued;
+
+    /// <summary>The queue bound a socket gets when none is given.</summary>
+    public const int DefaultMaxQueued = 100_000;
 }

@@ -25,6 +25,18 @@ public sealed record SocketUpdate
     /// <summary>New number of attempts, keeping the rest of the retry policy.</summary>
     [Id(6)] public int? MaxAttempts { get; init; }
 
+    /// <summary>New queue bound.</summary>
+    [Id(7)] public int? MaxQueued { get; init; }
+
+    /// <summary>New wait before the second attempt, keeping the rest of the retry policy.</summary>
+    [Id(8)] public TimeSpan? InitialBackoff { get; init; }
+
+    /// <summary>New longest wait between attempts, keeping the rest of the retry policy.</summary>
+    [Id(9)] public TimeSpan? MaxBackoff { get; init; }
+
+    /// <summary>New list of Python exception types never retried (empty clears it), keeping the rest of the retry policy.</summary>
+    [Id(10)] public string[]? NonRetryable { get; init; }
+
     /// <summary>The socket with this change applied.</summary>
     public SocketSpec ApplyTo(SocketSpec spec) => spec with
     {
@@ -33,6 +45,13 @@ public sealed record SocketUpdate
         Function = Function ?? spec.Function,
         Concurrency = Concurrency ?? spec.Concurrency,
         Timeout = Timeout is null ? spec.Timeout : Timeout == TimeSpan.Zero ? null : Timeout,
-        Retry = (Retry ?? spec.Retry) is var retry && MaxAttempts is { } attempts ? retry with { MaxAttempts = attempts } : retry,
+        Retry = (Retry ?? spec.Retry) with
+        {
+            MaxAttempts = MaxAttempts ?? (Retry ?? spec.Retry).MaxAttempts,
+            InitialBackoff = InitialBackoff ?? (Retry ?? spec.Retry).InitialBackoff,
+            MaxBackoff = MaxBackoff ?? (Retry ?? spec.Retry).MaxBackoff,
+            NonRetryable = NonRetryable is { } types ? [.. types] : (Retry ?? spec.Retry).NonRetryable,
+        },
+        MaxQueued = MaxQueued ?? spec.MaxQueued,
     };
 }

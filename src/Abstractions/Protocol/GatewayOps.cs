@@ -59,6 +59,12 @@ public static class GatewayOps
 
     /// <summary><see cref="CallArgs"/> → <see cref="CallInfo"/> as it is now (or, with <see cref="CallArgs.Wait"/>, once it ended).</summary>
     public const string GetCall = "call.get";
+
+    /// <summary><see cref="CallArgs"/> → <see cref="CallInfo"/>, cancelled.</summary>
+    public const string CancelCall = "call.cancel";
+
+    /// <summary><see cref="CallQuery"/> → <see cref="CallInfo"/>[], newest first.</summary>
+    public const string ListCalls = "call.list";
 }
 
 /// <summary>Arguments of <see cref="GatewayOps.RunTask"/>.</summary>
@@ -66,7 +72,17 @@ public static class GatewayOps
 /// <param name="Args">Positional arguments: a JSON array.</param>
 /// <param name="Kwargs">Keyword arguments: a JSON object, or nothing.</param>
 /// <param name="Wait">Whether to answer only once the call has ended.</param>
-public sealed record TaskRunArgs(string Socket, System.Text.Json.JsonElement Args, System.Text.Json.JsonElement? Kwargs = null, bool Wait = true);
+/// <param name="Key">An idempotency key: a repeated submission with it is the same call.</param>
+/// <param name="MaxAttempts">This call's attempts in all, instead of the socket's.</param>
+/// <param name="Timeout">This call's per-attempt time limit, instead of the socket's.</param>
+public sealed record TaskRunArgs(
+    string Socket,
+    System.Text.Json.JsonElement Args,
+    System.Text.Json.JsonElement? Kwargs = null,
+    bool Wait = true,
+    string? Key = null,
+    int? MaxAttempts = null,
+    TimeSpan? Timeout = null);
 
 /// <summary>Arguments naming one call.</summary>
 /// <param name="Id">The call's id.</param>

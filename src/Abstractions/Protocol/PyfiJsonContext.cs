@@ -29,4 +29,5 @@ namespace Pyfi.Protocol;
 [JsonSerializable(typeof(CallInfo[]))]
 [JsonSerializable(typeof(TaskRunArgs))]
 [JsonSerializable(typeof(CallArgs))]
+[JsonSerializable(typeof(CallQuery))]
 public sealed partial class PyfiJsonContext : JsonSerializerContext;

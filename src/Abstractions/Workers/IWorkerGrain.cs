@@ -7,8 +7,16 @@ namespace Pyfi;
 /// </summary>
 public interface IWorkerGrain : IGrainWithStringKey
 {
-    /// <summary>Runs one attempt and reports how it ended. Never throws for the call's own failures.</summary>
+    /// <summary>
+    /// Runs one attempt: stores the call as running (attempt, worker, lease) while the attempt starts, renews
+    /// the lease while it runs, stores how it ended (or that it is queued again for a retry), and reports it.
+    /// Never throws for the call's own failures. Its response may take as long as the longest attempt.
+    /// </summary>
+    [ResponseTimeout("7.00:10:00")]
     Task<WorkResult> ExecuteAsync(WorkItem item);
+
+    /// <summary>Stops call <paramref name="callId"/> if this slot runs it, or has it waiting: its Python process is killed.</summary>
+    [Orleans.Concurrency.AlwaysInterleave] Task CancelAsync(Guid callId);
 
     /// <summary>
     /// Another socket is waiting for a core: give this one back if idle, or if held for a long stretch

@@ -8,7 +8,7 @@ namespace Pyfi.Grains.Calls;
 /// One task call as clients see it (see <see cref="ITaskCallGrain"/>). The socket that accepted the call owns
 /// it until it ends and writes its row; this grain reads the row, and while the call has not ended asks that
 /// socket for it. Keeping calls out of their own activations until someone asks is what lets a socket accept
-/// thousands a second: a call costs two row writes, not an activation and three grain calls.
+/// thousands a second: a call costs three row writes (accepted, started, ended), not an activation and grain calls.
 /// </summary>
 [PreferLocalPlacement]
 [Reentrant]
@@ -32,9 +32,17 @@ public sealed class TaskCallGrain(CallStore store) : Grain, ITaskCallGrain
         return Answer(live ?? await ReadAsync());
     }
 
+    /// <inheritdoc />
+    public async Task<CallInfo> CancelAsync()
+    {
+        var stored = await ReadAsync();
+        if (stored.State.IsFinal() && stored.State != CallState.Cancelled) throw new CallEndedException(stored.Id, stored.State);
+        return Answer(await GrainFactory.GetGrain<ISocketGrain>(stored.Socket).CancelAsync(stored.Id));
+    }
+
     private async Task<CallInfo> ReadAsync()
     {
-        if (await store.ReadAsync(this.GetPrimaryKey()) is { } stored) return stored.Call;
+        if (await store.ReadAsync(this.GetPrimaryKey()) is { } stored) return stored;
         DeactivateOnIdle();
         throw new NotFoundException("call", this.GetPrimaryKey().ToString());
     }

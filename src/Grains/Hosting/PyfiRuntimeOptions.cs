@@ -14,4 +14,13 @@ public sealed class PyfiRuntimeOptions
 
     /// <summary>How long a worker slot stays on its core with no call before it lets the core go.</summary>
     public TimeSpan SlotIdleTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// How long a running attempt's lease holds without renewal. The worker renews it at a third of this; a
+    /// lease that lapsed means the attempt is lost (its silo or host is gone) and the call runs again.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long ended calls (and their results) are kept before the sweeper removes them.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 }

@@ -1,3 +1,4 @@
+using Pyfi.Grains.Calls;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Runtime;
@@ -26,6 +27,7 @@ public static class PyfiSiloBuilderExtensions
         silo.Services.AddSingleton<PythonWorkerPool>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<PythonWorkerPool>());
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SlotCapacityReporter>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, CallRecovery>();
         silo.AddPlacementDirector<PerCorePlacement, PerCorePlacementDirector>();
         return silo;
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
+using Pyfi.Grains.Calls;
 using Pyfi.Grains.Model;
 using Pyfi.Grains.Storage;
 using Pyfi.Storage.Calls;
@@ -9,16 +10,18 @@ namespace Pyfi.Grains.Sockets;
 
 /// <summary>
 /// One socket (see <see cref="ISocketGrain"/>): it accepts calls (each stored in SQL before it is
-/// acknowledged), holds them until they end, and runs each on one of its worker slots (<c>socket#0</c> …
-/// <c>socket#c-1</c>), which the per-core director places where a core is free. Calls wait while every slot
-/// is busy or no core is free. A worker that died has its call run again on a fresh one, up to the socket's
-/// attempts. The socket writes each call's row itself (accepted, ended) through the call store.
+/// acknowledged), holds every call of its own that has not ended, and runs each on one of its worker slots
+/// (<c>socket#0</c> … <c>socket#c-1</c>), which the per-core director places where a core is free. The
+/// worker stores each attempt's start (with a lease) and end; the socket stores acceptance, cancels, and
+/// attempts it finds lost. Every change is a guarded transition (see <see cref="CallTransitions"/>), so a
+/// call ends once however many parties think they own it.
 /// </summary>
 [Reentrant]
 public sealed partial class SocketGrain(
     [PersistentState("socket", StorageNames.Model)] IPersistentState<SocketState> state,
     CallStore calls,
     PyfiRuntimeOptions options,
+    IClusterMembershipService membership,
     TimeProvider time,
     ILogger<SocketGrain> logger)
     : DefinitionGrain<SocketSpec, SocketState>(state), ISocketGrain
@@ -27,17 +30,27 @@ public sealed partial class SocketGrain(
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan LastBackoff = TimeSpan.FromMilliseconds(500);
 
+    // How soon a call whose row could not be read or written is looked at again, at first and at most.
+    private static readonly TimeSpan FirstRecheck = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan LastRecheck = TimeSpan.FromSeconds(10);
+
     // One call running and one written to its process behind it, at most, per slot.
     private const int MaxInFlightPerSlot = 2;
 
-
-    // Every call this activation holds, from accepted (or found not ended in SQL) until its end is stored.
+    // Every call of this socket not ended, from accepted (or found in SQL) until its end is known here.
     private readonly Dictionary<Guid, HeldCall> _held = [];
+    private readonly Dictionary<string, HeldCall> _byKey = new(StringComparer.Ordinal);
     private readonly LinkedList<HeldCall> _queue = new();
+
+    // Calls waiting for a time: a retry's backoff, a lease to lapse, a row to be readable again.
+    private readonly PriorityQueue<HeldCall, DateTimeOffset> _later = new();
     private Slot[] _slots = [];
     private ProcessorDeployment? _deployment;
     private Task? _fetchingDeployment;
-    private IGrainTimer? _retry;
+    private IGrainTimer? _slotRetry;
+    private IGrainTimer? _wakeUp;
+    private DateTimeOffset _wakeUpAt = DateTimeOffset.MaxValue;
+    private IGrainTimer? _keepAlive;
 
     private string Name => this.GetPrimaryKeyString();
 
@@ -46,10 +59,17 @@ public sealed partial class SocketGrain(
     {
         if (Definition is not { } definition) return;
         Resize(definition.Spec.Concurrency);
-        // Calls accepted before this activation (a restart) and not ended are queued again.
-        foreach (var (call, version) in await calls.ListAsync(Name, [CallState.Queued, CallState.Running], int.MaxValue, cancellationToken))
+        // Calls accepted before this activation (a restart, a silo lost) and not ended are taken up again.
+        await ResumeAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task ResumeAsync()
+    {
+        if (Definition is null) return;
+        foreach (var call in await calls.ListAsync(Name, [CallState.Queued, CallState.Running], int.MaxValue))
         {
-            Hold(call, version);
+            if (!_held.ContainsKey(call.Id)) await AdoptAsync(call);
         }
 
         Pump();
@@ -59,7 +79,9 @@ public sealed partial class SocketGrain(
     public async Task<CallInfo> RunAsync(CallRequest request, TimeSpan wait)
     {
         var spec = Definition?.Spec ?? throw new NotFoundException("socket", Name);
-        CheckArguments(request);
+        CheckRequest(request);
+        if (request.Key is { } key && _byKey.TryGetValue(key, out var known)) return await WaitForEndAsync(known, wait);
+        if (_held.Count >= spec.MaxQueued) throw new QueueFullException(Name, spec.MaxQueued);
         var call = new CallInfo
         {
             Id = Guid.NewGuid(),
@@ -70,12 +92,25 @@ public sealed partial class SocketGrain(
             Kwargs = request.Kwargs,
             Created = time.GetUtcNow(),
             Parent = request.Parent,
+            Workflow = request.Workflow,
+            Key = request.Key,
+            Retry = request.Retry ?? spec.Retry,
+            Timeout = request.Timeout ?? spec.Timeout,
         };
 
-        var version = await calls.InsertAsync(call);
-        var held = Hold(call, version);
+        if (!await calls.InsertAsync(call))
+        {
+            // The key was used before: that submission is this one.
+            var first = await calls.FindByKeyAsync(Name, request.Key!) ?? throw new StorageUnavailableException($"call with key '{request.Key}' could not be read back");
+            if (first.State.IsFinal()) return first;
+            var adopted = _held.TryGetValue(first.Id, out var held) ? held : await AdoptAsync(first);
+            Pump();
+            return adopted is null ? (await calls.ReadAsync(first.Id))! : await WaitForEndAsync(adopted, wait);
+        }
+
+        var accepted = Hold(call);
         Pump();
-        return await WaitForEndAsync(held, wait);
+        return await WaitForEndAsync(accepted, wait);
     }
 
     /// <inheritdoc />
@@ -86,17 +121,43 @@ public sealed partial class SocketGrain(
     {
         if (!_held.TryGetValue(id, out var held))
         {
-            // Not held: ended, not this socket's, or stored as not ended after its end failed to store.
-            if (await calls.ReadAsync(id) is not ({ State: var state } stored, var version) || stored.Socket != Name) return null;
-            if (state.IsFinal()) return stored;
-            if (!_held.TryGetValue(id, out held))
-            {
-                held = Hold(stored, version);
-                Pump();
-            }
+            // Not held: ended, or not this socket's, or not yet taken up by this activation.
+            if (await calls.ReadAsync(id) is not { } stored || stored.Socket != Name) return null;
+            if (stored.State.IsFinal()) return stored;
+            held = _held.TryGetValue(id, out var now) ? now : await AdoptAsync(stored);
+            Pump();
+            if (held is null) return await calls.ReadAsync(id);
         }
 
         return await WaitForEndAsync(held, timeout);
+    }
+
+    /// <inheritdoc />
+    public async Task<CallInfo> CancelAsync(Guid id)
+    {
+        for (var tries = 0; ; tries++)
+        {
+            var stored = await calls.ReadAsync(id);
+            if (stored is null || stored.Socket != Name) throw new NotFoundException("call", id.ToString());
+            if (stored.State == CallState.Cancelled) return stored;
+            if (stored.State.IsFinal()) throw new CallEndedException(id, stored.State);
+            var cancelled = CallTransitions.Cancelled(stored, time.GetUtcNow());
+            if (await calls.TransitionAsync(cancelled, stored.State, stored.Attempts))
+            {
+                if (_held.TryGetValue(id, out var held))
+                {
+                    _queue.Remove(held);
+                    if (held.Slot is { } slot) GrainFactory.GetGrain<IWorkerGrain>($"{Name}#{slot}").CancelAsync(id).Ignore();
+                    End(held, cancelled);
+                }
+
+                // A running attempt on a slot this activation did not start learns of it when its lease renewal is refused.
+                return cancelled;
+            }
+
+            // The row moved on meanwhile (an attempt started or ended): look again.
+            if (tries >= 10) throw new StorageUnavailableException($"call {id} kept changing while it was being cancelled");
+        }
     }
 
     /// <inheritdoc />
@@ -120,14 +181,133 @@ public sealed partial class SocketGrain(
         return Task.CompletedTask;
     }
 
-    // Holds a call until its end is stored, queued to run.
-    private HeldCall Hold(CallInfo call, int version)
+    // Holds a call accepted by this activation, queued to run.
+    private HeldCall Hold(CallInfo call)
     {
-        if (_held.TryGetValue(call.Id, out var held)) return held;
-        held = new HeldCall(call with { State = CallState.Queued }, version);
+        // Taken up already by a resume that read the row before this continuation ran.
+        if (_held.TryGetValue(call.Id, out var known)) return known;
+        var held = new HeldCall(call);
         _held[call.Id] = held;
+        if (call.Key is { } key) _byKey[key] = held;
         _queue.AddLast(held);
+        KeepAlive();
         return held;
+    }
+
+    // Takes up a call found not ended in storage: queued (at once, or after its backoff), or running — on a
+    // live silo under a live lease it is left to finish and looked at again when the lease would lapse; with
+    // its silo gone or its lease lapsed the attempt is lost and the call queued again (or failed, with no
+    // attempts left). Returns null when the call turned out to have ended.
+    private async Task<HeldCall?> AdoptAsync(CallInfo stored)
+    {
+        var held = new HeldCall(stored);
+        _held[stored.Id] = held;
+        if (stored.Key is { } key) _byKey[key] = held;
+        KeepAlive();
+        await ApplyStoredAsync(held, stored);
+        return _held.ContainsKey(stored.Id) ? held : null;
+    }
+
+    // Acts on the call as storage has it.
+    private async Task ApplyStoredAsync(HeldCall held, CallInfo stored)
+    {
+        held.Call = stored;
+        held.Recheck = TimeSpan.Zero;
+        var now = time.GetUtcNow();
+        switch (stored.State)
+        {
+            case var final when final.IsFinal():
+                End(held, stored);
+                return;
+            case CallState.Queued when stored.NotBefore is { } notBefore && notBefore > now:
+                Later(held, notBefore);
+                return;
+            case CallState.Queued:
+                _queue.AddLast(held);
+                return;
+        }
+
+        // Running, but not on a slot of this activation.
+        var lapsed = stored.LeaseUntil is not { } lease || lease <= now;
+        var ownerGone = !IsAlive(stored.Owner);
+        if (!lapsed && !ownerGone)
+        {
+            Later(held, stored.LeaseUntil!.Value + TimeSpan.FromMilliseconds(100));
+            return;
+        }
+
+        var why = new CallError("WorkerLost", ownerGone
+            ? $"the silo running attempt {stored.Attempts} ({stored.Owner}) is gone"
+            : $"attempt {stored.Attempts}'s lease lapsed at {stored.LeaseUntil:O}");
+        var next = CallTransitions.Lost(stored, why, now);
+        LogAttemptLost(stored.Id, stored.Attempts, why.Message);
+        await StoreAndApplyAsync(held, next, CallState.Running, stored.Attempts);
+    }
+
+    // Stores a transition and acts on the result; a refused transition (the row moved on) or a failed one
+    // (the database) is sorted out by reading the row again.
+    private async Task StoreAndApplyAsync(HeldCall held, CallInfo next, CallState from, int fromAttempt)
+    {
+        bool stored;
+        try
+        {
+            stored = await calls.TransitionAsync(next, from, fromAttempt);
+        }
+        catch (Exception e)
+        {
+            LogStorageFailed(e, held.Call.Id);
+            RecheckLater(held);
+            return;
+        }
+
+        if (stored) await ApplyStoredAsync(held, next);
+        else await ReconcileAsync(held);
+    }
+
+    // Reads the call's row and acts on it; if the database cannot be read, tries again later.
+    private async Task ReconcileAsync(HeldCall held)
+    {
+        CallInfo? stored;
+        try
+        {
+            stored = await calls.ReadAsync(held.Call.Id);
+        }
+        catch (Exception e)
+        {
+            LogStorageFailed(e, held.Call.Id);
+            RecheckLater(held);
+            return;
+        }
+
+        if (stored is null)
+        {
+            // Removed from storage (retention, or by hand): nothing more will happen to it.
+            Drop(held, new NotFoundException("call", held.Call.Id.ToString()));
+            return;
+        }
+
+        await ApplyStoredAsync(held, stored);
+        Pump();
+    }
+
+    private void RecheckLater(HeldCall held)
+    {
+        held.Recheck = held.Recheck == TimeSpan.Zero ? FirstRecheck : TimeSpan.FromTicks(Math.Min(held.Recheck.Ticks * 2, LastRecheck.Ticks));
+        held.Reconcile = true;
+        Later(held, time.GetUtcNow() + held.Recheck);
+    }
+
+    private bool IsAlive(string? owner)
+    {
+        if (owner is null) return false;
+        try
+        {
+            return membership.CurrentSnapshot.GetSiloStatus(SiloAddress.FromParsableString(owner)) == SiloStatus.Active;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 
     private async Task<CallInfo> WaitForEndAsync(HeldCall held, TimeSpan wait)
@@ -143,10 +323,14 @@ public sealed partial class SocketGrain(
         }
     }
 
-    private static void CheckArguments(CallRequest request)
+    private static void CheckRequest(CallRequest request)
     {
         if (!IsJson(request.Args, JsonValueKind.Array)) throw new InvalidSpecException("the call's positional arguments must be a JSON array");
         if (request.Kwargs is not null && !IsJson(request.Kwargs, JsonValueKind.Object)) throw new InvalidSpecException("the call's keyword arguments must be a JSON object");
+        if (request.Key is { } key && (key.Length is 0 or > 200)) throw new InvalidSpecException("a call's key must have 1 to 200 characters");
+        if (request.Retry is { } retry) ModelRules.Validate("the call", retry);
+        if (request.Timeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromDays(7)))
+            throw new InvalidSpecException("the call's time limit must be between 0 and 7 days");
     }
 
     private static bool IsJson(string text, JsonValueKind kind)
@@ -198,7 +382,7 @@ public sealed partial class SocketGrain(
                 if (slot.InFlight != depth || slot.WaitUntil > now) continue;
                 _queue.RemoveFirst();
                 slot.InFlight++;
-                RunOnSlotAsync(slot, next.Value, deployment, definition.Spec).Ignore();
+                RunOnSlotAsync(slot, next.Value, deployment).Ignore();
             }
         }
 
@@ -208,7 +392,7 @@ public sealed partial class SocketGrain(
         {
             if (slot.InFlight == 0 && slot.WaitUntil > now)
             {
-                ScheduleRetry();
+                ScheduleSlotRetry();
                 return;
             }
         }
@@ -234,10 +418,10 @@ public sealed partial class SocketGrain(
         Pump();
     }
 
-    private async Task RunOnSlotAsync(Slot slot, HeldCall held, ProcessorDeployment deployment, SocketSpec spec)
+    private async Task RunOnSlotAsync(Slot slot, HeldCall held, ProcessorDeployment deployment)
     {
-        var call = held.Call;
-        var attempt = call.Attempts + 1;
+        var queued = held.Call;
+        var attempt = queued.Attempts + 1;
         var worker = GrainFactory.GetGrain<IWorkerGrain>($"{Name}#{slot.Index}");
         WorkResult result;
         try
@@ -247,22 +431,24 @@ public sealed partial class SocketGrain(
             // call less than half its idle timeout ago still holds its core.)
             if (time.GetUtcNow() - slot.LastEnded > options.SlotIdleTimeout / 2
                 && slot.InFlight == 1
-            && !await GrainFactory.GetGrain<ISlotLedgerGrain>(0).TryReserveAsync(worker.GetGrainId()))
+                && !await GrainFactory.GetGrain<ISlotLedgerGrain>(0).TryReserveAsync(worker.GetGrainId()))
             {
                 throw new NoCapacityException("every core is running a call");
             }
 
-            // Running, as far as anyone asking can see; SQL keeps it queued until it ends (a restart runs it again).
-            held.Call = call with { State = CallState.Running, Attempts = attempt, Worker = worker.GetPrimaryKeyString(), Commit = deployment.Commit, Started = time.GetUtcNow() };
-            result = await worker.ExecuteAsync(new WorkItem(call.Id, attempt, spec.Function, call.Args, call.Kwargs, deployment, spec.Timeout));
+            // Running, as anyone asking this socket sees it; the worker stores it so with its lease.
+            held.Slot = slot.Index;
+            held.Call = queued with { State = CallState.Running, Attempts = attempt, Worker = worker.GetPrimaryKeyString(), Commit = deployment.Commit, Started = time.GetUtcNow() };
+            result = await worker.ExecuteAsync(new WorkItem(queued, attempt, deployment));
             slot.Backoff = TimeSpan.Zero;
             slot.LastEnded = time.GetUtcNow();
         }
         catch (Exception e) when (PyfiException.Find(e) is NoCapacityException)
         {
             // No free core anywhere: the call waits at the front of the queue; the slot backs off.
-            held.Call = call;
-            _queue.AddFirst(held);
+            held.Slot = null;
+            held.Call = queued;
+            if (_held.ContainsKey(queued.Id)) _queue.AddFirst(held);
             slot.Backoff = slot.Backoff == TimeSpan.Zero ? FirstBackoff : TimeSpan.FromTicks(Math.Min(slot.Backoff.Ticks * 2, LastBackoff.Ticks));
             slot.WaitUntil = time.GetUtcNow() + slot.Backoff;
             slot.InFlight--;
@@ -271,75 +457,71 @@ public sealed partial class SocketGrain(
         }
         catch (Exception e)
         {
-            // The worker's silo went away mid-call, or the call to it failed: the attempt did not end.
-            LogWorkerUnreachable(e, call.Id, worker.GetPrimaryKeyString());
-            result = new WorkResult(WorkOutcome.Crashed, null, new CallError("WorkerUnreachable", e.Message.Split('\n')[0]), null,
-                worker.GetPrimaryKeyString(), time.GetUtcNow(), time.GetUtcNow());
+            // The worker's silo went away mid-call, or the call to it failed: what became of the attempt is
+            // in its row (not started, running under a lease, ended).
+            LogWorkerUnreachable(e, queued.Id, worker.GetPrimaryKeyString());
+            slot.InFlight--;
+            held.Slot = null;
+            if (_held.ContainsKey(queued.Id)) await ReconcileAsync(held);
+            Pump();
+            return;
         }
 
-        // The worker is free as soon as it answered: the next call starts while this one's end is stored.
+        // The worker is free as soon as it answered: the next call starts while this one's end is applied.
         slot.InFlight--;
-        await SettleAsync(held, call, attempt, result, deployment, spec);
-    }
-
-    private async Task SettleAsync(HeldCall held, CallInfo before, int attempt, WorkResult result, ProcessorDeployment deployment, SocketSpec spec)
-    {
-        if (result.Outcome == WorkOutcome.NotStarted)
+        held.Slot = null;
+        if (!_held.ContainsKey(queued.Id))
         {
-            held.Call = before;
-            _queue.AddFirst(held);
+            // Ended here meanwhile (cancelled): whatever the attempt stored was refused.
             Pump();
             return;
         }
 
-        var retriable = result.Outcome is WorkOutcome.Crashed or WorkOutcome.TimedOut;
-        if (retriable && attempt < spec.Retry.MaxAttempts)
+        if (result.Stored is { } stored)
         {
-            LogRetrying(before.Id, attempt, result.Error?.ToString() ?? result.Outcome.ToString());
-            held.Call = before with { Attempts = attempt };
-            _queue.AddFirst(held);
-            Pump();
-            return;
+            if (result.Outcome is not WorkOutcome.Succeeded and not WorkOutcome.NotStarted && !stored.State.IsFinal())
+            {
+                LogRetrying(queued.Id, attempt, result.Error?.ToString() ?? result.Outcome.ToString());
+            }
+
+            await ApplyStoredAsync(held, stored);
+        }
+        else
+        {
+            // Nothing stored: the attempt was superseded, or the database failed. The row says which.
+            if (result.NotStored is { } why) LogEndNotStored(queued.Id, why);
+            held.Call = queued;
+            await ReconcileAsync(held);
         }
 
         Pump();
-
-        var error = result.Error;
-        if (retriable) error = error! with { Message = $"{error.Message} (attempt {attempt} of {spec.Retry.MaxAttempts})" };
-        await EndAsync(held, held.Call with
-        {
-            State = result.Outcome == WorkOutcome.Succeeded ? CallState.Succeeded : CallState.Failed,
-            Attempts = attempt,
-            Result = result.Result,
-            Error = error,
-            Output = result.Output,
-            Commit = deployment.Commit ?? before.Commit,
-            Worker = result.Worker,
-            Started = result.Started,
-            Finished = result.Finished,
-        });
     }
 
-    // Stores the call's end, then answers whoever waits. A call ends once: its row's version guards it.
-    private async Task EndAsync(HeldCall held, CallInfo ended)
+    // Ends a held call here: whoever waits gets it.
+    private void End(HeldCall held, CallInfo ended)
     {
-        try
-        {
-            held.Version = await calls.UpdateAsync(ended, held.Version);
-        }
-        catch (Exception e)
-        {
-            // Not stored: the row still says it has not ended, so it runs again when it is next taken up.
-            LogCompletionNotStored(e, ended.Id);
-            _held.Remove(ended.Id);
-            held.Ended.TrySetException(PyfiException.Find(e) ?? new StorageUnavailableException(e.Message));
-            _ = held.Ended.Task.Exception; // observed: whoever waited has been told, or has gone
-            return;
-        }
-
         held.Call = ended;
-        _held.Remove(ended.Id);
+        Forget(held);
         held.Ended.TrySetResult(ended);
+    }
+
+    private void Drop(HeldCall held, PyfiException why)
+    {
+        Forget(held);
+        held.Ended.TrySetException(why);
+        _ = held.Ended.Task.Exception; // observed: whoever waited has been told, or has gone
+    }
+
+    private void Forget(HeldCall held)
+    {
+        _held.Remove(held.Call.Id);
+        if (held.Call.Key is { } key && _byKey.TryGetValue(key, out var known) && ReferenceEquals(known, held)) _byKey.Remove(key);
+        _queue.Remove(held);
+        if (_held.Count == 0)
+        {
+            _keepAlive?.Dispose();
+            _keepAlive = null;
+        }
     }
 
     private void FailQueued(CallError error)
@@ -349,22 +531,73 @@ public sealed partial class SocketGrain(
         var now = time.GetUtcNow();
         foreach (var held in failed)
         {
-            EndAsync(held, held.Call with { State = CallState.Failed, Error = error, Finished = now }).Ignore();
+            StoreAndApplyAsync(held, CallTransitions.FailedWithoutAttempt(held.Call, error, now), CallState.Queued, held.Call.Attempts).Ignore();
         }
     }
 
-    private void ScheduleRetry()
+    // Puts a call aside until a time: the timer wakes the socket at the earliest such time.
+    private void Later(HeldCall held, DateTimeOffset at)
     {
-        if (_retry is not null) return;
-        var due = _slots.Where(s => s.InFlight == 0).Min(s => s.WaitUntil) - time.GetUtcNow();
-        _retry = this.RegisterGrainTimer(() =>
+        _later.Enqueue(held, at);
+        if (at >= _wakeUpAt) return;
+        _wakeUp?.Dispose();
+        _wakeUpAt = at;
+        var due = at - time.GetUtcNow();
+        _wakeUp = this.RegisterGrainTimer(WakeUpAsync, new GrainTimerCreationOptions(due > TimeSpan.Zero ? due : TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan) { Interleave = true });
+    }
+
+    private async Task WakeUpAsync()
+    {
+        _wakeUp?.Dispose();
+        _wakeUp = null;
+        _wakeUpAt = DateTimeOffset.MaxValue;
+        var now = time.GetUtcNow();
+        var due = new List<HeldCall>();
+        while (_later.TryPeek(out var held, out var at) && at <= now)
         {
-            _retry?.Dispose();
-            _retry = null;
+            _later.Dequeue();
+            due.Add(held);
+        }
+
+        if (_later.TryPeek(out var first, out var next))
+        {
+            _later.Dequeue();
+            Later(first, next);
+        }
+
+        foreach (var held in due)
+        {
+            if (!_held.ContainsKey(held.Call.Id)) continue;
+            if (held.Reconcile || held.Call.State == CallState.Running)
+            {
+                held.Reconcile = false;
+                await ReconcileAsync(held);
+            }
+            else
+            {
+                _queue.AddLast(held);
+            }
+        }
+
+        Pump();
+    }
+
+    private void ScheduleSlotRetry()
+    {
+        if (_slotRetry is not null) return;
+        var due = _slots.Where(s => s.InFlight == 0).Min(s => s.WaitUntil) - time.GetUtcNow();
+        _slotRetry = this.RegisterGrainTimer(() =>
+        {
+            _slotRetry?.Dispose();
+            _slotRetry = null;
             Pump();
             return Task.CompletedTask;
         }, new GrainTimerCreationOptions(due > TimeSpan.Zero ? due : TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan) { Interleave = true });
     }
+
+    // A socket holding calls stays activated, even with no request coming in, until they have ended.
+    private void KeepAlive() =>
+        _keepAlive ??= this.RegisterGrainTimer(() => Task.CompletedTask, new GrainTimerCreationOptions(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)) { Interleave = true, KeepAlive = true });
 
     private sealed class Slot(int index)
     {
@@ -379,12 +612,18 @@ public sealed partial class SocketGrain(
         public DateTimeOffset LastEnded { get; set; } = DateTimeOffset.MinValue;
     }
 
-    // A call from accepted until its end is stored: as anyone asking sees it, its row's version, and its end.
-    private sealed class HeldCall(CallInfo call, int version)
+    // A call of this socket not ended: as anyone asking sees it, and its end.
+    private sealed class HeldCall(CallInfo call)
     {
         public CallInfo Call { get; set; } = call;
 
-        public int Version { get; set; } = version;
+        // The slot running its attempt, while one does.
+        public int? Slot { get; set; }
+
+        // Its row is to be read again when it comes out of the waiting line (storage failed, or a lease runs).
+        public bool Reconcile { get; set; }
+
+        public TimeSpan Recheck { get; set; }
 
         public TaskCompletionSource<CallInfo> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
@@ -392,9 +631,15 @@ public sealed partial class SocketGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} could not be reached for call {CallId}")]
     private partial void LogWorkerUnreachable(Exception exception, Guid callId, string worker);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId} attempt {Attempt} did not finish ({Reason}); running it again")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId} attempt {Attempt} did not succeed ({Reason}); it will run again")]
     private partial void LogRetrying(Guid callId, int attempt, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The end of call {CallId} could not be stored; it stays queued")]
-    private partial void LogCompletionNotStored(Exception exception, Guid callId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId} attempt {Attempt} is lost ({Reason})")]
+    private partial void LogAttemptLost(Guid callId, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The end of an attempt of call {CallId} could not be stored ({Reason}); reading its row again")]
+    private partial void LogEndNotStored(Guid callId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: the database failed; trying again")]
+    private partial void LogStorageFailed(Exception exception, Guid callId);
 }

@@ -1,9 +1,11 @@
 using System.Net;
 using Orleans.Concurrency;
 using Microsoft.Extensions.Logging;
+using Pyfi.Grains.Calls;
 using Pyfi.Grains.Code;
 using Pyfi.Grains.Placement;
 using Pyfi.Grains.Python;
+using Pyfi.Storage.Calls;
 
 namespace Pyfi.Grains.Workers;
 
@@ -19,6 +21,7 @@ namespace Pyfi.Grains.Workers;
 public sealed partial class WorkerGrain(
     CodeCache code,
     PythonWorkerPool pool,
+    CallStore calls,
     PyfiRuntimeOptions options,
     ILocalSiloDetails silo,
     TimeProvider time,
@@ -41,6 +44,10 @@ public sealed partial class WorkerGrain(
     // The last attempt written to the current worker: a switch to other code waits for it to end.
     private Task _lastOnWorker = Task.CompletedTask;
     private Task<PythonWorker>? _renting;
+
+    // Attempts this slot has started and not ended: the call as stored running (for lease renewal) and the
+    // process it was written to (for cancel).
+    private readonly Dictionary<Guid, Attempt> _attempts = [];
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -66,57 +73,153 @@ public sealed partial class WorkerGrain(
     public async Task<WorkResult> ExecuteAsync(WorkItem item)
     {
         _running++;
-        var started = time.GetUtcNow();
+        var attempt = new Attempt(item);
+        _attempts[item.Call.Id] = attempt;
         try
         {
-            PythonWorker worker;
-            try
-            {
-                worker = await WorkerForAsync(item.Deployment);
-            }
-            catch (DeploymentException e)
-            {
-                return Result(WorkOutcome.CannotStart, null, new CallError("DeploymentFailed", e.Message), null, started);
-            }
-            catch (Exception e) when (e is not PythonWorkerExitedException)
-            {
-                // Whatever failed while readying the code stays here: its type may not cross to the socket.
-                LogCannotStart(e, item.CallId);
-                return Result(WorkOutcome.CannotStart, null, new CallError("DeploymentFailed", $"{e.GetType().Name}: {e.Message}"), null, started);
-            }
-            catch (PythonWorkerExitedException e)
-            {
-                return Result(WorkOutcome.Crashed, null, new CallError("WorkerDied", e.Message), null, started);
-            }
-
-            var running = worker.CallAsync(item.Function, item.Args, item.Kwargs, item.Timeout);
-            _lastOnWorker = running;
-            try
-            {
-                var reply = await running;
-                return Result(reply.Ok ? WorkOutcome.Succeeded : WorkOutcome.Failed, reply.Result, reply.Error, reply.Output, started, worker);
-            }
-            catch (TimeoutException)
-            {
-                Drop(worker);
-                return Result(WorkOutcome.TimedOut, null, new CallError("TimeLimitExceeded", $"the attempt ran longer than {item.Timeout} and its worker was killed"), null, started, worker);
-            }
-            catch (PythonWorkerExitedException e) when (!e.Started)
-            {
-                Drop(worker);
-                return Result(WorkOutcome.NotStarted, null, new CallError("WorkerDied", e.Message), null, started, worker);
-            }
-            catch (PythonWorkerExitedException e)
-            {
-                Drop(worker);
-                LogWorkerDied(item.CallId, e.Message);
-                return Result(WorkOutcome.Crashed, null, new CallError("WorkerDied", e.Message), null, started, worker);
-            }
+            var result = await RunAsync(item, attempt);
+            return await StoreEndAsync(attempt, result);
         }
         finally
         {
+            _attempts.Remove(item.Call.Id);
             _running--;
             _lastUsed = time.GetUtcNow();
+        }
+    }
+
+    /// <inheritdoc />
+    public Task CancelAsync(Guid callId)
+    {
+        if (_attempts.TryGetValue(callId, out var attempt))
+        {
+            attempt.Cancelled = true;
+            if (attempt.Process is { } process) Drop(process);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    // Runs the attempt on this deployment's Python process. The call is stored as running (attempt, worker,
+    // lease) while its request goes to the process: the write need not come first, because only this silo's
+    // death could lose the attempt before it is stored, and that kills the attempt too.
+    private async Task<WorkResult> RunAsync(WorkItem item, Attempt attempt)
+    {
+        var started = time.GetUtcNow();
+        PythonWorker worker;
+        try
+        {
+            worker = await WorkerForAsync(item.Deployment);
+        }
+        catch (DeploymentException e)
+        {
+            return Result(WorkOutcome.CannotStart, null, new CallError("DeploymentFailed", e.Message), null, started);
+        }
+        catch (Exception e) when (e is not PythonWorkerExitedException)
+        {
+            // Whatever failed while readying the code stays here: its type may not cross to the socket.
+            LogCannotStart(e, item.Call.Id);
+            return Result(WorkOutcome.CannotStart, null, new CallError("DeploymentFailed", $"{e.GetType().Name}: {e.Message}"), null, started);
+        }
+        catch (PythonWorkerExitedException e)
+        {
+            return Result(WorkOutcome.Crashed, null, new CallError("WorkerDied", e.Message), null, started);
+        }
+
+        if (attempt.Cancelled) return Result(WorkOutcome.NotStarted, null, new CallError("Cancelled", "the call was cancelled"), null, started, worker);
+        var now = time.GetUtcNow();
+        attempt.Running = CallTransitions.Started(item.Call, item.Attempt, WorkerName(worker), silo.SiloAddress.ToParsableString(), item.Deployment.Commit, now, now + options.LeaseDuration);
+        attempt.StartStored = calls.TransitionAsync(attempt.Running, CallState.Queued, item.Attempt - 1);
+        attempt.Process = worker;
+        var running = worker.CallAsync(item.Call.Function, item.Call.Args, item.Call.Kwargs, item.Call.Timeout);
+        _lastOnWorker = running;
+        try
+        {
+            var reply = await running;
+            return Result(reply.Ok ? WorkOutcome.Succeeded : WorkOutcome.Failed, reply.Result, reply.Error, reply.Output, started, worker);
+        }
+        catch (TimeoutException)
+        {
+            Drop(worker);
+            return Result(WorkOutcome.TimedOut, null, new CallError("TimeLimitExceeded", $"the attempt ran longer than {item.Call.Timeout} and its worker was killed"), null, started, worker);
+        }
+        catch (PythonWorkerExitedException e) when (!e.Started)
+        {
+            Drop(worker);
+            return Result(WorkOutcome.NotStarted, null, new CallError("WorkerDied", e.Message), null, started, worker);
+        }
+        catch (PythonWorkerExitedException e)
+        {
+            Drop(worker);
+            if (!attempt.Cancelled) LogWorkerDied(item.Call.Id, e.Message);
+            return Result(WorkOutcome.Crashed, null, new CallError(attempt.Cancelled ? "Cancelled" : "WorkerDied", e.Message), null, started, worker);
+        }
+    }
+
+    // Stores what the attempt came to, once its start is stored: the call ended, or queued again. Nothing is
+    // stored when the attempt is no longer the call's current one (it was cancelled, or taken up elsewhere
+    // after its lease lapsed): a late result never overwrites a newer one.
+    private async Task<WorkResult> StoreEndAsync(Attempt attempt, WorkResult result)
+    {
+        if (attempt.Running is not { } running || attempt.StartStored is not { } startStored)
+        {
+            // It never reached a process: nothing was stored for it. A failure to ready the code ends the call.
+            if (result.Outcome != WorkOutcome.CannotStart) return result;
+            var failed = CallTransitions.AfterAttempt(attempt.Item.Call with { Attempts = attempt.Item.Attempt, State = CallState.Running }, result, time.GetUtcNow(), Random.Shared.NextDouble());
+            return await StoreAsync(failed, CallState.Queued, attempt.Item.Attempt - 1, result);
+        }
+
+        try
+        {
+            if (!await startStored) return result;
+        }
+        catch (Exception e)
+        {
+            return result with { NotStored = PyfiException.Find(e)?.Message ?? e.Message };
+        }
+
+        var next = CallTransitions.AfterAttempt(running with { LeaseUntil = attempt.LeaseUntil }, result, time.GetUtcNow(), Random.Shared.NextDouble());
+        return await StoreAsync(next, CallState.Running, attempt.Item.Attempt, result);
+    }
+
+    private async Task<WorkResult> StoreAsync(CallInfo next, CallState from, int fromAttempt, WorkResult result)
+    {
+        try
+        {
+            return await calls.TransitionAsync(next, from, fromAttempt) ? result with { Stored = next } : result;
+        }
+        catch (Exception e)
+        {
+            return result with { NotStored = PyfiException.Find(e)?.Message ?? e.Message };
+        }
+    }
+
+    // Renews the leases of attempts that have run for a third of their lease: a lease that lapses tells the
+    // socket the attempt is lost.
+    private void RenewLeases(DateTimeOffset now)
+    {
+        foreach (var attempt in _attempts.Values)
+        {
+            if (attempt.Running is not { } running || attempt.Renewing || attempt.LeaseUntil - now > options.LeaseDuration * 2 / 3) continue;
+            attempt.Renewing = true;
+            var until = now + options.LeaseDuration;
+            _ = RenewAsync(attempt, running, until);
+        }
+    }
+
+    private async Task RenewAsync(Attempt attempt, CallInfo running, DateTimeOffset until)
+    {
+        try
+        {
+            if (attempt.StartStored is { } started && await started && await calls.RenewAsync(running, attempt.Item.Attempt, until)) attempt.LeaseUntil = until;
+        }
+        catch (Exception e)
+        {
+            LogLeaseNotRenewed(e, running.Id);
+        }
+        finally
+        {
+            attempt.Renewing = false;
         }
     }
 
@@ -129,7 +232,9 @@ public sealed partial class WorkerGrain(
     }
 
     private WorkResult Result(WorkOutcome outcome, string? result, CallError? error, string? output, DateTimeOffset started, PythonWorker? worker = null) =>
-        new(outcome, result, error, output, $"{_host}:{silo.SiloAddress.Endpoint.Port}/{(worker ?? _worker)?.ProcessId.ToString() ?? "-"}", started, time.GetUtcNow());
+        new(outcome, result, error, output, WorkerName(worker ?? _worker), started, time.GetUtcNow());
+
+    private string WorkerName(PythonWorker? worker) => $"{_host}:{silo.SiloAddress.Endpoint.Port}/{worker?.ProcessId.ToString() ?? "-"}";
 
     // The worker for this deployment's code: the current one if it runs that code, else one from the pool
     // once the current one has ended what it was given (calls finish on the code they started with). One
@@ -170,6 +275,7 @@ public sealed partial class WorkerGrain(
     private async Task CheckIdleAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        RenewLeases(now);
         if (_running == 0 && now - _lastUsed >= options.SlotIdleTimeout)
         {
             DeactivateOnIdle();
@@ -185,9 +291,37 @@ public sealed partial class WorkerGrain(
         }
     }
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The lease of call {CallId} could not be renewed")]
+    private partial void LogLeaseNotRenewed(Exception exception, Guid callId);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not ready the code for call {CallId}")]
     private partial void LogCannotStart(Exception exception, Guid callId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Python worker died during call {CallId}: {Reason}")]
     private partial void LogWorkerDied(Guid callId, string reason);
+
+    // One attempt in this slot, from handed over until its end is stored.
+    private sealed class Attempt(WorkItem item)
+    {
+        public WorkItem Item { get; } = item;
+
+        // The call as stored running, once its request went to a process.
+        public CallInfo? Running { get; set; }
+
+        public Task<bool>? StartStored { get; set; }
+
+        public PythonWorker? Process { get; set; }
+
+        public DateTimeOffset LeaseUntil
+        {
+            get => _leaseUntil ?? Running?.LeaseUntil ?? DateTimeOffset.MaxValue;
+            set => _leaseUntil = value;
+        }
+
+        public bool Renewing { get; set; }
+
+        public bool Cancelled { get; set; }
+
+        private DateTimeOffset? _leaseUntil;
+    }
 }

@@ -44,6 +44,8 @@ public sealed class GatewayOperations
 
             [GatewayOps.RunTask] = RunTaskAsync,
             [GatewayOps.GetCall] = GetCallAsync,
+            [GatewayOps.CancelCall] = async (a, _) => await _grains.GetGrain<ITaskCallGrain>(Args<CallArgs>(a).Id).CancelAsync(),
+            [GatewayOps.ListCalls] = async (a, _) => await _grains.GetGrain<ICallListingGrain>(0).ListAsync(Args<CallQuery>(a)),
         };
     }
 
@@ -58,8 +60,20 @@ public sealed class GatewayOperations
     private async Task<object?> RunTaskAsync(JsonElement? args, CancellationToken cancellationToken)
     {
         var run = Args<TaskRunArgs>(args);
-        var request = new CallRequest { Socket = run.Socket, Args = run.Args.GetRawText(), Kwargs = run.Kwargs?.GetRawText() };
-        var call = await _grains.GetGrain<ISocketGrain>(run.Socket).RunAsync(request, run.Wait ? WaitSlice : TimeSpan.Zero);
+        var socket = _grains.GetGrain<ISocketGrain>(run.Socket);
+        var retry = run.MaxAttempts is { } attempts
+            ? ((await socket.GetDefinitionAsync())?.Spec.Retry ?? throw new NotFoundException("socket", run.Socket)) with { MaxAttempts = attempts }
+            : null;
+        var request = new CallRequest
+        {
+            Socket = run.Socket,
+            Args = run.Args.GetRawText(),
+            Kwargs = run.Kwargs?.GetRawText(),
+            Key = run.Key,
+            Retry = retry,
+            Timeout = run.Timeout,
+        };
+        var call = await socket.RunAsync(request, run.Wait ? WaitSlice : TimeSpan.Zero);
         return run.Wait ? await WaitForEndAsync(call, cancellationToken) : call;
     }
 

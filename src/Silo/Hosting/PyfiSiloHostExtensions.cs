@@ -72,6 +72,8 @@ public static class PyfiSiloHostExtensions
                 DataPath = options.DataPath,
                 Cores = options.Cores > 0 ? options.Cores : Environment.ProcessorCount,
                 Python = options.Python,
+                LeaseDuration = options.Lease,
+                Retention = options.Retention,
             });
         });
         return builder;

@@ -42,6 +42,12 @@ public sealed class PyfiSiloOptions
     /// <value>Defaults to <c>python3</c>.</value>
     public string Python { get; set; } = "python3";
 
+    /// <summary>How long a running attempt's lease holds without renewal (<c>PYFI_LEASE</c>, e.g. <c>00:00:20</c>).</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long ended calls are kept (<c>PYFI_RETENTION</c>, e.g. <c>7.00:00:00</c>).</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>Address other silos and clients reach this silo at (<c>PYFI_ADVERTISED_ADDRESS</c>).</summary>
     /// <value>Defaults to 127.0.0.1: one host. Set the host's address for a cluster across hosts.</value>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
@@ -81,6 +87,8 @@ public sealed class PyfiSiloOptions
 
         if (string.IsNullOrWhiteSpace(DataPath)) throw new InvalidSpecException("PYFI_DATA must name a folder");
         if (Cores is < 0 or > 4096) throw new InvalidSpecException($"PYFI_CORES must be between 1 and 4096 (0 for the machine's cores), not {Cores}");
+        if (Lease < TimeSpan.FromSeconds(1) || Lease > TimeSpan.FromHours(1)) throw new InvalidSpecException($"PYFI_LEASE must be between 1 second and 1 hour, not {Lease}");
+        if (Retention < TimeSpan.FromMinutes(1)) throw new InvalidSpecException($"PYFI_RETENTION must be at least a minute, not {Retention}");
         if (string.IsNullOrWhiteSpace(Python)) throw new InvalidSpecException("PYFI_PYTHON must name a Python interpreter");
         if (string.IsNullOrWhiteSpace(ClusterId) || string.IsNullOrWhiteSpace(ServiceId))
         {

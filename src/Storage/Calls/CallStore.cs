@@ -7,7 +7,8 @@ namespace Pyfi.Storage.Calls;
 /// Where task calls are kept: one row per call in <c>PyfiCalls</c>. Writes are group-committed: every write
 /// waiting when a transaction starts goes into it, and each caller's task completes only once that
 /// transaction has committed. Durability is the same as one transaction per write; the cost of a commit is
-/// shared by all the calls in it.
+/// shared by all the calls in it. A change to a stored call is a guarded transition: it names the state and
+/// attempt it expects, and changes nothing when the row has moved on (another attempt, a cancel, an end).
 /// </summary>
 public abstract class CallStore : IAsyncDisposable
 {
@@ -33,20 +34,41 @@ public abstract class CallStore : IAsyncDisposable
         ? new SqliteCallStore(database, serviceId)
         : new PostgresCallStore(database, serviceId);
 
-    /// <summary>Stores a new call (version 1); completes once durable. Throws <see cref="StorageUnavailableException"/> when the database fails.</summary>
-    public Task<int> InsertAsync(CallInfo call) => EnqueueAsync(new CallWrite(call, ExpectedVersion: 0));
+    /// <summary>
+    /// Stores a new call; completes once durable. <see langword="false"/> when a call with its id, or with its
+    /// socket and key, is already stored (nothing was written). Throws <see cref="StorageUnavailableException"/>
+    /// when the database fails.
+    /// </summary>
+    public Task<bool> InsertAsync(CallInfo call) => EnqueueAsync(new CallWrite(CallWriteKind.Insert, call, default, 0));
 
     /// <summary>
-    /// Replaces a stored call whose version is <paramref name="expectedVersion"/>; returns the new version once
-    /// durable. Throws <see cref="CallConflictException"/> when the stored version differs.
+    /// Replaces the stored call with <paramref name="next"/> if the row is in state <paramref name="from"/> at
+    /// attempt <paramref name="fromAttempt"/>; completes once durable with whether it was.
     /// </summary>
-    public Task<int> UpdateAsync(CallInfo call, int expectedVersion) => EnqueueAsync(new CallWrite(call, expectedVersion));
+    public Task<bool> TransitionAsync(CallInfo next, CallState from, int fromAttempt) =>
+        EnqueueAsync(new CallWrite(CallWriteKind.Transition, next, from, fromAttempt));
 
-    /// <summary>The stored call and its version, or <see langword="null"/>.</summary>
-    public abstract Task<(CallInfo Call, int Version)?> ReadAsync(Guid id, CancellationToken cancellationToken = default);
+    /// <summary>Extends the lease of attempt <paramref name="attempt"/> of <paramref name="call"/> if it is still running.</summary>
+    public Task<bool> RenewAsync(CallInfo call, int attempt, DateTimeOffset leaseUntil) =>
+        EnqueueAsync(new CallWrite(CallWriteKind.Renew, call with { LeaseUntil = leaseUntil }, CallState.Running, attempt));
 
-    /// <summary>Calls of <paramref name="socket"/> in one of <paramref name="states"/>, oldest first, with their versions.</summary>
-    public abstract Task<IReadOnlyList<(CallInfo Call, int Version)>> ListAsync(string socket, IReadOnlyCollection<CallState> states, int limit, CancellationToken cancellationToken = default);
+    /// <summary>The stored call, or <see langword="null"/>.</summary>
+    public abstract Task<CallInfo?> ReadAsync(Guid id, CancellationToken cancellationToken = default);
+
+    /// <summary>The call of <paramref name="socket"/> submitted with <paramref name="key"/>, or <see langword="null"/>.</summary>
+    public abstract Task<CallInfo?> FindByKeyAsync(string socket, string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Calls of <paramref name="socket"/> in one of <paramref name="states"/>, oldest first.</summary>
+    public abstract Task<IReadOnlyList<CallInfo>> ListAsync(string socket, IReadOnlyCollection<CallState> states, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The sockets that have calls not ended (queued or running) in storage.</summary>
+    public abstract Task<IReadOnlyList<string>> SocketsWithOpenCallsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Calls matching <paramref name="query"/>, newest first.</summary>
+    public abstract Task<IReadOnlyList<CallInfo>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes at most <paramref name="limit"/> calls that ended before <paramref name="cutoff"/>; returns how many.</summary>
+    public abstract Task<int> DeleteEndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default);
 
     /// <inheritdoc />
     public virtual async ValueTask DisposeAsync()
@@ -57,19 +79,22 @@ public abstract class CallStore : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes <paramref name="batch"/> in one transaction and sets each write's outcome: its new version, or
-    /// a conflict. Throws when the transaction fails as a whole.
+    /// Writes <paramref name="batch"/> in one transaction and sets each write's outcome (whether its row
+    /// changed). Throws when the transaction fails as a whole.
     /// </summary>
     protected abstract Task CommitAsync(IReadOnlyList<CallWrite> batch, CancellationToken cancellationToken);
 
     /// <summary>The JSON stored for a call.</summary>
     protected static string ToPayload(CallInfo call) => PyfiJson.Serialize(call);
 
-    /// <summary>A call read back from its JSON.</summary>
-    protected static CallInfo FromPayload(string payload) =>
-        PyfiJson.Deserialize<CallInfo>(payload) ?? throw new InvalidOperationException("a stored call is empty");
+    /// <summary>A call read back from its JSON, with the lease its row holds (renewals change only the column).</summary>
+    protected static CallInfo FromRow(string payload, DateTimeOffset? leaseUntil)
+    {
+        var call = PyfiJson.Deserialize<CallInfo>(payload) ?? throw new InvalidOperationException("a stored call is empty");
+        return call.State == CallState.Running ? call with { LeaseUntil = leaseUntil } : call;
+    }
 
-    private Task<int> EnqueueAsync(CallWrite write)
+    private Task<bool> EnqueueAsync(CallWrite write)
     {
         if (!_writes.Writer.TryWrite(write)) throw new StorageUnavailableException("the call store is shutting down");
         return write.Done.Task;
@@ -95,18 +120,26 @@ public abstract class CallStore : IAsyncDisposable
     }
 }
 
-/// <summary>One pending write and the caller waiting for it.</summary>
-/// <param name="Call">The call to store.</param>
-/// <param name="ExpectedVersion">0 for an insert; otherwise the version the row must have.</param>
-public sealed record CallWrite(CallInfo Call, int ExpectedVersion)
+/// <summary>What a <see cref="CallWrite"/> does.</summary>
+public enum CallWriteKind
 {
-    /// <summary>Completes with the new version once committed, or with the reason it was not.</summary>
-    public TaskCompletionSource<int> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Store a new call.</summary>
+    Insert,
 
-    /// <summary>Reports that the row was not in the expected version.</summary>
-    public void Conflict() => Done.TrySetException(new CallConflictException(Call.Id, ExpectedVersion));
+    /// <summary>Replace a call in an expected state and attempt.</summary>
+    Transition,
+
+    /// <summary>Extend a running attempt's lease.</summary>
+    Renew,
 }
 
-/// <summary>A call's stored row was not in the version its writer expected: another writer got there first.</summary>
-public sealed class CallConflictException(Guid id, int expected)
-    : PyfiException(expected == 0 ? $"call {id} is already stored" : $"call {id} changed in storage since version {expected}");
+/// <summary>One pending write and the caller waiting for it.</summary>
+/// <param name="Kind">Insert, transition or renewal.</param>
+/// <param name="Call">The call as it is to be stored.</param>
+/// <param name="From">For a transition or renewal: the state the row must be in.</param>
+/// <param name="FromAttempt">For a transition or renewal: the attempt the row must be at.</param>
+public sealed record CallWrite(CallWriteKind Kind, CallInfo Call, CallState From, int FromAttempt)
+{
+    /// <summary>Completes once committed with whether the row changed, or with the reason nothing was committed.</summary>
+    public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

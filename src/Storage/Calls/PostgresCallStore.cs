@@ -6,29 +6,82 @@ namespace Pyfi.Storage.Calls;
 /// <summary>Calls in PostgreSQL. A group of writes goes to the server as one batch in one transaction: one round trip.</summary>
 internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId) : CallStore(serviceId)
 {
+    private const string Insert =
+        "INSERT INTO PyfiCalls (ServiceId, Id, Socket, State, Attempt, LeaseUntil, IdemKey, Created, Finished, Version, Payload) " +
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10) ON CONFLICT DO NOTHING";
+
+    private const string Transition =
+        "UPDATE PyfiCalls SET State = $3, Attempt = $4, LeaseUntil = $5, Finished = $6, Version = Version + 1, Payload = $7 " +
+        "WHERE ServiceId = $1 AND Id = $2 AND State = $8 AND Attempt = $9";
+
+    private const string Renew = "UPDATE PyfiCalls SET LeaseUntil = $3 WHERE ServiceId = $1 AND Id = $2 AND State = $4 AND Attempt = $5";
+
     private readonly NpgsqlDataSource _source = NpgsqlDataSource.Create(database.ConnectionString);
 
-    public override async Task<(CallInfo Call, int Version)?> ReadAsync(Guid id, CancellationToken cancellationToken = default)
+    public override async Task<CallInfo?> ReadAsync(Guid id, CancellationToken cancellationToken = default)
     {
-        await using var command = _source.CreateCommand("SELECT Payload, Version FROM PyfiCalls WHERE ServiceId = $1 AND Id = $2");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (FromPayload(reader.GetString(0)), reader.GetInt32(1)) : null;
+        var calls = await SelectAsync("WHERE ServiceId = $1 AND Id = $2", cancellationToken, new NpgsqlParameter<Guid> { TypedValue = id });
+        return calls.Count == 0 ? null : calls[0];
     }
 
-    public override async Task<IReadOnlyList<(CallInfo Call, int Version)>> ListAsync(string socket, IReadOnlyCollection<CallState> states, int limit, CancellationToken cancellationToken = default)
+    public override async Task<CallInfo?> FindByKeyAsync(string socket, string key, CancellationToken cancellationToken = default)
+    {
+        var calls = await SelectAsync("WHERE ServiceId = $1 AND Socket = $2 AND IdemKey = $3", cancellationToken,
+            new NpgsqlParameter<string> { TypedValue = socket }, new NpgsqlParameter<string> { TypedValue = key });
+        return calls.Count == 0 ? null : calls[0];
+    }
+
+    public override Task<IReadOnlyList<CallInfo>> ListAsync(string socket, IReadOnlyCollection<CallState> states, int limit, CancellationToken cancellationToken = default) =>
+        SelectAsync("WHERE ServiceId = $1 AND Socket = $2 AND State = ANY($3) ORDER BY Created LIMIT $4", cancellationToken,
+            new NpgsqlParameter<string> { TypedValue = socket },
+            new NpgsqlParameter<string[]> { TypedValue = [.. states.Select(s => s.ToString())] },
+            new NpgsqlParameter<int> { TypedValue = limit });
+
+    public override async Task<IReadOnlyList<string>> SocketsWithOpenCallsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT DISTINCT Socket FROM PyfiCalls WHERE ServiceId = $1 AND State IN ('Queued', 'Running')");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
+        var sockets = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) sockets.Add(reader.GetString(0));
+        return sockets;
+    }
+
+    public override Task<IReadOnlyList<CallInfo>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default)
+    {
+        var parameters = new List<NpgsqlParameter>();
+        var where = "WHERE ServiceId = $1";
+        if (query.Socket is { } socket)
+        {
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = socket });
+            where += $" AND Socket = ${parameters.Count + 1}";
+        }
+
+        if (query.State is { } state)
+        {
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = state.ToString() });
+            where += $" AND State = ${parameters.Count + 1}";
+        }
+
+        if (query.Since is { } since)
+        {
+            parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = since.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            where += $" AND Created >= ${parameters.Count + 1}";
+        }
+
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit });
+        return SelectAsync($"{where} ORDER BY Created DESC LIMIT ${parameters.Count + 1}", cancellationToken, [.. parameters]);
+    }
+
+    public override async Task<int> DeleteEndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default)
     {
         await using var command = _source.CreateCommand(
-            "SELECT Payload, Version FROM PyfiCalls WHERE ServiceId = $1 AND Socket = $2 AND State = ANY($3) ORDER BY Created LIMIT $4");
+            "DELETE FROM PyfiCalls WHERE ServiceId = $1 AND Id IN (SELECT Id FROM PyfiCalls WHERE ServiceId = $1 " +
+            "AND Finished IS NOT NULL AND Finished < $2 AND State IN ('Succeeded', 'Failed', 'Cancelled') LIMIT $3)");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = socket });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. states.Select(s => s.ToString())] });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = cutoff.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        var calls = new List<(CallInfo, int)>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) calls.Add((FromPayload(reader.GetString(0)), reader.GetInt32(1)));
-        return calls;
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     protected override async Task CommitAsync(IReadOnlyList<CallWrite> batch, CancellationToken cancellationToken)
@@ -39,36 +92,65 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId)
         foreach (var write in batch)
         {
             var call = write.Call;
-            var command = write.ExpectedVersion == 0
-                ? new NpgsqlBatchCommand(
-                    "INSERT INTO PyfiCalls (ServiceId, Id, Socket, State, Created, Finished, Version, Payload) " +
-                    "VALUES ($1, $2, $3, $4, $5, $6, 1, $7) ON CONFLICT DO NOTHING")
-                : new NpgsqlBatchCommand(
-                    "UPDATE PyfiCalls SET Socket = $3, State = $4, Created = $5, Finished = $6, Version = Version + 1, Payload = $7 " +
-                    "WHERE ServiceId = $1 AND Id = $2 AND Version = $8");
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
-            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = call.Id });
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = call.Socket });
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = call.State.ToString() });
-            command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = call.Created.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            command.Parameters.Add(new NpgsqlParameter { Value = (object?)call.Finished?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ToPayload(call) });
-            if (write.ExpectedVersion != 0) command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = write.ExpectedVersion });
+            var command = new NpgsqlBatchCommand(write.Kind switch { CallWriteKind.Insert => Insert, CallWriteKind.Transition => Transition, _ => Renew });
+            var parameters = command.Parameters;
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
+            parameters.Add(new NpgsqlParameter<Guid> { TypedValue = call.Id });
+            if (write.Kind == CallWriteKind.Renew)
+            {
+                parameters.Add(Time(call.LeaseUntil));
+            }
+            else
+            {
+                if (write.Kind == CallWriteKind.Insert) parameters.Add(new NpgsqlParameter<string> { TypedValue = call.Socket });
+                parameters.Add(new NpgsqlParameter<string> { TypedValue = call.State.ToString() });
+                parameters.Add(new NpgsqlParameter<int> { TypedValue = call.Attempts });
+                parameters.Add(Time(call.LeaseUntil));
+                if (write.Kind == CallWriteKind.Insert)
+                {
+                    parameters.Add(new NpgsqlParameter { Value = (object?)call.Key ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Varchar });
+                    parameters.Add(Time(call.Created));
+                }
+
+                parameters.Add(Time(call.Finished));
+                parameters.Add(new NpgsqlParameter<string> { TypedValue = ToPayload(call) });
+            }
+
+            if (write.Kind != CallWriteKind.Insert)
+            {
+                parameters.Add(new NpgsqlParameter<string> { TypedValue = write.From.ToString() });
+                parameters.Add(new NpgsqlParameter<int> { TypedValue = write.FromAttempt });
+            }
+
             commands.BatchCommands.Add(command);
         }
 
         await commands.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        for (var i = 0; i < batch.Count; i++)
-        {
-            if (commands.BatchCommands[i].RecordsAffected == 1) batch[i].Done.TrySetResult(batch[i].ExpectedVersion + 1);
-            else batch[i].Conflict();
-        }
+        for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(commands.BatchCommands[i].RecordsAffected == 1);
     }
 
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
         await _source.DisposeAsync();
+    }
+
+    private static NpgsqlParameter Time(DateTimeOffset? at) =>
+        new() { Value = (object?)at?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
+
+    private async Task<IReadOnlyList<CallInfo>> SelectAsync(string where, CancellationToken cancellationToken, params NpgsqlParameter[] parameters)
+    {
+        await using var command = _source.CreateCommand($"SELECT Payload, LeaseUntil FROM PyfiCalls {where}");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
+        foreach (var parameter in parameters) command.Parameters.Add(parameter);
+        var calls = new List<CallInfo>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            calls.Add(FromRow(reader.GetString(0), reader.IsDBNull(1) ? null : new DateTimeOffset(reader.GetDateTime(1), TimeSpan.Zero)));
+        }
+
+        return calls;
     }
 }

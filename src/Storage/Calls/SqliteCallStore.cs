@@ -12,7 +12,7 @@ namespace Pyfi.Storage.Calls;
 /// </summary>
 internal sealed class SqliteCallStore : CallStore
 {
-    private const string Columns = "ServiceId, Id, Socket, State, Created, Finished, Version, Payload";
+    private const string Columns = "ServiceId, Id, Socket, State, Attempt, LeaseUntil, IdemKey, Created, Finished, Version, Payload";
     private const int CheckpointAfterCommits = 4000;
     private static readonly TimeSpan CheckpointPeriod = TimeSpan.FromMilliseconds(250);
 
@@ -29,31 +29,70 @@ internal sealed class SqliteCallStore : CallStore
         _checkpoints = Task.Run(CheckpointLoopAsync);
     }
 
-    public override async Task<(CallInfo Call, int Version)?> ReadAsync(Guid id, CancellationToken cancellationToken = default)
+    public override async Task<CallInfo?> ReadAsync(Guid id, CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT Payload, Version FROM PyfiCalls WHERE ServiceId = $service AND Id = $id";
-        command.Parameters.AddWithValue("$service", ServiceId);
-        command.Parameters.AddWithValue("$id", id.ToString());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (FromPayload(reader.GetString(0)), reader.GetInt32(1)) : null;
+        var calls = await SelectAsync("WHERE ServiceId = $service AND Id = $id", command => command.Parameters.AddWithValue("$id", id.ToString()), cancellationToken);
+        return calls.Count == 0 ? null : calls[0];
     }
 
-    public override async Task<IReadOnlyList<(CallInfo Call, int Version)>> ListAsync(string socket, IReadOnlyCollection<CallState> states, int limit, CancellationToken cancellationToken = default)
+    public override async Task<CallInfo?> FindByKeyAsync(string socket, string key, CancellationToken cancellationToken = default)
+    {
+        var calls = await SelectAsync("WHERE ServiceId = $service AND Socket = $socket AND IdemKey = $key", command =>
+        {
+            command.Parameters.AddWithValue("$socket", socket);
+            command.Parameters.AddWithValue("$key", key);
+        }, cancellationToken);
+        return calls.Count == 0 ? null : calls[0];
+    }
+
+    public override Task<IReadOnlyList<CallInfo>> ListAsync(string socket, IReadOnlyCollection<CallState> states, int limit, CancellationToken cancellationToken = default)
+    {
+        var names = states.Select((_, i) => $"$s{i}").ToList();
+        return SelectAsync($"WHERE ServiceId = $service AND Socket = $socket AND State IN ({string.Join(',', names)}) ORDER BY Created LIMIT $limit", command =>
+        {
+            command.Parameters.AddWithValue("$socket", socket);
+            command.Parameters.AddWithValue("$limit", limit);
+            foreach (var (state, i) in states.Select((s, i) => (s, i))) command.Parameters.AddWithValue($"$s{i}", state.ToString());
+        }, cancellationToken);
+    }
+
+    public override async Task<IReadOnlyList<string>> SocketsWithOpenCallsAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        var names = states.Select((s, i) => $"$s{i}").ToList();
-        command.CommandText = $"SELECT Payload, Version FROM PyfiCalls WHERE ServiceId = $service AND Socket = $socket AND State IN ({string.Join(',', names)}) ORDER BY Created LIMIT $limit";
+        command.CommandText = "SELECT DISTINCT Socket FROM PyfiCalls WHERE ServiceId = $service AND State IN ('Queued', 'Running')";
         command.Parameters.AddWithValue("$service", ServiceId);
-        command.Parameters.AddWithValue("$socket", socket);
-        command.Parameters.AddWithValue("$limit", limit);
-        foreach (var (state, i) in states.Select((s, i) => (s, i))) command.Parameters.AddWithValue($"$s{i}", state.ToString());
-        var calls = new List<(CallInfo, int)>();
+        var sockets = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) calls.Add((FromPayload(reader.GetString(0)), reader.GetInt32(1)));
-        return calls;
+        while (await reader.ReadAsync(cancellationToken)) sockets.Add(reader.GetString(0));
+        return sockets;
+    }
+
+    public override Task<IReadOnlyList<CallInfo>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default)
+    {
+        var where = "WHERE ServiceId = $service";
+        if (query.Socket is not null) where += " AND Socket = $socket";
+        if (query.State is not null) where += " AND State = $state";
+        if (query.Since is not null) where += " AND Created >= $since";
+        return SelectAsync($"{where} ORDER BY Created DESC LIMIT $limit", command =>
+        {
+            if (query.Socket is { } socket) command.Parameters.AddWithValue("$socket", socket);
+            if (query.State is { } state) command.Parameters.AddWithValue("$state", state.ToString());
+            if (query.Since is { } since) command.Parameters.AddWithValue("$since", Timestamp(since));
+            command.Parameters.AddWithValue("$limit", query.Limit);
+        }, cancellationToken);
+    }
+
+    public override async Task<int> DeleteEndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM PyfiCalls WHERE ServiceId = $service AND Id IN (SELECT Id FROM PyfiCalls WHERE ServiceId = $service " +
+            "AND Finished IS NOT NULL AND Finished < $cutoff AND State IN ('Succeeded', 'Failed', 'Cancelled') LIMIT $limit)";
+        command.Parameters.AddWithValue("$service", ServiceId);
+        command.Parameters.AddWithValue("$cutoff", Timestamp(cutoff));
+        command.Parameters.AddWithValue("$limit", limit);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     protected override async Task CommitAsync(IReadOnlyList<CallWrite> batch, CancellationToken cancellationToken)
@@ -63,27 +102,27 @@ internal sealed class SqliteCallStore : CallStore
         {
             await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
             await using var insert = Command(_writer, transaction,
-                $"INSERT INTO PyfiCalls ({Columns}) VALUES ($service, $id, $socket, $state, $created, $finished, 1, $payload) ON CONFLICT DO NOTHING");
-            await using var update = Command(_writer, transaction,
-                "UPDATE PyfiCalls SET Socket = $socket, State = $state, Created = $created, Finished = $finished, Version = Version + 1, Payload = $payload " +
-                "WHERE ServiceId = $service AND Id = $id AND Version = $version");
-            update.Parameters.Add("$version", SqliteType.Integer);
+                $"INSERT INTO PyfiCalls ({Columns}) VALUES ($service, $id, $socket, $state, $attempt, $lease, $key, $created, $finished, 1, $payload) ON CONFLICT DO NOTHING",
+                "$service", "$id", "$socket", "$state", "$attempt", "$lease", "$key", "$created", "$finished", "$payload");
+            await using var transition = Command(_writer, transaction,
+                "UPDATE PyfiCalls SET State = $state, Attempt = $attempt, LeaseUntil = $lease, Finished = $finished, Version = Version + 1, Payload = $payload " +
+                "WHERE ServiceId = $service AND Id = $id AND State = $from AND Attempt = $fromAttempt",
+                "$service", "$id", "$state", "$attempt", "$lease", "$finished", "$payload", "$from", "$fromAttempt");
+            await using var renew = Command(_writer, transaction,
+                "UPDATE PyfiCalls SET LeaseUntil = $lease WHERE ServiceId = $service AND Id = $id AND State = $from AND Attempt = $fromAttempt",
+                "$service", "$id", "$lease", "$from", "$fromAttempt");
             var changed = new bool[batch.Count];
             for (var i = 0; i < batch.Count; i++)
             {
                 var write = batch[i];
-                var command = write.ExpectedVersion == 0 ? insert : update;
+                var command = write.Kind switch { CallWriteKind.Insert => insert, CallWriteKind.Transition => transition, _ => renew };
                 Bind(command, write);
                 changed[i] = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
             }
 
             await transaction.CommitAsync(cancellationToken);
             Interlocked.Increment(ref _commitsSinceCheckpoint);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                if (changed[i]) batch[i].Done.TrySetResult(batch[i].ExpectedVersion + 1);
-                else batch[i].Conflict();
-            }
+            for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(changed[i]);
         }
         catch
         {
@@ -147,23 +186,51 @@ internal sealed class SqliteCallStore : CallStore
     private void Bind(SqliteCommand command, CallWrite write)
     {
         var call = write.Call;
-        command.Parameters["$service"].Value = ServiceId;
-        command.Parameters["$id"].Value = call.Id.ToString();
-        command.Parameters["$socket"].Value = call.Socket;
-        command.Parameters["$state"].Value = call.State.ToString();
-        command.Parameters["$created"].Value = Timestamp(call.Created);
-        command.Parameters["$finished"].Value = call.Finished is { } f ? Timestamp(f) : DBNull.Value;
-        command.Parameters["$payload"].Value = ToPayload(call);
-        if (command.Parameters.Contains("$version")) command.Parameters["$version"].Value = write.ExpectedVersion;
+        var parameters = command.Parameters;
+        parameters["$service"].Value = ServiceId;
+        parameters["$id"].Value = call.Id.ToString();
+        parameters["$lease"].Value = call.LeaseUntil is { } lease ? Timestamp(lease) : DBNull.Value;
+        if (write.Kind != CallWriteKind.Insert)
+        {
+            parameters["$from"].Value = write.From.ToString();
+            parameters["$fromAttempt"].Value = write.FromAttempt;
+        }
+
+        if (write.Kind == CallWriteKind.Renew) return;
+        parameters["$state"].Value = call.State.ToString();
+        parameters["$attempt"].Value = call.Attempts;
+        parameters["$finished"].Value = call.Finished is { } f ? Timestamp(f) : DBNull.Value;
+        parameters["$payload"].Value = ToPayload(call);
+        if (write.Kind != CallWriteKind.Insert) return;
+        parameters["$socket"].Value = call.Socket;
+        parameters["$key"].Value = (object?)call.Key ?? DBNull.Value;
+        parameters["$created"].Value = Timestamp(call.Created);
     }
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql, params string[] parameters)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
-        foreach (var name in new[] { "$service", "$id", "$socket", "$state", "$created", "$finished", "$payload" }) command.Parameters.Add(name, SqliteType.Text);
+        foreach (var name in parameters) command.Parameters.Add(name, name is "$attempt" or "$fromAttempt" ? SqliteType.Integer : SqliteType.Text);
         return command;
+    }
+
+    private async Task<IReadOnlyList<CallInfo>> SelectAsync(string where, Action<SqliteCommand> bind, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT Payload, LeaseUntil FROM PyfiCalls {where}";
+        command.Parameters.AddWithValue("$service", ServiceId);
+        bind(command);
+        var calls = new List<CallInfo>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            calls.Add(FromRow(reader.GetString(0), reader.IsDBNull(1) ? null : DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture)));
+        }
+
+        return calls;
     }
 
     // Sortable text: SQLite compares these as strings.

@@ -1,18 +1,25 @@
--- Pyfi schema, embedded SQLite: task calls. One row per call, written when the call is accepted and again
--- when it ends (CallStore, with group commit: many calls' writes share one transaction). The row's
--- columns are what Pyfi queries by; Payload holds the whole call as JSON. Version guards against two
--- writers of one call.
+-- Pyfi schema, embedded SQLite: task calls. One row per call (CallStore, with group commit: many calls'
+-- writes share one transaction). Payload holds the whole call as JSON; the other columns are what Pyfi
+-- queries by and what guards a change: a transition names the state and attempt it expects (a result from
+-- an attempt that is no longer current changes nothing). LeaseUntil is renewed by the worker running the
+-- attempt; a lapsed lease means the attempt is lost and the call runs again.
 CREATE TABLE IF NOT EXISTS PyfiCalls
 (
-    ServiceId TEXT    NOT NULL,
-    Id        TEXT    NOT NULL,
-    Socket    TEXT    NOT NULL,
-    State     TEXT    NOT NULL,
-    Created   TEXT    NOT NULL,
-    Finished  TEXT    NULL,
-    Version   INTEGER NOT NULL,
-    Payload   TEXT    NOT NULL,
+    ServiceId  TEXT    NOT NULL,
+    Id         TEXT    NOT NULL,
+    Socket     TEXT    NOT NULL,
+    State      TEXT    NOT NULL,
+    Attempt    INTEGER NOT NULL,
+    LeaseUntil TEXT    NULL,
+    IdemKey    TEXT    NULL,
+    Created    TEXT    NOT NULL,
+    Finished   TEXT    NULL,
+    Version    INTEGER NOT NULL,
+    Payload    TEXT    NOT NULL,
     PRIMARY KEY (ServiceId, Id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS IX_PyfiCalls_Socket_State ON PyfiCalls (ServiceId, Socket, State);
 CREATE INDEX IF NOT EXISTS IX_PyfiCalls_Created ON PyfiCalls (ServiceId, Created);
+CREATE INDEX IF NOT EXISTS IX_PyfiCalls_Finished ON PyfiCalls (ServiceId, Finished) WHERE Finished IS NOT NULL;
+CREATE INDEX IF NOT EXISTS IX_PyfiCalls_Open ON PyfiCalls (ServiceId, State) WHERE State IN ('Queued', 'Running');
+CREATE UNIQUE INDEX IF NOT EXISTS UX_PyfiCalls_Key ON PyfiCalls (ServiceId, Socket, IdemKey) WHERE IdemKey IS NOT NULL;

@@ -47,7 +47,7 @@ public sealed class TaskRunTests(ExecutionFixture fixture) : IClassFixture<Execu
         Assert.Equal(1, result.ExitCode);
         Assert.Empty(result.Stdout);
         var lines = result.Stderr.Trim().Split('\n');
-        Assert.Equal("pyfi: fail failed: ValueError: bad value 42", lines[0]);
+        Assert.Equal("pyfi: fail failed: ValueError: bad value 42 (attempt 3 of 3)", lines[0]);
         Assert.Contains(lines, l => l.Contains("sample.py\", line") && l.Contains("in fail"));
         Assert.Equal("ValueError: bad value 42", lines[^1]);
         Assert.DoesNotContain("pyfi_worker.py", result.Stderr);

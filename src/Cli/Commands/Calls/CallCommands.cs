@@ -4,7 +4,7 @@ using Pyfi.Protocol;
 
 namespace Pyfi.Cli.Commands.Calls;
 
-/// <summary><c>pyfi ls call --id ID</c>.</summary>
+/// <summary><c>pyfi ls call --id ID</c> and <c>pyfi ls calls</c>.</summary>
 public static class CallCommands
 {
     /// <summary><c>pyfi ls call --id ID [--json]</c>: everything kept about one call, its output included.</summary>
@@ -20,5 +20,37 @@ public static class CallCommands
             else context.Console.Write(CallViews.Details(call));
             return CommandActions.Done;
         });
+    }
+
+    /// <summary><c>pyfi ls calls [--socket S] [--state X] [--since T] [--limit N] [--json]</c>: calls from storage, newest first.</summary>
+    public static Command List(CliContext context)
+    {
+        var socket = new Option<string?>("--socket", "-s") { Description = "Only this socket's calls" };
+        var state = new Option<string?>("--state") { Description = $"Only calls in this state: {Choices.Of<CallState>()}" };
+        var since = new Option<string?>("--since") { Description = "Only calls accepted since: a duration ago (30s, 5m, 2h, 1d) or a date/time (ISO 8601)" };
+        var limit = CommonOptions.Integer("--limit", "At most this many (default 100)", "-l");
+        var json = CommonOptions.Json();
+        var command = new Command("calls", "List task calls, newest first: id, socket, state, attempts, when, how long") { socket, state, since, limit, json };
+        return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
+        {
+            var query = new CallQuery
+            {
+                Socket = parse.GetValue(socket),
+                State = parse.GetValue(state) is { } s ? Choices.Parse<CallState>(s, "--state") : null,
+                Since = parse.GetValue(since) is { } t ? Since(t) : null,
+                Limit = parse.GetValue(limit) ?? 100,
+            };
+            var calls = await gateway.SendAsync<CallInfo[]>(GatewayOps.ListCalls, query, cancellationToken);
+            if (parse.GetValue(json)) context.WriteJson(calls);
+            else context.Console.Write(CallViews.Table(calls));
+            return CommandActions.Done;
+        });
+    }
+
+    // "--since 5m" is five minutes ago; anything else must be a date and time.
+    private static DateTimeOffset Since(string text)
+    {
+        if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeLocal, out var at)) return at;
+        return DateTimeOffset.UtcNow - Durations.Parse(text, "--since");
     }
 }

@@ -42,7 +42,12 @@ public static class CallViews
         ("Duration", call.Finished is { } e ? $"{(e - (call.Started ?? call.Created)).TotalMilliseconds:0.#} ms" : "-"),
         ("Worker", call.Worker ?? "-"),
         ("Commit", call.Commit ?? "-"),
+        ("Lease", call.State == CallState.Running && call.LeaseUntil is { } l ? $"until {Views.Time(l)} on {call.Owner ?? "-"}" : "-"),
+        ("Retry after", call.NotBefore is { } nb && call.State == CallState.Queued ? Views.Time(nb) : "-"),
+        ("Earlier attempts", call.History.IsDefaultOrEmpty ? "-" : string.Join("\n", call.History.Select(a => Markup.Escape($"#{a.Number} {a.Worker ?? "-"} {a.Ended:HH:mm:ss.fff}: {a.Error}")))),
+        ("Key", call.Key ?? "-"),
         ("Parent", call.Parent?.ToString() ?? "-"),
+        ("Workflow", call.Workflow?.ToString() ?? "-"),
         ("Args", call.Args),
         ("Kwargs", call.Kwargs ?? "-"),
         ("Result", call.Result ?? "-"),
@@ -50,6 +55,25 @@ public static class CallViews
         ("Traceback", call.Error?.Traceback?.TrimEnd() ?? "-"),
         ("Output", string.IsNullOrEmpty(call.Output) ? "-" : call.Output.TrimEnd()),
     ]);
+
+    /// <summary>Calls as a table, for <c>pyfi ls calls</c>.</summary>
+    public static Table Table(IReadOnlyList<CallInfo> calls)
+    {
+        var table = Views.Table("Id", "Socket", "State", "Attempts", "Created", "Duration", "Worker");
+        foreach (var call in calls)
+        {
+            table.AddRow(
+                call.Id.ToString(),
+                Views.Text(call.Socket),
+                Views.Name(call.State),
+                call.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Views.Time(call.Created),
+                call.Finished is { } e ? $"{(e - (call.Started ?? call.Created)).TotalMilliseconds:0.#} ms" : "-",
+                Views.Text(call.Worker));
+        }
+
+        return table;
+    }
 
     /// <summary>The traceback's header, its last <paramref name="frames"/> frames, and the exception line(s).</summary>
     public static string LastFrames(string traceback, int frames)

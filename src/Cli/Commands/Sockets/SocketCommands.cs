@@ -33,7 +33,17 @@ public static class SocketCommands
                 Function = parse.GetRequiredValue(o.Function)!,
                 Concurrency = parse.GetValue(o.Concurrency) ?? 1,
                 Timeout = o.ParseTimeout(parse),
-                Retry = maxAttempts is { } m ? RetryPolicy.Default with { MaxAttempts = m } : RetryPolicy.Default,
+                MaxQueued = parse.GetValue(o.MaxQueue) ?? SocketSpec.DefaultMaxQueued,
+            };
+            spec = spec with
+            {
+                Retry = new SocketUpdate
+                {
+                    MaxAttempts = maxAttempts,
+                    InitialBackoff = o.ParseBackoff(parse),
+                    MaxBackoff = o.ParseMaxBackoff(parse),
+                    NonRetryable = o.ParseNoRetryOn(parse),
+                }.ApplyTo(spec).Retry,
             };
             Print(context, await gateway.SendAsync<SocketInfo>(GatewayOps.AddSocket, spec, cancellationToken), parse.GetValue(json), "added");
             return CommandActions.Done;
@@ -58,6 +68,10 @@ public static class SocketCommands
                 Concurrency = parse.GetValue(o.Concurrency),
                 Timeout = o.ParseTimeout(parse),
                 MaxAttempts = parse.GetValue(o.MaxAttempts),
+                InitialBackoff = o.ParseBackoff(parse),
+                MaxBackoff = o.ParseMaxBackoff(parse),
+                NonRetryable = o.ParseNoRetryOn(parse),
+                MaxQueued = parse.GetValue(o.MaxQueue),
             };
             Print(context, await gateway.SendAsync<SocketInfo>(GatewayOps.UpdateSocket, new NamedUpdate<SocketUpdate>(parse.GetRequiredValue(name), update), cancellationToken), parse.GetValue(json), "updated");
             return CommandActions.Done;
@@ -106,6 +120,7 @@ public static class SocketCommands
         ("Max attempts", s.Spec.Retry.MaxAttempts.ToString()),
         ("Backoff", $"{Durations.Format(s.Spec.Retry.InitialBackoff)} x{s.Spec.Retry.Multiplier} up to {Durations.Format(s.Spec.Retry.MaxBackoff)}"),
         ("Never retried", s.Spec.Retry.NonRetryable.Length == 0 ? "-" : string.Join(", ", s.Spec.Retry.NonRetryable)),
+        ("Queue bound", s.Spec.MaxQueued.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ("Revision", s.Stamp.Revision.ToString()),
         ("Created", Views.Time(s.Stamp.Created)),
         ("Updated", Views.Time(s.Stamp.Updated)),

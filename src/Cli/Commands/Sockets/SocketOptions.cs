@@ -24,6 +24,18 @@ public sealed class SocketOptions
     /// <summary><c>--max-attempts</c></summary>
     public Option<int?> MaxAttempts { get; } = CommonOptions.Integer("--max-attempts", "Attempts in all before a call fails (1 = no retry)");
 
+    /// <summary><c>--backoff</c></summary>
+    public Option<string?> Backoff { get; } = new("--backoff") { Description = "Wait before the second attempt, doubling each time (e.g. 1s, 500ms)" };
+
+    /// <summary><c>--max-backoff</c></summary>
+    public Option<string?> MaxBackoff { get; } = new("--max-backoff") { Description = "Longest wait between attempts (e.g. 1m)" };
+
+    /// <summary><c>--no-retry-on</c></summary>
+    public Option<string?> NoRetryOn { get; } = new("--no-retry-on") { Description = "Python exception types never retried, comma-separated (e.g. ValueError,KeyError; update: '' clears)" };
+
+    /// <summary><c>--max-queue</c></summary>
+    public Option<int?> MaxQueue { get; } = CommonOptions.Integer("--max-queue", $"Most calls the socket holds not ended; past it submissions are refused (default {SocketSpec.DefaultMaxQueued})");
+
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
@@ -33,7 +45,21 @@ public sealed class SocketOptions
         command.Options.Add(Concurrency);
         command.Options.Add(Timeout);
         command.Options.Add(MaxAttempts);
+        command.Options.Add(Backoff);
+        command.Options.Add(MaxBackoff);
+        command.Options.Add(NoRetryOn);
+        command.Options.Add(MaxQueue);
     }
+
+    /// <summary>The <c>--backoff</c> given, if any.</summary>
+    public TimeSpan? ParseBackoff(ParseResult parse) => parse.GetValue(Backoff) is { } t ? Durations.Parse(t, "--backoff") : null;
+
+    /// <summary>The <c>--max-backoff</c> given, if any.</summary>
+    public TimeSpan? ParseMaxBackoff(ParseResult parse) => parse.GetValue(MaxBackoff) is { } t ? Durations.Parse(t, "--max-backoff") : null;
+
+    /// <summary>The <c>--no-retry-on</c> types given, if any.</summary>
+    public string[]? ParseNoRetryOn(ParseResult parse) =>
+        parse.GetValue(NoRetryOn) is { } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null;
 
     /// <summary>The <c>--timeout</c> given, if any.</summary>
     public TimeSpan? ParseTimeout(ParseResult parse) =>

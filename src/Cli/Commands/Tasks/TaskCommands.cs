@@ -5,10 +5,10 @@ using Pyfi.Protocol;
 
 namespace Pyfi.Cli.Commands.Tasks;
 
-/// <summary><c>pyfi task run</c> and <c>pyfi task result</c>.</summary>
+/// <summary><c>pyfi task run</c>, <c>pyfi task result</c> and <c>pyfi task cancel</c>.</summary>
 public static class TaskCommands
 {
-    /// <summary><c>pyfi task run -s SOCKET [-d DATA] [--kwargs DICT] [--json] [-v]</c></summary>
+    /// <summary><c>pyfi task run -s SOCKET [-d DATA] [--kwargs DICT] [--json] [-v] [--no-wait] [--key K] [--max-attempts N] [--timeout T]</c></summary>
     public static Command Run(CliContext context)
     {
         var socket = new Option<string>("--socket", "-s") { Description = "The socket to call", Required = true };
@@ -17,14 +17,27 @@ public static class TaskCommands
         var noData = new Option<bool>("--nodata", "-nd") { Description = "Call with no arguments (do not read standard input)" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON even when it is a string" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Say on standard error which call ran, where, and how long it took" };
+        var noWait = new Option<bool>("--no-wait") { Description = "Print the call's id once it is stored, and do not wait for it (see pyfi task result)" };
+        var key = new Option<string?>("--key") { Description = "Idempotency key: submitting again with the same key is the same call" };
+        var attempts = CommonOptions.Integer("--max-attempts", "This call's attempts in all, instead of the socket's");
+        var timeout = new Option<string?>("--timeout") { Description = "This call's per-attempt time limit, instead of the socket's (e.g. 30s, 5m)" };
         var command = new Command("run", "Run a socket's function once and print its result (standard input is the argument when --data is not given)")
         {
-            socket, data, kwargs, noData, json, verbose,
+            socket, data, kwargs, noData, json, verbose, noWait, key, attempts, timeout,
         };
         return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
         {
             var (args, keywords) = TaskArguments.From(parse.GetValue(data), parse.GetValue(kwargs), parse.GetValue(noData), Console.In);
-            var call = await gateway.SendAsync<CallInfo>(GatewayOps.RunTask, new TaskRunArgs(parse.GetRequiredValue(socket), args, keywords), cancellationToken);
+            var wait = !parse.GetValue(noWait);
+            var run = new TaskRunArgs(parse.GetRequiredValue(socket), args, keywords, wait, parse.GetValue(key), parse.GetValue(attempts),
+                parse.GetValue(timeout) is { } t ? Durations.Parse(t, "--timeout") : null);
+            var call = await gateway.SendAsync<CallInfo>(GatewayOps.RunTask, run, cancellationToken);
+            if (!wait)
+            {
+                context.Output.WriteLine(call.Id.ToString());
+                return CommandActions.Done;
+            }
+
             if (parse.GetValue(verbose)) context.Error.WriteLine(CallViews.Summary(call));
             return Report(context, call, parse.GetValue(json));
         });
@@ -41,6 +54,19 @@ public static class TaskCommands
         {
             var call = await gateway.SendAsync<CallInfo>(GatewayOps.GetCall, new CallArgs(parse.GetRequiredValue(id), parse.GetValue(wait)), cancellationToken);
             return Report(context, call, parse.GetValue(json));
+        });
+    }
+
+    /// <summary><c>pyfi task cancel --id ID</c></summary>
+    public static Command Cancel(CliContext context)
+    {
+        var id = new Option<Guid>("--id") { Description = "The call's id", Required = true };
+        var command = new Command("cancel", "Cancel a call: a queued call never runs, a running one is stopped (exit 1 if it has already ended)") { id };
+        return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
+        {
+            var call = await gateway.SendAsync<CallInfo>(GatewayOps.CancelCall, new CallArgs(parse.GetRequiredValue(id)), cancellationToken);
+            context.Output.WriteLine($"call {call.Id} cancelled");
+            return CommandActions.Done;
         });
     }
 

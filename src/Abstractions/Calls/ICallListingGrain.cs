@@ -1,0 +1,10 @@
+using Orleans.Concurrency;
+
+namespace Pyfi;
+
+/// <summary>Lists calls from storage (<c>pyfi ls calls</c>); any silo answers (key <c>0</c>).</summary>
+public interface ICallListingGrain : IGrainWithIntegerKey
+{
+    /// <summary>The calls <paramref name="query"/> asks for, newest first. Throws <see cref="InvalidSpecException"/> for a limit out of range.</summary>
+    [AlwaysInterleave] Task<CallInfo[]> ListAsync(CallQuery query);
+}

@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using Pyfi.Storage.Calls;
+
+namespace Pyfi.Grains.Calls;
+
+/// <summary>
+/// Finds stranded calls and expired ones (see <see cref="ICallSweeperGrain"/>). The reminder is the durable
+/// backstop (it fires after any restart, on whichever silo holds the grain); the silos' start and membership
+/// changes are the fast path (<see cref="CallRecovery"/>). Sweeps do not overlap: one that is asked for while
+/// another runs joins it.
+/// </summary>
+[Reentrant]
+public sealed partial class CallSweeperGrain(CallStore calls, PyfiRuntimeOptions options, TimeProvider time, ILogger<CallSweeperGrain> logger)
+    : Grain, ICallSweeperGrain, IRemindable
+{
+    private const string Reminder = "sweep";
+    private const int DeleteBatch = 5000;
+
+    private Task<int>? _sweeping;
+
+    /// <inheritdoc />
+    public async Task StartAsync()
+    {
+        await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await SweepAsync();
+    }
+
+    /// <inheritdoc />
+    public Task<int> SweepAsync() => _sweeping ??= RunAsync();
+
+    /// <inheritdoc />
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == Reminder) await SweepAsync();
+    }
+
+    private async Task<int> RunAsync()
+    {
+        try
+        {
+            var resumed = 0;
+            foreach (var socket in await calls.SocketsWithOpenCallsAsync())
+            {
+                try
+                {
+                    await GrainFactory.GetGrain<ISocketGrain>(socket).ResumeAsync();
+                    resumed++;
+                }
+                catch (Exception e)
+                {
+                    LogResumeFailed(e, socket);
+                }
+            }
+
+            var cutoff = time.GetUtcNow() - options.Retention;
+            int removed, total = 0;
+            do
+            {
+                removed = await calls.DeleteEndedBeforeAsync(cutoff, DeleteBatch);
+                total += removed;
+            }
+            while (removed == DeleteBatch);
+
+            if (total > 0) LogRemoved(total, options.Retention);
+            return resumed;
+        }
+        catch (Exception e)
+        {
+            LogSweepFailed(e);
+            return 0;
+        }
+        finally
+        {
+            _sweeping = null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Socket {Socket} could not take up its stranded calls")]
+    private partial void LogResumeFailed(Exception exception, string socket);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} calls that ended more than {Retention} ago")]
+    private partial void LogRemoved(int count, TimeSpan retention);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The call sweep failed; the next one tries again")]
+    private partial void LogSweepFailed(Exception exception);
+}

@@ -1,0 +1,135 @@
+namespace Pyfi.Grains.Calls;
+
+/// <summary>
+/// The rules of a call's life, in one place: what a call becomes when an attempt starts, when it ends in
+/// each way, and when its attempt is found lost. Pure functions: the socket and the worker grains store
+/// what these return.
+/// </summary>
+public static class CallTransitions
+{
+    // Errors that say the code or its result is wrong, not that the attempt was unlucky: another attempt
+    // would end the same way.
+    private static readonly HashSet<string> NeverRetried = ["FunctionNotFound", "ResultNotSerializable", "DeploymentFailed"];
+
+    /// <summary>The call as attempt <paramref name="attempt"/> starts on <paramref name="worker"/>, holding a lease until <paramref name="leaseUntil"/>.</summary>
+    public static CallInfo Started(CallInfo queued, int attempt, string worker, string owner, string? commit, DateTimeOffset now, DateTimeOffset leaseUntil) => queued with
+    {
+        State = CallState.Running,
+        Attempts = attempt,
+        Worker = worker,
+        Owner = owner,
+        Commit = commit ?? queued.Commit,
+        Started = now,
+        LeaseUntil = leaseUntil,
+        NotBefore = null,
+    };
+
+    /// <summary>
+    /// The call after its running attempt ended with <paramref name="result"/>: ended (succeeded, or failed for
+    /// good), or queued again for another attempt after a backoff, or (the attempt never started) queued again
+    /// as it was. <paramref name="random"/> in [0, 1) spreads the backoff by the policy's jitter.
+    /// </summary>
+    public static CallInfo AfterAttempt(CallInfo running, WorkResult result, DateTimeOffset now, double random)
+    {
+        if (result.Outcome == WorkOutcome.NotStarted)
+        {
+            return running with { State = CallState.Queued, Attempts = running.Attempts - 1, LeaseUntil = null, Owner = null, Started = null };
+        }
+
+        if (result.Outcome == WorkOutcome.Succeeded)
+        {
+            return Ended(running, CallState.Succeeded, result.Result, null, result, now);
+        }
+
+        var error = result.Error ?? new CallError("Unknown", "the attempt failed without saying why");
+        var policy = running.Retry ?? RetryPolicy.Default;
+        if (!Retries(policy, result.Outcome, error) || running.Attempts >= policy.MaxAttempts)
+        {
+            var final = running.Attempts > 1 || result.Outcome is WorkOutcome.Crashed or WorkOutcome.TimedOut
+                ? error with { Message = $"{error.Message} (attempt {running.Attempts} of {policy.MaxAttempts})" }
+                : error;
+            return Ended(running, CallState.Failed, null, final, result, now);
+        }
+
+        return Requeued(running, new CallAttempt(running.Attempts, result.Worker, running.Started, now, error), policy, now, random) with { Output = result.Output };
+    }
+
+    /// <summary>The call after its running attempt was found lost (its worker or silo gone, its lease lapsed): queued again at once, or failed when it has no attempts left.</summary>
+    public static CallInfo Lost(CallInfo running, CallError why, DateTimeOffset now)
+    {
+        var policy = running.Retry ?? RetryPolicy.Default;
+        if (running.Attempts >= policy.MaxAttempts)
+        {
+            return running with
+            {
+                State = CallState.Failed,
+                Error = why with { Message = $"{why.Message} (attempt {running.Attempts} of {policy.MaxAttempts})" },
+                Finished = now,
+                LeaseUntil = null,
+            };
+        }
+
+        return running with
+        {
+            State = CallState.Queued,
+            History = running.History.Add(new CallAttempt(running.Attempts, running.Worker, running.Started, now, why)),
+            LeaseUntil = null,
+            Owner = null,
+            NotBefore = null,
+        };
+    }
+
+    /// <summary>The call cancelled now.</summary>
+    public static CallInfo Cancelled(CallInfo call, DateTimeOffset now) => call with
+    {
+        State = CallState.Cancelled,
+        Error = new CallError("Cancelled", "the call was cancelled"),
+        Cancelled = now,
+        Finished = now,
+        LeaseUntil = null,
+    };
+
+    /// <summary>The call failed without an attempt (e.g. its processor cannot be deployed).</summary>
+    public static CallInfo FailedWithoutAttempt(CallInfo call, CallError error, DateTimeOffset now) => call with
+    {
+        State = CallState.Failed,
+        Error = error,
+        Finished = now,
+        LeaseUntil = null,
+    };
+
+    /// <summary>The wait before attempt <paramref name="next"/> (2 or more) under <paramref name="policy"/>.</summary>
+    public static TimeSpan Backoff(RetryPolicy policy, int next, double random)
+    {
+        var wait = policy.InitialBackoff.TotalMilliseconds * Math.Pow(policy.Multiplier, Math.Max(0, next - 2));
+        wait = Math.Min(wait, policy.MaxBackoff.TotalMilliseconds);
+        wait *= 1 + (policy.Jitter * ((2 * random) - 1));
+        return TimeSpan.FromMilliseconds(Math.Max(0, wait));
+    }
+
+    private static bool Retries(RetryPolicy policy, WorkOutcome outcome, CallError error) =>
+        outcome is WorkOutcome.Failed or WorkOutcome.Crashed or WorkOutcome.TimedOut
+        && !NeverRetried.Contains(error.Type)
+        && !policy.NonRetryable.Contains(error.Type);
+
+    private static CallInfo Requeued(CallInfo running, CallAttempt ended, RetryPolicy policy, DateTimeOffset now, double random) => running with
+    {
+        State = CallState.Queued,
+        History = running.History.Add(ended),
+        NotBefore = now + Backoff(policy, running.Attempts + 1, random),
+        LeaseUntil = null,
+        Owner = null,
+    };
+
+    private static CallInfo Ended(CallInfo running, CallState state, string? value, CallError? error, WorkResult result, DateTimeOffset now) => running with
+    {
+        State = state,
+        Result = value,
+        Error = error,
+        Output = result.Output,
+        Worker = result.Worker,
+        Started = result.Started,
+        Finished = now,
+        LeaseUntil = null,
+    };
+}
