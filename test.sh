@@ -16,6 +16,8 @@ cleanup() { private_postgres_stop "$work/pg"; rm -rf "$work"; }
 trap cleanup EXIT
 private_postgres_start "$work/pg"
 export PYFI_TEST_POSTGRES="$PRIVATE_POSTGRES"
+# The chaos tests write one line each (submitted / succeeded / failed / lost / duplicated) here.
+export PYFI_CHAOS_REPORT="$work/chaos.txt"
 
 echo "== building ($configuration)"
 dotnet build Orleans.sln -c "$configuration" -nologo -clp:ErrorsOnly
@@ -30,5 +32,6 @@ set -e
 
 summary=$(python3 "$root/.ci/trx_summary.py" "$results")
 echo
+if [ -s "$PYFI_CHAOS_REPORT" ]; then echo "== chaos"; cat "$PYFI_CHAOS_REPORT"; fi
 echo "$summary"
 if [ "$status" -ne 0 ] || ! grep -q ' 0 failed' <<<"$summary"; then exit 1; fi

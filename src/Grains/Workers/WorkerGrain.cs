@@ -94,7 +94,12 @@ public sealed partial class WorkerGrain(
         if (_attempts.TryGetValue(callId, out var attempt))
         {
             attempt.Cancelled = true;
-            if (attempt.Process is { } process) Drop(process);
+            if (attempt.Process is { } process)
+            {
+                // Stopping the process stops every call written to it: the others run again, uncounted.
+                foreach (var other in _attempts.Values) other.Interrupted |= !ReferenceEquals(other, attempt) && ReferenceEquals(other.Process, process);
+                Drop(process);
+            }
         }
 
         return Task.CompletedTask;
@@ -143,7 +148,7 @@ public sealed partial class WorkerGrain(
             Drop(worker);
             return Result(WorkOutcome.TimedOut, null, new CallError("TimeLimitExceeded", $"the attempt ran longer than {item.Call.Timeout} and its worker was killed"), null, started, worker);
         }
-        catch (PythonWorkerExitedException e) when (!e.Started)
+        catch (PythonWorkerExitedException e) when (!e.Started || attempt.Interrupted)
         {
             Drop(worker);
             return Result(WorkOutcome.NotStarted, null, new CallError("WorkerDied", e.Message), null, started, worker);
@@ -211,7 +216,16 @@ public sealed partial class WorkerGrain(
     {
         try
         {
-            if (attempt.StartStored is { } started && await started && await calls.RenewAsync(running, attempt.Item.Attempt, until)) attempt.LeaseUntil = until;
+            if (attempt.StartStored is not { } started || !await started) return;
+            if (await calls.RenewAsync(running, attempt.Item.Attempt, until))
+            {
+                attempt.LeaseUntil = until;
+            }
+            else if (_attempts.ContainsKey(running.Id))
+            {
+                // The row moved on (cancelled, or taken up elsewhere after a lapse): this attempt's result would be refused.
+                await CancelAsync(running.Id);
+            }
         }
         catch (Exception e)
         {
@@ -321,6 +335,9 @@ public sealed partial class WorkerGrain(
         public bool Renewing { get; set; }
 
         public bool Cancelled { get; set; }
+
+        // Its process was stopped to cancel another call written to it.
+        public bool Interrupted { get; set; }
 
         private DateTimeOffset? _leaseUntil;
     }

@@ -71,6 +71,46 @@ public static class SampleCode
             return "survived"
 
 
+        def flaky(counter, failures):
+            # Raises until it has been called more than `failures` times (counted in a file); returns the count.
+            count = int(open(counter).read()) + 1 if os.path.exists(counter) else 1
+            with open(counter, "w") as f:
+                f.write(str(count))
+            if count <= failures:
+                raise RuntimeError("flaky failure %d" % count)
+            return count
+
+
+        def append(path, token, seconds=0):
+            # A side effect that can be counted: one line per run.
+            if seconds:
+                time.sleep(seconds)
+            with open(path, "a") as f:
+                f.write(str(token) + "\n")
+            return token
+
+
+        def sleepy(seconds):
+            time.sleep(seconds)
+            return seconds
+
+
+        def poison():
+            # Kills its interpreter every time.
+            os._exit(3)
+
+
+        def maybe_poison(x):
+            # "poison" kills the interpreter every time; anything else is returned.
+            if x == "poison":
+                os._exit(3)
+            return x
+
+
+        def raise_key(name):
+            raise KeyError(name)
+
+
         def window(seconds):
             start = time.time()
             time.sleep(seconds)
