@@ -8,9 +8,9 @@ namespace Pyfi;
 public interface IWorkerGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Runs one attempt: stores the call as running (attempt, worker, lease) while the attempt starts, renews
-    /// the lease while it runs, stores how it ended (or that it is queued again for a retry), and reports it.
-    /// Never throws for the call's own failures. Its response may take as long as the longest attempt.
+    /// Runs one attempt and reports how it ended; renews the attempt's lease while it runs (and stops it if the
+    /// renewal is refused: the call was cancelled or taken up elsewhere). Never throws for the call's own
+    /// failures. Its response may take as long as the longest attempt.
     /// </summary>
     [ResponseTimeout("7.00:10:00")]
     Task<WorkResult> ExecuteAsync(WorkItem item);

@@ -1,7 +1,7 @@
 namespace Pyfi;
 
 /// <summary>One attempt of one call, as a socket hands it to a worker slot.</summary>
-/// <param name="Call">The call as the socket holds it, queued (its function, arguments, retry policy and time limit).</param>
+/// <param name="Call">The call as the socket stored it running (its function, arguments, time limit, lease).</param>
 /// <param name="Attempt">The attempt to start: the call's stored attempts plus one.</param>
 /// <param name="Deployment">The code to run it with.</param>
 [GenerateSerializer, Immutable, Alias("pyfi.WorkItem")]
@@ -38,18 +38,5 @@ public enum WorkOutcome
 /// <param name="Worker">Which worker ran it (host, process id).</param>
 /// <param name="Started">When the attempt started.</param>
 /// <param name="Finished">When it ended.</param>
-/// <param name="Stored">The call as the worker stored it after the attempt (ended, or queued again), or
-/// <see langword="null"/> when it stored nothing: the attempt was no longer the call's current one (the call
-/// was cancelled or taken up elsewhere), or the database failed (<paramref name="NotStored"/> says how).</param>
-/// <param name="NotStored">Why the attempt's end could not be stored, if it could not.</param>
 [GenerateSerializer, Immutable, Alias("pyfi.WorkResult")]
-public sealed record WorkResult(
-    WorkOutcome Outcome,
-    string? Result,
-    CallError? Error,
-    string? Output,
-    string Worker,
-    DateTimeOffset Started,
-    DateTimeOffset Finished,
-    CallInfo? Stored = null,
-    string? NotStored = null);
+public sealed record WorkResult(WorkOutcome Outcome, string? Result, CallError? Error, string? Output, string Worker, DateTimeOffset Started, DateTimeOffset Finished);

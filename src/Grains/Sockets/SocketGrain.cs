@@ -11,10 +11,10 @@ namespace Pyfi.Grains.Sockets;
 /// <summary>
 /// One socket (see <see cref="ISocketGrain"/>): it accepts calls (each stored in SQL before it is
 /// acknowledged), holds every call of its own that has not ended, and runs each on one of its worker slots
-/// (<c>socket#0</c> … <c>socket#c-1</c>), which the per-core director places where a core is free. The
-/// worker stores each attempt's start (with a lease) and end; the socket stores acceptance, cancels, and
-/// attempts it finds lost. Every change is a guarded transition (see <see cref="CallTransitions"/>), so a
-/// call ends once however many parties think they own it.
+/// (<c>socket#0</c> … <c>socket#c-1</c>), which the per-core director places where a core is free. It
+/// stores every change of its calls: accepted, running (attempt, lease, owner), ended or queued again,
+/// cancelled, lost; the worker renews a long attempt's lease. Every change is a guarded transition (see
+/// <see cref="CallTransitions"/>), so a call ends once however many parties think they own it.
 /// </summary>
 [Reentrant]
 public sealed partial class SocketGrain(
@@ -22,6 +22,7 @@ public sealed partial class SocketGrain(
     CallStore calls,
     PyfiRuntimeOptions options,
     IClusterMembershipService membership,
+    ILocalSiloDetails silo,
     TimeProvider time,
     ILogger<SocketGrain> logger)
     : DefinitionGrain<SocketSpec, SocketState>(state), ISocketGrain
@@ -418,11 +419,17 @@ public sealed partial class SocketGrain(
         Pump();
     }
 
+    // Runs one attempt of a queued call on a slot. The call is stored running (attempt, lease, this silo as
+    // the owner of the attempt: only this activation can store its end) as the attempt is handed over, without
+    // waiting: the end is stored after it by the same ordered writer (a short attempt's start and end fold into
+    // one write), and a start that failed to store makes the end's guarded write change nothing. The slot is
+    // free as soon as the worker answers.
     private async Task RunOnSlotAsync(Slot slot, HeldCall held, ProcessorDeployment deployment)
     {
         var queued = held.Call;
         var attempt = queued.Attempts + 1;
         var worker = GrainFactory.GetGrain<IWorkerGrain>($"{Name}#{slot.Index}");
+        CallInfo running;
         WorkResult result;
         try
         {
@@ -436,10 +443,12 @@ public sealed partial class SocketGrain(
                 throw new NoCapacityException("every core is running a call");
             }
 
-            // Running, as anyone asking this socket sees it; the worker stores it so with its lease.
+            var now = time.GetUtcNow();
+            running = CallTransitions.Started(queued, attempt, worker.GetPrimaryKeyString(), silo.SiloAddress.ToParsableString(), deployment.Commit, now, now + options.LeaseDuration);
             held.Slot = slot.Index;
-            held.Call = queued with { State = CallState.Running, Attempts = attempt, Worker = worker.GetPrimaryKeyString(), Commit = deployment.Commit, Started = time.GetUtcNow() };
-            result = await worker.ExecuteAsync(new WorkItem(queued, attempt, deployment));
+            held.Call = running;
+            calls.StartAsync(running).Ignore();
+            result = await worker.ExecuteAsync(new WorkItem(running, attempt, deployment));
             slot.Backoff = TimeSpan.Zero;
             slot.LastEnded = time.GetUtcNow();
         }
@@ -457,43 +466,41 @@ public sealed partial class SocketGrain(
         }
         catch (Exception e)
         {
-            // The worker's silo went away mid-call, or the call to it failed: what became of the attempt is
-            // in its row (not started, running under a lease, ended).
+            // The worker's silo went away mid-call, or the call to it failed. With its silo gone the attempt
+            // is lost now; otherwise it may still run, and its lease says when it is lost.
             LogWorkerUnreachable(e, queued.Id, worker.GetPrimaryKeyString());
             slot.InFlight--;
             held.Slot = null;
-            if (_held.ContainsKey(queued.Id)) await ReconcileAsync(held);
-            Pump();
-            return;
-        }
-
-        // The worker is free as soon as it answered: the next call starts while this one's end is applied.
-        slot.InFlight--;
-        held.Slot = null;
-        if (!_held.ContainsKey(queued.Id))
-        {
-            // Ended here meanwhile (cancelled): whatever the attempt stored was refused.
-            Pump();
-            return;
-        }
-
-        if (result.Stored is { } stored)
-        {
-            if (result.Outcome is not WorkOutcome.Succeeded and not WorkOutcome.NotStarted && !stored.State.IsFinal())
+            if (_held.ContainsKey(queued.Id))
             {
-                LogRetrying(queued.Id, attempt, result.Error?.ToString() ?? result.Outcome.ToString());
+                var stored = held.Call;
+                if (e is SiloUnavailableException || e.InnerException is SiloUnavailableException)
+                {
+                    var lost = CallTransitions.Lost(stored, new CallError("WorkerLost", $"the silo running attempt {attempt} went away"), time.GetUtcNow());
+                    await StoreAndApplyAsync(held, lost, CallState.Running, attempt);
+                }
+                else
+                {
+                    await ReconcileAsync(held);
+                }
             }
 
-            await ApplyStoredAsync(held, stored);
-        }
-        else
-        {
-            // Nothing stored: the attempt was superseded, or the database failed. The row says which.
-            if (result.NotStored is { } why) LogEndNotStored(queued.Id, why);
-            held.Call = queued;
-            await ReconcileAsync(held);
+            Pump();
+            return;
         }
 
+        // The worker is free as soon as it answered: the next call starts while this one's end is stored.
+        slot.InFlight--;
+        held.Slot = null;
+        Pump();
+        if (!_held.ContainsKey(queued.Id)) return; // ended here meanwhile (cancelled): its end is stored already
+        var next = CallTransitions.AfterAttempt(running, result, time.GetUtcNow(), Random.Shared.NextDouble());
+        if (result.Outcome is not WorkOutcome.Succeeded and not WorkOutcome.NotStarted && !next.State.IsFinal())
+        {
+            LogRetrying(queued.Id, attempt, result.Error?.ToString() ?? result.Outcome.ToString());
+        }
+
+        await StoreAndApplyAsync(held, next, CallState.Running, attempt);
         Pump();
     }
 
@@ -636,9 +643,6 @@ public sealed partial class SocketGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId} attempt {Attempt} is lost ({Reason})")]
     private partial void LogAttemptLost(Guid callId, int attempt, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The end of an attempt of call {CallId} could not be stored ({Reason}); reading its row again")]
-    private partial void LogEndNotStored(Guid callId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: the database failed; trying again")]
     private partial void LogStorageFailed(Exception exception, Guid callId);

@@ -1,7 +1,6 @@
 using System.Net;
 using Orleans.Concurrency;
 using Microsoft.Extensions.Logging;
-using Pyfi.Grains.Calls;
 using Pyfi.Grains.Code;
 using Pyfi.Grains.Placement;
 using Pyfi.Grains.Python;
@@ -77,8 +76,7 @@ public sealed partial class WorkerGrain(
         _attempts[item.Call.Id] = attempt;
         try
         {
-            var result = await RunAsync(item, attempt);
-            return await StoreEndAsync(attempt, result);
+            return await RunAsync(item, attempt);
         }
         finally
         {
@@ -105,9 +103,9 @@ public sealed partial class WorkerGrain(
         return Task.CompletedTask;
     }
 
-    // Runs the attempt on this deployment's Python process. The call is stored as running (attempt, worker,
-    // lease) while its request goes to the process: the write need not come first, because only this silo's
-    // death could lose the attempt before it is stored, and that kills the attempt too.
+    // Runs the attempt on this deployment's Python process. The socket stores the call as running (with its
+    // lease) as it hands the attempt over, and stores its end from what this returns: no database write
+    // stands between two calls on this slot.
     private async Task<WorkResult> RunAsync(WorkItem item, Attempt attempt)
     {
         var started = time.GetUtcNow();
@@ -132,9 +130,7 @@ public sealed partial class WorkerGrain(
         }
 
         if (attempt.Cancelled) return Result(WorkOutcome.NotStarted, null, new CallError("Cancelled", "the call was cancelled"), null, started, worker);
-        var now = time.GetUtcNow();
-        attempt.Running = CallTransitions.Started(item.Call, item.Attempt, WorkerName(worker), silo.SiloAddress.ToParsableString(), item.Deployment.Commit, now, now + options.LeaseDuration);
-        attempt.StartStored = calls.TransitionAsync(attempt.Running, CallState.Queued, item.Attempt - 1);
+        attempt.Started = time.GetUtcNow();
         attempt.Process = worker;
         var running = worker.CallAsync(item.Call.Function, item.Call.Args, item.Call.Kwargs, item.Call.Timeout);
         _lastOnWorker = running;
@@ -161,65 +157,27 @@ public sealed partial class WorkerGrain(
         }
     }
 
-    // Stores what the attempt came to, once its start is stored: the call ended, or queued again. Nothing is
-    // stored when the attempt is no longer the call's current one (it was cancelled, or taken up elsewhere
-    // after its lease lapsed): a late result never overwrites a newer one.
-    private async Task<WorkResult> StoreEndAsync(Attempt attempt, WorkResult result)
-    {
-        if (attempt.Running is not { } running || attempt.StartStored is not { } startStored)
-        {
-            // It never reached a process: nothing was stored for it. A failure to ready the code ends the call.
-            if (result.Outcome != WorkOutcome.CannotStart) return result;
-            var failed = CallTransitions.AfterAttempt(attempt.Item.Call with { Attempts = attempt.Item.Attempt, State = CallState.Running }, result, time.GetUtcNow(), Random.Shared.NextDouble());
-            return await StoreAsync(failed, CallState.Queued, attempt.Item.Attempt - 1, result);
-        }
-
-        try
-        {
-            if (!await startStored) return result;
-        }
-        catch (Exception e)
-        {
-            return result with { NotStored = PyfiException.Find(e)?.Message ?? e.Message };
-        }
-
-        var next = CallTransitions.AfterAttempt(running with { LeaseUntil = attempt.LeaseUntil }, result, time.GetUtcNow(), Random.Shared.NextDouble());
-        return await StoreAsync(next, CallState.Running, attempt.Item.Attempt, result);
-    }
-
-    private async Task<WorkResult> StoreAsync(CallInfo next, CallState from, int fromAttempt, WorkResult result)
-    {
-        try
-        {
-            return await calls.TransitionAsync(next, from, fromAttempt) ? result with { Stored = next } : result;
-        }
-        catch (Exception e)
-        {
-            return result with { NotStored = PyfiException.Find(e)?.Message ?? e.Message };
-        }
-    }
-
-    // Renews the leases of attempts that have run for a third of their lease: a lease that lapses tells the
-    // socket the attempt is lost.
+    // Renews the lease of each attempt running longer than a third of a lease (the socket gave it one when
+    // it handed it over): a lease that lapses tells whoever takes the call up that the attempt is lost.
     private void RenewLeases(DateTimeOffset now)
     {
         foreach (var attempt in _attempts.Values)
         {
-            if (attempt.Running is not { } running || attempt.Renewing || attempt.LeaseUntil - now > options.LeaseDuration * 2 / 3) continue;
+            if (attempt.Started is not { } started || attempt.Renewing) continue;
+            if ((attempt.Renewed ?? started) + (options.LeaseDuration / 3) > now) continue;
             attempt.Renewing = true;
-            var until = now + options.LeaseDuration;
-            _ = RenewAsync(attempt, running, until);
+            _ = RenewAsync(attempt, now, now + options.LeaseDuration);
         }
     }
 
-    private async Task RenewAsync(Attempt attempt, CallInfo running, DateTimeOffset until)
+    private async Task RenewAsync(Attempt attempt, DateTimeOffset now, DateTimeOffset until)
     {
+        var running = attempt.Item.Call;
         try
         {
-            if (attempt.StartStored is not { } started || !await started) return;
             if (await calls.RenewAsync(running, attempt.Item.Attempt, until))
             {
-                attempt.LeaseUntil = until;
+                attempt.Renewed = now;
             }
             else if (_attempts.ContainsKey(running.Id))
             {
@@ -314,23 +272,17 @@ public sealed partial class WorkerGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Python worker died during call {CallId}: {Reason}")]
     private partial void LogWorkerDied(Guid callId, string reason);
 
-    // One attempt in this slot, from handed over until its end is stored.
+    // One attempt in this slot, from handed over until it ended.
     private sealed class Attempt(WorkItem item)
     {
         public WorkItem Item { get; } = item;
 
-        // The call as stored running, once its request went to a process.
-        public CallInfo? Running { get; set; }
+        // When its request went to a process.
+        public DateTimeOffset? Started { get; set; }
 
-        public Task<bool>? StartStored { get; set; }
+        public DateTimeOffset? Renewed { get; set; }
 
         public PythonWorker? Process { get; set; }
-
-        public DateTimeOffset LeaseUntil
-        {
-            get => _leaseUntil ?? Running?.LeaseUntil ?? DateTimeOffset.MaxValue;
-            set => _leaseUntil = value;
-        }
 
         public bool Renewing { get; set; }
 
@@ -338,7 +290,5 @@ public sealed partial class WorkerGrain(
 
         // Its process was stopped to cancel another call written to it.
         public bool Interrupted { get; set; }
-
-        private DateTimeOffset? _leaseUntil;
     }
 }

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Pyfi against itself at another commit, in one run on this machine: what a change costs. Builds BASE in a
+# git worktree, then alternates the two builds (BASE, this checkout, BASE, ...) ROUNDS times over the calls
+# workloads (throughput, latency, saturation; sizes as bench/run.sh) and prints the medians and ratios.
+#   bench/ab.sh BASE [ROUNDS]      e.g. bench/ab.sh bfb5548 3
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+base=${1:?usage: bench/ab.sh BASE-COMMIT [ROUNDS]}
+rounds=${2:-3}
+cores=${BENCH_C:-$(nproc)}
+work=$(mktemp -d /tmp/pyfi-ab.XXXXXX)
+chmod 755 "$work"
+silo=""
+cleanup() { [ -n "$silo" ] && kill "$silo" 2>/dev/null; wait 2>/dev/null || true; git -C "$root" worktree remove --force "$work/base" >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+echo "== building this checkout and $base (Release)" >&2
+dotnet build Orleans.sln -c Release -nologo -clp:ErrorsOnly >/dev/null
+git worktree add -q --detach "$work/base" "$base"
+(cd "$work/base" && dotnet build Orleans.sln -c Release -nologo -clp:ErrorsOnly >/dev/null)
+mkdir -p "$work/repo" && cp bench/tasks/bench_tasks.py "$work/repo/"
+git -C "$work/repo" init -q -b main && git -C "$work/repo" add -A && git -C "$work/repo" -c user.email=b@pyfi -c user.name=bench commit -qm bench
+
+# one TREE LABEL ROUND: a fresh silo of TREE's build, the calls workloads through this checkout's bench client.
+one() {
+  local tree=$1 label=$2 round=$3 data="$work/data-$2-$3"
+  local gateway="127.0.0.1:$(free_port)"
+  PYFI_DATA="$data" PYFI_CORES="$cores" PYFI_SILO_PORT="$(free_port)" PYFI_GATEWAY_PORT="${gateway##*:}" \
+    PYFI_ORLEANS_GATEWAY_PORT="$(free_port)" PYFI_DASHBOARD_PORT=0 \
+    dotnet "$tree/src/Silo/bin/Release/net10.0/Pyfi.Silo.dll" >"$data.log" 2>&1 &
+  silo=$!
+  for _ in $(seq 600); do grep -qs "Pyfi silo ready" "$data.log" && break; sleep 0.1; done
+  local pyfi=(dotnet "$root/src/Cli/bin/Release/net10.0/pyfi.dll")
+  export PYFI_GATEWAY=$gateway
+  "${pyfi[@]}" add queue -n bench >/dev/null
+  "${pyfi[@]}" add processor -n bench -g "$work/repo" -m bench_tasks >/dev/null
+  for f in noop busy inc total; do "${pyfi[@]}" add socket -n "bench.$f" -q bench -pn bench -t "$f" -c "$cores" >/dev/null; done
+  "${pyfi[@]}" task run -s bench.noop -d 1 >/dev/null
+  PYFI_BENCH_SYSTEM="$label" BENCH_C=$cores dotnet bench/Pyfi.Bench/bin/Release/net10.0/Pyfi.Bench.dll calls --gateway "$gateway" >>"$work/results.jsonl"
+  kill -TERM "$silo"; wait "$silo" || true; silo=""
+}
+
+for round in $(seq "$rounds"); do
+  echo "== round $round of $rounds" >&2
+  one "$work/base" "base" "$round"
+  one "$root" "head" "$round"
+done
+
+python3 - "$work/results.jsonl" "$base" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+def med(system, workload, key):
+    values = [r[key] for r in rows if r["system"] == system and r["workload"] == workload and key in r]
+    return statistics.median(values) if values else None
+print(f"| figure (median of rounds) | {sys.argv[2]} | this checkout | this / base |")
+print("| --- | --- | --- | --- |")
+for workload, key, name in [("throughput", "calls_per_s", "throughput, calls/s"), ("latency", "p50_ms", "latency p50, ms"),
+                            ("latency", "p99_ms", "latency p99, ms"), ("saturation", "efficiency", "saturation efficiency")]:
+    b, h = med("base", workload, key), med("head", workload, key)
+    if b is None or h is None: continue
+    print(f"| {name} | {b:.3f} | {h:.3f} | {h / b:.2f}x |")
+PY
