@@ -75,10 +75,10 @@ public sealed record CallInfo
     /// <summary>Every attempt that ended without ending the call, oldest first, with its error.</summary>
     [Id(22)] public ImmutableArray<CallAttempt> History { get; init; } = [];
 
-    /// <summary>The retry policy for this call (the socket's, or the call's own).</summary>
+    /// <summary>This call's own retry policy, if it was given one; otherwise its socket's applies.</summary>
     [Id(23)] public RetryPolicy? Retry { get; init; }
 
-    /// <summary>Longest time one attempt of this call may run (the socket's, or the call's own); null for none.</summary>
+    /// <summary>This call's own per-attempt time limit, if it was given one; otherwise its socket's applies.</summary>
     [Id(24)] public TimeSpan? Timeout { get; init; }
 
     /// <summary>When the call was cancelled, if it was.</summary>

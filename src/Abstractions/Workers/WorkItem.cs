@@ -4,8 +4,9 @@ namespace Pyfi;
 /// <param name="Call">The call as the socket stored it running (its function, arguments, time limit, lease).</param>
 /// <param name="Attempt">The attempt to start: the call's stored attempts plus one.</param>
 /// <param name="Deployment">The code to run it with.</param>
+/// <param name="Timeout">Longest time the attempt may take (the call's own limit, or its socket's); the worker process is killed past it.</param>
 [GenerateSerializer, Immutable, Alias("pyfi.WorkItem")]
-public sealed record WorkItem(CallInfo Call, int Attempt, ProcessorDeployment Deployment);
+public sealed record WorkItem(CallInfo Call, int Attempt, ProcessorDeployment Deployment, TimeSpan? Timeout);
 
 /// <summary>How an attempt ended in the worker.</summary>
 [GenerateSerializer]

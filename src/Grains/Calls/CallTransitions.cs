@@ -29,7 +29,7 @@ public static class CallTransitions
     /// good), or queued again for another attempt after a backoff, or (the attempt never started) queued again
     /// as it was. <paramref name="random"/> in [0, 1) spreads the backoff by the policy's jitter.
     /// </summary>
-    public static CallInfo AfterAttempt(CallInfo running, WorkResult result, DateTimeOffset now, double random)
+    public static CallInfo AfterAttempt(CallInfo running, WorkResult result, RetryPolicy policy, DateTimeOffset now, double random)
     {
         if (result.Outcome == WorkOutcome.NotStarted)
         {
@@ -42,7 +42,6 @@ public static class CallTransitions
         }
 
         var error = result.Error ?? new CallError("Unknown", "the attempt failed without saying why");
-        var policy = running.Retry ?? RetryPolicy.Default;
         if (!Retries(policy, result.Outcome, error) || running.Attempts >= policy.MaxAttempts)
         {
             var final = running.Attempts > 1 || result.Outcome is WorkOutcome.Crashed or WorkOutcome.TimedOut
@@ -54,10 +53,12 @@ public static class CallTransitions
         return Requeued(running, new CallAttempt(running.Attempts, result.Worker, running.Started, now, error), policy, now, random) with { Output = result.Output };
     }
 
+    /// <summary>The retry policy that governs <paramref name="call"/>: its own, or its socket's.</summary>
+    public static RetryPolicy PolicyOf(CallInfo call, SocketSpec socket) => call.Retry ?? socket.Retry;
+
     /// <summary>The call after its running attempt was found lost (its worker or silo gone, its lease lapsed): queued again at once, or failed when it has no attempts left.</summary>
-    public static CallInfo Lost(CallInfo running, CallError why, DateTimeOffset now)
+    public static CallInfo Lost(CallInfo running, CallError why, RetryPolicy policy, DateTimeOffset now)
     {
-        var policy = running.Retry ?? RetryPolicy.Default;
         if (running.Attempts >= policy.MaxAttempts)
         {
             return running with

@@ -95,8 +95,9 @@ public sealed partial class SocketGrain(
             Parent = request.Parent,
             Workflow = request.Workflow,
             Key = request.Key,
-            Retry = request.Retry ?? spec.Retry,
-            Timeout = request.Timeout ?? spec.Timeout,
+            // Only a call's own policy and limit are kept with it; otherwise the socket's apply as they are then.
+            Retry = request.Retry,
+            Timeout = request.Timeout,
         };
 
         if (!await calls.InsertAsync(call))
@@ -240,7 +241,7 @@ public sealed partial class SocketGrain(
         var why = new CallError("WorkerLost", ownerGone
             ? $"the silo running attempt {stored.Attempts} ({stored.Owner}) is gone"
             : $"attempt {stored.Attempts}'s lease lapsed at {stored.LeaseUntil:O}");
-        var next = CallTransitions.Lost(stored, why, now);
+        var next = CallTransitions.Lost(stored, why, Policy(stored), now);
         LogAttemptLost(stored.Id, stored.Attempts, why.Message);
         await StoreAndApplyAsync(held, next, CallState.Running, stored.Attempts);
     }
@@ -297,6 +298,8 @@ public sealed partial class SocketGrain(
         held.Reconcile = true;
         Later(held, time.GetUtcNow() + held.Recheck);
     }
+
+    private RetryPolicy Policy(CallInfo call) => call.Retry ?? Definition?.Spec.Retry ?? RetryPolicy.Default;
 
     private bool IsAlive(string? owner)
     {
@@ -448,7 +451,7 @@ public sealed partial class SocketGrain(
             held.Slot = slot.Index;
             held.Call = running;
             calls.StartAsync(running).Ignore();
-            result = await worker.ExecuteAsync(new WorkItem(running, attempt, deployment));
+            result = await worker.ExecuteAsync(new WorkItem(running, attempt, deployment, running.Timeout ?? Definition?.Spec.Timeout));
             slot.Backoff = TimeSpan.Zero;
             slot.LastEnded = time.GetUtcNow();
         }
@@ -476,7 +479,7 @@ public sealed partial class SocketGrain(
                 var stored = held.Call;
                 if (e is SiloUnavailableException || e.InnerException is SiloUnavailableException)
                 {
-                    var lost = CallTransitions.Lost(stored, new CallError("WorkerLost", $"the silo running attempt {attempt} went away"), time.GetUtcNow());
+                    var lost = CallTransitions.Lost(stored, new CallError("WorkerLost", $"the silo running attempt {attempt} went away"), Policy(stored), time.GetUtcNow());
                     await StoreAndApplyAsync(held, lost, CallState.Running, attempt);
                 }
                 else
@@ -494,7 +497,7 @@ public sealed partial class SocketGrain(
         held.Slot = null;
         Pump();
         if (!_held.ContainsKey(queued.Id)) return; // ended here meanwhile (cancelled): its end is stored already
-        var next = CallTransitions.AfterAttempt(running, result, time.GetUtcNow(), Random.Shared.NextDouble());
+        var next = CallTransitions.AfterAttempt(running, result, Policy(running), time.GetUtcNow(), Random.Shared.NextDouble());
         if (result.Outcome is not WorkOutcome.Succeeded and not WorkOutcome.NotStarted && !next.State.IsFinal())
         {
             LogRetrying(queued.Id, attempt, result.Error?.ToString() ?? result.Outcome.ToString());
@@ -524,11 +527,6 @@ public sealed partial class SocketGrain(
         _held.Remove(held.Call.Id);
         if (held.Call.Key is { } key && _byKey.TryGetValue(key, out var known) && ReferenceEquals(known, held)) _byKey.Remove(key);
         _queue.Remove(held);
-        if (_held.Count == 0)
-        {
-            _keepAlive?.Dispose();
-            _keepAlive = null;
-        }
     }
 
     private void FailQueued(CallError error)
@@ -602,9 +600,19 @@ public sealed partial class SocketGrain(
         }, new GrainTimerCreationOptions(due > TimeSpan.Zero ? due : TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan) { Interleave = true });
     }
 
-    // A socket holding calls stays activated, even with no request coming in, until they have ended.
+    // A socket holding calls stays activated, even with no request coming in, until they have ended. The
+    // timer is let go on a tick that finds nothing held (not at each call's end: calls come and go fast).
     private void KeepAlive() =>
-        _keepAlive ??= this.RegisterGrainTimer(() => Task.CompletedTask, new GrainTimerCreationOptions(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)) { Interleave = true, KeepAlive = true });
+        _keepAlive ??= this.RegisterGrainTimer(() =>
+        {
+            if (_held.Count == 0)
+            {
+                _keepAlive?.Dispose();
+                _keepAlive = null;
+            }
+
+            return Task.CompletedTask;
+        }, new GrainTimerCreationOptions(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)) { Interleave = true, KeepAlive = true });
 
     private sealed class Slot(int index)
     {

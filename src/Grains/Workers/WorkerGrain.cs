@@ -132,7 +132,7 @@ public sealed partial class WorkerGrain(
         if (attempt.Cancelled) return Result(WorkOutcome.NotStarted, null, new CallError("Cancelled", "the call was cancelled"), null, started, worker);
         attempt.Started = time.GetUtcNow();
         attempt.Process = worker;
-        var running = worker.CallAsync(item.Call.Function, item.Call.Args, item.Call.Kwargs, item.Call.Timeout);
+        var running = worker.CallAsync(item.Call.Function, item.Call.Args, item.Call.Kwargs, item.Timeout);
         _lastOnWorker = running;
         try
         {
@@ -142,7 +142,7 @@ public sealed partial class WorkerGrain(
         catch (TimeoutException)
         {
             Drop(worker);
-            return Result(WorkOutcome.TimedOut, null, new CallError("TimeLimitExceeded", $"the attempt ran longer than {item.Call.Timeout} and its worker was killed"), null, started, worker);
+            return Result(WorkOutcome.TimedOut, null, new CallError("TimeLimitExceeded", $"the attempt ran longer than {item.Timeout} and its worker was killed"), null, started, worker);
         }
         catch (PythonWorkerExitedException e) when (!e.Started || attempt.Interrupted)
         {

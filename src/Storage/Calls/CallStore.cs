@@ -19,10 +19,16 @@ public abstract class CallStore : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _writer;
 
+    // Starts held back for their ends (see StartAsync), and the timer that sends them on when they wait too long.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, CallWrite> _held = new();
+    private readonly Timer _flush;
+    private int _flushArmed;
+
     /// <summary>Starts the writer.</summary>
     protected CallStore(string serviceId)
     {
         ServiceId = serviceId;
+        _flush = new Timer(_ => FlushDue());
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -49,15 +55,21 @@ public abstract class CallStore : IAsyncDisposable
         EnqueueAsync(new CallWrite(CallWriteKind.Transition, next, from, fromAttempt));
 
     /// <summary>
-    /// Stores that attempt <paramref name="running"/>.Attempts has started, without hurrying: the write waits up
-    /// to <see cref="StartDeferral"/> for other writes to share its transaction, and if the attempt's end comes
-    /// meanwhile the two become one write (a short attempt costs one row write, not two, and adds no commit
-    /// to its call's latency). Completes with whether it was stored (or folded into its end).
+    /// Stores that attempt <paramref name="running"/>.Attempts has started, without hurrying: the write is held
+    /// back for up to <see cref="StartDeferral"/>, and if the attempt's end is written meanwhile the two become
+    /// one write (a short attempt costs one row write, not two, and adds no commit to its call's latency). Held
+    /// starts go into the next transaction after that, ahead of its other writes. Completes with whether it
+    /// was stored (or folded into its end). The caller must not write anything else for the call until its end.
     /// </summary>
-    public Task<bool> StartAsync(CallInfo running) =>
-        EnqueueAsync(new CallWrite(CallWriteKind.Transition, running, CallState.Queued, running.Attempts - 1) { Deferrable = true });
+    public Task<bool> StartAsync(CallInfo running)
+    {
+        var write = new CallWrite(CallWriteKind.Transition, running, CallState.Queued, running.Attempts - 1) { Deferrable = true, HeldSince = Environment.TickCount64 };
+        _held[running.Id] = write;
+        if (Interlocked.Exchange(ref _flushArmed, 1) == 0) _flush.Change(StartDeferral, Timeout.InfiniteTimeSpan);
+        return write.Done.Task;
+    }
 
-    /// <summary>How long a start waits for company (see <see cref="StartAsync"/>).</summary>
+    /// <summary>How long a start is held back for its end (see <see cref="StartAsync"/>).</summary>
     public static TimeSpan StartDeferral { get; } = TimeSpan.FromMilliseconds(2);
 
     /// <summary>Extends the lease of attempt <paramref name="attempt"/> of <paramref name="call"/> if it is still running.</summary>
@@ -85,6 +97,9 @@ public abstract class CallStore : IAsyncDisposable
     /// <inheritdoc />
     public virtual async ValueTask DisposeAsync()
     {
+        await _flush.DisposeAsync();
+        foreach (var start in _held.Values) _writes.Writer.TryWrite(start with { Deferrable = false });
+        _held.Clear();
         _writes.Writer.TryComplete();
         await _writer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stopping.Cancel();
@@ -106,30 +121,40 @@ public abstract class CallStore : IAsyncDisposable
         return call.State == CallState.Running ? call with { LeaseUntil = leaseUntil } : call;
     }
 
-    // An attempt's start and its end in one batch become the end alone, guarded as the start was: the row
-    // goes from queued to ended in one write. (The start's caller is told it was stored: it was, as part of the end.)
-    private static void FoldStartsIntoEnds(List<CallWrite> batch)
+    // Ends in this batch absorb their attempts' held starts: the row goes from queued to ended in one write,
+    // guarded as the start was. (The start's caller is told it was stored: it was, as part of the end.) Held
+    // starts that have waited long enough go in too, first: every earlier write of their call is committed.
+    private void TakeHeldStarts(List<CallWrite> batch)
     {
-        if (batch.Count < 2) return;
-        Dictionary<Guid, int>? starts = null;
+        if (_held.IsEmpty) return;
         for (var i = 0; i < batch.Count; i++)
         {
             var write = batch[i];
-            if (write.Deferrable)
-            {
-                (starts ??= [])[write.Call.Id] = i;
-            }
-            else if (starts is not null && write.Kind == CallWriteKind.Transition && write.From == CallState.Running
-                && starts.Remove(write.Call.Id, out var at) && batch[at] is { } start && start.Call.Attempts == write.FromAttempt)
+            if (write.Kind == CallWriteKind.Transition && write.From == CallState.Running && !write.Deferrable
+                && _held.TryGetValue(write.Call.Id, out var start) && start.Call.Attempts == write.FromAttempt
+                && _held.TryRemove(new KeyValuePair<Guid, CallWrite>(write.Call.Id, start)))
             {
                 var folded = new CallWrite(CallWriteKind.Transition, write.Call, start.From, start.FromAttempt);
                 _ = FollowAsync(folded.Done.Task, write.Done, start.Done);
                 batch[i] = folded;
-                batch[at] = null!;
             }
         }
 
-        if (batch.Contains(null!)) batch.RemoveAll(w => w is null);
+        var due = Environment.TickCount64 - (long)StartDeferral.TotalMilliseconds;
+        var front = 0;
+        foreach (var (id, start) in _held)
+        {
+            if (start.HeldSince <= due && _held.TryRemove(new KeyValuePair<Guid, CallWrite>(id, start))) batch.Insert(front++, start);
+        }
+    }
+
+    // The timer: held starts that waited long enough are written even when nothing else is.
+    private void FlushDue()
+    {
+        Volatile.Write(ref _flushArmed, 0);
+        if (_held.IsEmpty) return;
+        _writes.Writer.TryWrite(CallWrite.Wake);
+        if (Interlocked.Exchange(ref _flushArmed, 1) == 0) _flush.Change(StartDeferral, Timeout.InfiniteTimeSpan);
     }
 
     private static async Task FollowAsync(Task<bool> folded, TaskCompletionSource<bool> end, TaskCompletionSource<bool> start)
@@ -159,24 +184,13 @@ public abstract class CallStore : IAsyncDisposable
         while (await _writes.Reader.WaitToReadAsync())
         {
             batch.Clear();
-            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write)) batch.Add(write);
-            if (batch.TrueForAll(w => w.Deferrable))
+            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write))
             {
-                // Only starts: give their ends (or anything else) a moment to join them.
-                using var wait = new CancellationTokenSource(StartDeferral);
-                try
-                {
-                    if (await _writes.Reader.WaitToReadAsync(wait.Token))
-                    {
-                        while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write)) batch.Add(write);
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                }
+                if (!ReferenceEquals(write, CallWrite.Wake)) batch.Add(write);
             }
 
-            FoldStartsIntoEnds(batch);
+            TakeHeldStarts(batch);
+            if (batch.Count == 0) continue;
             try
             {
                 await CommitAsync(batch, _stopping.Token);
@@ -212,6 +226,12 @@ public sealed record CallWrite(CallWriteKind Kind, CallInfo Call, CallState From
 {
     /// <summary>An attempt's start: it may wait a moment for company, and folds into its end if that comes meanwhile.</summary>
     public bool Deferrable { get; init; }
+
+    /// <summary>For a held start: when it was held (<see cref="Environment.TickCount64"/>).</summary>
+    public long HeldSince { get; init; }
+
+    /// <summary>Not a write: wakes the writer to send held starts on.</summary>
+    internal static CallWrite Wake { get; } = new(CallWriteKind.Renew, new CallInfo { Id = Guid.Empty, Socket = "", Processor = "", Function = "", Created = default }, CallState.Running, 0);
 
     /// <summary>Completes once committed with whether the row changed, or with the reason nothing was committed.</summary>
     public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
