@@ -248,19 +248,28 @@ public sealed partial class SocketGrain(
 
     // Stores a transition and acts on the result; a refused transition (the row moved on) or a failed one
     // (the database) is sorted out by reading the row again.
-    private async Task StoreAndApplyAsync(HeldCall held, CallInfo next, CallState from, int fromAttempt)
+    // An attempt's end may find its start not stored (the database failed while the attempt ran): the row then
+    // still says queued at the attempt before, and since only this activation starts this call's attempts, the
+    // end is stored from there (startMayBeMissing) rather than thrown away and the call run again.
+    private async Task StoreAndApplyAsync(HeldCall held, CallInfo next, CallState from, int fromAttempt, bool startMayBeMissing = false)
     {
         bool stored;
         try
         {
             stored = await calls.TransitionAsync(next, from, fromAttempt);
+            if (!stored && startMayBeMissing) stored = await calls.TransitionAsync(next, CallState.Queued, fromAttempt - 1);
         }
         catch (Exception e)
         {
+            // The database failed: the same change is tried again (guarded, so it cannot apply twice) until it
+            // is stored; an attempt's result is not thrown away because the database was away for a while.
             LogStorageFailed(e, held.Call.Id);
+            held.Pending = (next, from, fromAttempt, startMayBeMissing);
             RecheckLater(held);
             return;
         }
+
+        held.Pending = null;
 
         if (stored) await ApplyStoredAsync(held, next);
         else await ReconcileAsync(held);
@@ -503,7 +512,7 @@ public sealed partial class SocketGrain(
             LogRetrying(queued.Id, attempt, result.Error?.ToString() ?? result.Outcome.ToString());
         }
 
-        await StoreAndApplyAsync(held, next, CallState.Running, attempt);
+        await StoreAndApplyAsync(held, next, CallState.Running, attempt, startMayBeMissing: true);
         Pump();
     }
 
@@ -573,7 +582,12 @@ public sealed partial class SocketGrain(
         foreach (var held in due)
         {
             if (!_held.ContainsKey(held.Call.Id)) continue;
-            if (held.Reconcile || held.Call.State == CallState.Running)
+            if (held.Pending is var (change, from, fromAttempt, startMayBeMissing))
+            {
+                held.Reconcile = false;
+                await StoreAndApplyAsync(held, change, from, fromAttempt, startMayBeMissing);
+            }
+            else if (held.Reconcile || held.Call.State == CallState.Running)
             {
                 held.Reconcile = false;
                 await ReconcileAsync(held);
@@ -639,6 +653,9 @@ public sealed partial class SocketGrain(
         public bool Reconcile { get; set; }
 
         public TimeSpan Recheck { get; set; }
+
+        // A change that could not be stored (the database failed), to be tried again.
+        public (CallInfo Next, CallState From, int FromAttempt, bool StartMayBeMissing)? Pending { get; set; }
 
         public TaskCompletionSource<CallInfo> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

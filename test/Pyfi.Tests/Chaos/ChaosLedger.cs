@@ -13,6 +13,9 @@ public sealed class ChaosLedger(string name, string socket, string sideEffects)
 {
     private readonly List<Guid> _submitted = [];
 
+    /// <summary>The file the calls append to.</summary>
+    public string SideEffects => sideEffects;
+
     /// <summary>The calls acknowledged (stored) so far.</summary>
     public IReadOnlyList<Guid> Submitted => _submitted;
 
@@ -31,6 +34,41 @@ public sealed class ChaosLedger(string name, string socket, string sideEffects)
         }
     }
 
+    /// <summary>
+    /// Submits <paramref name="count"/> calls one after another (10 at a time), each retried every 200 ms while it
+    /// is refused, pausing <paramref name="pace"/> between tens; the refusals' messages go to <paramref name="refusals"/>.
+    /// </summary>
+    public async Task SubmitRetryingAsync(PyfiClient client, int count, double seconds, List<string> refusals, TimeSpan pace)
+    {
+        var socketGrain = client.Cluster.GetGrain<ISocketGrain>(socket);
+        for (var start = 0; start < count; start += 10)
+        {
+            var batch = Enumerable.Range(start, Math.Min(10, count - start)).Select(async i =>
+            {
+                var request = new CallRequest
+                {
+                    Socket = socket,
+                    Args = $"[\"{sideEffects}\", {i}, {seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}]",
+                    Key = $"submission-{i}",
+                };
+                for (var tries = 0; ; tries++)
+                {
+                    try
+                    {
+                        return (await socketGrain.RunAsync(request, TimeSpan.Zero)).Id;
+                    }
+                    catch (Exception e) when (tries < 300 && (e is PyfiException || e is TimeoutException))
+                    {
+                        lock (refusals) refusals.Add(e.Message);
+                        await Task.Delay(200);
+                    }
+                }
+            });
+            _submitted.AddRange(await Task.WhenAll(batch));
+            await Task.Delay(pace);
+        }
+    }
+
     /// <summary>Lines in the side-effect file so far.</summary>
     public int EffectsSoFar() => File.Exists(sideEffects) ? File.ReadAllLines(sideEffects).Length : 0;
 
@@ -41,7 +79,18 @@ public sealed class ChaosLedger(string name, string socket, string sideEffects)
         Dictionary<Guid, CallInfo> calls;
         while (true)
         {
-            var listed = await client().Cluster.GetGrain<ICallListingGrain>(0).ListAsync(new CallQuery { Socket = socket, Limit = CallQuery.MaxLimit });
+            CallInfo[] listed;
+            try
+            {
+                listed = await client().Cluster.GetGrain<ICallListingGrain>(0).ListAsync(new CallQuery { Socket = socket, Limit = CallQuery.MaxLimit });
+            }
+            catch (Exception e) when (e is Orleans.Runtime.OrleansException or TimeoutException && clock.Elapsed < timeout)
+            {
+                // The cluster is still finding out that a silo is gone: ask again, as any client would.
+                await Task.Delay(500);
+                continue;
+            }
+
             calls = listed.ToDictionary(c => c.Id);
             if (_submitted.All(id => calls.TryGetValue(id, out var c) && c.State.IsFinal()) || clock.Elapsed > timeout) break;
             await Task.Delay(500);

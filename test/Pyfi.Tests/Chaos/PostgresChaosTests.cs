@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using Pyfi.Client;
+using Pyfi.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Pyfi.Tests.Chaos;
+
+/// <summary>
+/// Calls that are never lost on a cluster's storage: two silos on PostgreSQL with one killed mid-load, and the
+/// PostgreSQL server itself stopped (as a crash) and started again mid-load. Real silo processes, real Python.
+/// </summary>
+public sealed class PostgresChaosTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task WithTwoSilosOnPostgresOneKilledMidLoadTheOtherFinishesEveryCall()
+    {
+        await using var db = await PostgresDatabase.CreateAsync();
+        using var repository = await GitRepository.CreateAsync(SampleCode.Files());
+        using var dataA = new TempDirectory("pyfi-chaos");
+        using var dataB = new TempDirectory("pyfi-chaos");
+        using var shared = new TempDirectory("pyfi-chaos");
+        var env = new Dictionary<string, string> { ["PYFI_STORAGE"] = "postgres", ["PYFI_POSTGRES"] = db.ConnectionString, ["PYFI_CORES"] = "2" };
+        await using var a = await SiloProcess.StartAsync(dataA.Path, env);
+        await using var b = await SiloProcess.StartAsync(dataB.Path, env);
+        var cli = new PyfiCli(a.Gateway);
+        await cli.OkAsync("add", "queue", "-n", "q");
+        await cli.OkAsync("add", "processor", "-n", "sample", "-g", repository.Path, "-m", SampleCode.Module);
+        await cli.OkAsync("add", "socket", "-n", "chaos", "-q", "q", "-pn", "sample", "-t", "append", "-c", "4", "--max-attempts", "5", "--backoff", "100ms");
+        var ledger = new ChaosLedger("silo-kill-of-two", "chaos", Path.Combine(shared.Path, "effects.txt"));
+        await using var client = await PyfiClient.ConnectAsync(a.Gateway);
+        await ledger.SubmitAsync(client, 1000, 0.01);
+
+        await WaitAsync(() => ledger.EffectsSoFar() >= 200 && WorkersOf(dataB.Path) > 0, TimeSpan.FromSeconds(60), "200 calls to run, with slots on the silo to kill");
+        var before = ledger.EffectsSoFar();
+        var ranOnB = WorkersOf(dataB.Path) > 0;
+        await b.KillAsync();
+        var counts = await ledger.SettleAsync(() => client, TimeSpan.FromSeconds(150));
+        counts.Report(output, $"{before} had run when one silo was killed; the killed silo had {(ranOnB ? "" : "no ")}workers");
+        if (counts.Lost > 0) output.WriteLine($"--- surviving silo's log\n{a.Output[^Math.Min(a.Output.Length, 20000)..]}");
+
+        Assert.True(ranOnB, "the killed silo ran none of the calls: the run did not exercise a silo's loss");
+        Assert.Equal(0, counts.Lost);
+        Assert.Equal(1000, counts.Succeeded);
+        Assert.Equal(0, counts.SucceededWithoutEffect);
+        // Attempts cut off by the loss run again (at-least-once execution, one end). In flight at the kill: two
+        // calls per slot on four slots; measured up to 11 (see the closing note of issue 4): a regression that
+        // re-ran calls wholesale would show hundreds.
+        Assert.InRange(counts.Duplicated, 0, 30);
+    }
+
+    [Fact]
+    public async Task PostgresStoppedAndStartedMidLoadLosesNoAcknowledgedCall()
+    {
+        await using var server = await PrivatePostgresServer.StartAsync();
+        using var repository = await GitRepository.CreateAsync(SampleCode.Files());
+        using var data = new TempDirectory("pyfi-chaos");
+        var env = new Dictionary<string, string> { ["PYFI_STORAGE"] = "postgres", ["PYFI_POSTGRES"] = server.ConnectionString, ["PYFI_CORES"] = "2" };
+        await using var silo = await SiloProcess.StartAsync(data.Path, env);
+        var cli = new PyfiCli(silo.Gateway);
+        await cli.OkAsync("add", "queue", "-n", "q");
+        await cli.OkAsync("add", "processor", "-n", "sample", "-g", repository.Path, "-m", SampleCode.Module);
+        await cli.OkAsync("add", "socket", "-n", "chaos", "-q", "q", "-pn", "sample", "-t", "append", "-c", "2", "--max-attempts", "10", "--backoff", "100ms");
+        await cli.OkAsync("task", "run", "-s", "chaos", "-d", $"['{Path.Combine(data.Path, "warm.txt")}', 'warm']");
+        var ledger = new ChaosLedger("postgres-restart", "chaos", Path.Combine(data.Path, "effects.txt"));
+        await using var client = await PyfiClient.ConnectAsync(silo.Gateway);
+
+        // Submissions go on through the outage, retried by this client while they are refused.
+        var refusals = new List<string>();
+        var submitting = ledger.SubmitRetryingAsync(client, 600, 0.01, refusals, TimeSpan.FromMilliseconds(60));
+        await WaitAsync(() => ledger.EffectsSoFar() >= 100, TimeSpan.FromSeconds(60), "100 calls to run");
+        var clock = Stopwatch.StartNew();
+        await server.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await server.StartAgainAsync();
+        var outage = clock.Elapsed;
+        await submitting;
+        var counts = await ledger.SettleAsync(() => client, TimeSpan.FromSeconds(150));
+        counts.Report(output, $"PostgreSQL down {outage.TotalSeconds:0.0} s; {refusals.Count} submissions refused meanwhile and retried" +
+            (refusals.Count > 0 ? $", e.g. \"{refusals[0]}\"" : ""));
+
+        Assert.Equal(600, counts.Submitted);
+        Assert.Equal(0, counts.Lost);
+        Assert.Equal(600, counts.Succeeded);
+        Assert.Equal(0, counts.SucceededWithoutEffect);
+        Assert.All(refusals, r => Assert.Contains("database is unavailable", r));
+    }
+
+    private static int WorkersOf(string dataPath) => Directory.EnumerateDirectories("/proc").Count(d =>
+    {
+        try
+        {
+            var commandLine = File.ReadAllText(Path.Combine(d, "cmdline"));
+            return commandLine.Contains("pyfi_worker", StringComparison.Ordinal) && commandLine.Contains(dataPath, StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    });
+
+    private static async Task WaitAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout) throw new TimeoutException($"waited {timeout} for {what}");
+            await Task.Delay(20);
+        }
+    }
+}
