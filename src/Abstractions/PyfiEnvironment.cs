@@ -24,6 +24,7 @@ public static class PyfiEnvironment
         ["PYFI_CORES"] = "Pyfi:Cores",
         ["PYFI_PYTHON"] = "Pyfi:Python",
         ["PYFI_LEASE"] = "Pyfi:Lease",
+        ["PYFI_HOSTNAME"] = "Pyfi:HostName",
         ["PYFI_RETENTION"] = "Pyfi:Retention",
     };
 

@@ -43,6 +43,12 @@ public static partial class ModelRules
         if (spec.Requirements is not null &&
             (spec.Requirements.Length == 0 || Path.IsPathRooted(spec.Requirements) || spec.Requirements.Split('/', '\\').Contains("..")))
             Fail($"{what}: requirements '{spec.Requirements}' must be a relative path inside the repository");
+        if (spec.Hosts.IsDefault) Fail($"{what}: the host list must not be null");
+        foreach (var host in spec.Hosts)
+        {
+            if (!HostName().IsMatch(host)) Fail($"{what}: '{host}' is not a host name");
+        }
+
         if (!Enum.IsDefined(spec.RequestedStatus) || spec.RequestedStatus is ProcessorStatus.Deploying or ProcessorStatus.Error)
             Fail($"{what}: requested status must be ready, running, paused or stopped");
         return spec;
@@ -101,6 +107,9 @@ public static partial class ModelRules
 
     [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")]
     private static partial Regex NameShape();
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,252}$")]
+    private static partial Regex HostName();
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
     private static partial Regex PythonModule();

@@ -9,11 +9,15 @@ namespace Pyfi;
 /// <param name="Status">Ready, Deploying or Error.</param>
 /// <param name="Error">Why the deployment failed.</param>
 /// <param name="Revision">The definition revision this deployment is for.</param>
+/// <param name="Hosts">The hosts the code may run on (empty for any).</param>
 [GenerateSerializer, Immutable, Alias("pyfi.ProcessorDeployment")]
 public sealed record ProcessorDeployment(
     string Processor, string Repository, string Module, string? Commit, string? Requirements,
-    ProcessorStatus Status, string? Error, long Revision)
+    ProcessorStatus Status, string? Error, long Revision, System.Collections.Immutable.ImmutableArray<string> Hosts = default)
 {
+    /// <summary>The hosts its code may run on, as text for a request context (empty for any).</summary>
+    public string HostList => Hosts.IsDefaultOrEmpty ? "" : string.Join(',', Hosts);
+
     /// <summary>Whether calls can run on it.</summary>
     public bool IsReady => Status is ProcessorStatus.Ready or ProcessorStatus.Running && Commit is not null;
 }

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Pyfi;
 
 /// <summary>
@@ -36,4 +38,11 @@ public sealed record ProcessorSpec
 
     /// <summary>The status the user asks for; the network moves the actual status towards it.</summary>
     [Id(8)] public ProcessorStatus RequestedStatus { get; init; } = ProcessorStatus.Ready;
+
+    /// <summary>
+    /// Host names (a silo's <c>PYFI_HOSTNAME</c>) the processor's code may run on; empty for any. While no silo
+    /// on one of them is up, calls to its sockets wait, stored, and run when one comes (the original's
+    /// <c>--hostname</c>).
+    /// </summary>
+    [Id(9)] public ImmutableArray<string> Hosts { get; init; } = [];
 }

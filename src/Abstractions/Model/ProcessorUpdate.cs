@@ -31,6 +31,9 @@ public sealed record ProcessorUpdate
     /// <summary>New requested status.</summary>
     [Id(7)] public ProcessorStatus? RequestedStatus { get; init; }
 
+    /// <summary>New hosts the processor may run on (empty: any host).</summary>
+    [Id(8)] public string[]? Hosts { get; init; }
+
     /// <summary>The processor with this change applied.</summary>
     public ProcessorSpec ApplyTo(ProcessorSpec spec) => spec with
     {
@@ -42,6 +45,7 @@ public sealed record ProcessorUpdate
         Requirements = Clearable(Requirements, spec.Requirements),
         Enabled = Enabled ?? spec.Enabled,
         RequestedStatus = RequestedStatus ?? spec.RequestedStatus,
+        Hosts = Hosts is null ? spec.Hosts : [.. Hosts],
     };
 
     private static string? Clearable(string? change, string? current) =>

@@ -9,20 +9,24 @@ namespace Pyfi;
 /// </summary>
 public interface ISlotLedgerGrain : IGrainWithIntegerKey
 {
-    /// <summary>Reserves a core for <paramref name="worker"/> on the least loaded of <paramref name="candidates"/>; <see langword="null"/> when all are full.</summary>
-    Task<SiloAddress?> ReserveAsync(GrainId worker, SiloAddress[] candidates);
+    /// <summary>
+    /// Reserves a core for <paramref name="worker"/> on the least loaded of <paramref name="candidates"/> whose
+    /// host is one of <paramref name="hosts"/> (comma-separated; empty for any); <see langword="null"/> when all are full.
+    /// </summary>
+    Task<SiloAddress?> ReserveAsync(GrainId worker, SiloAddress[] candidates, string hosts = "");
 
     /// <summary>
     /// Reserves a core for <paramref name="worker"/> on any active silo before it is activated, so a socket
-    /// can learn that no core is free without a placement failing; <see langword="false"/> when all are taken.
+    /// can learn that no core is free without a placement failing; <see langword="false"/> when all are taken
+    /// (or no silo runs on one of <paramref name="hosts"/>).
     /// </summary>
-    Task<bool> TryReserveAsync(GrainId worker);
+    Task<bool> TryReserveAsync(GrainId worker, string hosts = "");
 
     /// <summary>Gives back <paramref name="worker"/>'s core.</summary>
     Task ReleaseAsync(GrainId worker);
 
-    /// <summary>A silo says how many cores it offers (at start, and again from time to time).</summary>
-    Task RegisterSiloAsync(SiloAddress silo, int cores);
+    /// <summary>A silo says how many cores it offers and on which host (at start, and again from time to time).</summary>
+    Task RegisterSiloAsync(SiloAddress silo, int cores, string host = "");
 
     /// <summary>Which silos offer how many cores, and which workers hold them.</summary>
     [ReadOnly] Task<SlotSnapshot> GetSnapshotAsync();

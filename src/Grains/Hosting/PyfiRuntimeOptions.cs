@@ -15,6 +15,9 @@ public sealed class PyfiRuntimeOptions
     /// <summary>How long a worker slot stays on its core with no call before it lets the core go.</summary>
     public TimeSpan SlotIdleTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>The host this silo runs on, as processors' host lists name it (<c>PYFI_HOSTNAME</c>; default the machine's name).</summary>
+    public string HostName { get; set; } = System.Net.Dns.GetHostName();
+
     /// <summary>
     /// How long a running attempt's lease holds without renewal. The worker renews it at a third of this; a
     /// lease that lapsed means the attempt is lost (its silo or host is gone) and the call runs again.

@@ -13,7 +13,11 @@ public sealed class PerCorePlacementDirector(IGrainFactory grains) : IPlacementD
     public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var candidates = context.GetCompatibleSilos(target);
-        var silo = await grains.GetGrain<ISlotLedgerGrain>(0).ReserveAsync(target.GrainIdentity, candidates);
-        return silo ?? throw new NoCapacityException($"every core of the {candidates.Length} silo(s) is running a call; {target.GrainIdentity} waits");
+        // The socket names the hosts its processor may run on in the request that activates the worker.
+        var hosts = target.RequestContextData?.TryGetValue(PlacementHosts.Key, out var value) == true ? value as string ?? "" : "";
+        var silo = await grains.GetGrain<ISlotLedgerGrain>(0).ReserveAsync(target.GrainIdentity, candidates, hosts);
+        return silo ?? throw new NoCapacityException(hosts.Length == 0
+            ? $"every core of the {candidates.Length} silo(s) is running a call; {target.GrainIdentity} waits"
+            : $"no free core on a silo of host(s) {hosts}; {target.GrainIdentity} waits");
     }
 }

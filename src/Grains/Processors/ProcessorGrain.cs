@@ -88,7 +88,7 @@ public sealed partial class ProcessorGrain(
     private Task<ProcessorDeployment> StartDeployment(Definition<ProcessorSpec> definition)
     {
         var spec = definition.Spec;
-        Publish(new ProcessorDeployment(Name, spec.Repository, spec.Module, null, spec.Requirements, ProcessorStatus.Deploying, null, definition.Stamp.Revision));
+        Publish(new ProcessorDeployment(Name, spec.Repository, spec.Module, null, spec.Requirements, ProcessorStatus.Deploying, null, definition.Stamp.Revision, spec.Hosts));
         return _deploying = DeployAsync(definition);
     }
 
@@ -99,7 +99,7 @@ public sealed partial class ProcessorGrain(
         try
         {
             var commit = await code.ResolveAsync(spec);
-            var candidate = new ProcessorDeployment(Name, spec.Repository, spec.Module, commit, spec.Requirements, ProcessorStatus.Ready, null, definition.Stamp.Revision);
+            var candidate = new ProcessorDeployment(Name, spec.Repository, spec.Module, commit, spec.Requirements, ProcessorStatus.Ready, null, definition.Stamp.Revision, spec.Hosts);
             var environment = await code.PrepareAsync(candidate);
             // Importing the module once proves the code runs, and leaves a warm worker for the first call.
             workers.Return(await workers.RentAsync(environment, spec.Module));
@@ -109,7 +109,7 @@ public sealed partial class ProcessorGrain(
         catch (Exception e)
         {
             var reason = e is DeploymentException ? e.Message : $"{e.GetType().Name}: {e.Message}";
-            result = new ProcessorDeployment(Name, spec.Repository, spec.Module, null, spec.Requirements, ProcessorStatus.Error, reason, definition.Stamp.Revision);
+            result = new ProcessorDeployment(Name, spec.Repository, spec.Module, null, spec.Requirements, ProcessorStatus.Error, reason, definition.Stamp.Revision, spec.Hosts);
             LogDeploymentFailed(Name, reason);
         }
 

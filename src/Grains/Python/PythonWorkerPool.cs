@@ -16,6 +16,9 @@ public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParti
     public static readonly TimeSpan IdleLifetime = TimeSpan.FromSeconds(60);
 
     private readonly List<PythonWorker> _idle = [];
+
+    // Every process started and not yet seen exited, rented or idle: a stopping silo stops them all.
+    private readonly HashSet<PythonWorker> _live = [];
     private readonly PythonRuntime _python;
     private readonly ILogger<PythonWorkerPool> _logger;
     private readonly int _maxIdle;
@@ -47,6 +50,7 @@ public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParti
 
         var started = await PythonWorker.StartAsync(environment, module, _python.WorkerScript, _logger, cancellationToken);
         LogStarted(started.ProcessId, module, environment.Key);
+        lock (_idle) _live.Add(started);
         return started;
     }
 
@@ -69,8 +73,20 @@ public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParti
     }
 
     /// <inheritdoc />
-    public void Participate(ISiloLifecycle lifecycle) =>
+    public void Participate(ISiloLifecycle lifecycle)
+    {
         lifecycle.Subscribe(nameof(PythonWorkerPool), ServiceLifecycleStage.RuntimeGrainServices, _ => Task.CompletedTask, async _ => await DisposeAsync());
+        // First thing when the silo stops (Active is stopped first): a graceful stop must not wait for long
+        // calls. Their attempts end as crashed; their calls are stored and run again when taken up.
+        lifecycle.Subscribe($"{nameof(PythonWorkerPool)}.busy", ServiceLifecycleStage.Active, _ => Task.CompletedTask, _ => StopAllAsync());
+    }
+
+    private async Task StopAllAsync()
+    {
+        PythonWorker[] live;
+        lock (_idle) live = [.. _live];
+        await Task.WhenAll(live.Select(w => w.DisposeAsync().AsTask()));
+    }
 
     /// <summary>Stops every idle worker.</summary>
     public async ValueTask DisposeAsync()
@@ -94,6 +110,7 @@ public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParti
         {
             expired = _idle.Where(w => w.HasExited || w.LastUsed < cutoff).ToList();
             _idle.RemoveAll(expired.Contains);
+            _live.RemoveWhere(w => w.HasExited);
         }
 
         foreach (var worker in expired) _ = worker.DisposeAsync().AsTask();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Pyfi.Grains.Calls;
 using Pyfi.Grains.Model;
+using Pyfi.Grains.Placement;
 using Pyfi.Grains.Storage;
 using Pyfi.Storage.Calls;
 
@@ -450,7 +451,7 @@ public sealed partial class SocketGrain(
             // call less than half its idle timeout ago still holds its core.)
             if (time.GetUtcNow() - slot.LastEnded > options.SlotIdleTimeout / 2
                 && slot.InFlight == 1
-                && !await GrainFactory.GetGrain<ISlotLedgerGrain>(0).TryReserveAsync(worker.GetGrainId()))
+                && !await GrainFactory.GetGrain<ISlotLedgerGrain>(0).TryReserveAsync(worker.GetGrainId(), deployment.HostList))
             {
                 throw new NoCapacityException("every core is running a call");
             }
@@ -460,13 +461,16 @@ public sealed partial class SocketGrain(
             held.Slot = slot.Index;
             held.Call = running;
             calls.StartAsync(running).Ignore();
+            if (deployment.HostList.Length > 0) RequestContext.Set(PlacementHosts.Key, deployment.HostList);
             result = await worker.ExecuteAsync(new WorkItem(running, attempt, deployment, running.Timeout ?? Definition?.Spec.Timeout));
             slot.Backoff = TimeSpan.Zero;
             slot.LastEnded = time.GetUtcNow();
         }
         catch (Exception e) when (PyfiException.Find(e) is NoCapacityException)
         {
-            // No free core anywhere: the call waits at the front of the queue; the slot backs off.
+            // No free core anywhere: the call waits at the front of the queue; the slot backs off. A start
+            // already written is taken back (folded away if it is still held).
+            if (held.Call.State == CallState.Running) calls.TransitionAsync(queued, CallState.Running, attempt).Ignore();
             held.Slot = null;
             held.Call = queued;
             if (_held.ContainsKey(queued.Id)) _queue.AddFirst(held);

@@ -32,7 +32,7 @@ internal sealed partial class SlotCapacityReporter(
     {
         try
         {
-            await grains.GetGrain<ISlotLedgerGrain>(0).RegisterSiloAsync(silo.SiloAddress, options.Cores);
+            await grains.GetGrain<ISlotLedgerGrain>(0).RegisterSiloAsync(silo.SiloAddress, options.Cores, options.HostName);
         }
         catch (Exception e)
         {

@@ -14,15 +14,18 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
     public static readonly TimeSpan Unconfirmed = TimeSpan.FromSeconds(30);
 
     private readonly Dictionary<SiloAddress, int> _cores = [];
+    private readonly Dictionary<SiloAddress, string> _hosts = [];
     private readonly Dictionary<GrainId, Hold> _holders = [];
 
     /// <inheritdoc />
-    public Task<SiloAddress?> ReserveAsync(GrainId worker, SiloAddress[] candidates) => Task.FromResult(Reserve(worker, candidates));
+    public Task<SiloAddress?> ReserveAsync(GrainId worker, SiloAddress[] candidates, string hosts = "") => Task.FromResult(Reserve(worker, OnHosts(candidates, hosts)));
 
     /// <inheritdoc />
-    public Task<bool> TryReserveAsync(GrainId worker)
+    public Task<bool> TryReserveAsync(GrainId worker, string hosts = "")
     {
-        if (Reserve(worker, [.. ActiveSilos()]) is not null) return Task.FromResult(true);
+        var eligible = OnHosts([.. ActiveSilos()], hosts);
+        if (eligible.Length == 0) return Task.FromResult(false);
+        if (Reserve(worker, eligible) is not null) return Task.FromResult(true);
 
         // Every core is held: ask the other sockets' workers to give theirs back if they are idle.
         var socket = SocketOf(worker);
@@ -50,9 +53,10 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
     }
 
     /// <inheritdoc />
-    public Task RegisterSiloAsync(SiloAddress silo, int cores)
+    public Task RegisterSiloAsync(SiloAddress silo, int cores, string host = "")
     {
         _cores[silo] = cores;
+        _hosts[silo] = host;
         return Task.CompletedTask;
     }
 
@@ -70,7 +74,11 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
             if (!active.Contains(hold.Silo) || now - hold.Seen > Unconfirmed) _holders.Remove(id);
         }
 
-        foreach (var gone in _cores.Keys.Where(s => !active.Contains(s)).ToList()) _cores.Remove(gone);
+        foreach (var gone in _cores.Keys.Where(s => !active.Contains(s)).ToList())
+        {
+            _cores.Remove(gone);
+            _hosts.Remove(gone);
+        }
         if (_holders.TryGetValue(worker, out var held) && candidates.Contains(held.Silo))
         {
             _holders[worker] = held with { Seen = now };
@@ -88,6 +96,14 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
             .FirstOrDefault();
         if (chosen is not null) _holders[worker] = new Hold(chosen, now);
         return chosen;
+    }
+
+    // The silos among candidates on one of the hosts (comma-separated; empty for any host).
+    private SiloAddress[] OnHosts(SiloAddress[] candidates, string hosts)
+    {
+        if (string.IsNullOrEmpty(hosts)) return candidates;
+        var allowed = hosts.Split(',');
+        return [.. candidates.Where(s => _hosts.TryGetValue(s, out var host) && allowed.Contains(host, StringComparer.OrdinalIgnoreCase))];
     }
 
     private HashSet<SiloAddress> ActiveSilos() =>

@@ -33,7 +33,6 @@ public sealed partial class WorkerGrain(
 
     // Held this long, a core is shared with a waiting socket even while this one stays busy.
     private static readonly TimeSpan LongestHold = TimeSpan.FromSeconds(2);
-    private readonly string _host = Dns.GetHostName();
     private PythonWorker? _worker;
     private DateTimeOffset _lastUsed;
     private DateTimeOffset _activated;
@@ -53,7 +52,9 @@ public sealed partial class WorkerGrain(
     {
         // Placement reserved this core; an activation that reached here another way (Orleans may activate a
         // grain where a cached address points, without asking the director) must hold a core too.
-        var held = await GrainFactory.GetGrain<ISlotLedgerGrain>(0).ReserveAsync(this.GetGrainId(), [silo.SiloAddress]);
+        var hosts = PlacementHosts.Current;
+        if (!PlacementHosts.Allows(hosts, options.HostName)) throw new NoCapacityException($"{this.GetGrainId()} may not run on host {options.HostName}");
+        var held = await GrainFactory.GetGrain<ISlotLedgerGrain>(0).ReserveAsync(this.GetGrainId(), [silo.SiloAddress], hosts);
         if (held is null) throw new NoCapacityException($"no free core on {silo.SiloAddress} for {this.GetGrainId()}");
         _lastUsed = _lastConfirmed = _activated = time.GetUtcNow();
         var tick = options.SlotIdleTimeout / 2;
@@ -71,6 +72,13 @@ public sealed partial class WorkerGrain(
     /// <inheritdoc />
     public async Task<WorkResult> ExecuteAsync(WorkItem item)
     {
+        // Placed before the processor was pinned to other hosts: give the core back; the socket tries again.
+        if (!PlacementHosts.Allows(item.Deployment.HostList, options.HostName))
+        {
+            DeactivateOnIdle();
+            throw new NoCapacityException($"{this.GetGrainId()} runs on host {options.HostName}, not one of {item.Deployment.HostList}");
+        }
+
         _running++;
         var attempt = new Attempt(item);
         _attempts[item.Call.Id] = attempt;
@@ -206,7 +214,7 @@ public sealed partial class WorkerGrain(
     private WorkResult Result(WorkOutcome outcome, string? result, CallError? error, string? output, DateTimeOffset started, PythonWorker? worker = null) =>
         new(outcome, result, error, output, WorkerName(worker ?? _worker), started, time.GetUtcNow());
 
-    private string WorkerName(PythonWorker? worker) => $"{_host}:{silo.SiloAddress.Endpoint.Port}/{worker?.ProcessId.ToString() ?? "-"}";
+    private string WorkerName(PythonWorker? worker) => $"{options.HostName}:{silo.SiloAddress.Endpoint.Port}/{worker?.ProcessId.ToString() ?? "-"}";
 
     // The worker for this deployment's code: the current one if it runs that code, else one from the pool
     // once the current one has ended what it was given (calls finish on the code they started with). One

@@ -73,6 +73,7 @@ public static class PyfiSiloHostExtensions
                 Cores = options.Cores > 0 ? options.Cores : Environment.ProcessorCount,
                 Python = options.Python,
                 LeaseDuration = options.Lease,
+                HostName = options.HostName,
                 Retention = options.Retention,
             });
         });

@@ -42,6 +42,9 @@ public sealed class PyfiSiloOptions
     /// <value>Defaults to <c>python3</c>.</value>
     public string Python { get; set; } = "python3";
 
+    /// <summary>The host name this silo answers to in processors' host lists (<c>PYFI_HOSTNAME</c>; default the machine's name).</summary>
+    public string HostName { get; set; } = System.Net.Dns.GetHostName();
+
     /// <summary>How long a running attempt's lease holds without renewal (<c>PYFI_LEASE</c>, e.g. <c>00:00:20</c>).</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(20);
 

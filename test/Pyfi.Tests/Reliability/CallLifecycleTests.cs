@@ -63,7 +63,7 @@ public sealed class CallLifecycleTests(ReliabilityFixture fixture)
     [Fact]
     public async Task NoWaitPrintsTheIdAtOnceAndTaskResultFetchesTheResultLater()
     {
-        var submitted = await Cli.OkAsync("task", "run", "-s", "sleepy", "-d", "1", "--no-wait");
+        var submitted = await Cli.OkAsync("task", "run", "-s", "sleepy", "-d", "5", "--no-wait");
         var id = submitted.Stdout.Trim();
         Assert.True(Guid.TryParse(id, out _), submitted.ToString());
 
@@ -73,7 +73,7 @@ public sealed class CallLifecycleTests(ReliabilityFixture fixture)
         Assert.Equal(3, early.ExitCode); // not ended yet: queued or running
         Assert.Matches("is (queued|running)", early.Stderr);
         Assert.True(waited.ExitCode == 0, waited.ToString());
-        Assert.Equal("1\n", waited.Stdout);
+        Assert.Equal("5\n", waited.Stdout);
     }
 
     [Fact]
@@ -133,13 +133,14 @@ public sealed class CallLifecycleTests(ReliabilityFixture fixture)
     [Fact]
     public async Task PastItsQueueBoundASocketRefusesSubmissionsClearlyAndLosesNothing()
     {
-        var a = (await Cli.OkAsync("task", "run", "-s", "bounded", "-d", "2", "--no-wait")).Stdout.Trim();
+        var a = (await Cli.OkAsync("task", "run", "-s", "bounded", "-d", "60", "--no-wait")).Stdout.Trim();
         var b = (await Cli.OkAsync("task", "run", "-s", "bounded", "-d", "0", "--no-wait")).Stdout.Trim();
         var refused = await Cli.RunAsync(["task", "run", "-s", "bounded", "-d", "0"]);
+        await Cli.OkAsync("task", "cancel", "--id", a);
 
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("socket 'bounded' has 2 calls waiting, its queue's bound", refused.Stderr);
-        await Cli.OkAsync("task", "result", "--id", a, "--wait");
+        Assert.Equal(1, (await Cli.RunAsync(["task", "result", "--id", a, "--wait"])).ExitCode);
         await Cli.OkAsync("task", "result", "--id", b, "--wait");
         Assert.Equal("0\n", (await Cli.OkAsync("task", "run", "-s", "bounded", "-d", "0")).Stdout);
     }

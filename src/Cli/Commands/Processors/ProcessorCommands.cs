@@ -32,6 +32,7 @@ public static class ProcessorCommands
                 Commit = parse.GetValue(o.Commit),
                 Concurrency = parse.GetValue(o.Concurrency),
                 Requirements = parse.GetValue(o.Requirements),
+                Hosts = [.. o.ParseHosts(parse) ?? []],
             };
             Print(context, await gateway.SendAsync<ProcessorInfo>(GatewayOps.AddProcessor, spec, cancellationToken), parse.GetValue(json), "added");
             return CommandActions.Done;
@@ -58,6 +59,7 @@ public static class ProcessorCommands
                 Requirements = parse.GetValue(o.Requirements),
                 Enabled = parse.GetValue(o.Enabled) is { } e ? Choices.ParseBool(e, "--enabled") : null,
                 RequestedStatus = parse.GetValue(o.RequestedStatus) is { } s ? Choices.Parse<ProcessorStatus>(s, "--requested-status") : null,
+                Hosts = o.ParseHosts(parse),
             };
             Print(context, await gateway.SendAsync<ProcessorInfo>(GatewayOps.UpdateProcessor, new NamedUpdate<ProcessorUpdate>(parse.GetRequiredValue(name), update), cancellationToken), parse.GetValue(json), "updated");
             return CommandActions.Done;
@@ -109,6 +111,7 @@ public static class ProcessorCommands
         ("Commit", p.Spec.Commit ?? "(branch tip)"),
         ("Concurrency", Concurrency(p.Spec)),
         ("Requirements", p.Spec.Requirements ?? "requirements.txt (when present)"),
+        ("Hosts", p.Spec.Hosts.IsDefaultOrEmpty ? "any" : string.Join(", ", p.Spec.Hosts)),
         ("Enabled", p.Spec.Enabled ? "yes" : "no"),
         ("Requested", Views.Name(p.Spec.RequestedStatus)),
         ("Status", Views.Name(p.Status)),

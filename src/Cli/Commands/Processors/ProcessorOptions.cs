@@ -27,6 +27,13 @@ public sealed class ProcessorOptions
     /// <summary><c>--enabled</c> (update only)</summary>
     public Option<string?> Enabled { get; } = new("--enabled") { Description = "true or false" };
 
+    /// <summary><c>--hostname</c>: the original's <c>-h/--hostname</c> (<c>-h</c> is help here)</summary>
+    public Option<string?> Hosts { get; } = new("--hostname", "--hosts") { Description = "Hosts (silos' PYFI_HOSTNAME) the code may run on, comma-separated; calls wait while none is up (update: '' allows any)" };
+
+    /// <summary>The hosts given, if any.</summary>
+    public string[]? ParseHosts(ParseResult parse) =>
+        parse.GetValue(Hosts) is { } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null;
+
     /// <summary><c>--requested-status</c> (update only)</summary>
     public Option<string?> RequestedStatus { get; } = new("--requested-status", "-r") { Description = "Status to move to: ready, running, paused or stopped" };
 
@@ -39,6 +46,7 @@ public sealed class ProcessorOptions
         command.Options.Add(Commit);
         command.Options.Add(Concurrency);
         command.Options.Add(Requirements);
+        command.Options.Add(Hosts);
         if (!forUpdate) return;
         command.Options.Add(Enabled);
         command.Options.Add(RequestedStatus);

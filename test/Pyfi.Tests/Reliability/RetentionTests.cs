@@ -1,0 +1,53 @@
+using Pyfi.Tests.Infrastructure;
+
+namespace Pyfi.Tests.Reliability;
+
+/// <summary>Ended calls are kept for the retention time, then removed by the sweeper; calls not ended are never removed.</summary>
+public sealed class RetentionTests
+{
+    [Fact]
+    public async Task EndedCallsOlderThanTheRetentionAreRemovedAndOpenOnesAreKept()
+    {
+        using var repository = await GitRepository.CreateAsync(SampleCode.Files());
+        using var data = new TempDirectory("pyfi-retention");
+        var env = new Dictionary<string, string> { ["PYFI_CORES"] = "1", ["PYFI_RETENTION"] = "00:00:03" };
+        var silo = await SiloProcess.StartAsync(data.Path, env);
+        try
+        {
+            var cli = new PyfiCli(silo.Gateway);
+            await cli.OkAsync("add", "queue", "-n", "q");
+            await cli.OkAsync("add", "processor", "-n", "sample", "-g", repository.Path, "-m", SampleCode.Module);
+            await cli.OkAsync("add", "socket", "-n", "noop", "-q", "q", "-pn", "sample", "-t", "noop", "-c", "1");
+            await cli.OkAsync("add", "socket", "-n", "sleepy", "-q", "q", "-pn", "sample", "-t", "sleepy", "-c", "1");
+            var ended = (await cli.OkAsync("task", "run", "-s", "noop", "-d", "1", "--no-wait")).Stdout.Trim();
+            await cli.OkAsync("task", "result", "--id", ended, "--wait");
+            var open = (await cli.OkAsync("task", "run", "-s", "sleepy", "-d", "60", "--no-wait")).Stdout.Trim();
+            await cli.OkAsync("ls", "call", "--id", ended);
+
+            // Stopped, and started again after the retention: the sweep at start removes what ended before it.
+            await silo.StopAsync();
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            silo = await SiloProcess.StartAsync(data.Path, env, ports: silo.Ports);
+            cli = new PyfiCli(silo.Gateway);
+            CliResult gone;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            do
+            {
+                await Task.Delay(200);
+                gone = await cli.RunAsync(["ls", "call", "--id", ended]);
+            }
+            while (gone.ExitCode == 0 && clock.Elapsed < TimeSpan.FromSeconds(20));
+
+            Assert.Equal(1, gone.ExitCode);
+            Assert.Contains($"call '{ended}' does not exist", gone.Stderr);
+            var kept = await cli.RunAsync(["ls", "call", "--id", open]);
+            Assert.True(kept.ExitCode == 0, kept.ToString());
+            Assert.Matches("queued|running", kept.Stdout);
+            await cli.OkAsync("task", "cancel", "--id", open);
+        }
+        finally
+        {
+            await silo.DisposeAsync();
+        }
+    }
+}
