@@ -101,12 +101,13 @@ public sealed partial class PythonWorker : IAsyncDisposable
     /// killed) past <paramref name="timeout"/>, and <see cref="PythonWorkerExitedException"/> when the process
     /// dies (its <see cref="PythonWorkerExitedException.Started"/> says whether this call had begun).
     /// </summary>
-    public async Task<PythonReply> CallAsync(string function, string args, string? kwargs, TimeSpan? timeout)
+    public async Task<PythonReply> CallAsync(string function, string args, string? kwargs, TimeSpan? timeout, CancellationToken cancellationToken = default)
     {
         if (HasExited) throw new PythonWorkerExitedException("the worker process has exited", started: false);
         var stdin = await _stdin.Task;
+        var id = Interlocked.Increment(ref _nextId);
         var request = new StringBuilder(64 + args.Length + (kwargs?.Length ?? 0))
-            .Append("{\"id\":").Append(Interlocked.Increment(ref _nextId))
+            .Append("{\"id\":").Append(id)
             .Append(",\"function\":").Append(JsonSerializer.Serialize(function, PythonJsonContext.Default.String))
             .Append(",\"args\":").Append(args);
         if (kwargs is not null) request.Append(",\"kwargs\":").Append(kwargs);
@@ -129,6 +130,8 @@ public sealed partial class PythonWorker : IAsyncDisposable
             Fail(new PythonWorkerExitedException("the worker process has exited", started: false));
         }
 
+        // Cancelled: a call that runs is stopped with its process; one still behind another is taken back.
+        await using var cancel = cancellationToken.Register(() => Cancel(stdin, pending, id));
         var reply = timeout is { } limit ? await ReplyWithinAsync(pending, limit) : await pending.Reply.Task;
         LastUsed = DateTimeOffset.UtcNow;
         using var document = JsonDocument.Parse(reply);
@@ -159,6 +162,30 @@ public sealed partial class PythonWorker : IAsyncDisposable
 
         await KillAsync();
         throw new TimeoutException($"the call ran longer than {limit}");
+    }
+
+    private void Cancel(Stream stdin, PendingRequest pending, long id)
+    {
+        lock (_pending)
+        {
+            if (pending.Reply.Task.IsCompleted) return;
+            if (Volatile.Read(ref pending.Started) == 0 && !HasExited)
+            {
+                try
+                {
+                    stdin.Write(Encoding.UTF8.GetBytes($"{{\"cancel\":{id}}}\n"));
+                    stdin.Flush();
+                    return;
+                }
+                catch (IOException)
+                {
+                    // The process is going: it will not run the call.
+                    return;
+                }
+            }
+        }
+
+        _kill.Cancel();
     }
 
     /// <summary>Kills the process at once.</summary>

@@ -8,14 +8,21 @@ code runs, so nothing user code prints (Python or C level) can corrupt the proto
   {"id": n, "function": "f", "args": [...], "kwargs": {...}}
          -> {"id": n, "ok": true, "result": <json>, "output": "..."}
          -> {"id": n, "ok": false, "error": {"type", "message", "traceback"}, "output": "..."}
+  {"cancel": n}   (a request written earlier that has not started: it is answered as cancelled, never run)
+         -> {"id": n, "ok": false, "error": {"type": "Cancelled", ...}, "output": ""}
+
+Requests are read ahead (the silo writes the next one while this one runs), so a cancel that arrives while
+an earlier call runs is seen before the cancelled request would start.
 
 What a call prints to sys.stdout or sys.stderr is captured and returned with its reply. Output written
 straight to the file descriptors goes to this process's stderr, which the silo logs.
 """
+import collections
 import importlib
 import io
 import json
 import os
+import select
 import sys
 import traceback
 
@@ -30,6 +37,49 @@ def describe(exc, skip_frames=0):
             tb = tb.tb_next
     return {"type": type(exc).__name__, "message": str(exc),
             "traceback": "".join(traceback.format_exception(type(exc), exc, tb))}
+
+
+class Requests:
+    """The requests from stdin, read ahead, with the cancels that came for the ones not started."""
+
+    def __init__(self):
+        self.buffer = b""
+        self.pending = collections.deque()
+        self.cancelled = set()
+        self.eof = False
+
+    def _read(self, block):
+        if not block and not select.select([0], [], [], 0)[0]:
+            return
+        chunk = os.read(0, 1 << 16)
+        if not chunk:
+            self.eof = True
+            return
+        self.buffer += chunk
+        *lines, self.buffer = self.buffer.split(b"\n")
+        for line in lines:
+            if not line.strip():
+                continue
+            message = json.loads(line)
+            if "cancel" in message:
+                self.cancelled.add(message["cancel"])
+            else:
+                self.pending.append(message)
+
+    def next(self):
+        """The next request to run, or a cancelled one (second value True); None at the end of input."""
+        while True:
+            if self.pending:
+                # Pick up cancels (and requests) already written, without waiting: the next may be cancelled.
+                self._read(block=False)
+                request = self.pending.popleft()
+                if request.get("id") in self.cancelled:
+                    self.cancelled.discard(request.get("id"))
+                    return request, True
+                return request, False
+            if self.eof:
+                return None, False
+            self._read(block=True)
 
 
 def main():
@@ -52,11 +102,16 @@ def main():
         return 3
     send({"ready": True, "pid": os.getpid(), "python": sys.version.split()[0]})
 
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        request = json.loads(line)
+    requests = Requests()
+    while True:
+        request, cancelled = requests.next()
+        if request is None:
+            break
         call_id = request.get("id")
+        if cancelled:
+            send({"id": call_id, "ok": False, "output": "", "error": {
+                "type": "Cancelled", "message": "the call was cancelled before it started"}})
+            continue
         name = request.get("function", "")
         function = getattr(module, name, None)
         if function is None or not callable(function) or name.startswith("_"):

@@ -88,6 +88,7 @@ public sealed partial class WorkerGrain(
         }
         finally
         {
+            attempt.Cancel.Dispose();
             _attempts.Remove(item.Call.Id);
             _running--;
             _lastUsed = time.GetUtcNow();
@@ -99,13 +100,10 @@ public sealed partial class WorkerGrain(
     {
         if (_attempts.TryGetValue(callId, out var attempt))
         {
+            // Running: its process is killed (calls written behind it come back as not started). Written
+            // behind another call: the process is told to skip it. Not written yet: it never will be.
             attempt.Cancelled = true;
-            if (attempt.Process is { } process)
-            {
-                // Stopping the process stops every call written to it: the others run again, uncounted.
-                foreach (var other in _attempts.Values) other.Interrupted |= !ReferenceEquals(other, attempt) && ReferenceEquals(other.Process, process);
-                Drop(process);
-            }
+            attempt.Cancel.Cancel();
         }
 
         return Task.CompletedTask;
@@ -140,7 +138,7 @@ public sealed partial class WorkerGrain(
         if (attempt.Cancelled) return Result(WorkOutcome.NotStarted, null, new CallError("Cancelled", "the call was cancelled"), null, started, worker);
         attempt.Started = time.GetUtcNow();
         attempt.Process = worker;
-        var running = worker.CallAsync(item.Call.Function, item.Call.Args, item.Call.Kwargs, item.Timeout);
+        var running = worker.CallAsync(item.Call.Function, item.Call.Args, item.Call.Kwargs, item.Timeout, attempt.Cancel.Token);
         _lastOnWorker = running;
         try
         {
@@ -152,7 +150,7 @@ public sealed partial class WorkerGrain(
             Drop(worker);
             return Result(WorkOutcome.TimedOut, null, new CallError("TimeLimitExceeded", $"the attempt ran longer than {item.Timeout} and its worker was killed"), null, started, worker);
         }
-        catch (PythonWorkerExitedException e) when (!e.Started || attempt.Interrupted)
+        catch (PythonWorkerExitedException e) when (!e.Started)
         {
             Drop(worker);
             return Result(WorkOutcome.NotStarted, null, new CallError("WorkerDied", e.Message), null, started, worker);
@@ -296,7 +294,6 @@ public sealed partial class WorkerGrain(
 
         public bool Cancelled { get; set; }
 
-        // Its process was stopped to cancel another call written to it.
-        public bool Interrupted { get; set; }
+        public CancellationTokenSource Cancel { get; } = new();
     }
 }

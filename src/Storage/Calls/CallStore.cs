@@ -134,9 +134,9 @@ public abstract class CallStore : IAsyncDisposable
                 && _held.TryGetValue(write.Call.Id, out var start) && start.Call.Attempts == write.FromAttempt
                 && _held.TryRemove(new KeyValuePair<Guid, CallWrite>(write.Call.Id, start)))
             {
-                var folded = new CallWrite(CallWriteKind.Transition, write.Call, start.From, start.FromAttempt);
-                _ = FollowAsync(folded.Done.Task, write.Done, start.Done);
-                batch[i] = folded;
+                // The end takes the start's guard; the start is answered with the end's outcome (no extra hop
+                // on the end's way back to its caller).
+                batch[i] = write with { From = start.From, FromAttempt = start.FromAttempt, Absorbed = start };
             }
         }
 
@@ -155,21 +155,6 @@ public abstract class CallStore : IAsyncDisposable
         if (_held.IsEmpty) return;
         _writes.Writer.TryWrite(CallWrite.Wake);
         if (Interlocked.Exchange(ref _flushArmed, 1) == 0) _flush.Change(StartDeferral, Timeout.InfiniteTimeSpan);
-    }
-
-    private static async Task FollowAsync(Task<bool> folded, TaskCompletionSource<bool> end, TaskCompletionSource<bool> start)
-    {
-        try
-        {
-            var stored = await folded;
-            end.TrySetResult(stored);
-            start.TrySetResult(stored);
-        }
-        catch (Exception e)
-        {
-            end.TrySetException(e);
-            start.TrySetException(e);
-        }
     }
 
     private Task<bool> EnqueueAsync(CallWrite write)
@@ -200,6 +185,13 @@ public abstract class CallStore : IAsyncDisposable
                 var failure = e as PyfiException ?? new StorageUnavailableException($"the database is unavailable ({e.Message.Split('\n')[0].Trim()})");
                 foreach (var write in batch) write.Done.TrySetException(failure);
             }
+
+            foreach (var write in batch)
+            {
+                if (write.Absorbed is not { } start) continue;
+                if (write.Done.Task.IsCompletedSuccessfully) start.Done.TrySetResult(write.Done.Task.Result);
+                else start.Done.TrySetException(write.Done.Task.Exception?.InnerException ?? new StorageUnavailableException("the database is unavailable"));
+            }
         }
     }
 }
@@ -226,6 +218,9 @@ public sealed record CallWrite(CallWriteKind Kind, CallInfo Call, CallState From
 {
     /// <summary>An attempt's start: it may wait a moment for company, and folds into its end if that comes meanwhile.</summary>
     public bool Deferrable { get; init; }
+
+    /// <summary>For an end that absorbed its attempt's held start: that start, answered with the end's outcome.</summary>
+    public CallWrite? Absorbed { get; init; }
 
     /// <summary>For a held start: when it was held (<see cref="Environment.TickCount64"/>).</summary>
     public long HeldSince { get; init; }

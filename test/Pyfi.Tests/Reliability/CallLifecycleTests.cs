@@ -84,13 +84,13 @@ public sealed class CallLifecycleTests(ReliabilityFixture fixture)
         var running = (await Cli.OkAsync("task", "run", "-s", "sleepy", "-d", "30", "--no-wait")).Stdout.Trim();
         var behind = (await Cli.OkAsync("task", "run", "-s", "sleepy", "-d", "0", "--no-wait")).Stdout.Trim();
         await WaitForStateAsync(running, "running");
-        var queued = (await Cli.OkAsync("task", "run", "-s", "append", "-d", $"['{marker}', 'never', 2]", "--no-wait")).Stdout.Trim();
-        var queuedBehind = (await Cli.OkAsync("task", "run", "-s", "append", "-d", $"['{marker}', 'never', 2]", "--no-wait")).Stdout.Trim();
-        var third = (await Cli.OkAsync("task", "run", "-s", "append", "-d", $"['{marker}', 'never', 2]", "--no-wait")).Stdout.Trim();
+        var queued = (await Cli.OkAsync("task", "run", "-s", "append", "-d", $"['{marker}', 'never', 3]", "--no-wait")).Stdout.Trim();
+        var queuedBehind = (await Cli.OkAsync("task", "run", "-s", "append", "-d", $"['{marker}', 'never', 3]", "--no-wait")).Stdout.Trim();
+        var third = (await Cli.OkAsync("task", "run", "-s", "append", "-d", $"['{marker}', 'never', 3]", "--no-wait")).Stdout.Trim();
 
+        Assert.Contains("cancelled", (await Cli.OkAsync("task", "cancel", "--id", third)).Stdout);
         var clock = Stopwatch.StartNew();
         Assert.Contains("cancelled", (await Cli.OkAsync("task", "cancel", "--id", running)).Stdout);
-        Assert.Contains("cancelled", (await Cli.OkAsync("task", "cancel", "--id", third)).Stdout);
         var stopped = await Cli.RunAsync(["task", "result", "--id", running, "--wait"]);
         var neverRan = await Cli.RunAsync(["task", "result", "--id", third, "--wait"]);
         var after = await Cli.RunAsync(["task", "result", "--id", behind, "--wait"]);
