@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Pyfi.Client.Gateway;
+using Pyfi.Client.Sockets;
 using Pyfi.Protocol;
 
 namespace Pyfi.Client;
@@ -45,6 +46,19 @@ public sealed class PyfiClient : IAsyncDisposable
 
     /// <summary>The network's registry of queues, processors and sockets.</summary>
     public IRegistryGrain Registry => Cluster.GetGrain<IRegistryGrain>(IRegistryGrain.DefaultKey);
+
+    /// <summary>
+    /// Socket <paramref name="name"/> as a function returning <typeparamref name="TResult"/>, called with any
+    /// positional (and keyword) arguments: <c>await pyfi.Socket&lt;string&gt;("sample.do_something").CallAsync(["One"])</c>.
+    /// Nothing is asked of the network until it is called.
+    /// </summary>
+    public PyfiSocket<TResult> Socket<TResult>(string name) => new(Cluster, name);
+
+    /// <summary>
+    /// Socket <paramref name="name"/> as a function of one <typeparamref name="TArg"/> returning
+    /// <typeparamref name="TResult"/>: <c>await pyfi.Socket&lt;string, string&gt;("sample.do_something").CallAsync("One")</c>.
+    /// </summary>
+    public PyfiSocket<TArg, TResult> Socket<TArg, TResult>(string name) => new(Cluster, name);
 
     /// <summary>
     /// Connects to the network at <paramref name="gateways"/> (<c>host:port[,host:port]</c>); <see langword="null"/>

@@ -1,0 +1,135 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Pyfi.Client.Sockets;
+
+/// <summary>
+/// A socket as a .NET function (see <see cref="PyfiClient.Socket{TResult}(string)"/>): its arguments cross to
+/// Python as JSON, and its result comes back as <typeparamref name="TResult"/>.
+/// </summary>
+/// <typeparam name="TResult">What the Python function returns, read from its JSON result.</typeparam>
+public class PyfiSocket<TResult>
+{
+    private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(20);
+    private readonly IClusterClient _cluster;
+
+    internal PyfiSocket(IClusterClient cluster, string name)
+    {
+        _cluster = cluster;
+        Name = ModelRules.Name("socket", name);
+    }
+
+    /// <summary>The socket's name.</summary>
+    public string Name { get; }
+
+    /// <summary>
+    /// Runs the function once with <paramref name="args"/> as its positional arguments and returns its result.
+    /// Throws <see cref="PyfiCallFailedException"/> when the call fails (a Python exception after its attempts,
+    /// or cancelled), <see cref="NotFoundException"/> for a socket that does not exist, and
+    /// <see cref="PyfiTypeMismatchException"/> when an argument cannot be sent as JSON or the result is not a
+    /// <typeparamref name="TResult"/>. <paramref name="cancellationToken"/> stops the waiting, not the call.
+    /// </summary>
+    public Task<TResult> CallAsync(object?[] args, CancellationToken cancellationToken = default) =>
+        CallAsync(args, null, cancellationToken);
+
+    /// <summary>Runs the function with positional <paramref name="args"/> and keyword <paramref name="kwargs"/> (see <see cref="CallAsync(object?[], CancellationToken)"/>).</summary>
+    public async Task<TResult> CallAsync(object?[] args, IReadOnlyDictionary<string, object?>? kwargs, CancellationToken cancellationToken = default)
+    {
+        var request = new CallRequest { Socket = Name, Args = Json.Arguments(Name, args), Kwargs = kwargs is null ? null : Json.Keywords(Name, kwargs) };
+        var call = await _cluster.GetGrain<ISocketGrain>(Name).RunAsync(request, WaitSlice).WaitAsync(cancellationToken);
+        var grain = _cluster.GetGrain<ITaskCallGrain>(call.Id);
+        while (!call.State.IsFinal()) call = await grain.WaitAsync(WaitSlice).WaitAsync(cancellationToken);
+        return ResultOf(call);
+    }
+
+    /// <summary>A deferred call of this socket with <paramref name="args"/> (the original's <c>socket.p(...)</c>), for pipelines, parallels and funnels.</summary>
+    public PyfiStep<TResult> Bind(params object?[] args) => new(Name, Json.Arguments(Name, args));
+
+    /// <summary>The result of an ended call as <typeparamref name="TResult"/>, or the failure as an exception.</summary>
+    internal TResult ResultOf(CallInfo call)
+    {
+        if (call.State != CallState.Succeeded) throw new PyfiCallFailedException(call);
+        return Json.Result<TResult>(Name, call.Result ?? "null");
+    }
+}
+
+/// <summary>A socket taking one argument of a known type (see <see cref="PyfiClient.Socket{TArg, TResult}(string)"/>).</summary>
+/// <typeparam name="TArg">The argument's type, sent as JSON.</typeparam>
+/// <typeparam name="TResult">The result's type, read from JSON.</typeparam>
+public sealed class PyfiSocket<TArg, TResult> : PyfiSocket<TResult>
+{
+    internal PyfiSocket(IClusterClient cluster, string name)
+        : base(cluster, name)
+    {
+    }
+
+    /// <summary>Runs the function with <paramref name="arg"/> and returns its result (see <see cref="PyfiSocket{TResult}.CallAsync(object?[], CancellationToken)"/>).</summary>
+    public Task<TResult> CallAsync(TArg arg, CancellationToken cancellationToken = default) => CallAsync([arg], cancellationToken);
+
+    /// <summary>A deferred call with <paramref name="arg"/>.</summary>
+    public PyfiStep<TResult> Bind(TArg arg) => Bind([arg]);
+}
+
+/// <summary>A deferred call of a socket: which socket, and the positional arguments (JSON array) it is bound to.</summary>
+/// <typeparam name="TResult">What the step returns.</typeparam>
+/// <param name="Socket">The socket.</param>
+/// <param name="Args">The bound arguments, a JSON array.</param>
+public sealed record PyfiStep<TResult>(string Socket, string Args);
+
+/// <summary>A call that did not succeed: it failed after its attempts, or was cancelled. <see cref="Call"/> has everything about it.</summary>
+public sealed class PyfiCallFailedException(CallInfo call)
+    : PyfiException($"{call.Socket} {(call.State == CallState.Cancelled ? "was cancelled" : "failed")}: {call.Error?.ToString() ?? call.State.ToString()}")
+{
+    /// <summary>The call as it ended.</summary>
+    public CallInfo Call { get; } = call;
+
+    /// <summary>The Python traceback, when the failure was a Python exception.</summary>
+    public string? PythonTraceback => Call.Error?.Traceback;
+}
+
+/// <summary>An argument could not be sent as JSON, or a result is not of the type asked for.</summary>
+public sealed class PyfiTypeMismatchException(string message, Exception? inner = null) : PyfiException(message, inner);
+
+// Arguments and results as JSON, with errors that say which socket and what type.
+internal static class Json
+{
+    public static string Arguments(string socket, object?[] args)
+    {
+        var array = new JsonArray();
+        foreach (var arg in args) array.Add(Node(socket, arg));
+        return array.ToJsonString();
+    }
+
+    public static string Keywords(string socket, IReadOnlyDictionary<string, object?> kwargs)
+    {
+        var obj = new JsonObject();
+        foreach (var (key, value) in kwargs) obj[key] = Node(socket, value);
+        return obj.ToJsonString();
+    }
+
+    public static TResult Result<TResult>(string socket, string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<TResult>(json)!;
+        }
+        catch (JsonException e)
+        {
+            throw new PyfiTypeMismatchException($"the result of {socket} ({Shorten(json)}) is not a {typeof(TResult).Name}", e);
+        }
+    }
+
+    private static JsonNode? Node(string socket, object? value)
+    {
+        try
+        {
+            return value is null ? null : JsonSerializer.SerializeToNode(value, value.GetType());
+        }
+        catch (Exception e) when (e is NotSupportedException or JsonException or InvalidOperationException)
+        {
+            throw new PyfiTypeMismatchException($"an argument of {socket} ({value!.GetType().Name}) cannot be sent as JSON: {e.Message}", e);
+        }
+    }
+
+    private static string Shorten(string json) => json.Length <= 60 ? json : json[..57] + "...";
+}
