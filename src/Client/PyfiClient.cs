@@ -25,21 +25,22 @@ public sealed class PyfiClient : IAsyncDisposable
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(250);
 
-    private readonly IHost _host;
+    // The host this client started (ConnectAsync), or null when an application's host owns the Orleans client.
+    private readonly IHost? _host;
 
-    private PyfiClient(IHost host, string gateways, GatewayHello network)
+    private PyfiClient(IClusterClient cluster, IHost? host, string gateways, GatewayHello? network)
     {
         _host = host;
         Gateways = gateways;
         Network = network;
-        Cluster = host.Services.GetRequiredService<IClusterClient>();
+        Cluster = cluster;
     }
 
     /// <summary>The gateways this client was given.</summary>
     public string Gateways { get; }
 
-    /// <summary>Who the network is, as its gateway introduced it.</summary>
-    public GatewayHello Network { get; }
+    /// <summary>Who the network is, as its gateway introduced it (when connected with <c>ConnectAsync</c>).</summary>
+    public GatewayHello? Network { get; }
 
     /// <summary>The underlying Orleans client, for grain calls the typed API does not cover.</summary>
     public IClusterClient Cluster { get; }
@@ -110,12 +111,16 @@ public sealed class PyfiClient : IAsyncDisposable
                 $"cannot reach the Orleans gateways of the network at {options.Gateways} ({string.Join(", ", network.OrleansGateways)}): {Reason(e)}", e);
         }
 
-        return new PyfiClient(host, options.Gateways, network);
+        return new PyfiClient(host.Services.GetRequiredService<IClusterClient>(), host, options.Gateways, network);
     }
+
+    /// <summary>A client over an Orleans client that an application's host owns (see <c>AddPyfiClient</c>); disposing it leaves that client alone.</summary>
+    internal static PyfiClient Over(IClusterClient cluster, string gateways) => new(cluster, null, gateways, null);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (_host is null) return;
         try
         {
             await _host.StopAsync(TimeSpan.FromSeconds(5));

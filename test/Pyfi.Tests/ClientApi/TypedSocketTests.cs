@@ -1,4 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Pyfi.Client;
+using Pyfi.Client.Hosting;
 using Pyfi.Client.Sockets;
 using Pyfi.Tests.Execution;
 
@@ -59,6 +62,26 @@ public sealed class TypedSocketTests(ExecutionFixture fixture) : IClassFixture<E
 
         Assert.Equal(("do_something", "[\"Two\"]"), (one.Socket, one.Args));
         Assert.Equal("[1,\"x\",null,{\"a\":1}]", many.Args);
+    }
+
+    [Fact]
+    public async Task AnApplicationsHostGetsThePyfiClientFromAddPyfiClient()
+    {
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.AddPyfiClient(o => o.Gateways = fixture.Silo.Gateway);
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            var pyfi = host.Services.GetRequiredService<PyfiClient>();
+
+            Assert.Equal("This: hosted", await pyfi.Socket<string, string>("do_this").CallAsync("hosted"));
+            Assert.Null(pyfi.Network);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
     }
 
     /// <summary>What the sample's <c>echo</c> returns.</summary>
