@@ -40,7 +40,9 @@ public sealed partial class CallSweeperGrain(CallStore calls, PyfiRuntimeOptions
         try
         {
             var resumed = 0;
-            foreach (var socket in await calls.SocketsWithOpenCallsAsync())
+            var sockets = await calls.SocketsWithOpenCallsAsync();
+            if (sockets.Count > 0) LogSweeping(sockets.Count);
+            foreach (var socket in sockets)
             {
                 try
                 {
@@ -75,6 +77,9 @@ public sealed partial class CallSweeperGrain(CallStore calls, PyfiRuntimeOptions
             _sweeping = null;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sweep: {Count} socket(s) have calls not ended; asking each to take them up")]
+    private partial void LogSweeping(int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Socket {Socket} could not take up its stranded calls")]
     private partial void LogResumeFailed(Exception exception, string socket);

@@ -69,10 +69,15 @@ public sealed partial class SocketGrain(
     public async Task ResumeAsync()
     {
         if (Definition is null) return;
+        var adopted = 0;
         foreach (var call in await calls.ListAsync(Name, [CallState.Queued, CallState.Running], int.MaxValue))
         {
-            if (!_held.ContainsKey(call.Id)) await AdoptAsync(call);
+            if (_held.ContainsKey(call.Id)) continue;
+            await AdoptAsync(call);
+            adopted++;
         }
+
+        if (adopted > 0) LogTakenUp(adopted);
 
         Pump();
     }
@@ -663,6 +668,9 @@ public sealed partial class SocketGrain(
 
         public TaskCompletionSource<CallInfo> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Took up {Count} calls not ended from storage")]
+    private partial void LogTakenUp(int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} could not be reached for call {CallId}")]
     private partial void LogWorkerUnreachable(Exception exception, Guid callId, string worker);
