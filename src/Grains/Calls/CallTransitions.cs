@@ -53,9 +53,6 @@ public static class CallTransitions
         return Requeued(running, new CallAttempt(running.Attempts, result.Worker, running.Started, now, error), policy, now, random) with { Output = result.Output };
     }
 
-    /// <summary>The retry policy that governs <paramref name="call"/>: its own, or its socket's.</summary>
-    public static RetryPolicy PolicyOf(CallInfo call, SocketSpec socket) => call.Retry ?? socket.Retry;
-
     /// <summary>The call after its running attempt was found lost (its worker or silo gone, its lease lapsed): queued again at once, or failed when it has no attempts left.</summary>
     public static CallInfo Lost(CallInfo running, CallError why, RetryPolicy policy, DateTimeOffset now)
     {

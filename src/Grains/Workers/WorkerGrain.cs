@@ -102,7 +102,6 @@ public sealed partial class WorkerGrain(
         {
             // Running: its process is killed (calls written behind it come back as not started). Written
             // behind another call: the process is told to skip it. Not written yet: it never will be.
-            attempt.Cancelled = true;
             attempt.Cancel.Cancel();
         }
 
@@ -292,7 +291,7 @@ public sealed partial class WorkerGrain(
 
         public bool Renewing { get; set; }
 
-        public bool Cancelled { get; set; }
+        public bool Cancelled => Cancel.IsCancellationRequested;
 
         public CancellationTokenSource Cancel { get; } = new();
     }

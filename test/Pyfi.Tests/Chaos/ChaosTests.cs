@@ -31,7 +31,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 await ledger.SubmitAsync(client, 1000, 0.002);
             }
 
-            await WaitAsync(() => ledger.EffectsSoFar() >= 150, TimeSpan.FromSeconds(60), "150 calls to run");
+            await Poll.UntilAsync(() => ledger.EffectsSoFar() >= 150, TimeSpan.FromSeconds(60), "150 calls to run");
             var before = ledger.EffectsSoFar();
             await silo.KillAsync();
             silo = await SiloProcess.StartAsync(data.Path, env, ports: silo.Ports);
@@ -129,16 +129,6 @@ public sealed class ChaosTests(ITestOutputHelper output)
         return call;
     }
 
-    private static async Task WaitAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > timeout) throw new TimeoutException($"waited {timeout} for {what}");
-            await Task.Delay(20);
-        }
-    }
-
     // Kills one of this silo's Python workers (by its command line naming the data folder) every period.
     private static async Task<int> KillWorkersAsync(string dataPath, TimeSpan period, CancellationToken cancellationToken)
     {
@@ -148,15 +138,11 @@ public sealed class ChaosTests(ITestOutputHelper output)
             while (!cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(period, cancellationToken);
-                var workers = Directory.EnumerateDirectories("/proc")
-                    .Select(d => (Pid: Path.GetFileName(d), CommandLine: ReadCommandLine(d)))
-                    .Where(p => p.CommandLine.Contains("pyfi_worker", StringComparison.Ordinal) && p.CommandLine.Contains(dataPath, StringComparison.Ordinal))
-                    .ToList();
+                var workers = PythonProcesses.Of(dataPath);
                 if (workers.Count == 0) continue;
-                var victim = workers[Random.Shared.Next(workers.Count)];
                 try
                 {
-                    Process.GetProcessById(int.Parse(victim.Pid)).Kill();
+                    Process.GetProcessById(workers[Random.Shared.Next(workers.Count)]).Kill();
                     killed++;
                 }
                 catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
@@ -170,21 +156,5 @@ public sealed class ChaosTests(ITestOutputHelper output)
         }
 
         return killed;
-    }
-
-    private static string ReadCommandLine(string procDirectory)
-    {
-        try
-        {
-            return File.ReadAllText(Path.Combine(procDirectory, "cmdline")).Replace('\0', ' ');
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return "";
-        }
     }
 }

@@ -35,9 +35,9 @@ public sealed class PostgresChaosTests(ITestOutputHelper output)
         await using var client = await PyfiClient.ConnectAsync(a.Gateway);
         await ledger.SubmitAsync(client, 1000, 0.01);
 
-        await WaitAsync(() => ledger.EffectsSoFar() >= 200 && WorkersOf(dataB.Path) > 0, TimeSpan.FromSeconds(60), "200 calls to run, with slots on the silo to kill");
+        await Poll.UntilAsync(() => ledger.EffectsSoFar() >= 200 && PythonProcesses.Of(dataB.Path).Count > 0, TimeSpan.FromSeconds(60), "200 calls to run, with slots on the silo to kill");
         var before = ledger.EffectsSoFar();
-        var ranOnB = WorkersOf(dataB.Path) > 0;
+        var ranOnB = PythonProcesses.Of(dataB.Path).Count > 0;
         await b.KillAsync();
         var counts = await ledger.SettleAsync(() => client, TimeSpan.FromSeconds(150));
         counts.Report(output, $"{before} had run when one silo was killed; the killed silo had {(ranOnB ? "" : "no ")}workers");
@@ -72,7 +72,7 @@ public sealed class PostgresChaosTests(ITestOutputHelper output)
         // Submissions go on through the outage, retried by this client while they are refused.
         var refusals = new List<string>();
         var submitting = ledger.SubmitRetryingAsync(client, 600, 0.01, refusals, TimeSpan.FromMilliseconds(60));
-        await WaitAsync(() => ledger.EffectsSoFar() >= 100, TimeSpan.FromSeconds(60), "100 calls to run");
+        await Poll.UntilAsync(() => ledger.EffectsSoFar() >= 100, TimeSpan.FromSeconds(60), "100 calls to run");
         var clock = Stopwatch.StartNew();
         await server.StopAsync();
         await Task.Delay(TimeSpan.FromSeconds(3));
@@ -88,28 +88,5 @@ public sealed class PostgresChaosTests(ITestOutputHelper output)
         Assert.Equal(600, counts.Succeeded);
         Assert.Equal(0, counts.SucceededWithoutEffect);
         Assert.All(refusals, r => Assert.Contains("database is unavailable", r));
-    }
-
-    private static int WorkersOf(string dataPath) => Directory.EnumerateDirectories("/proc").Count(d =>
-    {
-        try
-        {
-            var commandLine = File.ReadAllText(Path.Combine(d, "cmdline"));
-            return commandLine.Contains("pyfi_worker", StringComparison.Ordinal) && commandLine.Contains(dataPath, StringComparison.Ordinal);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    });
-
-    private static async Task WaitAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > timeout) throw new TimeoutException($"waited {timeout} for {what}");
-            await Task.Delay(20);
-        }
     }
 }

@@ -1,0 +1,41 @@
+namespace Pyfi.Tests.Infrastructure;
+
+/// <summary>The Python worker processes of one silo, found by their command line naming its data folder.</summary>
+public static class PythonProcesses
+{
+    /// <summary>Process ids of the Python workers whose command line names <paramref name="dataPath"/>.</summary>
+    public static IReadOnlyList<int> Of(string dataPath) =>
+    [
+        .. Directory.EnumerateDirectories("/proc")
+            .Where(d => int.TryParse(Path.GetFileName(d), out _))
+            .Where(d => CommandLine(d) is var line && line.Contains("pyfi_worker", StringComparison.Ordinal) && line.Contains(dataPath, StringComparison.Ordinal))
+            .Select(d => int.Parse(Path.GetFileName(d))),
+    ];
+
+    private static string CommandLine(string procDirectory)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(procDirectory, "cmdline")).Replace('\0', ' ');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+}
+
+/// <summary>Waiting for something a test cannot be told about.</summary>
+public static class Poll
+{
+    /// <summary>Waits until <paramref name="condition"/> holds; throws <see cref="TimeoutException"/> naming <paramref name="what"/> after <paramref name="timeout"/>.</summary>
+    public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout) throw new TimeoutException($"waited {timeout} for {what}");
+            await Task.Delay(20);
+        }
+    }
+}
