@@ -27,7 +27,14 @@ public sealed partial class CallSweeperGrain(CallStore calls, PyfiRuntimeOptions
     }
 
     /// <inheritdoc />
-    public Task<int> SweepAsync() => _sweeping ??= RunAsync();
+    public Task<int> SweepAsync()
+    {
+        // Joined while running; never cached once done. (`_sweeping ??= RunAsync()` with the field cleared in
+        // RunAsync's finally would keep a sweep that ended before the assignment, and every later sweep would
+        // return its old result without running.)
+        if (_sweeping is { IsCompleted: false } running) return running;
+        return _sweeping = RunAsync();
+    }
 
     /// <inheritdoc />
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -40,6 +47,7 @@ public sealed partial class CallSweeperGrain(CallStore calls, PyfiRuntimeOptions
         try
         {
             var resumed = 0;
+            LogSweepStarted();
             var sockets = await calls.SocketsWithOpenCallsAsync();
             if (sockets.Count > 0) LogSweeping(sockets.Count);
             foreach (var socket in sockets)
@@ -65,6 +73,7 @@ public sealed partial class CallSweeperGrain(CallStore calls, PyfiRuntimeOptions
             while (removed == DeleteBatch);
 
             if (total > 0) LogRemoved(total, options.Retention);
+            LogSweepEnded(resumed);
             return resumed;
         }
         catch (Exception e)
@@ -72,11 +81,13 @@ public sealed partial class CallSweeperGrain(CallStore calls, PyfiRuntimeOptions
             LogSweepFailed(e);
             return 0;
         }
-        finally
-        {
-            _sweeping = null;
-        }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Sweep started")]
+    private partial void LogSweepStarted();
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Sweep ended: {Count} socket(s) took up their calls")]
+    private partial void LogSweepEnded(int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sweep: {Count} socket(s) have calls not ended; asking each to take them up")]
     private partial void LogSweeping(int count);

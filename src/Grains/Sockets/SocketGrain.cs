@@ -61,6 +61,7 @@ public sealed partial class SocketGrain(
     {
         if (Definition is not { } definition) return;
         Resize(definition.Spec.Concurrency);
+        LogActivated(silo.SiloAddress);
         // Calls accepted before this activation (a restart, a silo lost) and not ended are taken up again.
         await ResumeAsync();
     }
@@ -668,6 +669,9 @@ public sealed partial class SocketGrain(
 
         public TaskCompletionSource<CallInfo> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Activated on {Silo}")]
+    private partial void LogActivated(SiloAddress silo);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Took up {Count} calls not ended from storage")]
     private partial void LogTakenUp(int count);

@@ -1,3 +1,4 @@
+using Pyfi.Client;
 using Pyfi.Tests.Infrastructure;
 
 namespace Pyfi.Tests.Reliability;
@@ -49,5 +50,33 @@ public sealed class RetentionTests
         {
             await silo.DisposeAsync();
         }
+    }
+
+    // Regression: on SQLite every query completes synchronously, so the sweep at the silo's start ended before its
+    // task was remembered as "the sweep running", and every later sweep (the reminder's, the one after a silo is
+    // lost) returned that first sweep's result without running. Stranded calls then waited for a restart.
+    [Fact]
+    public async Task EverySweepRunsNotOnlyTheFirst()
+    {
+        using var repository = await GitRepository.CreateAsync(SampleCode.Files());
+        using var data = new TempDirectory("pyfi-retention");
+        var env = new Dictionary<string, string> { ["PYFI_CORES"] = "1", ["PYFI_RETENTION"] = "00:00:02" };
+        await using var silo = await SiloProcess.StartAsync(data.Path, env);
+        var cli = new PyfiCli(silo.Gateway);
+        await cli.OkAsync("add", "queue", "-n", "q");
+        await cli.OkAsync("add", "processor", "-n", "sample", "-g", repository.Path, "-m", SampleCode.Module);
+        await cli.OkAsync("add", "socket", "-n", "noop", "-q", "q", "-pn", "sample", "-t", "noop", "-c", "1");
+        await using var client = await PyfiClient.ConnectAsync(silo.Gateway);
+        var sweeper = client.Cluster.GetGrain<ICallSweeperGrain>(0);
+        await sweeper.SweepAsync();
+
+        var ended = (await cli.OkAsync("task", "run", "-s", "noop", "-d", "1", "--no-wait")).Stdout.Trim();
+        await cli.OkAsync("task", "result", "--id", ended, "--wait");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await sweeper.SweepAsync();
+
+        var gone = await cli.RunAsync(["ls", "call", "--id", ended]);
+        Assert.True(gone.ExitCode == 1, $"a sweep after the retention kept the ended call:\n{gone}");
+        Assert.Contains($"call '{ended}' does not exist", gone.Stderr);
     }
 }
