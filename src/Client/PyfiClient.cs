@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Pyfi.Client.Gateway;
 using Pyfi.Client.Sockets;
+using Pyfi.Client.Workflows;
 using Pyfi.Protocol;
 
 namespace Pyfi.Client;
@@ -49,6 +50,27 @@ public sealed class PyfiClient : IAsyncDisposable
     public IRegistryGrain Registry => Cluster.GetGrain<IRegistryGrain>(IRegistryGrain.DefaultKey);
 
     /// <summary>
+    /// Starts <paramref name="step"/> (a pipeline, parallel, funnel or single bound socket) as a workflow in the
+    /// network and returns its handle once the network has stored it. The workflow runs to its end whether or
+    /// not this client stays. Throws <see cref="InvalidSpecException"/> for a malformed workflow and
+    /// <see cref="NotFoundException"/> for a socket that does not exist.
+    /// </summary>
+    public async Task<PyfiFlow> StartAsync(PyfiStep step, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        var id = Guid.NewGuid();
+        await Cluster.GetGrain<IWorkflowGrain>(id).StartAsync(step.Graph).WaitAsync(cancellationToken);
+        return new PyfiFlow(Cluster, id);
+    }
+
+    /// <summary>Runs <paramref name="step"/> as a workflow and returns its result (see <see cref="StartAsync"/> and <see cref="PyfiFlow.GetAsync{TResult}"/>).</summary>
+    public async Task<TResult> RunAsync<TResult>(PyfiStep step, CancellationToken cancellationToken = default) =>
+        await (await StartAsync(step, cancellationToken)).GetAsync<TResult>(cancellationToken: cancellationToken);
+
+    /// <summary>The workflow <paramref name="id"/>, started by this client or any other, to wait for, watch or cancel.</summary>
+    public PyfiFlow Flow(Guid id) => new(Cluster, id);
+
+    /// <summary>
     /// Socket <paramref name="name"/> as a function returning <typeparamref name="TResult"/>, called with any
     /// positional (and keyword) arguments: <c>await pyfi.Socket&lt;string&gt;("sample.do_something").CallAsync(["One"])</c>.
     /// Nothing is asked of the network until it is called.
@@ -86,6 +108,7 @@ public sealed class PyfiClient : IAsyncDisposable
         builder.UseOrleansClient(client =>
         {
             client.UseStaticClustering(endpoints);
+            client.AddMemoryStreams(FlowStreams.Provider);
             client.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = network.ClusterId;

@@ -44,6 +44,7 @@ public static class PyfiClientHostingExtensions
                 o.ServiceId = builder.Configuration["Pyfi:ServiceId"] ?? Environment.GetEnvironmentVariable("PYFI_SERVICE_ID") ?? "pyfi";
             });
             client.Services.AddSingleton<IGatewayListProvider, PyfiGatewayListProvider>();
+            client.AddMemoryStreams(FlowStreams.Provider);
         });
         builder.Services.AddSingleton(services => PyfiClient.Over(
             services.GetRequiredService<IClusterClient>(), services.GetRequiredService<IOptions<PyfiClientOptions>>().Value.Gateways));

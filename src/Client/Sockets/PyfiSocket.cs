@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Pyfi.Client.Workflows;
 
 namespace Pyfi.Client.Sockets;
 
@@ -43,7 +44,7 @@ public class PyfiSocket<TResult>
     }
 
     /// <summary>A deferred call of this socket with <paramref name="args"/> (the original's <c>socket.p(...)</c>), for pipelines, parallels and funnels.</summary>
-    public PyfiStep<TResult> Bind(params object?[] args) => new(Name, Json.Arguments(Name, args));
+    public PyfiStep<TResult> Bind(params object?[] args) => new(FlowStep.Call(Name, Json.Arguments(Name, args)));
 
     /// <summary>The result of an ended call as <typeparamref name="TResult"/>, or the failure as an exception.</summary>
     internal TResult ResultOf(CallInfo call)
@@ -69,12 +70,6 @@ public sealed class PyfiSocket<TArg, TResult> : PyfiSocket<TResult>
     /// <summary>A deferred call with <paramref name="arg"/>.</summary>
     public PyfiStep<TResult> Bind(TArg arg) => Bind([arg]);
 }
-
-/// <summary>A deferred call of a socket: which socket, and the positional arguments (JSON array) it is bound to.</summary>
-/// <typeparam name="TResult">What the step returns.</typeparam>
-/// <param name="Socket">The socket.</param>
-/// <param name="Args">The bound arguments, a JSON array.</param>
-public sealed record PyfiStep<TResult>(string Socket, string Args);
 
 /// <summary>A call that did not succeed: it failed after its attempts, or was cancelled. <see cref="Call"/> has everything about it.</summary>
 public sealed class PyfiCallFailedException(CallInfo call)

@@ -63,6 +63,19 @@ public sealed partial class CallSweeperGrain(CallStore calls, PyfiRuntimeOptions
                 }
             }
 
+            // Workflows whose silo was lost are brought back now (their reminder would take up to a minute).
+            foreach (var flow in await calls.WorkflowsWithOpenCallsAsync())
+            {
+                try
+                {
+                    await GrainFactory.GetGrain<IWorkflowGrain>(flow).ResumeAsync();
+                }
+                catch (Exception e)
+                {
+                    LogResumeFlowFailed(e, flow);
+                }
+            }
+
             var cutoff = time.GetUtcNow() - options.Retention;
             int removed, total = 0;
             do
@@ -94,6 +107,9 @@ public sealed partial class CallSweeperGrain(CallStore calls, PyfiRuntimeOptions
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Socket {Socket} could not take up its stranded calls")]
     private partial void LogResumeFailed(Exception exception, string socket);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Workflow {Flow} could not be taken up")]
+    private partial void LogResumeFlowFailed(Exception exception, Guid flow);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} calls that ended more than {Retention} ago")]
     private partial void LogRemoved(int count, TimeSpan retention);

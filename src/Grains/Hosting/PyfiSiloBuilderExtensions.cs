@@ -29,6 +29,11 @@ public static class PyfiSiloBuilderExtensions
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SlotCapacityReporter>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, CallRecovery>();
         silo.AddPlacementDirector<PerCorePlacement, PerCorePlacementDirector>();
+
+        // Workflow progress: pushed to watchers, not kept (a watcher that misses some asks the workflow). The
+        // subscriptions are kept in memory too: a watcher subscribes again when it reconnects.
+        silo.AddMemoryStreams(FlowStreams.Provider);
+        silo.AddMemoryGrainStorage("PubSubStore");
         return silo;
     }
 }

@@ -88,6 +88,12 @@ public abstract class CallStore : IAsyncDisposable
     /// <summary>The sockets that have calls not ended (queued or running) in storage.</summary>
     public abstract Task<IReadOnlyList<string>> SocketsWithOpenCallsAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Every call of a workflow, oldest first.</summary>
+    public abstract Task<IReadOnlyList<CallInfo>> ListByWorkflowAsync(Guid workflow, CancellationToken cancellationToken = default);
+
+    /// <summary>The workflows that have calls not ended (queued or running).</summary>
+    public abstract Task<IReadOnlyList<Guid>> WorkflowsWithOpenCallsAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Calls matching <paramref name="query"/>, newest first.</summary>
     public abstract Task<IReadOnlyList<CallInfo>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default);
 

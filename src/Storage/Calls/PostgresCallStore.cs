@@ -7,8 +7,8 @@ namespace Pyfi.Storage.Calls;
 internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId) : CallStore(serviceId)
 {
     private const string Insert =
-        "INSERT INTO PyfiCalls (ServiceId, Id, Socket, State, Attempt, LeaseUntil, IdemKey, Created, Finished, Version, Payload) " +
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10) ON CONFLICT DO NOTHING";
+        "INSERT INTO PyfiCalls (ServiceId, Id, Socket, State, Attempt, LeaseUntil, IdemKey, Workflow, Created, Finished, Version, Payload) " +
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11) ON CONFLICT DO NOTHING";
 
     private const string Transition =
         "UPDATE PyfiCalls SET State = $3, Attempt = $4, LeaseUntil = $5, Finished = $6, Version = Version + 1, Payload = $7 " +
@@ -45,6 +45,19 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) sockets.Add(reader.GetString(0));
         return sockets;
+    }
+
+    public override Task<IReadOnlyList<CallInfo>> ListByWorkflowAsync(Guid workflow, CancellationToken cancellationToken = default) =>
+        SelectAsync("WHERE ServiceId = $1 AND Workflow = $2 ORDER BY Created", cancellationToken, new NpgsqlParameter<Guid> { TypedValue = workflow });
+
+    public override async Task<IReadOnlyList<Guid>> WorkflowsWithOpenCallsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT DISTINCT Workflow FROM PyfiCalls WHERE ServiceId = $1 AND State IN ('Queued', 'Running') AND Workflow IS NOT NULL");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
+        var workflows = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) workflows.Add(reader.GetGuid(0));
+        return workflows;
     }
 
     public override Task<IReadOnlyList<CallInfo>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default)
@@ -109,6 +122,7 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId)
                 if (write.Kind == CallWriteKind.Insert)
                 {
                     parameters.Add(new NpgsqlParameter { Value = (object?)call.Key ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Varchar });
+                    parameters.Add(new NpgsqlParameter { Value = (object?)call.Workflow ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
                     parameters.Add(Time(call.Created));
                 }
 

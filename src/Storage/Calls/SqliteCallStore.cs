@@ -12,7 +12,7 @@ namespace Pyfi.Storage.Calls;
 /// </summary>
 internal sealed class SqliteCallStore : CallStore
 {
-    private const string Columns = "ServiceId, Id, Socket, State, Attempt, LeaseUntil, IdemKey, Created, Finished, Version, Payload";
+    private const string Columns = "ServiceId, Id, Socket, State, Attempt, LeaseUntil, IdemKey, Workflow, Created, Finished, Version, Payload";
     private const int CheckpointAfterCommits = 4000;
     private static readonly TimeSpan CheckpointPeriod = TimeSpan.FromMilliseconds(250);
 
@@ -68,6 +68,21 @@ internal sealed class SqliteCallStore : CallStore
         return sockets;
     }
 
+    public override Task<IReadOnlyList<CallInfo>> ListByWorkflowAsync(Guid workflow, CancellationToken cancellationToken = default) =>
+        SelectAsync("WHERE ServiceId = $service AND Workflow = $workflow ORDER BY Created", command => command.Parameters.AddWithValue("$workflow", workflow.ToString()), cancellationToken);
+
+    public override async Task<IReadOnlyList<Guid>> WorkflowsWithOpenCallsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT DISTINCT Workflow FROM PyfiCalls WHERE ServiceId = $service AND State IN ('Queued', 'Running') AND Workflow IS NOT NULL";
+        command.Parameters.AddWithValue("$service", ServiceId);
+        var workflows = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) workflows.Add(Guid.Parse(reader.GetString(0)));
+        return workflows;
+    }
+
     public override Task<IReadOnlyList<CallInfo>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default)
     {
         var where = "WHERE ServiceId = $service";
@@ -102,8 +117,8 @@ internal sealed class SqliteCallStore : CallStore
         {
             await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
             await using var insert = Command(_writer, transaction,
-                $"INSERT INTO PyfiCalls ({Columns}) VALUES ($service, $id, $socket, $state, $attempt, $lease, $key, $created, $finished, 1, $payload) ON CONFLICT DO NOTHING",
-                "$service", "$id", "$socket", "$state", "$attempt", "$lease", "$key", "$created", "$finished", "$payload");
+                $"INSERT INTO PyfiCalls ({Columns}) VALUES ($service, $id, $socket, $state, $attempt, $lease, $key, $workflow, $created, $finished, 1, $payload) ON CONFLICT DO NOTHING",
+                "$service", "$id", "$socket", "$state", "$attempt", "$lease", "$key", "$workflow", "$created", "$finished", "$payload");
             await using var transition = Command(_writer, transaction,
                 "UPDATE PyfiCalls SET State = $state, Attempt = $attempt, LeaseUntil = $lease, Finished = $finished, Version = Version + 1, Payload = $payload " +
                 "WHERE ServiceId = $service AND Id = $id AND State = $from AND Attempt = $fromAttempt",
@@ -204,6 +219,7 @@ internal sealed class SqliteCallStore : CallStore
         if (write.Kind != CallWriteKind.Insert) return;
         parameters["$socket"].Value = call.Socket;
         parameters["$key"].Value = (object?)call.Key ?? DBNull.Value;
+        parameters["$workflow"].Value = call.Workflow is { } workflow ? workflow.ToString() : DBNull.Value;
         parameters["$created"].Value = Timestamp(call.Created);
     }
 

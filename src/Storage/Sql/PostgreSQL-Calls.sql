@@ -12,6 +12,7 @@ CREATE TABLE IF NOT EXISTS PyfiCalls
     Attempt    integer      NOT NULL,
     LeaseUntil timestamptz  NULL,
     IdemKey    varchar(200) NULL,
+    Workflow   uuid         NULL,
     Created    timestamptz  NOT NULL,
     Finished   timestamptz  NULL,
     Version    integer      NOT NULL,
@@ -22,4 +23,5 @@ CREATE INDEX IF NOT EXISTS IX_PyfiCalls_Socket_State ON PyfiCalls (ServiceId, So
 CREATE INDEX IF NOT EXISTS IX_PyfiCalls_Created ON PyfiCalls (ServiceId, Created);
 CREATE INDEX IF NOT EXISTS IX_PyfiCalls_Finished ON PyfiCalls (ServiceId, Finished) WHERE Finished IS NOT NULL;
 CREATE INDEX IF NOT EXISTS IX_PyfiCalls_Open ON PyfiCalls (ServiceId, State) WHERE State IN ('Queued', 'Running');
+CREATE INDEX IF NOT EXISTS IX_PyfiCalls_Workflow ON PyfiCalls (ServiceId, Workflow) WHERE Workflow IS NOT NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS UX_PyfiCalls_Key ON PyfiCalls (ServiceId, Socket, IdemKey) WHERE IdemKey IS NOT NULL;

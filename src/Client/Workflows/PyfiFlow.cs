@@ -1,0 +1,144 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Orleans.Streams;
+using Pyfi.Client.Sockets;
+
+namespace Pyfi.Client.Workflows;
+
+/// <summary>
+/// A workflow running in the network (see <see cref="PyfiClient.StartAsync"/>). It runs whether or not this
+/// handle is kept: any client can take it up again by id (<see cref="PyfiClient.Flow(Guid)"/>) to wait for its
+/// result, watch its progress or cancel it.
+/// </summary>
+public sealed class PyfiFlow
+{
+    private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan PollPeriod = TimeSpan.FromSeconds(2);
+    private readonly IClusterClient _cluster;
+
+    internal PyfiFlow(IClusterClient cluster, Guid id)
+    {
+        _cluster = cluster;
+        Id = id;
+    }
+
+    /// <summary>The workflow's id.</summary>
+    public Guid Id { get; }
+
+    private IWorkflowGrain Grain => _cluster.GetGrain<IWorkflowGrain>(Id);
+
+    /// <summary>The workflow as it is now: state, steps done, each step. Throws <see cref="NotFoundException"/> for an unknown id.</summary>
+    public Task<FlowInfo> InfoAsync(CancellationToken cancellationToken = default) => Grain.GetAsync().WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// Waits for the workflow to end and returns its result as <typeparamref name="TResult"/>. Throws
+    /// <see cref="PyfiFlowFailedException"/> when it failed or was cancelled, <see cref="TimeoutException"/> when
+    /// <paramref name="timeout"/> passes first (the workflow goes on), and <see cref="PyfiTypeMismatchException"/>
+    /// when the result is not a <typeparamref name="TResult"/>. <paramref name="cancellationToken"/> stops the waiting, not the workflow.
+    /// </summary>
+    public async Task<TResult> GetAsync<TResult>(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var info = await EndedAsync(timeout, cancellationToken);
+        if (info.State != FlowState.Succeeded) throw new PyfiFlowFailedException(info);
+        return Json.Result<TResult>($"workflow {Id}", info.Result ?? "null");
+    }
+
+    /// <summary>Waits for the workflow to end, however it ends, and returns it (see <see cref="GetAsync{TResult}"/> for the timeout).</summary>
+    public async Task<FlowInfo> EndedAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout is { } t) limit.CancelAfter(t);
+        try
+        {
+            var info = await Grain.GetAsync().WaitAsync(limit.Token);
+            while (!info.State.IsFinal()) info = await Grain.WaitAsync(WaitSlice).WaitAsync(limit.Token);
+            return info;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"workflow {Id} did not end within {timeout}; it goes on in the network");
+        }
+    }
+
+    /// <summary>Cancels the workflow: no step starts after this and the steps not ended are cancelled. Returns it as it ended.</summary>
+    public Task<FlowInfo> CancelAsync(CancellationToken cancellationToken = default) => Grain.CancelAsync().WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// The workflow's progress as it happens, from where it is now until it ends: pushed by the workflow on its
+    /// Orleans stream, and asked of it every two seconds as well, so a message lost with a silo only delays
+    /// the next one. Steps done never go back; the last item has the workflow's end state.
+    /// </summary>
+    public async IAsyncEnumerable<FlowProgress> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var updates = Channel.CreateUnbounded<FlowProgress>(new UnboundedChannelOptions { SingleReader = true });
+        var stream = _cluster.GetStreamProvider(FlowStreams.Provider).GetStream<FlowProgress>(StreamId.Create(FlowStreams.Namespace, Id));
+        var subscription = await stream.SubscribeAsync((progress, _) =>
+        {
+            updates.Writer.TryWrite(progress);
+            return Task.CompletedTask;
+        });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var polling = PollAsync(updates.Writer, stop.Token);
+        try
+        {
+            FlowProgress? last = null;
+            await foreach (var progress in updates.Reader.ReadAllAsync(cancellationToken))
+            {
+                if (last is not null && progress.Done < last.Done && !progress.State.IsFinal()) continue;
+                if (last is not null && progress.Done == last.Done && progress.State == last.State && progress.Step == last.Step) continue;
+                last = progress;
+                yield return progress;
+                if (progress.State.IsFinal()) yield break;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await polling.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            try
+            {
+                await subscription.UnsubscribeAsync();
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException)
+            {
+                // The subscription lived on a silo that is gone.
+            }
+        }
+    }
+
+    private async Task PollAsync(ChannelWriter<FlowProgress> updates, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var info = await Grain.GetAsync().WaitAsync(cancellationToken);
+                updates.TryWrite(new FlowProgress(Id, info.State, info.Done, info.Total, null));
+                await Task.Delay(PollPeriod, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            updates.TryComplete(e);
+        }
+    }
+}
+
+/// <summary>A workflow that did not succeed: a step failed after its attempts (the error is that step's), or it was cancelled.</summary>
+public sealed class PyfiFlowFailedException(FlowInfo flow)
+    : PyfiException(flow.State == FlowState.Cancelled
+        ? $"workflow {flow.Id} was cancelled"
+        : $"workflow {flow.Id} failed at step {flow.FailedStep} ({StepSocket(flow)}): {flow.Error?.ToString() ?? "no error recorded"}")
+{
+    /// <summary>The workflow as it ended.</summary>
+    public FlowInfo Flow { get; } = flow;
+
+    /// <summary>The failing step's Python traceback, when it was a Python exception.</summary>
+    public string? PythonTraceback => Flow.Error?.Traceback;
+
+    private static string StepSocket(FlowInfo flow) =>
+        flow.FailedStep is { } step && step < flow.Steps.Length ? flow.Steps[step].Socket : "?";
+}
