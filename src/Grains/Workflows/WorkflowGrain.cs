@@ -224,13 +224,15 @@ public sealed partial class WorkflowGrain(
         return new Value(call.Result ?? "null", call.Id);
     }
 
-    // Submitting may be given up when the workflow stops; a submission that lands after a cancel is cancelled.
+    // Returns once the socket has stored the call (not when it ends), so the workflow knows each call it has
+    // in flight: a cancel reaches it, and progress shows it. Submitting may be given up when the workflow
+    // stops; a submission that lands after a cancel is cancelled.
     private async Task<CallInfo> SubmitAsync(ISocketGrain socket, CallRequest request, CancellationToken cancellationToken)
     {
         var backoff = FirstBackoff;
         while (true)
         {
-            var submitted = socket.RunAsync(request, Slice);
+            var submitted = socket.RunAsync(request, TimeSpan.Zero);
             try
             {
                 return await submitted.WaitAsync(cancellationToken);

@@ -27,7 +27,7 @@ public sealed class ExecutionFixture : IAsyncLifetime
         Cli = new PyfiCli(Silo.Gateway);
         await Cli.OkAsync("add", "queue", "-n", "q");
         await Cli.OkAsync("add", "processor", "-n", "sample", "-g", Repository.Path, "-m", SampleCode.Module);
-        foreach (var function in new[] { "do_something", "do_this", "noop", "echo", "shout", "fail", "not_json", "version", "crash_once", "slow_version" })
+        foreach (var function in new[] { "do_something", "do_this", "noop", "echo", "shout", "fail", "not_json", "version", "crash_once", "slow_version", "sleepy", "append" })
         {
             await Cli.OkAsync("add", "socket", "-n", function, "-q", "q", "-pn", "sample", "-t", function, "-c", "2");
         }

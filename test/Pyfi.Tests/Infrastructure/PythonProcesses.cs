@@ -38,4 +38,15 @@ public static class Poll
             await Task.Delay(20);
         }
     }
+
+    /// <summary>Waits until <paramref name="condition"/>, asked every 100 ms, holds (see <see cref="UntilAsync(Func{bool}, TimeSpan, string)"/>).</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (clock.Elapsed > timeout) throw new TimeoutException($"waited {timeout} for {what}");
+            await Task.Delay(100);
+        }
+    }
 }
