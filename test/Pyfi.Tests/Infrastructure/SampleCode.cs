@@ -90,6 +90,16 @@ public static class SampleCode
             return token
 
 
+        def link(*args):
+            # A pipeline step with a countable side effect: the last three arguments are the file, a token and
+            # seconds to sleep (a previous step's result, if any, comes first and is ignored).
+            path, token, seconds = args[-3:]
+            time.sleep(seconds)
+            with open(path, "a") as f:
+                f.write(str(token) + "\n")
+            return token
+
+
         def sleepy(seconds):
             time.sleep(seconds)
             return seconds
