@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pyfi.Cli.Commands.Calls;
 using Pyfi.Cli.Commands.Db;
+using Pyfi.Cli.Commands.Flows;
 using Pyfi.Cli.Commands.Processors;
 using Pyfi.Cli.Commands.Queues;
 using Pyfi.Cli.Commands.Sockets;
@@ -38,6 +39,10 @@ public static class PyfiCommandLine
             CallCommands.Show(context), CallCommands.List(context),
         });
         root.Subcommands.Add(new Command("task", "Run task calls") { TaskCommands.Run(context), TaskCommands.Result(context), TaskCommands.Cancel(context) });
+        root.Subcommands.Add(new Command("flow", "Run workflows: pipelines, parallels and funnels of sockets")
+        {
+            FlowCommands.Run(context), FlowCommands.Result(context), FlowCommands.Watch(context), FlowCommands.Cancel(context),
+        });
         root.Subcommands.Add(new Command("db", "Database administration") { DbCommands.Init(context) });
 
         var version = new Command("version", "Print the version of this tool");

@@ -7,4 +7,7 @@ public interface ICallListingGrain : IGrainWithIntegerKey
 {
     /// <summary>The calls <paramref name="query"/> asks for, newest first. Throws <see cref="InvalidSpecException"/> for a limit out of range.</summary>
     [AlwaysInterleave] Task<CallInfo[]> ListAsync(CallQuery query);
+
+    /// <summary>Every call of workflow <paramref name="workflow"/>, oldest first.</summary>
+    [AlwaysInterleave] Task<CallInfo[]> ListWorkflowAsync(Guid workflow);
 }

@@ -65,7 +65,42 @@ public static class GatewayOps
 
     /// <summary><see cref="CallQuery"/> → <see cref="CallInfo"/>[], newest first.</summary>
     public const string ListCalls = "call.list";
+
+    /// <summary><see cref="CallArgs"/> → <see cref="CallGraph"/>: the call, and its workflow's graph and calls if it is a step of one.</summary>
+    public const string CallGraph = "call.graph";
+
+    /// <summary><see cref="FlowStep"/> → <see cref="FlowInfo"/>: the workflow stored and started (a new id).</summary>
+    public const string StartFlow = "flow.start";
+
+    /// <summary><see cref="FlowArgs"/> → <see cref="FlowInfo"/> as it is now (or, with <see cref="FlowArgs.Wait"/>, once it ended).</summary>
+    public const string GetFlow = "flow.get";
+
+    /// <summary><see cref="FlowArgs"/> → <see cref="FlowInfo"/>, cancelled.</summary>
+    public const string CancelFlow = "flow.cancel";
+
+    /// <summary>
+    /// <see cref="FlowWatchArgs"/> → <see cref="FlowProgress"/>: the workflow's progress once it differs from what
+    /// the caller has seen (pushed to the gateway on the workflow's stream), or as it is after 20 s.
+    /// </summary>
+    public const string WatchFlow = "flow.watch";
 }
+
+/// <summary>Arguments naming one workflow.</summary>
+/// <param name="Id">The workflow's id.</param>
+/// <param name="Wait">Whether to answer only once it has ended.</param>
+public sealed record FlowArgs(Guid Id, bool Wait = false);
+
+/// <summary>Arguments of <see cref="GatewayOps.WatchFlow"/>: the workflow, and the progress the caller has seen.</summary>
+/// <param name="Id">The workflow's id.</param>
+/// <param name="Done">Steps done the caller has seen.</param>
+/// <param name="State">The state the caller has seen.</param>
+public sealed record FlowWatchArgs(Guid Id, int Done, FlowState State);
+
+/// <summary>A call and the calls around it (<c>pyfi ls call -g/-t</c>).</summary>
+/// <param name="Call">The call asked for.</param>
+/// <param name="Flow">Its workflow, if it is a step of one.</param>
+/// <param name="Calls">Every call of that workflow (oldest first), or only the call itself.</param>
+public sealed record CallGraph(CallInfo Call, FlowInfo? Flow, CallInfo[] Calls);
 
 /// <summary>Arguments of <see cref="GatewayOps.RunTask"/>.</summary>
 /// <param name="Socket">The socket to call.</param>

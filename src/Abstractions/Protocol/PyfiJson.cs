@@ -45,6 +45,8 @@ public static class PyfiJson
                 new JsonStringEnumConverter<QueueType>(JsonNamingPolicy.CamelCase),
                 new JsonStringEnumConverter<ProcessorStatus>(JsonNamingPolicy.CamelCase),
                 new JsonStringEnumConverter<CallState>(JsonNamingPolicy.CamelCase),
+                new JsonStringEnumConverter<FlowState>(JsonNamingPolicy.CamelCase),
+                new JsonStringEnumConverter<FlowStepKind>(JsonNamingPolicy.CamelCase),
             },
         };
         options.MakeReadOnly();

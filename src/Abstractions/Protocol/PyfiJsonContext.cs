@@ -30,4 +30,10 @@ namespace Pyfi.Protocol;
 [JsonSerializable(typeof(TaskRunArgs))]
 [JsonSerializable(typeof(CallArgs))]
 [JsonSerializable(typeof(CallQuery))]
+[JsonSerializable(typeof(CallGraph))]
+[JsonSerializable(typeof(FlowStep))]
+[JsonSerializable(typeof(FlowInfo))]
+[JsonSerializable(typeof(FlowArgs))]
+[JsonSerializable(typeof(FlowWatchArgs))]
+[JsonSerializable(typeof(FlowProgress))]
 public sealed partial class PyfiJsonContext : JsonSerializerContext;

@@ -14,4 +14,7 @@ public sealed class CallListingGrain(CallStore calls) : Grain, ICallListingGrain
         if (query.Socket is { } socket) ModelRules.Name("socket", socket);
         return [.. await calls.QueryAsync(query)];
     }
+
+    /// <inheritdoc />
+    public async Task<CallInfo[]> ListWorkflowAsync(Guid workflow) => [.. await calls.ListByWorkflowAsync(workflow)];
 }

@@ -16,7 +16,7 @@ public sealed class GatewayOperations
     private readonly PyfiSiloOptions _options;
 
     /// <summary>Creates the dispatch table.</summary>
-    public GatewayOperations(IGrainFactory grains, PyfiSiloOptions options)
+    public GatewayOperations(IGrainFactory grains, PyfiSiloOptions options, FlowWatcher flows)
     {
         _grains = grains;
         _options = options;
@@ -46,6 +46,12 @@ public sealed class GatewayOperations
             [GatewayOps.GetCall] = GetCallAsync,
             [GatewayOps.CancelCall] = async (a, _) => await _grains.GetGrain<ITaskCallGrain>(Args<CallArgs>(a).Id).CancelAsync(),
             [GatewayOps.ListCalls] = async (a, _) => await _grains.GetGrain<ICallListingGrain>(0).ListAsync(Args<CallQuery>(a)),
+            [GatewayOps.CallGraph] = CallGraphAsync,
+
+            [GatewayOps.StartFlow] = async (a, _) => await _grains.GetGrain<IWorkflowGrain>(Guid.NewGuid()).StartAsync(Args<FlowStep>(a)),
+            [GatewayOps.GetFlow] = GetFlowAsync,
+            [GatewayOps.CancelFlow] = async (a, _) => await _grains.GetGrain<IWorkflowGrain>(Args<FlowArgs>(a).Id).CancelAsync(),
+            [GatewayOps.WatchFlow] = async (a, c) => await flows.NextAsync(Args<FlowWatchArgs>(a), c),
         };
     }
 
@@ -75,6 +81,28 @@ public sealed class GatewayOperations
         };
         var call = await socket.RunAsync(request, run.Wait ? WaitSlice : TimeSpan.Zero);
         return run.Wait ? await WaitForEndAsync(call, cancellationToken) : call;
+    }
+
+    private async Task<object?> CallGraphAsync(JsonElement? args, CancellationToken cancellationToken)
+    {
+        var call = await _grains.GetGrain<ITaskCallGrain>(Args<CallArgs>(args).Id).GetAsync();
+        if (call.Workflow is not { } workflow) return new CallGraph(call, null, [call]);
+        var flow = await _grains.GetGrain<IWorkflowGrain>(workflow).GetAsync();
+        return new CallGraph(call, flow, await _grains.GetGrain<ICallListingGrain>(0).ListWorkflowAsync(workflow));
+    }
+
+    private async Task<object?> GetFlowAsync(JsonElement? args, CancellationToken cancellationToken)
+    {
+        var get = Args<FlowArgs>(args);
+        var grain = _grains.GetGrain<IWorkflowGrain>(get.Id);
+        var flow = await grain.GetAsync();
+        while (get.Wait && !flow.State.IsFinal())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            flow = await grain.WaitAsync(WaitSlice);
+        }
+
+        return flow;
     }
 
     private async Task<object?> GetCallAsync(JsonElement? args, CancellationToken cancellationToken)

@@ -47,6 +47,7 @@ public static class PyfiSiloHostExtensions
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloReadyAnnouncer>();
         builder.Services.AddSingleton(new GatewayEndpoint(listenAddress, options.GatewayPort));
         builder.Services.AddSingleton<GatewayOperations>();
+        builder.Services.AddSingleton<FlowWatcher>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, GatewayListener>();
         builder.UseOrleans(silo =>
         {

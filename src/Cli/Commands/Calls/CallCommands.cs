@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pyfi.Cli.Commands.Flows;
 using Pyfi.Cli.Infrastructure;
 using Pyfi.Protocol;
 
@@ -7,14 +8,24 @@ namespace Pyfi.Cli.Commands.Calls;
 /// <summary><c>pyfi ls call --id ID</c> and <c>pyfi ls calls</c>.</summary>
 public static class CallCommands
 {
-    /// <summary><c>pyfi ls call --id ID [--json]</c>: everything kept about one call, its output included.</summary>
+    /// <summary><c>pyfi ls call --id ID [-g | -t] [--json]</c>: everything kept about one call, or the call graph around it.</summary>
     public static Command Show(CliContext context)
     {
         var id = new Option<Guid>("--id") { Description = "The call's id", Required = true };
+        var graph = new Option<bool>("--graph", "-g") { Description = "Draw the call's whole workflow as a tree: pipelines, parallels, funnels, and each call's socket, state and duration" };
+        var tree = new Option<bool>("--tree", "-t") { Description = "Draw the calls below this one: those its result fed, and so on" };
         var json = CommonOptions.Json();
-        var command = new Command("call", "Show one task call: state, attempts, result or error, and what it printed") { id, json };
+        var command = new Command("call", "Show one task call: state, attempts, result or error, and what it printed") { id, graph, tree, json };
         return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
         {
+            if (parse.GetValue(graph) || parse.GetValue(tree))
+            {
+                var calls = await gateway.SendAsync<CallGraph>(GatewayOps.CallGraph, new CallArgs(parse.GetRequiredValue(id)), cancellationToken);
+                if (parse.GetValue(json)) context.WriteJson(calls);
+                else context.Console.Write(parse.GetValue(graph) ? FlowViews.Graph(calls) : FlowViews.Subtree(calls));
+                return CommandActions.Done;
+            }
+
             var call = await gateway.SendAsync<CallInfo>(GatewayOps.GetCall, new CallArgs(parse.GetRequiredValue(id)), cancellationToken);
             if (parse.GetValue(json)) context.WriteJson(call);
             else context.Console.Write(CallViews.Details(call));

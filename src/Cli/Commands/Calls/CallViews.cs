@@ -75,6 +75,14 @@ public static class CallViews
         return table;
     }
 
+    /// <summary>A result as the original printed it: a string as it is, anything else as JSON (or always JSON with <paramref name="json"/>).</summary>
+    public static string Printable(string result, bool json)
+    {
+        if (json) return result;
+        using var document = System.Text.Json.JsonDocument.Parse(result);
+        return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.String ? document.RootElement.GetString()! : result;
+    }
+
     /// <summary>The traceback's header, its last <paramref name="frames"/> frames, and the exception line(s).</summary>
     public static string LastFrames(string traceback, int frames)
     {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Pyfi.Cli.Infrastructure;
 using Pyfi.Protocol;
 
@@ -76,7 +75,7 @@ public static class TaskCommands
         switch (call.State)
         {
             case CallState.Succeeded:
-                context.Output.WriteLine(Printable(call.Result ?? "null", json));
+                context.Output.WriteLine(CallViews.Printable(call.Result ?? "null", json));
                 return CommandActions.Done;
             case CallState.Failed or CallState.Cancelled:
                 context.Error.Write(CallViews.Failure(call));
@@ -85,12 +84,5 @@ public static class TaskCommands
                 context.Error.WriteLine($"pyfi: call {call.Id} is {Views.Name(call.State)}");
                 return CommandActions.NotEnded;
         }
-    }
-
-    private static string Printable(string result, bool json)
-    {
-        if (json) return result;
-        using var document = JsonDocument.Parse(result);
-        return document.RootElement.ValueKind == JsonValueKind.String ? document.RootElement.GetString()! : result;
     }
 }

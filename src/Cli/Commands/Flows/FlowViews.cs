@@ -1,0 +1,98 @@
+using System.Text;
+using Pyfi.Cli.Infrastructure;
+using Pyfi.Protocol;
+using Spectre.Console;
+
+namespace Pyfi.Cli.Commands.Flows;
+
+/// <summary>How workflows and call graphs read on a terminal.</summary>
+public static class FlowViews
+{
+    /// <summary>One line: which workflow, how it ended, how long it took.</summary>
+    public static string Summary(FlowInfo flow)
+    {
+        var took = flow.Ended is { } end ? $" in {(end - flow.Created).TotalMilliseconds:0.#} ms" : "";
+        return $"workflow {flow.Id}: {Views.Name(flow.State)}{took}, {flow.Done} of {flow.Total} steps done";
+    }
+
+    /// <summary>Why a workflow did not succeed, for stderr: the failing step, its error and the traceback's last frames.</summary>
+    public static string Failure(FlowInfo flow)
+    {
+        if (flow.State == FlowState.Cancelled) return $"pyfi: workflow {flow.Id} was cancelled ({flow.Done} of {flow.Total} steps done)\n";
+        var text = new StringBuilder();
+        var step = flow.FailedStep is { } n && n < flow.Steps.Length ? flow.Steps[n] : null;
+        var error = flow.Error ?? new CallError(Views.Name(flow.State), "");
+        text.AppendLine($"pyfi: workflow {flow.Id} failed at step {flow.FailedStep} ({step?.Socket ?? "?"}, call {step?.Call?.ToString() ?? "-"}): {error}");
+        if (error.Traceback is { } traceback) text.Append(CallViews.LastFrames(traceback, CallViews.TracebackFrames));
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// The whole workflow as a tree (<c>pyfi ls call -g</c>): its pipelines, parallels and funnels, and each call
+    /// step with its socket, state and duration; the call asked about is marked.
+    /// </summary>
+    public static Tree Graph(CallGraph graph)
+    {
+        if (graph.Flow is not { } flow)
+        {
+            var alone = new Tree(Label(graph.Call, graph.Call.Id));
+            return alone;
+        }
+
+        var byId = graph.Calls.ToDictionary(c => c.Id);
+        var numbers = new Dictionary<FlowStep, int>(ReferenceEqualityComparer.Instance);
+        foreach (var (call, i) in flow.Graph.Calls().Select((c, i) => (c, i))) numbers[call] = i;
+        var took = flow.Ended is { } end ? $" · {(end - flow.Created).TotalMilliseconds:0.#} ms" : "";
+        var tree = new Tree($"[bold]workflow {flow.Id}[/] · {Views.Name(flow.State)}{took} · {flow.Done}/{flow.Total} steps");
+        Add(tree, flow.Graph);
+        return tree;
+
+        void Add(IHasTreeNodes parent, FlowStep node)
+        {
+            if (node.Kind == FlowStepKind.Call)
+            {
+                var step = flow.Steps[numbers[node]];
+                parent.AddNode(step.Call is { } id && byId.TryGetValue(id, out var call)
+                    ? Label(call, graph.Call.Id)
+                    : $"{Markup.Escape(step.Socket)} · [grey]waiting[/]");
+                return;
+            }
+
+            var branch = parent.AddNode(Views.Name(node.Kind));
+            foreach (var child in node.Steps) Add(branch, child);
+            if (node.Final is { } final) Add(branch.AddNode("final"), final);
+        }
+    }
+
+    /// <summary>
+    /// The calls fed by a call, and the calls they fed, as a tree (<c>pyfi ls call -t</c>): each call's parent is
+    /// the call whose result came first in its arguments.
+    /// </summary>
+    public static Tree Subtree(CallGraph graph)
+    {
+        var children = graph.Calls.Where(c => c.Parent is not null).ToLookup(c => c.Parent!.Value);
+        var tree = new Tree(Label(graph.Call, graph.Call.Id));
+        Add(tree, graph.Call.Id, 0);
+        return tree;
+
+        void Add(IHasTreeNodes parent, Guid id, int depth)
+        {
+            if (depth > 10_000) return;
+            foreach (var child in children[id].OrderBy(c => c.Created)) Add(parent.AddNode(Label(child, graph.Call.Id)), child.Id, depth + 1);
+        }
+    }
+
+    private static string Label(CallInfo call, Guid marked)
+    {
+        var took = call.Finished is { } e ? $" · {(e - (call.Started ?? call.Created)).TotalMilliseconds:0.#} ms" : "";
+        var state = call.State switch
+        {
+            CallState.Succeeded => "[green]succeeded[/]",
+            CallState.Failed => "[red]failed[/]",
+            CallState.Cancelled => "[yellow]cancelled[/]",
+            _ => Views.Name(call.State),
+        };
+        var text = $"{Markup.Escape(call.Socket)} · {state}{took} · [grey]{call.Id}[/]";
+        return call.Id == marked ? $"[bold]{text} ◀[/]" : text;
+    }
+}
