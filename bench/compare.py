@@ -50,6 +50,8 @@ print("| --- | --- | --- | --- | --- | --- |")
 line("throughput, calls/s (2,000 noop at once)", get(pyfi, "throughput", "calls_per_s"), get(celery, "throughput", "calls_per_s"), 3.0, ">= 3x")
 line("latency p50, ms (200 sequential noop)", get(pyfi, "latency", "p50_ms"), get(celery, "latency", "p50_ms"), -0.5, "<= 0.5x")
 line("latency p99, ms", get(pyfi, "latency", "p99_ms"), get(celery, "latency", "p99_ms"), -0.5, "<= 0.5x")
+line("pipeline of 50 inc, ms (Celery chain)", get(pyfi, "pipeline", "ms"), get(celery, "pipeline", "ms"), -0.5, "<= 0.5x")
+line("funnel of 200 noop into total, ms (Celery chord)", get(pyfi, "funnel", "ms"), get(celery, "funnel", "ms"), -0.33, "<= 0.33x")
 sat_ours, sat_theirs = get(pyfi, "saturation", "efficiency"), get(celery, "saturation", "efficiency")
 if sat_ours is not None and sat_theirs is not None:
     print(f"| saturation efficiency (200 x 20 ms busy) | {sat_ours:g} | {sat_theirs:g} | {sat_ours / sat_theirs:.2f}x | >= 0.97 | {'met' if sat_ours >= 0.97 else 'MISSED'} |")

@@ -6,13 +6,15 @@ namespace Pyfi.Bench;
 
 /// <summary>
 /// The peers' call workloads against a running silo, through the .NET client: throughput (N noop calls
-/// submitted at once), latency (M noop calls one after another) and saturation (S calls that keep a core busy
-/// for 20 ms, one slot per core). Every call is stored in SQL before it is acknowledged and when it ends.
+/// submitted at once), latency (M noop calls one after another), a pipeline of K inc calls and a funnel of F
+/// noop calls into total (workflows run by the network, as Celery's chain and chord), and saturation (S calls
+/// that keep a core busy for 20 ms, one slot per core). Every call is stored in SQL before it is acknowledged
+/// and when it ends; a workflow stores its graph first and its end last.
 /// </summary>
 public static class CallsBench
 {
     /// <summary>Runs the workloads against sockets <c>bench.noop</c> and <c>bench.busy</c>.</summary>
-    public static async Task<int> RunAsync(string gateway, int n, int m, int s, int cores)
+    public static async Task<int> RunAsync(string gateway, int n, int m, int k, int f, int s, int cores)
     {
         await using var client = await PyfiClient.ConnectAsync(new PyfiClientOptions { Gateways = gateway, RetryConnect = true });
         await Task.WhenAll(Enumerable.Range(0, 50).Select(i => CallAsync(client, "bench.noop", $"[{i}]")));
@@ -32,6 +34,8 @@ public static class CallsBench
         }
 
         Output.Emit("latency", new { calls = m, p50_ms = Output.Round(Stats.Percentile(latencies, 0.5)), p99_ms = Output.Round(latencies.Order().ElementAt((int)(0.99 * (m - 1)))) });
+
+        await FlowsBench.RunAsync(client, k, f);
 
         watch.Restart();
         await Task.WhenAll(Enumerable.Range(0, s).Select(_ => CallAsync(client, "bench.busy", "[20]")));

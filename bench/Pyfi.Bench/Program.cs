@@ -1,7 +1,8 @@
 using Pyfi.Bench;
 
 // Pyfi's benchmark client. Prints one JSON object per figure, like the peers in ../shared/bench/peers.
-//   Pyfi.Bench calls --gateway HOST:PORT          (BENCH_N, BENCH_M, BENCH_S, BENCH_C as the peers take them)
+//   Pyfi.Bench calls --gateway HOST:PORT          (BENCH_N, BENCH_M, BENCH_K, BENCH_F, BENCH_S, BENCH_C as the peers take them)
+//   Pyfi.Bench flows --gateway HOST:PORT [--rounds R]   (the pipeline and funnel workloads alone, R times)
 //   Pyfi.Bench model populate|verify --gateway HOST:PORT --snapshot FILE [--queues N --processors N --sockets N]
 string Arg(string name, string fallback) =>
     args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
@@ -11,7 +12,9 @@ int Int(string name, string fallback) => int.Parse(Environment.GetEnvironmentVar
 return args switch
 {
     ["calls", ..] => await CallsBench.RunAsync(Arg("--gateway", "localhost:30000"),
-        Int("BENCH_N", "2000"), Int("BENCH_M", "200"), Int("BENCH_S", "200"), Int("BENCH_C", Environment.ProcessorCount.ToString())),
+        Int("BENCH_N", "2000"), Int("BENCH_M", "200"), Int("BENCH_K", "50"), Int("BENCH_F", "200"), Int("BENCH_S", "200"),
+        Int("BENCH_C", Environment.ProcessorCount.ToString())),
+    ["flows", ..] => await FlowsBench.RunAsync(Arg("--gateway", "localhost:30000"), Int("BENCH_K", "50"), Int("BENCH_F", "200"), int.Parse(Arg("--rounds", "5"))),
     ["model", var phase, ..] => await ModelBench.RunAsync(phase, Arg("--gateway", "localhost:30000"), Arg("--snapshot", "model-snapshot.json"),
         int.Parse(Arg("--queues", "100")), int.Parse(Arg("--processors", "100")), int.Parse(Arg("--sockets", "1000"))),
     _ => Usage(),

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
@@ -64,6 +65,8 @@ public sealed class PyfiClient : IAsyncDisposable
     }
 
     /// <summary>Runs <paramref name="step"/> as a workflow and returns its result (see <see cref="StartAsync"/> and <see cref="PyfiFlow.GetAsync{TResult}"/>).</summary>
+    [RequiresUnreferencedCode(Json.Reflection)]
+    [RequiresDynamicCode(Json.Reflection)]
     public async Task<TResult> RunAsync<TResult>(PyfiStep step, CancellationToken cancellationToken = default) =>
         await (await StartAsync(step, cancellationToken)).GetAsync<TResult>(cancellationToken: cancellationToken);
 

@@ -9,6 +9,14 @@ namespace Pyfi.Storage;
 /// <param name="ConnectionString">Ready to use: the SQLite file path, or the Npgsql string with its pool budget.</param>
 public sealed record PyfiDatabase(StorageProvider Provider, string ConnectionString)
 {
+    /// <summary>
+    /// Where the calls table is. On SQLite a file of its own beside the main one (<c>pyfi-calls.db</c> beside
+    /// <c>pyfi.db</c>): SQLite has one writer per file, and the calls' group commits would otherwise contend with
+    /// Orleans' grain state and reminder writes, and a write that finds the file locked sleeps 150 ms in the
+    /// driver (Microsoft.Data.Sqlite's busy retry) before it tries again. On PostgreSQL the same database.
+    /// </summary>
+    public string CallsConnectionString { get; init; } = ConnectionString;
+
     /// <summary>How hard SQLite flushes the calls it stores (ignored for PostgreSQL, whose server decides).</summary>
     public SqliteSync SqliteSync { get; init; } = SqliteSync.Normal;
 
@@ -39,7 +47,15 @@ public sealed record PyfiDatabase(StorageProvider Provider, string ConnectionStr
                 // Seconds a statement waits for a lock held by another connection before it fails.
                 DefaultTimeout = 30,
             };
-            return new PyfiDatabase(StorageProvider.Sqlite, sqlite.ConnectionString) { SqliteSync = options.SqliteSync };
+            var calls = new SqliteConnectionStringBuilder(sqlite.ConnectionString)
+            {
+                DataSource = Path.Combine(Path.GetDirectoryName(file)!, $"{Path.GetFileNameWithoutExtension(file)}-calls{Path.GetExtension(file)}"),
+            };
+            return new PyfiDatabase(StorageProvider.Sqlite, sqlite.ConnectionString)
+            {
+                CallsConnectionString = calls.ConnectionString,
+                SqliteSync = options.SqliteSync,
+            };
         }
 
         if (string.IsNullOrWhiteSpace(options.Postgres))

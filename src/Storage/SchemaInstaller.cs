@@ -52,17 +52,27 @@ public static class SchemaInstaller
         }
     }
 
+    // Calls live in their own file (see PyfiDatabase.CallsConnectionString); everything else in the main one.
     private static async Task ApplySqliteAsync(PyfiDatabase database, CancellationToken cancellationToken)
     {
-        var file = new SqliteConnectionStringBuilder(database.ConnectionString).DataSource;
+        var names = ScriptNames(StorageProvider.Sqlite);
+        await ApplySqliteAsync(database.ConnectionString, names.Where(n => !IsCalls(n)), cancellationToken);
+        await ApplySqliteAsync(database.CallsConnectionString, names.Where(IsCalls), cancellationToken);
+
+        static bool IsCalls(string script) => script.EndsWith("-Calls.sql", StringComparison.Ordinal);
+    }
+
+    private static async Task ApplySqliteAsync(string connectionString, IEnumerable<string> scripts, CancellationToken cancellationToken)
+    {
+        var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        await using var connection = new SqliteConnection(database.ConnectionString);
+        await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
 
         // WAL lets readers run beside the writer; the mode is stored in the file, so once is enough.
         await ExecuteAsync(connection, null, "PRAGMA journal_mode=WAL;", cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var name in ScriptNames(StorageProvider.Sqlite))
+        foreach (var name in scripts)
         {
             await ExecuteAsync(connection, transaction, ReadScript(name), cancellationToken);
         }

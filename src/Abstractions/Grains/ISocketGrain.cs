@@ -41,4 +41,10 @@ public interface ISocketGrain : IDefinitionOwner<SocketSpec>
 
     /// <summary>The processor's deployment changed: new calls run the new code.</summary>
     [OneWay] Task DeploymentChangedAsync(ProcessorDeployment deployment);
+
+    /// <summary>
+    /// Told by the slot ledger when a core was let go after this socket found none free: its slots waiting out
+    /// a backoff try again now.
+    /// </summary>
+    [OneWay] Task CoreFreedAsync();
 }

@@ -81,6 +81,20 @@ public static partial class ModelRules
         return name;
     }
 
+    /// <summary>Whether <paramref name="text"/> is JSON whose value is of <paramref name="kind"/> (an array of arguments, an object of keywords).</summary>
+    public static bool IsJson(string text, System.Text.Json.JsonValueKind kind)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(text);
+            return document.RootElement.ValueKind == kind;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Checks a retry policy; <paramref name="what"/> names whose it is in the message.</summary>
     public static void Validate(string what, RetryPolicy? retry)
     {

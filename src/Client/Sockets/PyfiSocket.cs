@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Pyfi.Client.Workflows;
@@ -30,10 +31,14 @@ public class PyfiSocket<TResult>
     /// <see cref="PyfiTypeMismatchException"/> when an argument cannot be sent as JSON or the result is not a
     /// <typeparamref name="TResult"/>. <paramref name="cancellationToken"/> stops the waiting, not the call.
     /// </summary>
+    [RequiresUnreferencedCode(Json.Reflection)]
+    [RequiresDynamicCode(Json.Reflection)]
     public Task<TResult> CallAsync(object?[] args, CancellationToken cancellationToken = default) =>
         CallAsync(args, null, cancellationToken);
 
     /// <summary>Runs the function with positional <paramref name="args"/> and keyword <paramref name="kwargs"/> (see <see cref="CallAsync(object?[], CancellationToken)"/>).</summary>
+    [RequiresUnreferencedCode(Json.Reflection)]
+    [RequiresDynamicCode(Json.Reflection)]
     public async Task<TResult> CallAsync(object?[] args, IReadOnlyDictionary<string, object?>? kwargs, CancellationToken cancellationToken = default)
     {
         var request = new CallRequest { Socket = Name, Args = Json.Arguments(Name, args), Kwargs = kwargs is null ? null : Json.Keywords(Name, kwargs) };
@@ -44,9 +49,13 @@ public class PyfiSocket<TResult>
     }
 
     /// <summary>A deferred call of this socket with <paramref name="args"/> (the original's <c>socket.p(...)</c>), for pipelines, parallels and funnels.</summary>
+    [RequiresUnreferencedCode(Json.Reflection)]
+    [RequiresDynamicCode(Json.Reflection)]
     public PyfiStep<TResult> Bind(params object?[] args) => new(FlowStep.Call(Name, Json.Arguments(Name, args)));
 
     /// <summary>The result of an ended call as <typeparamref name="TResult"/>, or the failure as an exception.</summary>
+    [RequiresUnreferencedCode(Json.Reflection)]
+    [RequiresDynamicCode(Json.Reflection)]
     internal TResult ResultOf(CallInfo call)
     {
         if (call.State != CallState.Succeeded) throw new PyfiCallFailedException(call);
@@ -65,9 +74,13 @@ public sealed class PyfiSocket<TArg, TResult> : PyfiSocket<TResult>
     }
 
     /// <summary>Runs the function with <paramref name="arg"/> and returns its result (see <see cref="PyfiSocket{TResult}.CallAsync(object?[], CancellationToken)"/>).</summary>
+    [RequiresUnreferencedCode(Json.Reflection)]
+    [RequiresDynamicCode(Json.Reflection)]
     public Task<TResult> CallAsync(TArg arg, CancellationToken cancellationToken = default) => CallAsync([arg], cancellationToken);
 
     /// <summary>A deferred call with <paramref name="arg"/>.</summary>
+    [RequiresUnreferencedCode(Json.Reflection)]
+    [RequiresDynamicCode(Json.Reflection)]
     public PyfiStep<TResult> Bind(TArg arg) => Bind([arg]);
 }
 
@@ -88,6 +101,13 @@ public sealed class PyfiTypeMismatchException(string message, Exception? inner =
 // Arguments and results as JSON, with errors that say which socket and what type.
 internal static class Json
 {
+    /// <summary>Why the typed API is not for trimmed or Native AOT applications as it is.</summary>
+    public const string Reflection =
+        "Arguments and results are converted to and from JSON by reflection over their types; in a trimmed or Native AOT " +
+        "application keep those types, or use JsonElement / JsonNode.";
+
+    [RequiresUnreferencedCode(Json.Reflection)]
+    [RequiresDynamicCode(Json.Reflection)]
     public static string Arguments(string socket, object?[] args)
     {
         var array = new JsonArray();
@@ -95,6 +115,8 @@ internal static class Json
         return array.ToJsonString();
     }
 
+    [RequiresUnreferencedCode(Json.Reflection)]
+    [RequiresDynamicCode(Json.Reflection)]
     public static string Keywords(string socket, IReadOnlyDictionary<string, object?> kwargs)
     {
         var obj = new JsonObject();
@@ -102,6 +124,8 @@ internal static class Json
         return obj.ToJsonString();
     }
 
+    [RequiresUnreferencedCode(Json.Reflection)]
+    [RequiresDynamicCode(Json.Reflection)]
     public static TResult Result<TResult>(string socket, string json)
     {
         try
@@ -114,6 +138,8 @@ internal static class Json
         }
     }
 
+    [RequiresUnreferencedCode(Json.Reflection)]
+    [RequiresDynamicCode(Json.Reflection)]
     private static JsonNode? Node(string socket, object? value)
     {
         try

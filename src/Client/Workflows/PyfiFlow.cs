@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Orleans.Streams;
@@ -36,6 +37,8 @@ public sealed class PyfiFlow
     /// <paramref name="timeout"/> passes first (the workflow goes on), and <see cref="PyfiTypeMismatchException"/>
     /// when the result is not a <typeparamref name="TResult"/>. <paramref name="cancellationToken"/> stops the waiting, not the workflow.
     /// </summary>
+    [RequiresUnreferencedCode(Json.Reflection)]
+    [RequiresDynamicCode(Json.Reflection)]
     public async Task<TResult> GetAsync<TResult>(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         var info = await EndedAsync(timeout, cancellationToken);

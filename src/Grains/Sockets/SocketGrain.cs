@@ -345,25 +345,12 @@ public sealed partial class SocketGrain(
 
     private static void CheckRequest(CallRequest request)
     {
-        if (!IsJson(request.Args, JsonValueKind.Array)) throw new InvalidSpecException("the call's positional arguments must be a JSON array");
-        if (request.Kwargs is not null && !IsJson(request.Kwargs, JsonValueKind.Object)) throw new InvalidSpecException("the call's keyword arguments must be a JSON object");
+        if (!ModelRules.IsJson(request.Args, JsonValueKind.Array)) throw new InvalidSpecException("the call's positional arguments must be a JSON array");
+        if (request.Kwargs is not null && !ModelRules.IsJson(request.Kwargs, JsonValueKind.Object)) throw new InvalidSpecException("the call's keyword arguments must be a JSON object");
         if (request.Key is { } key && (key.Length is 0 or > 200)) throw new InvalidSpecException("a call's key must have 1 to 200 characters");
         if (request.Retry is { } retry) ModelRules.Validate("the call", retry);
         if (request.Timeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromDays(7)))
             throw new InvalidSpecException("the call's time limit must be between 0 and 7 days");
-    }
-
-    private static bool IsJson(string text, JsonValueKind kind)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            return document.RootElement.ValueKind == kind;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
     }
 
     private void Resize(int concurrency)
@@ -609,6 +596,20 @@ public sealed partial class SocketGrain(
         }
 
         Pump();
+    }
+
+    /// <inheritdoc />
+    public Task CoreFreedAsync()
+    {
+        var now = time.GetUtcNow();
+        foreach (var slot in _slots.Where(s => s.InFlight == 0))
+        {
+            slot.Backoff = TimeSpan.Zero;
+            slot.WaitUntil = now;
+        }
+
+        Pump();
+        return Task.CompletedTask;
     }
 
     private void ScheduleSlotRetry()

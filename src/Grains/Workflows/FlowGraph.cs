@@ -62,8 +62,8 @@ internal sealed class FlowGraph
                 if (string.IsNullOrWhiteSpace(node.Socket)) throw new InvalidSpecException($"{where} is a call without a socket");
                 ModelRules.Name("socket", node.Socket);
                 if (!node.Steps.IsDefaultOrEmpty || node.Final is not null) throw new InvalidSpecException($"{where} is a call of {node.Socket} and cannot have steps");
-                if (!IsJson(node.Args, JsonValueKind.Array)) throw new InvalidSpecException($"the arguments of {where} ({node.Socket}) must be a JSON array");
-                if (node.Kwargs is not null && !IsJson(node.Kwargs, JsonValueKind.Object)) throw new InvalidSpecException($"the keyword arguments of {where} ({node.Socket}) must be a JSON object");
+                if (!ModelRules.IsJson(node.Args, JsonValueKind.Array)) throw new InvalidSpecException($"the arguments of {where} ({node.Socket}) must be a JSON array");
+                if (node.Kwargs is not null && !ModelRules.IsJson(node.Kwargs, JsonValueKind.Object)) throw new InvalidSpecException($"the keyword arguments of {where} ({node.Socket}) must be a JSON object");
                 if (++count > MaxSteps) throw new InvalidSpecException($"a workflow may have at most {MaxSteps} calls");
                 return;
             case FlowStepKind.Pipeline or FlowStepKind.Parallel or FlowStepKind.Funnel:
@@ -76,19 +76,6 @@ internal sealed class FlowGraph
                 return;
             default:
                 throw new InvalidSpecException($"{where} has an unknown kind ({(int)node.Kind})");
-        }
-    }
-
-    private static bool IsJson(string text, JsonValueKind kind)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            return document.RootElement.ValueKind == kind;
-        }
-        catch (JsonException)
-        {
-            return false;
         }
     }
 }

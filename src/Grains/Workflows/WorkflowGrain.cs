@@ -26,6 +26,7 @@ public sealed partial class WorkflowGrain(
     private static readonly TimeSpan Slice = TimeSpan.FromSeconds(25);
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan LastBackoff = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan PublishPeriod = TimeSpan.FromMilliseconds(100);
 
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -69,6 +70,7 @@ public sealed partial class WorkflowGrain(
             if (await GrainFactory.GetGrain<ISocketGrain>(socket).GetDefinitionAsync() is null) throw new NotFoundException("socket", socket);
         }
 
+        // Both stored before the answer (one after the other: on SQLite they share a file and its one writer).
         state.State = new WorkflowState { Graph = graph, Created = time.GetUtcNow(), State = FlowState.Running };
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -321,6 +323,10 @@ public sealed partial class WorkflowGrain(
         state.State.Result = result;
         state.State.Error = error;
         state.State.FailedStep = failedStep;
+
+        // Waiters hear of the end before it is stored: what it says is already durable in its calls (a
+        // workflow taken up again before this write lands walks to the same end), except a cancel, stored first.
+        if (end != FlowState.Cancelled) Ended(end, error, failedStep);
         for (var backoff = FirstBackoff; ; backoff = backoff * 2 < LastBackoff ? backoff * 2 : LastBackoff)
         {
             try
@@ -336,10 +342,15 @@ public sealed partial class WorkflowGrain(
             }
         }
 
+        if (end == FlowState.Cancelled) Ended(end, error, failedStep);
+        await ForgetReminderAsync();
+    }
+
+    private void Ended(FlowState end, CallError? error, int? failedStep)
+    {
         _ended.TrySetResult();
         if (end == FlowState.Failed) LogFailed(Id, failedStep, error?.ToString());
         Changed(null);
-        await ForgetReminderAsync();
     }
 
     private async Task CancelOpenStepsAsync()
@@ -374,8 +385,9 @@ public sealed partial class WorkflowGrain(
         }
     }
 
-    // Progress is pushed on the workflow's stream, coalesced: one publication in flight at a time, carrying
-    // the newest counts, so a funnel of thousands does not queue thousands of stream messages.
+    // Progress is pushed on the workflow's stream, coalesced: the first change at once, then at most one
+    // publication per PublishPeriod carrying the newest counts, so a funnel of thousands does not queue
+    // thousands of stream messages, and a fast pipeline does not pay a stream message per step.
     private void Changed(FlowStepInfo? step)
     {
         _lastChange = step ?? _lastChange;
@@ -400,6 +412,8 @@ public sealed partial class WorkflowGrain(
                     // Watchers also poll; a lost progress message delays them, it does not mislead them.
                     LogPublishFailed(e, Id);
                 }
+
+                if (!state.State.State.IsFinal()) await Task.Delay(PublishPeriod, time);
             }
         }
         finally

@@ -37,27 +37,24 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId)
             new NpgsqlParameter<string[]> { TypedValue = [.. states.Select(s => s.ToString())] },
             new NpgsqlParameter<int> { TypedValue = limit });
 
-    public override async Task<IReadOnlyList<string>> SocketsWithOpenCallsAsync(CancellationToken cancellationToken = default)
-    {
-        await using var command = _source.CreateCommand("SELECT DISTINCT Socket FROM PyfiCalls WHERE ServiceId = $1 AND State IN ('Queued', 'Running')");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
-        var sockets = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) sockets.Add(reader.GetString(0));
-        return sockets;
-    }
+    public override Task<IReadOnlyList<string>> SocketsWithOpenCallsAsync(CancellationToken cancellationToken = default) =>
+        OpenCallsByAsync("Socket", reader => reader.GetString(0), cancellationToken);
 
     public override Task<IReadOnlyList<CallInfo>> ListByWorkflowAsync(Guid workflow, CancellationToken cancellationToken = default) =>
         SelectAsync("WHERE ServiceId = $1 AND Workflow = $2 ORDER BY Created", cancellationToken, new NpgsqlParameter<Guid> { TypedValue = workflow });
 
-    public override async Task<IReadOnlyList<Guid>> WorkflowsWithOpenCallsAsync(CancellationToken cancellationToken = default)
+    public override Task<IReadOnlyList<Guid>> WorkflowsWithOpenCallsAsync(CancellationToken cancellationToken = default) =>
+        OpenCallsByAsync("Workflow", reader => reader.GetGuid(0), cancellationToken);
+
+    // The distinct values of a column (Socket, Workflow) over the calls not ended.
+    private async Task<IReadOnlyList<T>> OpenCallsByAsync<T>(string column, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
     {
-        await using var command = _source.CreateCommand("SELECT DISTINCT Workflow FROM PyfiCalls WHERE ServiceId = $1 AND State IN ('Queued', 'Running') AND Workflow IS NOT NULL");
+        await using var command = _source.CreateCommand($"SELECT DISTINCT {column} FROM PyfiCalls WHERE ServiceId = $1 AND State IN ('Queued', 'Running') AND {column} IS NOT NULL");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
-        var workflows = new List<Guid>();
+        var values = new List<T>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) workflows.Add(reader.GetGuid(0));
-        return workflows;
+        while (await reader.ReadAsync(cancellationToken)) values.Add(read(reader));
+        return values;
     }
 
     public override Task<IReadOnlyList<CallInfo>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default)

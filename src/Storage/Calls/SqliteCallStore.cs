@@ -56,31 +56,26 @@ internal sealed class SqliteCallStore : CallStore
         }, cancellationToken);
     }
 
-    public override async Task<IReadOnlyList<string>> SocketsWithOpenCallsAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT DISTINCT Socket FROM PyfiCalls WHERE ServiceId = $service AND State IN ('Queued', 'Running')";
-        command.Parameters.AddWithValue("$service", ServiceId);
-        var sockets = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) sockets.Add(reader.GetString(0));
-        return sockets;
-    }
+    public override Task<IReadOnlyList<string>> SocketsWithOpenCallsAsync(CancellationToken cancellationToken = default) =>
+        OpenCallsByAsync("Socket", text => text, cancellationToken);
 
     public override Task<IReadOnlyList<CallInfo>> ListByWorkflowAsync(Guid workflow, CancellationToken cancellationToken = default) =>
         SelectAsync("WHERE ServiceId = $service AND Workflow = $workflow ORDER BY Created", command => command.Parameters.AddWithValue("$workflow", workflow.ToString()), cancellationToken);
 
-    public override async Task<IReadOnlyList<Guid>> WorkflowsWithOpenCallsAsync(CancellationToken cancellationToken = default)
+    public override Task<IReadOnlyList<Guid>> WorkflowsWithOpenCallsAsync(CancellationToken cancellationToken = default) =>
+        OpenCallsByAsync("Workflow", Guid.Parse, cancellationToken);
+
+    // The distinct values of a column (Socket, Workflow) over the calls not ended.
+    private async Task<IReadOnlyList<T>> OpenCallsByAsync<T>(string column, Func<string, T> read, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT DISTINCT Workflow FROM PyfiCalls WHERE ServiceId = $service AND State IN ('Queued', 'Running') AND Workflow IS NOT NULL";
+        command.CommandText = $"SELECT DISTINCT {column} FROM PyfiCalls WHERE ServiceId = $service AND State IN ('Queued', 'Running') AND {column} IS NOT NULL";
         command.Parameters.AddWithValue("$service", ServiceId);
-        var workflows = new List<Guid>();
+        var values = new List<T>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) workflows.Add(Guid.Parse(reader.GetString(0)));
-        return workflows;
+        while (await reader.ReadAsync(cancellationToken)) values.Add(read(reader.GetString(0)));
+        return values;
     }
 
     public override Task<IReadOnlyList<CallInfo>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default)
@@ -263,7 +258,7 @@ internal sealed class SqliteCallStore : CallStore
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        var connection = new SqliteConnection(database.ConnectionString);
+        var connection = new SqliteConnection(database.CallsConnectionString);
         await connection.OpenAsync(cancellationToken);
         return connection;
     }

@@ -4,16 +4,28 @@ using static Pyfi.Client.Workflows.Flow;
 
 namespace Pyfi.Tests.Workflows;
 
-/// <summary>A workflow survives its silo: killed with SIGKILL mid-workflow and started again, it goes on where it was.</summary>
+/// <summary>
+/// A workflow survives its silo: killed with SIGKILL mid-workflow and started again, it goes on where it was,
+/// on the embedded default and on PostgreSQL.
+/// </summary>
 public sealed class WorkflowRecoveryTests
 {
-    [Fact]
-    public async Task AWorkflowWhoseSiloIsKilledGoesOnWhereItWasAfterARestart()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task AWorkflowWhoseSiloIsKilledGoesOnWhereItWasAfterARestart(string storage)
     {
+        await using var db = storage == "postgres" ? await PostgresDatabase.CreateAsync() : null;
         using var repository = await GitRepository.CreateAsync(SampleCode.Files());
         using var data = new TempDirectory("pyfi-flow-kill");
         var effects = Path.Combine(data.Path, "effects.txt");
         var env = new Dictionary<string, string> { ["PYFI_CORES"] = "2" };
+        if (db is not null)
+        {
+            env["PYFI_STORAGE"] = "postgres";
+            env["PYFI_POSTGRES"] = db.ConnectionString;
+        }
+
         var silo = await SiloProcess.StartAsync(data.Path, env);
         try
         {
