@@ -6,7 +6,8 @@ namespace Pyfi.Bench;
 
 /// <summary>
 /// The peers' workflow workloads: a pipeline of K inc calls (Celery's chain) and a funnel of F noop calls into
-/// total (a chord), run by the network as workflows, timed from submit to result.
+/// total (a chord), run by the network as workflows, timed from submit to result. With BENCH_EXPLAIN set, each
+/// run also prints where its time went (stored and started; first to last step; ended to answered) on stderr.
 /// </summary>
 public static class FlowsBench
 {
@@ -21,45 +22,10 @@ public static class FlowsBench
 
         for (var round = 0; round < rounds; round++)
         {
-            var watch = Stopwatch.StartNew();
-            var flow = await client.StartAsync(Flow.Pipeline([inc.Bind(0), .. Enumerable.Range(1, k - 1).Select(_ => inc.Bind())]));
-            var startedMs = watch.Elapsed.TotalMilliseconds;
-            var last = await flow.GetAsync<int>();
-            var pipelineMs = watch.Elapsed.TotalMilliseconds;
-            if (Environment.GetEnvironmentVariable("BENCH_DEBUG") is not null)
-            {
-                var info = await flow.InfoAsync();
-                var calls = (await client.Cluster.GetGrain<ICallListingGrain>(0).ListWorkflowAsync(flow.Id)).OrderBy(c => c.Created).ToList();
-                Console.Error.WriteLine($"start={startedMs:0.0} firstCreated={(calls[0].Created - info.Created).TotalMilliseconds:0.0} steps={(calls[^1].Finished!.Value - calls[0].Created).TotalMilliseconds:0.0} endAfterLast={(info.Ended!.Value - calls[^1].Finished!.Value).TotalMilliseconds:0.0} total={pipelineMs:0.0}");
-            }
-            if (Environment.GetEnvironmentVariable("BENCH_DEBUG") is not null && pipelineMs > 100000)
-            {
-                var calls = (await client.Cluster.GetGrain<ICallListingGrain>(0).ListWorkflowAsync(flow.Id)).OrderBy(c => c.Created).ToList();
-                DateTimeOffset? prev = null;
-                foreach (var c in calls)
-                {
-                    Console.Error.WriteLine($"{c.Key} gap={(prev is null ? 0 : (c.Created - prev.Value).TotalMilliseconds):0.0} run={((c.Finished ?? c.Created) - c.Created).TotalMilliseconds:0.0} started+{((c.Started ?? c.Created) - c.Created).TotalMilliseconds:0.0} att={c.Attempts} worker={c.Worker}");
-                    prev = c.Finished;
-                }
-            }
-            if (last != k) throw new InvalidOperationException($"the pipeline of {k} inc calls gave {last}");
-            Output.Emit("pipeline", new { steps = k, ms = Output.Round(pipelineMs, 1) });
-
-            watch.Restart();
-            var funnel = await client.StartAsync(Flow.Funnel([.. Enumerable.Range(0, f).Select(i => noop.Bind(i))])(total.Bind()));
-            var fstart = watch.Elapsed.TotalMilliseconds;
-            var sum = await funnel.GetAsync<int>();
-            var funnelMs = watch.Elapsed.TotalMilliseconds;
-            if (Environment.GetEnvironmentVariable("BENCH_DEBUG") is not null)
-            {
-                var info = await funnel.InfoAsync();
-                var calls = (await client.Cluster.GetGrain<ICallListingGrain>(0).ListWorkflowAsync(funnel.Id)).OrderBy(c => c.Created).ToList();
-                var heads = calls.Where(c => c.Socket == "bench.noop").ToList();
-                var fin = calls.Single(c => c.Socket == "bench.total");
-                Console.Error.WriteLine($"F start={fstart:0.0} submitted={(heads.Max(c => c.Created) - info.Created).TotalMilliseconds:0.0} headsDone={(heads.Max(c => c.Finished!.Value) - info.Created).TotalMilliseconds:0.0} finalCreated+{(fin.Created - heads.Max(c => c.Finished!.Value)).TotalMilliseconds:0.0} finalStarted+{((fin.Started ?? fin.Created) - fin.Created).TotalMilliseconds:0.0} finalRun={(fin.Finished!.Value - (fin.Started ?? fin.Created)).TotalMilliseconds:0.0} end+{(info.Ended!.Value - fin.Finished!.Value).TotalMilliseconds:0.0} total={funnelMs:0.0}");
-            }
-            if (sum != f * (f - 1) / 2) throw new InvalidOperationException($"the funnel of {f} noop calls gave {sum}");
-            Output.Emit("funnel", new { width = f, ms = Output.Round(funnelMs, 1) });
+            var pipeline = Flow.Pipeline([inc.Bind(0), .. Enumerable.Range(1, k - 1).Select(_ => inc.Bind())]);
+            await TimeAsync(client, "pipeline", pipeline, k, ("steps", k));
+            var funnel = Flow.Funnel([.. Enumerable.Range(0, f).Select(i => noop.Bind(i))])(total.Bind());
+            await TimeAsync(client, "funnel", funnel, f * (f - 1) / 2, ("width", f));
         }
     }
 
@@ -69,5 +35,40 @@ public static class FlowsBench
         await using var client = await PyfiClient.ConnectAsync(new PyfiClientOptions { Gateways = gateway, RetryConnect = true });
         await RunAsync(client, k, f, rounds);
         return 0;
+    }
+
+    private static async Task TimeAsync(PyfiClient client, string workload, PyfiStep step, int expected, (string Name, int Value) size)
+    {
+        if (Environment.GetEnvironmentVariable("BENCH_EXPLAIN") == "2")
+        {
+            var before = await client.Cluster.GetGrain<ISlotLedgerGrain>(0).GetSnapshotAsync();
+            Console.Error.WriteLine($"  cores held before {workload}: {string.Join(", ", before.Holders.Keys.Select(k => k.Key.ToString()))}");
+        }
+
+        var watch = Stopwatch.StartNew();
+        var flow = await client.StartAsync(step);
+        var started = watch.Elapsed.TotalMilliseconds;
+        var result = await flow.GetAsync<int>();
+        var ms = watch.Elapsed.TotalMilliseconds;
+        if (result != expected) throw new InvalidOperationException($"the {workload} gave {result}, not {expected}");
+        Output.Emit(workload, new Dictionary<string, object> { [size.Name] = size.Value, ["ms"] = Output.Round(ms, 1) });
+        if (Environment.GetEnvironmentVariable("BENCH_EXPLAIN") is null) return;
+
+        var info = await flow.InfoAsync();
+        var calls = await client.Cluster.GetGrain<ICallListingGrain>(0).ListWorkflowAsync(flow.Id);
+        var first = calls.Min(c => c.Created);
+        var last = calls.Max(c => c.Finished!.Value);
+        Console.Error.WriteLine(
+            $"{workload}: started (stored, reminder) {started:0.0} ms; first step submitted +{(first - info.Created).TotalMilliseconds:0.0} ms; " +
+            $"first step to last end {(last - first).TotalMilliseconds:0.0} ms; answered {ms:0.0} ms");
+        if (Environment.GetEnvironmentVariable("BENCH_EXPLAIN") == "2")
+        {
+            var after = await client.Cluster.GetGrain<ISlotLedgerGrain>(0).GetSnapshotAsync();
+            Console.Error.WriteLine($"  cores held after: {string.Join(", ", after.Holders.Keys.Select(k => k.Key.ToString()))}");
+            foreach (var g in calls.GroupBy(c => c.Worker)) Console.Error.WriteLine($"  {g.Key}: {g.Count()} calls, attempts {g.Sum(c => c.Attempts)}");
+            var ends = calls.Select(c => c.Finished!.Value).Order().ToList();
+            var gaps = ends.Zip(ends.Skip(1), (a, b) => (b - a).TotalMilliseconds).Select((g, i) => (g, i)).OrderByDescending(x => x.g).Take(3);
+            Console.Error.WriteLine("  largest gaps between ends: " + string.Join(", ", gaps.Select(x => $"{x.g:0.0} ms after #{x.i}")));
+        }
     }
 }

@@ -467,6 +467,10 @@ public sealed partial class SocketGrain(
             held.Slot = null;
             held.Call = queued;
             if (_held.ContainsKey(queued.Id)) _queue.AddFirst(held);
+            LogNoCore(slot.Index, e.Message);
+            // Its worker had let its core go (asked to, by another socket): the next try asks the ledger, which
+            // asks idle holders to yield and tells this socket when a core is let go.
+            slot.LastEnded = DateTimeOffset.MinValue;
             slot.Backoff = slot.Backoff == TimeSpan.Zero ? FirstBackoff : TimeSpan.FromTicks(Math.Min(slot.Backoff.Ticks * 2, LastBackoff.Ticks));
             slot.WaitUntil = time.GetUtcNow() + slot.Backoff;
             slot.InFlight--;
@@ -670,6 +674,9 @@ public sealed partial class SocketGrain(
 
         public TaskCompletionSource<CallInfo> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Slot {Slot} has no core: {Reason}")]
+    private partial void LogNoCore(int slot, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Activated on {Silo}")]
     private partial void LogActivated(SiloAddress silo);

@@ -17,8 +17,8 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
     private readonly Dictionary<SiloAddress, string> _hosts = [];
     private readonly Dictionary<GrainId, Hold> _holders = [];
 
-    // Sockets that found no free core, oldest first.
-    private readonly LinkedList<string> _waiting = new();
+    // Slots (workers) that found no free core, oldest first.
+    private readonly LinkedList<GrainId> _waiting = new();
 
     /// <inheritdoc />
     public Task<SiloAddress?> ReserveAsync(GrainId worker, SiloAddress[] candidates, string hosts = "") => Task.FromResult(Reserve(worker, OnHosts(candidates, hosts)));
@@ -31,13 +31,13 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
         var socket = SocketOf(worker);
         if (Reserve(worker, eligible) is not null)
         {
-            _waiting.Remove(socket);
+            _waiting.Remove(worker);
             return Task.FromResult(true);
         }
 
         // Every core is held: ask the other sockets' workers to give theirs back if they are idle, and tell this
-        // socket when one is let go (it would otherwise find out at its next try, after a backoff).
-        if (!_waiting.Contains(socket)) _waiting.AddLast(socket);
+        // worker's socket when one is let go (it would otherwise find out at its next try, after a backoff).
+        if (!_waiting.Contains(worker)) _waiting.AddLast(worker);
         foreach (var holder in _holders.Keys.Where(h => SocketOf(h) != socket))
         {
             GrainFactory.GetGrain<IWorkerGrain>(holder).YieldCoreAsync().Ignore();
@@ -57,11 +57,11 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
     /// <inheritdoc />
     public Task ReleaseAsync(GrainId worker)
     {
-        // The socket that has waited longest for a core hears first (one per core let go).
+        // The slot that has waited longest for a core hears first (one per core let go), through its socket.
         if (_holders.Remove(worker) && _waiting.First is { } first)
         {
             _waiting.RemoveFirst();
-            GrainFactory.GetGrain<ISocketGrain>(first.Value).CoreFreedAsync().Ignore();
+            GrainFactory.GetGrain<ISocketGrain>(SocketOf(first.Value)).CoreFreedAsync().Ignore();
         }
 
         return Task.CompletedTask;

@@ -14,6 +14,7 @@ internal sealed class SqliteCallStore : CallStore
 {
     private const string Columns = "ServiceId, Id, Socket, State, Attempt, LeaseUntil, IdemKey, Workflow, Created, Finished, Version, Payload";
     private const int CheckpointAfterCommits = 4000;
+    private const int BusyTimeoutMs = 30_000;
     private static readonly TimeSpan CheckpointPeriod = TimeSpan.FromMilliseconds(250);
 
     private readonly PyfiDatabase database;
@@ -256,10 +257,15 @@ internal sealed class SqliteCallStore : CallStore
         return connection;
     }
 
+    // A statement that finds the file busy waits in SQLite's own handler (it retries within a millisecond or
+    // two at first); left to the driver, it would sleep 150 ms before each retry.
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(database.CallsConnectionString);
         await connection.OpenAsync(cancellationToken);
+        await using var busy = connection.CreateCommand();
+        busy.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutMs}";
+        await busy.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
 }
