@@ -1,55 +1,25 @@
 #!/usr/bin/env bash
 # Pyfi beside Celery on Redis (the engine the original PYFI runs on), in one run on this machine:
-# the peers' workloads (throughput, latency, saturation), a one-shot call from a fresh shell, and the
+# the peers' workloads (throughput, latency, pipeline, funnel, saturation), a one-shot call from a fresh shell, and the
 # resident memory of the workers. Prints JSON lines, then a table with the ratios. See bench/README.md.
-#   bench/run.sh            (BENCH_N, BENCH_M, BENCH_S, BENCH_C change the sizes, as for the peers)
+#   bench/run.sh            (BENCH_N, BENCH_M, BENCH_K, BENCH_F, BENCH_S, BENCH_C change the sizes, as for the peers)
+#   (bench/flows.sh repeats only the workflow workloads, several rounds of each system, for medians)
 # Passes: Pyfi on the embedded default (SQLite, synchronous=NORMAL: a commit survives the silo being killed),
 # Pyfi with PYFI_SQLITE_SYNC=Full (a commit survives power loss), the Celery peer; then both again with 8
 # slots on these cores, for memory only (how each grows with slots).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-peers=${PYFI_PEERS:-$root/../shared/bench/peers}
-[ -f "$peers/celery_bench.py" ] || { echo "no peer benchmarks at $peers (set PYFI_PEERS)" >&2; exit 2; }
-cores=${BENCH_C:-$(nproc)}
-export BENCH_C=$cores
-work=$(mktemp -d /tmp/pyfi-bench.XXXXXX)
-chmod 755 "$work"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-say() { echo "== $*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/silo.sh
 
 say "building (Release) and publishing the pyfi tool as a Native AOT binary"
 dotnet build Orleans.sln -c Release -nologo -clp:ErrorsOnly >/dev/null
 dotnet publish src/Cli -c Release -r linux-x64 -p:PublishAot=true -p:CppCompilerAndLinker=clang-14 -nologo -clp:ErrorsOnly -o "$work/cli" >/dev/null
-pyfi="$work/cli/pyfi"
+pyfi=("$work/cli/pyfi")
 
 say "a processor repository with the peers' four functions"
-mkdir -p "$work/repo" && cp bench/tasks/bench_tasks.py "$work/repo/"
-git -C "$work/repo" init -q -b main && git -C "$work/repo" add -A && git -C "$work/repo" -c user.email=b@pyfi -c user.name=bench commit -qm bench
+bench_repo
 
-# start_silo NAME SLOTS [VAR=VALUE...]: a fresh silo on its own data folder and ports, with the bench network.
-start_silo() {
-  local name=$1 slots=$2; shift 2
-  export PYFI_GATEWAY="127.0.0.1:$(free_port)"
-  env "$@" PYFI_DATA="$work/$name" PYFI_CORES="$slots" PYFI_SILO_PORT="$(free_port)" PYFI_GATEWAY_PORT="${PYFI_GATEWAY##*:}" \
-    PYFI_ORLEANS_GATEWAY_PORT="$(free_port)" PYFI_DASHBOARD_PORT=0 \
-    dotnet src/Silo/bin/Release/net10.0/Pyfi.Silo.dll >"$work/$name.log" 2>&1 &
-  silo=$!
-  pids+=("$silo")
-  for _ in $(seq 600); do grep -qs "Pyfi silo ready" "$work/$name.log" && break; sleep 0.1; done
-  grep -q "Pyfi silo ready" "$work/$name.log" || { cat "$work/$name.log" >&2; exit 1; }
-  "$pyfi" add queue -n bench >/dev/null
-  "$pyfi" add processor -n bench -g "$work/repo" -m bench_tasks >/dev/null
-  for f in noop busy inc total; do "$pyfi" add socket -n "bench.$f" -q bench -pn bench -t "$f" -c "$slots" >/dev/null; done
-  # One call first, as Celery's worker is up before its benchmark: the venv is made and the module imported
-  # before anything is measured (memory counts the silo and its Python workers, not the one-off venv setup).
-  "$pyfi" task run -s bench.noop -d 1 >/dev/null
-}
-
-stop_silo() { kill -TERM "$silo"; wait "$silo" || true; }
 
 # pyfi_calls SYSTEM SLOTS OUT: the call workloads against the running silo, its memory sampled meanwhile.
 pyfi_calls() {
@@ -72,8 +42,8 @@ say "Pyfi ($cores slots, SQLite synchronous=NORMAL): throughput, latency, satura
 start_silo normal "$cores"
 pyfi_calls pyfi "$cores" "$work/pyfi.jsonl"
 say "Pyfi: one-shot pyfi task run from a fresh shell (median of 11)"
-"$pyfi" task run -s bench.noop -d 1 >/dev/null
-echo "{\"system\": \"pyfi\", \"workload\": \"one-shot\", \"median_ms\": $(median_ms "'$pyfi' task run -s bench.noop -d 1")}" | tee -a "$work/pyfi.jsonl"
+"${pyfi[@]}" task run -s bench.noop -d 1 >/dev/null
+echo "{\"system\": \"pyfi\", \"workload\": \"one-shot\", \"median_ms\": $(median_ms "'${pyfi[0]}' task run -s bench.noop -d 1")}" | tee -a "$work/pyfi.jsonl"
 stop_silo
 
 say "Pyfi ($cores slots, PYFI_SQLITE_SYNC=Full: every commit flushed to disk)"
