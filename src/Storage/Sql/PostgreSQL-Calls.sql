@@ -23,5 +23,7 @@ CREATE INDEX IF NOT EXISTS IX_PyfiCalls_Socket_State ON PyfiCalls (ServiceId, So
 CREATE INDEX IF NOT EXISTS IX_PyfiCalls_Created ON PyfiCalls (ServiceId, Created);
 CREATE INDEX IF NOT EXISTS IX_PyfiCalls_Finished ON PyfiCalls (ServiceId, Finished) WHERE Finished IS NOT NULL;
 CREATE INDEX IF NOT EXISTS IX_PyfiCalls_Open ON PyfiCalls (ServiceId, State) WHERE State IN ('Queued', 'Running');
+-- A table made before workflows (issue 5) gains the column; new tables have it already.
+ALTER TABLE PyfiCalls ADD COLUMN IF NOT EXISTS Workflow uuid NULL;
 CREATE INDEX IF NOT EXISTS IX_PyfiCalls_Workflow ON PyfiCalls (ServiceId, Workflow) WHERE Workflow IS NOT NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS UX_PyfiCalls_Key ON PyfiCalls (ServiceId, Socket, IdemKey) WHERE IdemKey IS NOT NULL;
