@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pyfi.Cli.Commands.Calls;
+using Pyfi.Cli.Commands.Cluster;
 using Pyfi.Cli.Commands.Db;
 using Pyfi.Cli.Commands.Flows;
 using Pyfi.Cli.Commands.Processors;
@@ -37,6 +38,7 @@ public static class PyfiCommandLine
             ProcessorCommands.List(context), ProcessorCommands.Show(context),
             SocketCommands.List(context), SocketCommands.Show(context),
             CallCommands.Show(context), CallCommands.List(context),
+            ClusterCommands.Nodes(context), ClusterCommands.Agents(context), ClusterCommands.Workers(context),
         });
         root.Subcommands.Add(new Command("task", "Run task calls") { TaskCommands.Run(context), TaskCommands.Result(context), TaskCommands.Cancel(context) });
         root.Subcommands.Add(new Command("flow", "Run workflows: pipelines, parallels and funnels of sockets")

@@ -69,6 +69,9 @@ public static class GatewayOps
     /// <summary><see cref="CallArgs"/> → <see cref="CallGraph"/>: the call, and its workflow's graph and calls if it is a step of one.</summary>
     public const string CallGraph = "call.graph";
 
+    /// <summary>No arguments → <see cref="AgentInfo"/>[]: every active silo as it last reported itself, with its workers.</summary>
+    public const string ListAgents = "cluster.agents";
+
     /// <summary><see cref="FlowStep"/> → <see cref="FlowInfo"/>: the workflow stored and started (a new id).</summary>
     public const string StartFlow = "flow.start";
 

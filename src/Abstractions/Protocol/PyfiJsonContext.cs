@@ -36,4 +36,7 @@ namespace Pyfi.Protocol;
 [JsonSerializable(typeof(FlowArgs))]
 [JsonSerializable(typeof(FlowWatchArgs))]
 [JsonSerializable(typeof(FlowProgress))]
+[JsonSerializable(typeof(AgentInfo[]))]
+[JsonSerializable(typeof(NodeInfo[]))]
+[JsonSerializable(typeof(WorkerInfo[]))]
 public sealed partial class PyfiJsonContext : JsonSerializerContext;

@@ -25,8 +25,14 @@ public interface ISlotLedgerGrain : IGrainWithIntegerKey
     /// <summary>Gives back <paramref name="worker"/>'s core.</summary>
     Task ReleaseAsync(GrainId worker);
 
-    /// <summary>A silo says how many cores it offers and on which host (at start, and again from time to time).</summary>
-    Task RegisterSiloAsync(SiloAddress silo, int cores, string host = "");
+    /// <summary>
+    /// A silo says how many cores it offers, on which host, and how it and its workers are (at start, and again
+    /// every few seconds).
+    /// </summary>
+    Task ReportSiloAsync(SiloAddress silo, AgentInfo report);
+
+    /// <summary>Every active silo as it last reported itself, with its cores held now, ordered by host and address.</summary>
+    [ReadOnly] Task<AgentInfo[]> GetAgentsAsync();
 
     /// <summary>Which silos offer how many cores, and which workers hold them.</summary>
     [ReadOnly] Task<SlotSnapshot> GetSnapshotAsync();

@@ -26,7 +26,8 @@ public static class PyfiSiloBuilderExtensions
         silo.Services.AddSingleton<CodeCache>();
         silo.Services.AddSingleton<PythonWorkerPool>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<PythonWorkerPool>());
-        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SlotCapacityReporter>();
+        silo.Services.AddSingleton<LocalWorkers>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeReporter>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, CallRecovery>();
         silo.AddPlacementDirector<PerCorePlacement, PerCorePlacementDirector>();
 

@@ -16,6 +16,7 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
     private readonly Dictionary<SiloAddress, int> _cores = [];
     private readonly Dictionary<SiloAddress, string> _hosts = [];
     private readonly Dictionary<GrainId, Hold> _holders = [];
+    private readonly Dictionary<SiloAddress, AgentInfo> _reports = [];
 
     // Slots (workers) that found no free core, oldest first.
     private readonly LinkedList<GrainId> _waiting = new();
@@ -68,11 +69,25 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
     }
 
     /// <inheritdoc />
-    public Task RegisterSiloAsync(SiloAddress silo, int cores, string host = "")
+    public Task ReportSiloAsync(SiloAddress silo, AgentInfo report)
     {
-        _cores[silo] = cores;
-        _hosts[silo] = host;
+        _cores[silo] = report.Cores;
+        _hosts[silo] = report.Host;
+        _reports[silo] = report;
         return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<AgentInfo[]> GetAgentsAsync()
+    {
+        var active = ActiveSilos();
+        foreach (var gone in _reports.Keys.Where(s => !active.Contains(s)).ToList()) _reports.Remove(gone);
+        var busy = _holders.Values.GroupBy(h => h.Silo).ToDictionary(g => g.Key, g => g.Count());
+        return Task.FromResult<AgentInfo[]>(
+        [
+            .. _reports.Select(r => r.Value with { CoresBusy = busy.GetValueOrDefault(r.Key) })
+                .OrderBy(a => a.Host, StringComparer.Ordinal).ThenBy(a => a.Silo, StringComparer.Ordinal),
+        ]);
     }
 
     /// <inheritdoc />

@@ -22,6 +22,7 @@ public sealed partial class WorkerGrain(
     PythonWorkerPool pool,
     CallStore calls,
     PyfiRuntimeOptions options,
+    LocalWorkers local,
     ILocalSiloDetails silo,
     TimeProvider time,
     ILogger<WorkerGrain> logger) : Grain, IWorkerGrain
@@ -38,6 +39,7 @@ public sealed partial class WorkerGrain(
     private DateTimeOffset _activated;
     private DateTimeOffset _lastConfirmed;
     private int _running;
+    private WorkerStatus? _status;
 
     // The last attempt written to the current worker: a switch to other code waits for it to end.
     private Task _lastOnWorker = Task.CompletedTask;
@@ -57,6 +59,7 @@ public sealed partial class WorkerGrain(
         var held = await GrainFactory.GetGrain<ISlotLedgerGrain>(0).ReserveAsync(this.GetGrainId(), [silo.SiloAddress], hosts);
         if (held is null) throw new NoCapacityException($"no free core on {silo.SiloAddress} for {this.GetGrainId()}");
         _lastUsed = _lastConfirmed = _activated = time.GetUtcNow();
+        _status = local.Add(this.GetGrainId(), _activated);
         var tick = options.SlotIdleTimeout / 2;
         this.RegisterGrainTimer(CheckIdleAsync, tick, tick);
     }
@@ -66,6 +69,7 @@ public sealed partial class WorkerGrain(
     {
         if (_worker is not null) pool.Return(_worker);
         _worker = null;
+        local.Remove(this.GetGrainId());
         await GrainFactory.GetGrain<ISlotLedgerGrain>(0).ReleaseAsync(this.GetGrainId());
     }
 
@@ -80,6 +84,7 @@ public sealed partial class WorkerGrain(
         }
 
         _running++;
+        if (_status is { } started) Volatile.Write(ref started.Running, _running);
         var attempt = new Attempt(item);
         _attempts[item.Call.Id] = attempt;
         try
@@ -92,6 +97,12 @@ public sealed partial class WorkerGrain(
             _attempts.Remove(item.Call.Id);
             _running--;
             _lastUsed = time.GetUtcNow();
+            if (_status is { } status)
+            {
+                Volatile.Write(ref status.Running, _running);
+                Interlocked.Increment(ref status.CallsDone);
+                status.Pid = _worker?.ProcessId;
+            }
         }
     }
 
@@ -234,7 +245,9 @@ public sealed partial class WorkerGrain(
         _renting = rental;
         try
         {
-            return _worker = await rental;
+            var rented = await rental;
+            if (_status is { } status) status.Pid = rented.ProcessId;
+            return _worker = rented;
         }
         finally
         {

@@ -47,6 +47,7 @@ public sealed class GatewayOperations
             [GatewayOps.CancelCall] = async (a, _) => await _grains.GetGrain<ITaskCallGrain>(Args<CallArgs>(a).Id).CancelAsync(),
             [GatewayOps.ListCalls] = async (a, _) => await _grains.GetGrain<ICallListingGrain>(0).ListAsync(Args<CallQuery>(a)),
             [GatewayOps.CallGraph] = CallGraphAsync,
+            [GatewayOps.ListAgents] = async (_, _) => await _grains.GetGrain<ISlotLedgerGrain>(0).GetAgentsAsync(),
 
             [GatewayOps.StartFlow] = async (a, _) => await _grains.GetGrain<IWorkflowGrain>(Guid.NewGuid()).StartAsync(Args<FlowStep>(a)),
             [GatewayOps.GetFlow] = GetFlowAsync,

@@ -7,6 +7,9 @@ public sealed class ExecutionFixture : IAsyncLifetime
 {
     private readonly TempDirectory _data = new("pyfi-exec");
 
+    /// <summary>The silo's data folder (its venvs, so its Python workers, are under it).</summary>
+    public string DataPath => _data.Path;
+
     /// <summary>The running silo.</summary>
     public SiloProcess Silo { get; private set; } = null!;
 

@@ -1,0 +1,57 @@
+using System.Collections.Concurrent;
+
+namespace Pyfi.Grains.Workers;
+
+/// <summary>
+/// The worker slots active on this silo and how each is doing, kept in memory by the worker grains themselves
+/// (no messages: a call's start and end only bump counters here). <see cref="NodeReporter"/> sends a copy to
+/// the slot ledger every few seconds, which is what <c>pyfi ls workers</c> shows.
+/// </summary>
+public sealed class LocalWorkers
+{
+    private readonly ConcurrentDictionary<GrainId, WorkerStatus> _workers = new();
+
+    /// <summary>Registers an activated worker; returns the status object it keeps up to date.</summary>
+    public WorkerStatus Add(GrainId worker, DateTimeOffset since)
+    {
+        var status = new WorkerStatus(worker.Key.ToString()!, since);
+        _workers[worker] = status;
+        return status;
+    }
+
+    /// <summary>Forgets a worker that deactivated.</summary>
+    public void Remove(GrainId worker) => _workers.TryRemove(worker, out _);
+
+    /// <summary>The workers as they are now, for a report from <paramref name="silo"/> on <paramref name="host"/>.</summary>
+    public WorkerInfo[] Snapshot(string silo, string host) =>
+    [
+        .. _workers.Values.Select(w =>
+        {
+            var hash = w.Key.LastIndexOf('#');
+            var socket = hash < 0 ? w.Key : w.Key[..hash];
+            var slot = hash < 0 || !int.TryParse(w.Key.AsSpan(hash + 1), out var n) ? 0 : n;
+            return new WorkerInfo(w.Key, socket, slot, silo, host, w.Pid, Volatile.Read(ref w.Running), Interlocked.Read(ref w.CallsDone), w.Since);
+        }).OrderBy(w => w.Socket, StringComparer.Ordinal).ThenBy(w => w.Slot),
+    ];
+}
+
+/// <summary>One worker's counters, written by its grain and read by the reporter.</summary>
+/// <param name="key">The worker's key, <c>socket#slot</c>.</param>
+/// <param name="since">When it was activated.</param>
+public sealed class WorkerStatus(string key, DateTimeOffset since)
+{
+    /// <summary>Attempts running now.</summary>
+    public int Running;
+
+    /// <summary>Attempts run to an answer.</summary>
+    public long CallsDone;
+
+    /// <summary>The worker's key.</summary>
+    public string Key { get; } = key;
+
+    /// <summary>When it was activated.</summary>
+    public DateTimeOffset Since { get; } = since;
+
+    /// <summary>The Python process it has rented, if any.</summary>
+    public int? Pid { get; set; }
+}

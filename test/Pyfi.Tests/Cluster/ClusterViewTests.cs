@@ -1,0 +1,42 @@
+using System.Text.Json;
+using Pyfi.Tests.Execution;
+using Pyfi.Tests.Infrastructure;
+
+namespace Pyfi.Tests.Cluster;
+
+/// <summary><c>pyfi ls nodes/agents/workers</c> against real silos running real Python.</summary>
+public sealed class ClusterViewTests(ExecutionFixture fixture) : IClassFixture<ExecutionFixture>
+{
+    [Fact]
+    public async Task NodesAgentsAndBusyWorkersAreListedWithTheirHostCoresAndPythonProcesses()
+    {
+        var cli = fixture.Cli;
+        for (var i = 0; i < 4; i++) await cli.OkAsync("task", "run", "-s", "sleepy", "-d", "4", "--no-wait");
+
+        JsonElement[] workers = [];
+        await Poll.UntilAsync(async () =>
+        {
+            workers = [.. Json(await cli.OkAsync("ls", "workers", "-s", "sleepy", "--json")).EnumerateArray()];
+            return workers.Length == 2 && workers.All(w => w.GetProperty("running").GetInt32() == 1 && w.TryGetProperty("pid", out _));
+        }, TimeSpan.FromSeconds(30), "both slots of sleepy to be reported running");
+        var nodes = Json(await cli.OkAsync("ls", "nodes", "--json"));
+        var agents = Json(await cli.OkAsync("ls", "agents", "--json"));
+        var table = await cli.OkAsync("ls", "workers");
+
+        Assert.Equal(["sleepy#0", "sleepy#1"], workers.Select(w => w.GetProperty("worker").GetString()).Order());
+        var pids = workers.Select(w => w.GetProperty("pid").GetInt32()).ToList();
+        Assert.Equal(2, pids.Distinct().Count());
+        Assert.All(pids, pid => Assert.Contains(pid, PythonProcesses.Of(fixture.DataPath)));
+        var node = Assert.Single(nodes.EnumerateArray());
+        Assert.Equal(2, node.GetProperty("cores").GetInt32());
+        Assert.Equal(2, node.GetProperty("coresBusy").GetInt32());
+        Assert.True(node.GetProperty("memoryMb").GetInt64() > 0);
+        Assert.True(node.GetProperty("processors").GetInt32() >= 1);
+        var agent = Assert.Single(agents.EnumerateArray());
+        Assert.Equal(node.GetProperty("host").GetString(), agent.GetProperty("host").GetString());
+        Assert.Equal(2, agent.GetProperty("workers").GetArrayLength());
+        Assert.Contains("sleepy#0", table.Stdout);
+    }
+
+    private static JsonElement Json(CliResult result) => JsonDocument.Parse(result.Stdout).RootElement.Clone();
+}
