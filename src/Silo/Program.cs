@@ -5,13 +5,6 @@ using Pyfi.Silo.Hosting;
 
 // A Pyfi silo. Configuration: appsettings.json beside the binary, then PYFI_* environment variables,
 // then command-line arguments (e.g. --Pyfi:GatewayPort=30001).
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-{
-    Args = args,
-    ContentRootPath = AppContext.BaseDirectory,
-});
-builder.Configuration.AddInMemoryCollection(PyfiEnvironment.ReadOverrides());
-builder.Configuration.AddCommandLine(args);
 
 // Git (LibGit2Sharp), SQLite and process starts block thread-pool threads; with the pool's default minimum
 // (one thread per core) a deployment in progress would make every call wait for the pool to grow.
@@ -20,8 +13,9 @@ ThreadPool.SetMinThreads(Math.Max(minWorkers, Environment.ProcessorCount * 8 + 8
 
 try
 {
+    var builder = PyfiSiloHost.CreateBuilder(args);
     builder.AddPyfiSilo();
-    using var host = builder.Build();
+    using var host = PyfiSiloHost.Build(builder);
     await host.RunAsync();
     return 0;
 }

@@ -45,7 +45,8 @@ internal sealed class ExclusiveResources : IDisposable
     /// <inheritdoc />
     public void Dispose() => _lock.Dispose();
 
-    private static void EnsureFree(IPAddress address, int port, string setting)
+    /// <summary>Throws <see cref="InvalidSpecException"/> naming <paramref name="setting"/> when someone listens on <paramref name="port"/>.</summary>
+    public static void EnsureFree(IPAddress address, int port, string setting)
     {
         using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try

@@ -1,5 +1,8 @@
 using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Orleans.Dashboard;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
@@ -41,6 +44,14 @@ public static class PyfiSiloHostExtensions
         var claim = ExclusiveResources.Claim(options.DataPath, listenAddress,
             (options.SiloPort, "PYFI_SILO_PORT"), (options.GatewayPort, "PYFI_GATEWAY_PORT"), (options.OrleansGatewayPort, "PYFI_ORLEANS_GATEWAY_PORT"));
 
+        if (options.DashboardPort > 0)
+        {
+            if (builder is not WebApplicationBuilder web) throw new InvalidOperationException("the dashboard needs a web host: create the builder with PyfiSiloHost.CreateBuilder");
+            var dashboard = IPAddress.Parse(options.DashboardAddress);
+            ExclusiveResources.EnsureFree(dashboard, options.DashboardPort, "PYFI_DASHBOARD_PORT");
+            web.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(dashboard, options.DashboardPort));
+        }
+
         // Held for the life of the host; the container disposes it at shutdown.
         builder.Services.AddSingleton(claim);
         builder.Services.AddSingleton(options);
@@ -67,6 +78,7 @@ public static class PyfiSiloHostExtensions
                 silo.UsePyfiClustering(database);
             }
 
+            if (options.DashboardPort > 0) silo.AddDashboard();
             silo.AddPyfiStorage(database, storage.ApplySchema);
             silo.AddPyfiGrains(new PyfiRuntimeOptions
             {

@@ -19,7 +19,8 @@ internal sealed partial class SiloReadyAnnouncer(PyfiSiloOptions options, PyfiDa
             ServiceLifecycleStage.Active + 1,
             _ =>
             {
-                LogReady(options.AdvertisedAddress, options.GatewayPort, options.OrleansGatewayPort, options.SiloPort, database.Describe(), Environment.ProcessId);
+                var dashboard = options.DashboardPort > 0 ? $"http://{options.DashboardAddress}:{options.DashboardPort}/" : "off";
+                LogReady(options.AdvertisedAddress, options.GatewayPort, options.OrleansGatewayPort, options.SiloPort, database.Describe(), dashboard, Environment.ProcessId);
                 return Task.CompletedTask;
             },
             _ =>
@@ -29,8 +30,8 @@ internal sealed partial class SiloReadyAnnouncer(PyfiSiloOptions options, PyfiDa
             });
 
     [LoggerMessage(Level = LogLevel.Information,
-        Message = ReadyText + ": gateway {Address}:{GatewayPort} (Orleans gateway {OrleansGatewayPort}), silo port {SiloPort}, storage {Database}, pid {Pid}")]
-    private partial void LogReady(string address, int gatewayPort, int orleansGatewayPort, int siloPort, string database, int pid);
+        Message = ReadyText + ": gateway {Address}:{GatewayPort} (Orleans gateway {OrleansGatewayPort}), silo port {SiloPort}, storage {Database}, dashboard {Dashboard}, pid {Pid}")]
+    private partial void LogReady(string address, int gatewayPort, int orleansGatewayPort, int siloPort, string database, string dashboard, int pid);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pyfi silo stopping")]
     private partial void LogStopping();

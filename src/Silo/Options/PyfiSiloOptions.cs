@@ -30,9 +30,13 @@ public sealed class PyfiSiloOptions
     /// <value>Defaults to 30001.</value>
     public int OrleansGatewayPort { get; set; } = 30001;
 
-    /// <summary>Port of the Orleans Dashboard on localhost; 0 turns it off (<c>PYFI_DASHBOARD_PORT</c>).</summary>
+    /// <summary>Port of the Orleans Dashboard (<c>PYFI_DASHBOARD_PORT</c>); 0 turns it off.</summary>
     /// <value>Defaults to 8080.</value>
     public int DashboardPort { get; set; } = 8080;
+
+    /// <summary>Address the dashboard listens on (<c>PYFI_DASHBOARD_ADDRESS</c>): only this machine unless set otherwise.</summary>
+    /// <value>Defaults to 127.0.0.1.</value>
+    public string DashboardAddress { get; set; } = "127.0.0.1";
 
     /// <summary>Executing slots this silo offers, one per core (<c>PYFI_CORES</c>); 0 means the machine's cores.</summary>
     /// <value>Defaults to 0.</value>
@@ -86,6 +90,11 @@ public sealed class PyfiSiloOptions
         if (!IPAddress.TryParse(AdvertisedAddress, out _))
         {
             throw new InvalidSpecException($"PYFI_ADVERTISED_ADDRESS must be an IP address, not '{AdvertisedAddress}'");
+        }
+
+        if (!IPAddress.TryParse(DashboardAddress, out _))
+        {
+            throw new InvalidSpecException($"PYFI_DASHBOARD_ADDRESS must be an IP address, not '{DashboardAddress}'");
         }
 
         if (string.IsNullOrWhiteSpace(DataPath)) throw new InvalidSpecException("PYFI_DATA must name a folder");

@@ -28,7 +28,8 @@ public sealed class ThreeSiloClusterTests(ITestOutputHelper output)
 
         var ledger = new ChaosLedger("cluster-of-three", "chaos", Path.Combine(folder.Path, "effects.txt"));
         await using var client = await PyfiClient.ConnectAsync(cluster.Silos[0].Gateway);
-        await ledger.SubmitAsync(client, 900, 0.02);
+        // 50 ms each on six slots: about eight seconds of calls, so the stop and the kill come mid-load.
+        await ledger.SubmitAsync(client, 900, 0.05);
         HashSet<string> silos = [];
         await Poll.UntilAsync(async () =>
         {
@@ -43,6 +44,7 @@ public sealed class ThreeSiloClusterTests(ITestOutputHelper output)
         var counts = await ledger.SettleAsync(() => client, TimeSpan.FromSeconds(150));
         counts.Report(output, $"3 silos, workers seen on {silos.Count}; {before} had run when silo 2 was stopped and silo 3 killed");
 
+        Assert.True(before < 900, "every call had run before the silos went away: the run did not exercise their loss");
         Assert.Equal(0, counts.Lost);
         Assert.Equal(900, counts.Succeeded);
         Assert.Equal(0, counts.SucceededWithoutEffect);

@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Pyfi.Tests.Infrastructure;
+
+namespace Pyfi.Tests.Cluster;
+
+/// <summary>The Orleans Dashboard, served by a silo on <c>PYFI_DASHBOARD_PORT</c> (localhost by default).</summary>
+public sealed class DashboardTests
+{
+    [Fact]
+    public async Task ASiloServesTheDashboardOnLocalhostAndItListsTheClustersSilos()
+    {
+        await using var db = await PostgresDatabase.CreateAsync();
+        using var dataA = new TempDirectory("pyfi-dash");
+        using var dataB = new TempDirectory("pyfi-dash");
+        var port = FreePorts.Take(1)[0];
+        var env = new Dictionary<string, string> { ["PYFI_STORAGE"] = "postgres", ["PYFI_POSTGRES"] = db.ConnectionString };
+        await using var a = await SiloProcess.StartAsync(dataA.Path, new Dictionary<string, string>(env) { ["PYFI_DASHBOARD_PORT"] = port.ToString() });
+        await using var b = await SiloProcess.StartAsync(dataB.Path, env);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
+
+        var page = await http.GetAsync("");
+        var html = await page.Content.ReadAsStringAsync();
+        JsonElement hosts = default;
+        await Poll.UntilAsync(async () =>
+        {
+            using var counters = JsonDocument.Parse(await http.GetStringAsync("DashboardCounters"));
+            hosts = counters.RootElement.GetProperty("hosts").Clone();
+            return Count(hosts) == 2;
+        }, TimeSpan.FromSeconds(30), "the dashboard to count both silos");
+
+        Assert.True(page.IsSuccessStatusCode, $"GET / gave {(int)page.StatusCode}");
+        Assert.Contains("<html", html, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(2, Count(hosts));
+        Assert.Contains($"dashboard http://127.0.0.1:{port}/", a.Output);
+        await Assert.ThrowsAsync<HttpRequestException>(() => new HttpClient().GetAsync($"http://{ExternalAddress()}:{port}/"));
+    }
+
+    private static int Count(JsonElement hosts) => hosts.ValueKind == JsonValueKind.Array ? hosts.GetArrayLength() : hosts.EnumerateObject().Count();
+
+    // An address of this machine other than loopback: the dashboard must not answer there unless told to.
+    private static string ExternalAddress() =>
+        System.Net.Dns.GetHostAddresses(System.Net.Dns.GetHostName())
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !System.Net.IPAddress.IsLoopback(a))?.ToString()
+        ?? "192.0.2.1";
+}
