@@ -74,6 +74,9 @@ public sealed class PyfiFlow
     public async IAsyncEnumerable<FlowProgress> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var updates = Channel.CreateUnbounded<FlowProgress>(new UnboundedChannelOptions { SingleReader = true });
+        // Where it is now comes first, before subscribing (which can take a moment the first time).
+        var now = await InfoAsync(cancellationToken);
+        updates.Writer.TryWrite(new FlowProgress(Id, now.State, now.Done, now.Total, null));
         var stream = _cluster.GetStreamProvider(FlowStreams.Provider).GetStream<FlowProgress>(StreamId.Create(FlowStreams.Namespace, Id));
         var subscription = await stream.SubscribeAsync((progress, _) =>
         {

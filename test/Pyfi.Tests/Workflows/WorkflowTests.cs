@@ -181,15 +181,16 @@ public sealed class WorkflowTests(ExecutionFixture fixture) : IClassFixture<Exec
         await using var pyfi = await PyfiClient.ConnectAsync(fixture.Silo.Gateway);
         var sleepy = pyfi.Socket<double, double>("sleepy");
 
-        // sleepy(0.2) returns 0.2, which the next one sleeps.
-        var flow = await pyfi.StartAsync(Pipeline([sleepy.Bind(0.2), .. Enumerable.Range(0, 4).Select(_ => sleepy.Bind())]));
+        // sleepy(0.6) returns 0.6, which the next one sleeps: about 3.6 s in all.
+        var flow = await pyfi.StartAsync(Pipeline([sleepy.Bind(0.6), .. Enumerable.Range(0, 5).Select(_ => sleepy.Bind())]));
         var seen = new List<FlowProgress>();
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await foreach (var progress in flow.WatchAsync(limit.Token)) seen.Add(progress);
 
         Assert.Equal(FlowState.Succeeded, seen[^1].State);
-        Assert.Equal((5, 5), (seen[^1].Done, seen[^1].Total));
-        Assert.True(seen.Count >= 3, $"only {seen.Count} progress items for 5 steps of 0.2 s");
+        Assert.Equal((6, 6), (seen[^1].Done, seen[^1].Total));
+        Assert.True(seen.Count >= 3, $"only {seen.Count} progress items for 6 steps of 0.6 s");
+        Assert.True(seen[0].Done < 6, "the first item is not where the workflow was when watching began");
         Assert.Equal(seen.Select(p => p.Done).Order(), seen.Select(p => p.Done));
     }
 
