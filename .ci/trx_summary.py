@@ -1,5 +1,6 @@
-"""Counts test outcomes in the TRX files under a folder: prints "N passed, N failed[, N skipped]".
-A run with no results at all (the build failed, the runner crashed) counts as one failure."""
+"""Counts test outcomes in the TRX files under a folder: prints "N passed, N failed[, N skipped]", and the
+name of each failed test on stderr (so the end of a CI log says what failed). A run with no results at all
+(the build failed, the runner crashed) counts as one failure."""
 import glob
 import os
 import sys
@@ -17,6 +18,7 @@ for path in files:
             skipped += 1
         else:
             failed += 1
+            print(f"failed: {result.get('testName')}", file=sys.stderr)
 if not files:
     failed = 1
 line = f"{passed} passed, {failed} failed"
