@@ -11,14 +11,16 @@ public sealed class ClusterViewTests(ExecutionFixture fixture) : IClassFixture<E
     public async Task NodesAgentsAndBusyWorkersAreListedWithTheirHostCoresAndPythonProcesses()
     {
         var cli = fixture.Cli;
-        for (var i = 0; i < 4; i++) await cli.OkAsync("task", "run", "-s", "sleepy", "-d", "4", "--no-wait");
+        // The environment is built first (under the suite's load that alone can take many seconds).
+        await cli.OkAsync("task", "run", "-s", "sleepy", "-d", "0.1");
+        for (var i = 0; i < 4; i++) await cli.OkAsync("task", "run", "-s", "sleepy", "-d", "6", "--no-wait");
 
         JsonElement[] workers = [];
         await Poll.UntilAsync(async () =>
         {
             workers = [.. Json(await cli.OkAsync("ls", "workers", "-s", "sleepy", "--json")).EnumerateArray()];
             return workers.Length == 2 && workers.All(w => w.GetProperty("running").GetInt32() == 1 && w.TryGetProperty("pid", out _));
-        }, TimeSpan.FromSeconds(30), "both slots of sleepy to be reported running");
+        }, TimeSpan.FromSeconds(60), "both slots of sleepy to be reported running");
         var nodes = Json(await cli.OkAsync("ls", "nodes", "--json"));
         var agents = Json(await cli.OkAsync("ls", "agents", "--json"));
         var table = await cli.OkAsync("ls", "workers");
