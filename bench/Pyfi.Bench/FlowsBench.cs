@@ -39,12 +39,6 @@ public static class FlowsBench
 
     private static async Task TimeAsync(PyfiClient client, string workload, PyfiStep step, int expected, (string Name, int Value) size)
     {
-        if (Environment.GetEnvironmentVariable("BENCH_EXPLAIN") == "2")
-        {
-            var before = await client.Cluster.GetGrain<ISlotLedgerGrain>(0).GetSnapshotAsync();
-            Console.Error.WriteLine($"  cores held before {workload}: {string.Join(", ", before.Holders.Keys.Select(k => k.Key.ToString()))}");
-        }
-
         var watch = Stopwatch.StartNew();
         var flow = await client.StartAsync(step);
         var started = watch.Elapsed.TotalMilliseconds;
@@ -63,8 +57,6 @@ public static class FlowsBench
             $"first step to last end {(last - first).TotalMilliseconds:0.0} ms; answered {ms:0.0} ms");
         if (Environment.GetEnvironmentVariable("BENCH_EXPLAIN") == "2")
         {
-            var after = await client.Cluster.GetGrain<ISlotLedgerGrain>(0).GetSnapshotAsync();
-            Console.Error.WriteLine($"  cores held after: {string.Join(", ", after.Holders.Keys.Select(k => k.Key.ToString()))}");
             foreach (var g in calls.GroupBy(c => c.Worker)) Console.Error.WriteLine($"  {g.Key}: {g.Count()} calls, attempts {g.Sum(c => c.Attempts)}");
             var ends = calls.Select(c => c.Finished!.Value).Order().ToList();
             var gaps = ends.Zip(ends.Skip(1), (a, b) => (b - a).TotalMilliseconds).Select((g, i) => (g, i)).OrderByDescending(x => x.g).Take(3);

@@ -248,7 +248,7 @@ public sealed partial class WorkflowGrain(
             {
                 LogStepRetrying(e, Id, request.Socket);
                 await Task.Delay(backoff, time, cancellationToken);
-                backoff = backoff * 2 < LastBackoff ? backoff * 2 : LastBackoff;
+                backoff = Next(backoff);
             }
         }
     }
@@ -278,10 +278,13 @@ public sealed partial class WorkflowGrain(
             catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(backoff, time, cancellationToken);
-                backoff = backoff * 2 < LastBackoff ? backoff * 2 : LastBackoff;
+                backoff = Next(backoff);
             }
         }
     }
+
+    // Retries of a step's submission, a wait or the end's write: doubling from FirstBackoff up to LastBackoff.
+    private static TimeSpan Next(TimeSpan backoff) => backoff * 2 < LastBackoff ? backoff * 2 : LastBackoff;
 
     private static bool IsTransient(Exception e) =>
         e is StorageUnavailableException or QueueFullException or NoCapacityException or TimeoutException or SiloUnavailableException or OrleansMessageRejectionException;
@@ -327,7 +330,7 @@ public sealed partial class WorkflowGrain(
         // Waiters hear of the end before it is stored: what it says is already durable in its calls (a
         // workflow taken up again before this write lands walks to the same end), except a cancel, stored first.
         if (end != FlowState.Cancelled) Ended(end, error, failedStep);
-        for (var backoff = FirstBackoff; ; backoff = backoff * 2 < LastBackoff ? backoff * 2 : LastBackoff)
+        for (var backoff = FirstBackoff; ; backoff = Next(backoff))
         {
             try
             {
