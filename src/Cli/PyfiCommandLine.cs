@@ -45,6 +45,7 @@ public static class PyfiCommandLine
         {
             FlowCommands.Run(context), FlowCommands.Result(context), FlowCommands.Watch(context), FlowCommands.Cancel(context),
         });
+        root.Subcommands.Add(TopCommand.Create(context));
         root.Subcommands.Add(new Command("db", "Database administration") { DbCommands.Init(context) });
 
         var version = new Command("version", "Print the version of this tool");

@@ -63,6 +63,9 @@ public sealed record AgentInfo
 
     /// <summary>Its worker slots.</summary>
     [Id(11)] public ImmutableArray<WorkerInfo> Workers { get; init; } = [];
+
+    /// <summary>Its sockets' figures since it started (see <see cref="SocketMetrics"/>).</summary>
+    [Id(12)] public ImmutableArray<SocketMetrics> Sockets { get; init; } = [];
 }
 
 /// <summary>One host of the cluster: its silos' reports together (<c>pyfi ls nodes</c>).</summary>

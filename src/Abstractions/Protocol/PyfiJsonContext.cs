@@ -39,4 +39,5 @@ namespace Pyfi.Protocol;
 [JsonSerializable(typeof(AgentInfo[]))]
 [JsonSerializable(typeof(NodeInfo[]))]
 [JsonSerializable(typeof(WorkerInfo[]))]
+[JsonSerializable(typeof(ClusterSample))]
 public sealed partial class PyfiJsonContext : JsonSerializerContext;

@@ -5,6 +5,7 @@ using Orleans.Runtime;
 using Pyfi.Grains.Code;
 using Pyfi.Grains.Placement;
 using Pyfi.Grains.Python;
+using Pyfi.Grains.Telemetry;
 using Pyfi.Grains.Workers;
 
 namespace Pyfi.Grains.Hosting;
@@ -27,6 +28,8 @@ public static class PyfiSiloBuilderExtensions
         silo.Services.AddSingleton<PythonWorkerPool>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<PythonWorkerPool>());
         silo.Services.AddSingleton<LocalWorkers>();
+        silo.Services.AddMetrics();
+        silo.Services.AddSingleton<PyfiMetrics>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeReporter>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, CallRecovery>();
         silo.AddPlacementDirector<PerCorePlacement, PerCorePlacementDirector>();

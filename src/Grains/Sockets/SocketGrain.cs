@@ -5,6 +5,7 @@ using Pyfi.Grains.Calls;
 using Pyfi.Grains.Model;
 using Pyfi.Grains.Placement;
 using Pyfi.Grains.Storage;
+using Pyfi.Grains.Telemetry;
 using Pyfi.Storage.Calls;
 
 namespace Pyfi.Grains.Sockets;
@@ -21,6 +22,7 @@ namespace Pyfi.Grains.Sockets;
 public sealed partial class SocketGrain(
     [PersistentState("socket", StorageNames.Model)] IPersistentState<SocketState> state,
     CallStore calls,
+    PyfiMetrics metrics,
     PyfiRuntimeOptions options,
     IClusterMembershipService membership,
     ILocalSiloDetails silo,
@@ -53,8 +55,12 @@ public sealed partial class SocketGrain(
     private IGrainTimer? _wakeUp;
     private DateTimeOffset _wakeUpAt = DateTimeOffset.MaxValue;
     private IGrainTimer? _keepAlive;
+    private SocketTally? _tally;
 
     private string Name => this.GetPrimaryKeyString();
+
+    // This socket's counts on this silo (metrics, pyfi top).
+    private SocketTally Tally => _tally ??= metrics.For(Name);
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -64,6 +70,15 @@ public sealed partial class SocketGrain(
         LogActivated(silo.SiloAddress);
         // Calls accepted before this activation (a restart, a silo lost) and not ended are taken up again.
         await ResumeAsync();
+    }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Its queue is no longer here: this silo stops reporting one.
+        Volatile.Write(ref Tally.Queued, 0);
+        Volatile.Write(ref Tally.InFlight, 0);
+        return base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -117,6 +132,7 @@ public sealed partial class SocketGrain(
             return adopted is null ? (await calls.ReadAsync(first.Id))! : await WaitForEndAsync(adopted, wait);
         }
 
+        metrics.Submitted(Tally);
         var accepted = Hold(call);
         Pump();
         return await WaitForEndAsync(accepted, wait);
@@ -153,6 +169,7 @@ public sealed partial class SocketGrain(
             var cancelled = CallTransitions.Cancelled(stored, time.GetUtcNow());
             if (await calls.TransitionAsync(cancelled, stored.State, stored.Attempts))
             {
+                metrics.Ended(Tally, CallState.Cancelled);
                 if (_held.TryGetValue(id, out var held))
                 {
                     _queue.Remove(held);
@@ -277,9 +294,18 @@ public sealed partial class SocketGrain(
         }
 
         held.Pending = null;
+        if (stored) Count(next, from, fromAttempt);
 
         if (stored) await ApplyStoredAsync(held, next);
         else await ReconcileAsync(held);
+    }
+
+    // Counts a change this socket stored: an end, or a running attempt that ended (or was lost) queued again. An
+    // attempt that never started goes back to the attempt before, and is not a retry.
+    private void Count(CallInfo next, CallState from, int fromAttempt)
+    {
+        if (next.State.IsFinal()) metrics.Ended(Tally, next.State);
+        else if (from == CallState.Running && next.State == CallState.Queued && next.Attempts == fromAttempt) metrics.Retried(Tally);
     }
 
     // Reads the call's row and acts on it; if the database cannot be read, tries again later.
@@ -361,10 +387,26 @@ public sealed partial class SocketGrain(
         _slots = resized;
     }
 
+    // Starts what can start, and shows the queue as it is then.
+    private void Pump()
+    {
+        StartQueued();
+        Publish();
+    }
+
+    // Queue depth and calls in flight, for the gauges (held calls are either).
+    private void Publish()
+    {
+        var inFlight = 0;
+        foreach (var slot in _slots) inFlight += slot.InFlight;
+        Volatile.Write(ref Tally.InFlight, inFlight);
+        Volatile.Write(ref Tally.Queued, Math.Max(0, _held.Count - inFlight));
+    }
+
     // Starts as many queued calls as there are free slots; returns at once. With a backlog, each slot also
     // gets one call queued behind the one it runs (as Celery prefetches), so its worker starts the next call
     // the moment the last one ends instead of after a round trip to the socket.
-    private void Pump()
+    private void StartQueued()
     {
         if (_queue.Count == 0 || Definition is not { } definition) return;
         if (_deployment is not { } deployment || deployment.Status == ProcessorStatus.Deploying)
@@ -537,6 +579,7 @@ public sealed partial class SocketGrain(
         _held.Remove(held.Call.Id);
         if (held.Call.Key is { } key && _byKey.TryGetValue(key, out var known) && ReferenceEquals(known, held)) _byKey.Remove(key);
         _queue.Remove(held);
+        Publish();
     }
 
     private void FailQueued(CallError error)

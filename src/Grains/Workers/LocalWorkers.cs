@@ -22,6 +22,9 @@ public sealed class LocalWorkers
     /// <summary>Forgets a worker that deactivated.</summary>
     public void Remove(GrainId worker) => _workers.TryRemove(worker, out _);
 
+    /// <summary>Workers running an attempt now.</summary>
+    public int Busy() => _workers.Values.Count(w => Volatile.Read(ref w.Running) > 0);
+
     /// <summary>The workers as they are now, for a report from <paramref name="silo"/> on <paramref name="host"/>.</summary>
     public WorkerInfo[] Snapshot(string silo, string host) =>
     [

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
+using Pyfi.Grains.Telemetry;
 
 namespace Pyfi.Grains.Workers;
 
@@ -11,7 +12,7 @@ namespace Pyfi.Grains.Workers;
 /// show. Sent as the silo becomes active and every two seconds (so a ledger activated elsewhere learns it again).
 /// </summary>
 internal sealed partial class NodeReporter(
-    IGrainFactory grains, ILocalSiloDetails silo, PyfiRuntimeOptions options, LocalWorkers workers, TimeProvider time, ILogger<NodeReporter> logger)
+    IGrainFactory grains, ILocalSiloDetails silo, PyfiRuntimeOptions options, LocalWorkers workers, PyfiMetrics metrics, TimeProvider time, ILogger<NodeReporter> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(2);
@@ -51,6 +52,7 @@ internal sealed partial class NodeReporter(
                 Started = _started,
                 Reported = time.GetUtcNow(),
                 Workers = [.. workers.Snapshot(address, options.HostName)],
+                Sockets = metrics.Snapshot(),
             };
             await grains.GetGrain<ISlotLedgerGrain>(0).ReportSiloAsync(silo.SiloAddress, report);
         }

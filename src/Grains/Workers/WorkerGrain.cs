@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Pyfi.Grains.Code;
 using Pyfi.Grains.Placement;
 using Pyfi.Grains.Python;
+using Pyfi.Grains.Telemetry;
 using Pyfi.Storage.Calls;
 
 namespace Pyfi.Grains.Workers;
@@ -23,6 +24,7 @@ public sealed partial class WorkerGrain(
     CallStore calls,
     PyfiRuntimeOptions options,
     LocalWorkers local,
+    PyfiMetrics metrics,
     ILocalSiloDetails silo,
     TimeProvider time,
     ILogger<WorkerGrain> logger) : Grain, IWorkerGrain
@@ -40,6 +42,9 @@ public sealed partial class WorkerGrain(
     private DateTimeOffset _lastConfirmed;
     private int _running;
     private WorkerStatus? _status;
+
+    // When the last attempt on this slot's process ended: one written behind it starts executing then.
+    private DateTimeOffset _lastExecuted;
 
     // The last attempt written to the current worker: a switch to other code waits for it to end.
     private Task _lastOnWorker = Task.CompletedTask;
@@ -89,7 +94,9 @@ public sealed partial class WorkerGrain(
         _attempts[item.Call.Id] = attempt;
         try
         {
-            return await RunAsync(item, attempt);
+            var result = await RunAsync(item, attempt);
+            Measure(item.Call.Socket, attempt, result.Outcome);
+            return result;
         }
         finally
         {
@@ -104,6 +111,17 @@ public sealed partial class WorkerGrain(
                 status.Pid = _worker?.ProcessId;
             }
         }
+    }
+
+    // Counts the attempt's execution time: from when it was written to its process, or, written behind another,
+    // from when that one ended (one process runs its attempts one at a time, in order).
+    private void Measure(string socket, Attempt attempt, WorkOutcome outcome)
+    {
+        if (attempt.Started is not { } written || outcome is WorkOutcome.NotStarted or WorkOutcome.CannotStart) return;
+        var ended = time.GetUtcNow();
+        var began = written > _lastExecuted ? written : _lastExecuted;
+        _lastExecuted = ended;
+        metrics.Executed(socket, Math.Max(0, (ended - began).TotalSeconds));
     }
 
     /// <inheritdoc />

@@ -1,15 +1,17 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Exporter;
 using Orleans.Dashboard;
 using Pyfi.Silo.Options;
 
 namespace Pyfi.Silo.Hosting;
 
 /// <summary>
-/// Makes the silo's host. With the Orleans Dashboard on (<c>PYFI_DASHBOARD_PORT</c> above 0, the default) it is
-/// an ASP.NET Core web application that serves the dashboard beside the silo; with it off, a plain host, so a
-/// silo that serves no web page does not load ASP.NET Core (less memory, a faster start).
+/// Makes the silo's host. With its web port on (<c>PYFI_DASHBOARD_PORT</c> above 0, the default) it is an ASP.NET
+/// Core web application that serves the Orleans Dashboard at <c>/</c> and Prometheus metrics at <c>/metrics</c>
+/// beside the silo; with it off, a plain host, so a silo that serves no web page does not load ASP.NET Core (less
+/// memory, a faster start).
 /// </summary>
 public static class PyfiSiloHost
 {
@@ -32,6 +34,7 @@ public static class PyfiSiloHost
     {
         if (builder is not WebApplicationBuilder web) return ((HostApplicationBuilder)builder).Build();
         var app = web.Build();
+        app.MapPrometheusScrapingEndpoint();
         app.MapOrleansDashboard();
         return app;
     }

@@ -2,7 +2,9 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using OpenTelemetry.Metrics;
 using Orleans.Dashboard;
+using Pyfi.Grains.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
@@ -50,6 +52,10 @@ public static class PyfiSiloHostExtensions
             var dashboard = IPAddress.Parse(options.DashboardAddress);
             ExclusiveResources.EnsureFree(dashboard, options.DashboardPort, "PYFI_DASHBOARD_PORT");
             web.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(dashboard, options.DashboardPort));
+
+            // Pyfi's metrics for Prometheus at /metrics, beside the dashboard. Orleans' own meter is left out: the
+            // dashboard shows it, and exporting it too would aggregate every grain message twice.
+            builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(PyfiMetrics.MeterName).AddPrometheusExporter());
         }
 
         // Held for the life of the host; the container disposes it at shutdown.

@@ -30,11 +30,11 @@ public sealed class PyfiSiloOptions
     /// <value>Defaults to 30001.</value>
     public int OrleansGatewayPort { get; set; } = 30001;
 
-    /// <summary>Port of the Orleans Dashboard (<c>PYFI_DASHBOARD_PORT</c>); 0 turns it off.</summary>
+    /// <summary>Port of the silo's web endpoint (<c>PYFI_DASHBOARD_PORT</c>): the Orleans Dashboard at <c>/</c>, Prometheus metrics at <c>/metrics</c>; 0 turns it off.</summary>
     /// <value>Defaults to 8080.</value>
     public int DashboardPort { get; set; } = 8080;
 
-    /// <summary>Address the dashboard listens on (<c>PYFI_DASHBOARD_ADDRESS</c>): only this machine unless set otherwise.</summary>
+    /// <summary>Address the dashboard and metrics listen on (<c>PYFI_DASHBOARD_ADDRESS</c>): only this machine unless set otherwise.</summary>
     /// <value>Defaults to 127.0.0.1.</value>
     public string DashboardAddress { get; set; } = "127.0.0.1";
 

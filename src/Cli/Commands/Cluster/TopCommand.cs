@@ -1,0 +1,116 @@
+using System.CommandLine;
+using System.Globalization;
+using Pyfi.Cli.Infrastructure;
+using Pyfi.Protocol;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Pyfi.Cli.Commands.Cluster;
+
+/// <summary>
+/// <c>pyfi top</c>: the cluster live, from the silos' reports (every 2 s): per socket the queue, calls in flight,
+/// calls per second and execution time; per silo its cores and how busy they were. On a terminal it redraws in
+/// place until Ctrl+C; otherwise (or with <c>-n</c>) it prints a frame per refresh.
+/// </summary>
+public static class TopCommand
+{
+    // Every silo's rates need two of its reports: wait up to this long for them before the first frame.
+    private static readonly TimeSpan FirstRatesWithin = TimeSpan.FromSeconds(6);
+
+    /// <summary><c>pyfi top [-i SECONDS] [-n FRAMES] [--json]</c></summary>
+    public static Command Create(CliContext context)
+    {
+        var interval = new Option<double>("--interval", "-i") { Description = "Seconds between refreshes", DefaultValueFactory = _ => 1 };
+        var frames = new Option<int?>("--frames", "-n") { Description = "Print this many frames, then exit (default: until Ctrl+C)" };
+        var json = new Option<bool>("--json") { Description = "One JSON object per frame, one per line" };
+        var command = new Command("top", "Show the cluster live: queues, calls per second, execution times, busy cores") { interval, frames, json };
+        return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
+        {
+            var every = TimeSpan.FromSeconds(parse.GetValue(interval));
+            if (every < TimeSpan.FromMilliseconds(100) || every > TimeSpan.FromHours(1)) throw new InvalidSpecException("--interval must be between 0.1 and 3600 seconds");
+            var count = parse.GetValue(frames);
+            if (count is < 1) throw new InvalidSpecException("--frames must be 1 or more");
+            var rates = new ClusterRates();
+
+            async Task<ClusterSample> SampleAsync()
+            {
+                var agents = await gateway.SendAsync<AgentInfo[]>(GatewayOps.ListAgents, null, cancellationToken);
+                return rates.Add(agents, DateTimeOffset.UtcNow);
+            }
+
+            // The first frame waits until every silo has rates (two reports), so it does not show zeros.
+            var sample = await SampleAsync();
+            for (var waited = TimeSpan.Zero; !rates.Complete && waited < FirstRatesWithin; waited += TimeSpan.FromMilliseconds(250))
+            {
+                await Task.Delay(250, cancellationToken);
+                sample = await SampleAsync();
+            }
+
+            var live = count is null && !parse.GetValue(json) && !Console.IsOutputRedirected && context.Console.Profile.Capabilities.Interactive;
+            try
+            {
+                if (live)
+                {
+                    await context.Console.Live(View(sample)).StartAsync(async target =>
+                    {
+                        while (true)
+                        {
+                            await Task.Delay(every, cancellationToken);
+                            target.UpdateTarget(View(await SampleAsync()));
+                        }
+                    });
+                }
+
+                for (var frame = 1; ; frame++)
+                {
+                    if (parse.GetValue(json)) context.Output.WriteLine(PyfiJson.Serialize(sample));
+                    else context.Console.Write(View(sample));
+                    if (frame == count) return CommandActions.Done;
+                    await Task.Delay(every, cancellationToken);
+                    sample = await SampleAsync();
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return CommandActions.Done; // Ctrl+C ends a live view; that is how it is meant to end
+            }
+        });
+    }
+
+    /// <summary>One frame: a summary line, the sockets, the silos.</summary>
+    public static IRenderable View(ClusterSample sample)
+    {
+        var sockets = Views.Table("Socket", "Queued", "In flight", "Submitted/s", "Succeeded/s", "Failed/s", "Retried/s", "p50", "p95", "Succeeded", "Failed");
+        foreach (var s in sample.Sockets)
+        {
+            sockets.AddRow(Views.Text(s.Socket), Number(s.Queued), Number(s.InFlight), Rate(s.SubmittedPerSecond), Rate(s.SucceededPerSecond),
+                Rate(s.FailedPerSecond), Rate(s.RetriedPerSecond), Time(s.ExecutionP50), Time(s.ExecutionP95), Number(s.Succeeded), Number(s.Failed));
+        }
+
+        var silos = Views.Table("Silo", "Host", "Cores", "Busy", "Utilization", "Load", "Silo memory");
+        foreach (var s in sample.Silos)
+        {
+            silos.AddRow(Views.Text(s.Silo), Views.Text(s.Host), Number(s.Cores), Number(s.Busy), Percent(s.Utilization),
+                s.Load.ToString("0.00", CultureInfo.InvariantCulture), $"{s.SiloMemoryMb} MB");
+        }
+
+        var summary = new Markup(
+            $"[bold]pyfi top[/]  {Views.Time(sample.Time)}  silos {sample.Silos.Length}  cores {sample.Busy}/{sample.Cores} busy  utilization {Percent(sample.Utilization)}  " +
+            $"{Rate(sample.Sockets.Sum(s => s.SucceededPerSecond))} calls/s");
+        return new Rows(summary, sockets, silos);
+    }
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Rate(double perSecond) => perSecond.ToString(perSecond < 10 ? "0.0" : "0", CultureInfo.InvariantCulture);
+
+    private static string Percent(double share) => share.ToString("0%", CultureInfo.InvariantCulture);
+
+    // Execution times are histogram bucket bounds: "≤ 25ms".
+    private static string Time(double? seconds) => seconds switch
+    {
+        null => "-",
+        < 1 => $"≤{(seconds.Value * 1000).ToString("0.#", CultureInfo.InvariantCulture)}ms",
+        { } s => $"≤{Durations.Format(TimeSpan.FromSeconds(s))}",
+    };
+}
