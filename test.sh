@@ -15,6 +15,13 @@ chmod 755 "$work"
 cleanup() { private_postgres_stop "$work/pg"; rm -rf "$work"; }
 trap cleanup EXIT
 private_postgres_start "$work/pg"
+# The dashboard test looks at the page in a real browser (and takes the README's screenshot).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing chromium from Debian" >&2
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+export PYFI_TEST_ARTIFACTS="$root/artifacts/test"
 export PYFI_TEST_POSTGRES="$PRIVATE_POSTGRES"
 # The chaos tests write one line each (submitted / succeeded / failed / lost / duplicated) here.
 export PYFI_CHAOS_REPORT="$work/chaos.txt"

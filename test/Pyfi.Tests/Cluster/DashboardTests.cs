@@ -1,13 +1,18 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Pyfi.Tests.Infrastructure;
 
 namespace Pyfi.Tests.Cluster;
 
-/// <summary>The Orleans Dashboard, served by a silo on <c>PYFI_DASHBOARD_PORT</c> (localhost by default).</summary>
+/// <summary>
+/// The Orleans Dashboard, served by a silo on <c>PYFI_DASHBOARD_PORT</c> (localhost by default), as a browser shows
+/// it. The screenshot it takes is the README's (<c>docs/images/dashboard.png</c>): it is written to
+/// <c>PYFI_TEST_ARTIFACTS</c> (test.sh: <c>artifacts/test</c>).
+/// </summary>
 public sealed class DashboardTests
 {
     [Fact]
-    public async Task ASiloServesTheDashboardOnLocalhostAndItListsTheClustersSilos()
+    public async Task ASiloServesTheDashboardOnLocalhostAndABrowserShowsTheClustersSilos()
     {
         await using var db = await PostgresDatabase.CreateAsync();
         using var dataA = new TempDirectory("pyfi-dash");
@@ -28,11 +33,30 @@ public sealed class DashboardTests
             return Count(hosts) == 2;
         }, TimeSpan.FromSeconds(30), "the dashboard to count both silos");
 
+        // What a browser shows once the page's scripts ran: the overview counts both silos.
+        var dashboard = new Uri($"http://127.0.0.1:{port}/");
+        var rendered = Regex.Replace(Regex.Replace(await Chromium.RenderAsync(dashboard, TimeSpan.FromSeconds(6)), "<[^>]+>", " "), @"\s+", " ");
+        var screenshot = Path.Combine(Environment.GetEnvironmentVariable("PYFI_TEST_ARTIFACTS") is { Length: > 0 } artifacts ? artifacts : dataA.Path, "dashboard.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        await Chromium.ScreenshotAsync(dashboard, TimeSpan.FromSeconds(6), screenshot);
+
         Assert.True(page.IsSuccessStatusCode, $"GET / gave {(int)page.StatusCode}");
+        Assert.Contains("Active Silos 2", rendered);
+        Assert.Contains("Total Activations", rendered);
+        Assert.Equal((1400, 900), PngSize(screenshot));
+        Assert.True(new FileInfo(screenshot).Length > 20_000, "a dashboard screenshot is more than a blank page");
         Assert.Contains("<html", html, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(2, Count(hosts));
         Assert.Contains($"dashboard http://127.0.0.1:{port}/", a.Output);
         await Assert.ThrowsAsync<HttpRequestException>(() => new HttpClient().GetAsync($"http://{ExternalAddress()}:{port}/"));
+    }
+
+    // A PNG's width and height, from its IHDR chunk (bytes 16-23, big-endian).
+    private static (int Width, int Height) PngSize(string png)
+    {
+        var header = File.ReadAllBytes(png).AsSpan(0, 24);
+        Assert.True(header[1..4].SequenceEqual("PNG"u8), $"{png} is not a PNG");
+        return (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header[16..]), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header[20..]));
     }
 
     private static int Count(JsonElement hosts) => hosts.ValueKind == JsonValueKind.Array ? hosts.GetArrayLength() : hosts.EnumerateObject().Count();
