@@ -32,7 +32,7 @@ public sealed class ClusterSpreadTests
         await Poll.UntilAsync(async () =>
         {
             var listed = JsonDocument.Parse((await cli.OkAsync("ls", "workers", "-s", "wide", "--json")).Stdout).RootElement.Clone();
-            workers = [.. listed.EnumerateArray().Where(w => w.GetProperty("running").GetInt32() == 1)];
+            workers = [.. listed.EnumerateArray().Where(w => w.GetProperty("running").GetInt32() >= 1)];
             return workers.Length == 4;
         }, TimeSpan.FromSeconds(90), "four workers of wide to be reported running");
 
@@ -48,4 +48,49 @@ public sealed class ClusterSpreadTests
         var latestStart = windows.Max(w => w.Start);
         Assert.True(windows.All(w => w.End > latestStart), "the four calls did not all run at the same time");
     }
+
+    [Fact]
+    public async Task ASiloThatJoinsMidBacklogTakesSlotsAndRunsCalls()
+    {
+        await using var db = await PostgresDatabase.CreateAsync();
+        using var repository = await GitRepository.CreateAsync(SampleCode.Files());
+        using var dataA = new TempDirectory("pyfi-join");
+        using var dataB = new TempDirectory("pyfi-join");
+        var env = new Dictionary<string, string> { ["PYFI_STORAGE"] = "postgres", ["PYFI_POSTGRES"] = db.ConnectionString, ["PYFI_CORES"] = "2" };
+        await using var a = await SiloProcess.StartAsync(dataA.Path, env);
+        var cli = new PyfiCli(a.Gateway);
+        await cli.OkAsync("add", "queue", "-n", "q");
+        await cli.OkAsync("add", "processor", "-n", "sample", "-g", repository.Path, "-m", SampleCode.Module);
+        await cli.OkAsync("add", "socket", "-n", "wide", "-q", "q", "-pn", "sample", "-t", "window", "-c", "4");
+        await cli.OkAsync("task", "run", "-s", "wide", "-d", "0.1");
+
+        // A backlog of 2 minutes of work (calls that sleep 10 s) for a socket that asks for 4 slots, on a cluster of 2
+        // cores: a minute for the first silo alone, long enough for a second silo to start and build its environment.
+        var ids = new List<string>();
+        for (var i = 0; i < 12; i++) ids.Add((await cli.OkAsync("task", "run", "-s", "wide", "-d", "10", "--no-wait")).Stdout.Trim());
+        await Poll.UntilAsync(async () => Running(await cli.OkAsync("ls", "workers", "-s", "wide", "--json")).Length == 2,
+            TimeSpan.FromSeconds(30), "the first silo's two slots to run");
+
+        await using var b = await SiloProcess.StartAsync(dataB.Path, env);
+        JsonElement[] workers = [];
+        await Poll.UntilAsync(async () =>
+        {
+            workers = Running(await cli.OkAsync("ls", "workers", "-s", "wide", "--json"));
+            return workers.Length == 4;
+        }, TimeSpan.FromSeconds(60), "four workers of wide running once the second silo joined");
+
+        foreach (var id in ids) await cli.OkAsync("task", "result", "--id", id, "--wait");
+        var calls = new List<JsonElement>();
+        foreach (var id in ids) calls.Add(JsonDocument.Parse((await cli.OkAsync("ls", "call", "--id", id, "--json")).Stdout).RootElement.Clone());
+
+        Assert.Equal([2, 2], workers.GroupBy(w => w.GetProperty("silo").GetString()).Select(g => g.Count()));
+        Assert.All(calls, c => Assert.Equal("succeeded", c.GetProperty("state").GetString()));
+        var onB = calls.Count(c => c.GetProperty("worker").GetString()!.Contains($":{b.SiloPort}/", StringComparison.Ordinal));
+        var onA = calls.Count(c => c.GetProperty("worker").GetString()!.Contains($":{a.SiloPort}/", StringComparison.Ordinal));
+        Assert.True(onB >= 2, $"the silo that joined ran {onB} of 12 calls");
+        Assert.Equal(12, onA + onB);
+    }
+
+    private static JsonElement[] Running(CliResult listed) =>
+        [.. JsonDocument.Parse(listed.Stdout).RootElement.Clone().EnumerateArray().Where(w => w.GetProperty("running").GetInt32() >= 1)];
 }
