@@ -428,7 +428,9 @@ public sealed partial class SocketGrain(
             foreach (var slot in _slots)
             {
                 if (_queue.First is not { } next) return;
-                if (slot.InFlight != depth || slot.WaitUntil > now) continue;
+                // A call is written behind another only on a slot whose worker is known to hold a core: one sent
+                // while the first still waits for a core would go to placement on its own and be refused there.
+                if (slot.InFlight != depth || slot.WaitUntil > now || (depth > 0 && !slot.Placed)) continue;
                 _queue.RemoveFirst();
                 slot.InFlight++;
                 RunOnSlotAsync(slot, next.Value, deployment).Ignore();
@@ -484,11 +486,14 @@ public sealed partial class SocketGrain(
             // A slot idle long enough to have let its core go is reserved first: when no core is free,
             // asking the ledger is cheaper (and quieter) than a failed placement. (A worker that ended a
             // call less than half its idle timeout ago still holds its core.)
-            if (time.GetUtcNow() - slot.LastEnded > options.SlotIdleTimeout / 2
-                && slot.InFlight == 1
-                && !await GrainFactory.GetGrain<ISlotLedgerGrain>(0).TryReserveAsync(worker.GetGrainId(), deployment.HostList))
+            // Until its worker has answered, the slot gets no call written behind this one (see Pump).
+            if (time.GetUtcNow() - slot.LastEnded > options.SlotIdleTimeout / 2 && slot.InFlight == 1)
             {
-                throw new NoCapacityException("every core is running a call");
+                slot.Placed = false;
+                if (!await GrainFactory.GetGrain<ISlotLedgerGrain>(0).TryReserveAsync(worker.GetGrainId(), deployment.HostList))
+                {
+                    throw new NoCapacityException("every core is running a call");
+                }
             }
 
             var now = time.GetUtcNow();
@@ -498,6 +503,7 @@ public sealed partial class SocketGrain(
             calls.StartAsync(running).Ignore();
             if (deployment.HostList.Length > 0) RequestContext.Set(PlacementHosts.Key, deployment.HostList);
             result = await worker.ExecuteAsync(new WorkItem(running, attempt, deployment, running.Timeout ?? Definition?.Spec.Timeout));
+            slot.Placed = true;
             slot.Backoff = TimeSpan.Zero;
             slot.LastEnded = time.GetUtcNow();
         }
@@ -510,6 +516,7 @@ public sealed partial class SocketGrain(
             held.Call = queued;
             if (_held.ContainsKey(queued.Id)) _queue.AddFirst(held);
             LogNoCore(slot.Index, e.Message);
+            slot.Placed = false;
             // Its worker had let its core go (asked to, by another socket): the next try asks the ledger, which
             // asks idle holders to yield and tells this socket when a core is let go.
             slot.LastEnded = DateTimeOffset.MinValue;
@@ -525,6 +532,7 @@ public sealed partial class SocketGrain(
             // is lost now; otherwise it may still run, and its lease says when it is lost.
             LogWorkerUnreachable(e, queued.Id, worker.GetPrimaryKeyString());
             slot.InFlight--;
+            slot.Placed = false;
             held.Slot = null;
             if (_held.ContainsKey(queued.Id))
             {
@@ -697,6 +705,9 @@ public sealed partial class SocketGrain(
         public TimeSpan Backoff { get; set; }
 
         public DateTimeOffset LastEnded { get; set; } = DateTimeOffset.MinValue;
+
+        // Its worker answered since the slot last had to find a core: it is active and holds one.
+        public bool Placed { get; set; }
     }
 
     // A call of this socket not ended: as anyone asking sees it, and its end.

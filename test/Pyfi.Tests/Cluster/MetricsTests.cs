@@ -55,8 +55,8 @@ public sealed class MetricsTests : IAsyncLifetime
         var cancelled = (await _cli.OkAsync("task", "run", "-s", "sleepy", "-d", "60", "--no-wait")).Stdout.Trim();
         await _cli.OkAsync("task", "cancel", "--id", cancelled);
 
-        // A backlog: 8 calls of 3 s on 2 slots (4 handed over, the rest queued at first).
-        for (var i = 0; i < 8; i++) await _cli.OkAsync("task", "run", "-s", "sleepy", "-d", "3", "--no-wait");
+        // A backlog: 8 calls of 4 s on 2 slots (4 handed over, the rest queued), submitted at once.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => _cli.OkAsync("task", "run", "-s", "sleepy", "-d", "4", "--no-wait")));
         Dictionary<string, double> scraped = [];
         await Poll.UntilAsync(async () =>
         {
@@ -85,12 +85,12 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Equal(9, scraped["pyfi_calls_submitted_total{socket=\"sleepy\"}"]);
         Assert.Equal(0, scraped["pyfi_socket_queued{socket=\"sleepy\"}"]);
         Assert.Equal(2, scraped["pyfi_slots_capacity"]);
-        // 8 executions of 3 s fall between the buckets up to 2.5 s and up to 5 s (Prometheus buckets are cumulative;
+        // 8 executions of 4 s fall between the buckets up to 2.5 s and up to 5 s (Prometheus buckets are cumulative;
         // the cancelled call, if it started, ran for a moment).
         var upTo5 = scraped["pyfi_call_execution_seconds_bucket{socket=\"sleepy\",le=\"5\"}"];
         Assert.Equal(8, upTo5 - scraped["pyfi_call_execution_seconds_bucket{socket=\"sleepy\",le=\"2.5\"}"]);
         Assert.Equal(upTo5, scraped["pyfi_call_execution_seconds_count{socket=\"sleepy\"}"]);
-        Assert.InRange(scraped["pyfi_call_execution_seconds_sum{socket=\"sleepy\"}"], 8 * 2.9, (8 * 4.0) + 2.5);
+        Assert.InRange(scraped["pyfi_call_execution_seconds_sum{socket=\"sleepy\"}"], 8 * 3.9, (8 * 5.0) + 2.5);
 
         var sleepyBacklog = Socket(backlog, "sleepy")!.Value;
         Assert.InRange(sleepyBacklog.GetProperty("queued").GetInt32() + sleepyBacklog.GetProperty("inFlight").GetInt32(), 1, 8);
