@@ -18,25 +18,20 @@ public sealed class PostgresChaosTests(ITestOutputHelper output)
     [Fact]
     public async Task WithTwoSilosOnPostgresOneKilledMidLoadTheOtherFinishesEveryCall()
     {
-        await using var db = await PostgresDatabase.CreateAsync();
-        using var repository = await GitRepository.CreateAsync(SampleCode.Files());
-        using var dataA = new TempDirectory("pyfi-chaos");
-        using var dataB = new TempDirectory("pyfi-chaos");
+        await using var network = await PostgresNetwork.CreateAsync("chaos");
         using var shared = new TempDirectory("pyfi-chaos");
-        var env = new Dictionary<string, string> { ["PYFI_STORAGE"] = "postgres", ["PYFI_POSTGRES"] = db.ConnectionString, ["PYFI_CORES"] = "2" };
-        await using var a = await SiloProcess.StartAsync(dataA.Path, env);
-        await using var b = await SiloProcess.StartAsync(dataB.Path, env);
-        var cli = new PyfiCli(a.Gateway);
-        await cli.OkAsync("add", "queue", "-n", "q");
-        await cli.OkAsync("add", "processor", "-n", "sample", "-g", repository.Path, "-m", SampleCode.Module);
+        var a = await network.StartSiloAsync();
+        var b = await network.StartSiloAsync();
+        var dataB = network.DataOf(b);
+        var cli = await network.AddSampleAsync(a);
         await cli.OkAsync("add", "socket", "-n", "chaos", "-q", "q", "-pn", "sample", "-t", "append", "-c", "4", "--max-attempts", "5", "--backoff", "100ms");
         var ledger = new ChaosLedger("silo-kill-of-two", "chaos", Path.Combine(shared.Path, "effects.txt"));
         await using var client = await PyfiClient.ConnectAsync(a.Gateway);
         await ledger.SubmitAsync(client, 1000, 0.01);
 
-        await Poll.UntilAsync(() => ledger.EffectsSoFar() >= 200 && PythonProcesses.Of(dataB.Path).Count > 0, TimeSpan.FromSeconds(60), "200 calls to run, with slots on the silo to kill");
+        await Poll.UntilAsync(() => ledger.EffectsSoFar() >= 200 && PythonProcesses.Of(dataB).Count > 0, TimeSpan.FromSeconds(60), "200 calls to run, with slots on the silo to kill");
         var before = ledger.EffectsSoFar();
-        var ranOnB = PythonProcesses.Of(dataB.Path).Count > 0;
+        var ranOnB = PythonProcesses.Of(dataB).Count > 0;
         await b.KillAsync();
         var counts = await ledger.SettleAsync(() => client, TimeSpan.FromSeconds(150));
         counts.Report(output, $"{before} had run when one silo was killed; the killed silo had {(ranOnB ? "" : "no ")}workers");

@@ -14,13 +14,10 @@ public sealed class DashboardTests
     [Fact]
     public async Task ASiloServesTheDashboardOnLocalhostAndABrowserShowsTheClustersSilos()
     {
-        await using var db = await PostgresDatabase.CreateAsync();
-        using var dataA = new TempDirectory("pyfi-dash");
-        using var dataB = new TempDirectory("pyfi-dash");
+        await using var network = await PostgresNetwork.CreateAsync("dash");
         var port = FreePorts.Take(1)[0];
-        var env = new Dictionary<string, string> { ["PYFI_STORAGE"] = "postgres", ["PYFI_POSTGRES"] = db.ConnectionString };
-        await using var a = await SiloProcess.StartAsync(dataA.Path, new Dictionary<string, string>(env) { ["PYFI_DASHBOARD_PORT"] = port.ToString() });
-        await using var b = await SiloProcess.StartAsync(dataB.Path, env);
+        var a = await network.StartSiloAsync(new Dictionary<string, string> { ["PYFI_DASHBOARD_PORT"] = port.ToString() });
+        await network.StartSiloAsync();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
 
         var page = await http.GetAsync("");
@@ -36,7 +33,7 @@ public sealed class DashboardTests
         // What a browser shows once the page's scripts ran: the overview counts both silos.
         var dashboard = new Uri($"http://127.0.0.1:{port}/");
         var rendered = Regex.Replace(Regex.Replace(await Chromium.RenderAsync(dashboard, TimeSpan.FromSeconds(6)), "<[^>]+>", " "), @"\s+", " ");
-        var screenshot = Path.Combine(Environment.GetEnvironmentVariable("PYFI_TEST_ARTIFACTS") is { Length: > 0 } artifacts ? artifacts : dataA.Path, "dashboard.png");
+        var screenshot = Path.Combine(Environment.GetEnvironmentVariable("PYFI_TEST_ARTIFACTS") is { Length: > 0 } artifacts ? artifacts : network.DataOf(a), "dashboard.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
         await Chromium.ScreenshotAsync(dashboard, TimeSpan.FromSeconds(6), screenshot);
 
