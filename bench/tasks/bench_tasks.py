@@ -1,4 +1,5 @@
-"""The functions Pyfi's benchmark calls: the same four the Celery peer benchmark calls (../shared/bench/peers)."""
+"""The functions Pyfi's benchmark calls: the same four the Celery peer benchmark calls (../shared/bench/peers),
+and spin, for bench/cluster.sh."""
 import time
 
 
@@ -20,3 +21,14 @@ def busy(ms):
     while time.perf_counter() < end:
         n += 1
     return ms
+
+
+def spin(steps):
+    """A fixed amount of CPU work (500,000 steps: ~20 ms on the bench machine); returns the CPU ms it took.
+    busy(ms) stops after ms of wall-clock time, so with more slots than cores it does less work per call
+    and looks faster; spin does the same work however many share the cores."""
+    start = time.thread_time()
+    x = 0
+    for i in range(steps):
+        x += i * i
+    return round((time.thread_time() - start) * 1000.0, 3)
