@@ -1,5 +1,6 @@
 """Counts test outcomes in the TRX files under a folder: prints "N passed, N failed[, N skipped]", and the
-name of each failed test on stderr (so the end of a CI log says what failed). A run with no results at all
+name of each failed test with the first lines of its message on stderr (so the end of a CI log says what
+failed and why). A run with no results at all
 (the build failed, the runner crashed) counts as one failure."""
 import glob
 import os
@@ -19,6 +20,9 @@ for path in files:
         else:
             failed += 1
             print(f"failed: {result.get('testName')}", file=sys.stderr)
+            message = result.find("t:Output/t:ErrorInfo/t:Message", ns)
+            for line in (message.text or "").strip().splitlines()[:6] if message is not None else []:
+                print(f"    {line[:300]}", file=sys.stderr)
 if not files:
     failed = 1
 line = f"{passed} passed, {failed} failed"
