@@ -3,6 +3,8 @@
 # git worktree, then alternates the two builds (BASE, this checkout, BASE, ...) ROUNDS times over the calls
 # workloads (throughput, latency, saturation; sizes as bench/run.sh) and prints the medians and ratios.
 #   bench/ab.sh BASE [ROUNDS]      e.g. bench/ab.sh bfb5548 3
+# AB_BASE_ENV / AB_HEAD_ENV ("VAR=VALUE ...") set more silo settings for one side: with BASE = HEAD, two settings
+# of one build, e.g. AB_HEAD_ENV="PYFI_DASHBOARD_PORT=18080" bench/ab.sh HEAD 3 (the dashboard and /metrics on).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -23,12 +25,13 @@ git worktree add -q --detach "$work/base" "$base"
 mkdir -p "$work/repo" && cp bench/tasks/bench_tasks.py "$work/repo/"
 git -C "$work/repo" init -q -b main && git -C "$work/repo" add -A && git -C "$work/repo" -c user.email=b@pyfi -c user.name=bench commit -qm bench
 
-# one TREE LABEL ROUND: a fresh silo of TREE's build, the calls workloads through this checkout's bench client.
+# one TREE LABEL ROUND [VAR=VALUE...]: a fresh silo of TREE's build, the calls workloads through this checkout's bench client.
 one() {
   local tree=$1 label=$2 round=$3 data="$work/data-$2-$3"
+  shift 3
   local gateway="127.0.0.1:$(free_port)"
-  PYFI_DATA="$data" PYFI_CORES="$cores" PYFI_SILO_PORT="$(free_port)" PYFI_GATEWAY_PORT="${gateway##*:}" \
-    PYFI_ORLEANS_GATEWAY_PORT="$(free_port)" PYFI_DASHBOARD_PORT=0 \
+  env PYFI_DATA="$data" PYFI_CORES="$cores" PYFI_SILO_PORT="$(free_port)" PYFI_GATEWAY_PORT="${gateway##*:}" \
+    PYFI_ORLEANS_GATEWAY_PORT="$(free_port)" PYFI_DASHBOARD_PORT=0 "$@" \
     dotnet "$tree/src/Silo/bin/Release/net10.0/Pyfi.Silo.dll" >"$data.log" 2>&1 &
   silo=$!
   for _ in $(seq 600); do grep -qs "Pyfi silo ready" "$data.log" && break; sleep 0.1; done
@@ -44,8 +47,10 @@ one() {
 
 for round in $(seq "$rounds"); do
   echo "== round $round of $rounds" >&2
-  one "$work/base" "base" "$round"
-  one "$root" "head" "$round"
+  # shellcheck disable=SC2086 # the settings are split into VAR=VALUE words on purpose
+  one "$work/base" "base" "$round" ${AB_BASE_ENV:-}
+  # shellcheck disable=SC2086
+  one "$root" "head" "$round" ${AB_HEAD_ENV:-}
 done
 
 python3 - "$work/results.jsonl" "$base" <<'PY'
