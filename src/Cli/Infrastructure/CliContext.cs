@@ -27,6 +27,9 @@ public sealed class CliContext(TextWriter output, TextWriter error)
     /// <summary>Tables and trees for people, on standard output (made on first use: most commands print plain lines).</summary>
     public IAnsiConsole Console => _console.Value;
 
+    /// <summary>Standard output is a terminal a live view can redraw (not a pipe or a file).</summary>
+    public bool IsInteractive => !System.Console.IsOutputRedirected && Console.Profile.Capabilities.Interactive;
+
     /// <summary>Connects to the gateway the command line, else <c>PYFI_GATEWAY</c>, else the default names.</summary>
     public Task<GatewayConnection> ConnectAsync(ParseResult parse, CancellationToken cancellationToken) =>
         GatewayConnection.ConnectAsync(Gateways(parse), ConnectTimeout, cancellationToken);

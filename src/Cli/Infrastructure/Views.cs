@@ -22,6 +22,9 @@ public static class Views
         return grid;
     }
 
+    /// <summary>A count, without grouping (tables and JSON read alike).</summary>
+    public static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
     /// <summary>A timestamp in local time.</summary>
     public static string Time(DateTimeOffset at) => at.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 

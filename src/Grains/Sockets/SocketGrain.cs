@@ -6,6 +6,7 @@ using Pyfi.Grains.Model;
 using Pyfi.Grains.Placement;
 using Pyfi.Grains.Storage;
 using Pyfi.Grains.Telemetry;
+using Pyfi.Grains.Workers;
 using Pyfi.Storage.Calls;
 
 namespace Pyfi.Grains.Sockets;
@@ -173,7 +174,7 @@ public sealed partial class SocketGrain(
                 if (_held.TryGetValue(id, out var held))
                 {
                     _queue.Remove(held);
-                    if (held.Slot is { } slot) GrainFactory.GetGrain<IWorkerGrain>($"{Name}#{slot}").CancelAsync(id).Ignore();
+                    if (held.Slot is { } slot) GrainFactory.GetGrain<IWorkerGrain>(WorkerKey.Of(Name, slot)).CancelAsync(id).Ignore();
                     End(held, cancelled);
                 }
 
@@ -294,10 +295,15 @@ public sealed partial class SocketGrain(
         }
 
         held.Pending = null;
-        if (stored) Count(next, from, fromAttempt);
-
-        if (stored) await ApplyStoredAsync(held, next);
-        else await ReconcileAsync(held);
+        if (stored)
+        {
+            Count(next, from, fromAttempt);
+            await ApplyStoredAsync(held, next);
+        }
+        else
+        {
+            await ReconcileAsync(held);
+        }
     }
 
     // Counts a change this socket stored: an end, or a running attempt that ended (or was lost) queued again. An
@@ -478,7 +484,7 @@ public sealed partial class SocketGrain(
     {
         var queued = held.Call;
         var attempt = queued.Attempts + 1;
-        var worker = GrainFactory.GetGrain<IWorkerGrain>($"{Name}#{slot.Index}");
+        var worker = GrainFactory.GetGrain<IWorkerGrain>(WorkerKey.Of(Name, slot.Index));
         CallInfo running;
         WorkResult result;
         try

@@ -83,10 +83,9 @@ public sealed class PyfiMetrics
         _retried.Add(1, Tag(tally));
     }
 
-    /// <summary>An attempt of a call of <paramref name="socket"/> ran for <paramref name="seconds"/> on a worker of this silo.</summary>
-    public void Executed(string socket, double seconds)
+    /// <summary>An attempt of a call of <paramref name="tally"/>'s socket ran for <paramref name="seconds"/> on a worker of this silo.</summary>
+    public void Executed(SocketTally tally, double seconds)
     {
-        var tally = For(socket);
         tally.Record(seconds);
         _execution.Record(seconds, Tag(tally));
     }

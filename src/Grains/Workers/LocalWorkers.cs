@@ -30,9 +30,7 @@ public sealed class LocalWorkers
     [
         .. _workers.Values.Select(w =>
         {
-            var hash = w.Key.LastIndexOf('#');
-            var socket = hash < 0 ? w.Key : w.Key[..hash];
-            var slot = hash < 0 || !int.TryParse(w.Key.AsSpan(hash + 1), out var n) ? 0 : n;
+            var (socket, slot) = WorkerKey.Parse(w.Key);
             return new WorkerInfo(w.Key, socket, slot, silo, host, w.Pid, Volatile.Read(ref w.Running), Interlocked.Read(ref w.CallsDone), w.Since);
         }).OrderBy(w => w.Socket, StringComparer.Ordinal).ThenBy(w => w.Slot),
     ];

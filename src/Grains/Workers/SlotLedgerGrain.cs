@@ -13,9 +13,9 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
     /// <summary>A reservation nobody confirmed for this long is forgotten (workers confirm every 10 s).</summary>
     public static readonly TimeSpan Unconfirmed = TimeSpan.FromSeconds(30);
 
-    private readonly Dictionary<SiloAddress, int> _cores = [];
-    private readonly Dictionary<SiloAddress, string> _hosts = [];
     private readonly Dictionary<GrainId, Hold> _holders = [];
+
+    // Each silo's last report: the cores it offers and its host (placement), how it is (pyfi ls agents).
     private readonly Dictionary<SiloAddress, AgentInfo> _reports = [];
 
     // Slots (workers) that found no free core, oldest first.
@@ -29,7 +29,7 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
     {
         var eligible = OnHosts([.. ActiveSilos()], hosts);
         if (eligible.Length == 0) return Task.FromResult(false);
-        var socket = SocketOf(worker);
+        var socket = WorkerKey.SocketOf(worker);
         if (Reserve(worker, eligible) is not null)
         {
             _waiting.Remove(worker);
@@ -39,20 +39,12 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
         // Every core is held: ask the other sockets' workers to give theirs back if they are idle, and tell this
         // worker's socket when one is let go (it would otherwise find out at its next try, after a backoff).
         if (!_waiting.Contains(worker)) _waiting.AddLast(worker);
-        foreach (var holder in _holders.Keys.Where(h => SocketOf(h) != socket))
+        foreach (var holder in _holders.Keys.Where(h => WorkerKey.SocketOf(h) != socket))
         {
             GrainFactory.GetGrain<IWorkerGrain>(holder).YieldCoreAsync().Ignore();
         }
 
         return Task.FromResult(false);
-    }
-
-    // Worker keys are socket#slot.
-    private static string SocketOf(GrainId worker)
-    {
-        var key = worker.Key.ToString()!;
-        var hash = key.LastIndexOf('#');
-        return hash < 0 ? key : key[..hash];
     }
 
     /// <inheritdoc />
@@ -62,7 +54,7 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
         if (_holders.Remove(worker) && _waiting.First is { } first)
         {
             _waiting.RemoveFirst();
-            GrainFactory.GetGrain<ISocketGrain>(SocketOf(first.Value)).CoreFreedAsync().Ignore();
+            GrainFactory.GetGrain<ISocketGrain>(WorkerKey.SocketOf(first.Value)).CoreFreedAsync().Ignore();
         }
 
         return Task.CompletedTask;
@@ -71,8 +63,6 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
     /// <inheritdoc />
     public Task ReportSiloAsync(SiloAddress silo, AgentInfo report)
     {
-        _cores[silo] = report.Cores;
-        _hosts[silo] = report.Host;
         _reports[silo] = report;
         return Task.CompletedTask;
     }
@@ -80,8 +70,7 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
     /// <inheritdoc />
     public Task<AgentInfo[]> GetAgentsAsync()
     {
-        var active = ActiveSilos();
-        foreach (var gone in _reports.Keys.Where(s => !active.Contains(s)).ToList()) _reports.Remove(gone);
+        ForgetGone(ActiveSilos());
         var busy = _holders.Values.GroupBy(h => h.Silo).ToDictionary(g => g.Key, g => g.Count());
         return Task.FromResult<AgentInfo[]>(
         [
@@ -92,7 +81,7 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
 
     /// <inheritdoc />
     public Task<SlotSnapshot> GetSnapshotAsync() =>
-        Task.FromResult(new SlotSnapshot(new(_cores), _holders.ToDictionary(h => h.Key, h => h.Value.Silo)));
+        Task.FromResult(new SlotSnapshot(_reports.ToDictionary(r => r.Key, r => r.Value.Cores), _holders.ToDictionary(h => h.Key, h => h.Value.Silo)));
 
     private SiloAddress? Reserve(GrainId worker, SiloAddress[] candidates)
     {
@@ -104,11 +93,7 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
             if (!active.Contains(hold.Silo) || now - hold.Seen > Unconfirmed) _holders.Remove(id);
         }
 
-        foreach (var gone in _cores.Keys.Where(s => !active.Contains(s)).ToList())
-        {
-            _cores.Remove(gone);
-            _hosts.Remove(gone);
-        }
+        ForgetGone(active);
         if (_holders.TryGetValue(worker, out var held) && candidates.Contains(held.Silo))
         {
             _holders[worker] = held with { Seen = now };
@@ -117,8 +102,8 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
 
         var used = _holders.Values.GroupBy(h => h.Silo).ToDictionary(g => g.Key, g => g.Count());
         var chosen = candidates
-            .Where(_cores.ContainsKey)
-            .Select(s => (Silo: s, Free: _cores[s] - used.GetValueOrDefault(s)))
+            .Where(_reports.ContainsKey)
+            .Select(s => (Silo: s, Free: _reports[s].Cores - used.GetValueOrDefault(s)))
             .Where(c => c.Free > 0)
             .OrderByDescending(c => c.Free)
             .ThenBy(c => c.Silo.ToString(), StringComparer.Ordinal)
@@ -133,7 +118,13 @@ public sealed class SlotLedgerGrain(IClusterMembershipService membership, TimePr
     {
         if (string.IsNullOrEmpty(hosts)) return candidates;
         var allowed = hosts.Split(',');
-        return [.. candidates.Where(s => _hosts.TryGetValue(s, out var host) && allowed.Contains(host, StringComparer.OrdinalIgnoreCase))];
+        return [.. candidates.Where(s => _reports.TryGetValue(s, out var report) && allowed.Contains(report.Host, StringComparer.OrdinalIgnoreCase))];
+    }
+
+    // Silos that left the cluster offer nothing and are listed no more.
+    private void ForgetGone(HashSet<SiloAddress> active)
+    {
+        foreach (var gone in _reports.Keys.Where(s => !active.Contains(s)).ToList()) _reports.Remove(gone);
     }
 
     private HashSet<SiloAddress> ActiveSilos() =>

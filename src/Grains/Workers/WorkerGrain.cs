@@ -40,8 +40,12 @@ public sealed partial class WorkerGrain(
     private DateTimeOffset _lastUsed;
     private DateTimeOffset _activated;
     private DateTimeOffset _lastConfirmed;
-    private int _running;
-    private WorkerStatus? _status;
+
+    // How this slot is (attempts running, calls done, process), kept where the silo's reports read it.
+    private WorkerStatus _status = null!;
+
+    // Its socket's counts on this silo: executions are counted where they run.
+    private SocketTally _tally = null!;
 
     // When the last attempt on this slot's process ended: one written behind it starts executing then.
     private DateTimeOffset _lastExecuted;
@@ -65,6 +69,7 @@ public sealed partial class WorkerGrain(
         if (held is null) throw new NoCapacityException($"no free core on {silo.SiloAddress} for {this.GetGrainId()}");
         _lastUsed = _lastConfirmed = _activated = time.GetUtcNow();
         _status = local.Add(this.GetGrainId(), _activated);
+        _tally = metrics.For(WorkerKey.SocketOf(this.GetGrainId()));
         var tick = options.SlotIdleTimeout / 2;
         this.RegisterGrainTimer(CheckIdleAsync, tick, tick);
     }
@@ -88,40 +93,35 @@ public sealed partial class WorkerGrain(
             throw new NoCapacityException($"{this.GetGrainId()} runs on host {options.HostName}, not one of {item.Deployment.HostList}");
         }
 
-        _running++;
-        if (_status is { } started) Volatile.Write(ref started.Running, _running);
+        Interlocked.Increment(ref _status.Running);
         var attempt = new Attempt(item);
         _attempts[item.Call.Id] = attempt;
         try
         {
             var result = await RunAsync(item, attempt);
-            Measure(item.Call.Socket, attempt, result.Outcome);
+            Measure(attempt, result.Outcome);
             return result;
         }
         finally
         {
             attempt.Cancel.Dispose();
             _attempts.Remove(item.Call.Id);
-            _running--;
+            Interlocked.Decrement(ref _status.Running);
+            Interlocked.Increment(ref _status.CallsDone);
+            _status.Pid = _worker?.ProcessId;
             _lastUsed = time.GetUtcNow();
-            if (_status is { } status)
-            {
-                Volatile.Write(ref status.Running, _running);
-                Interlocked.Increment(ref status.CallsDone);
-                status.Pid = _worker?.ProcessId;
-            }
         }
     }
 
     // Counts the attempt's execution time: from when it was written to its process, or, written behind another,
     // from when that one ended (one process runs its attempts one at a time, in order).
-    private void Measure(string socket, Attempt attempt, WorkOutcome outcome)
+    private void Measure(Attempt attempt, WorkOutcome outcome)
     {
         if (attempt.Started is not { } written || outcome is WorkOutcome.NotStarted or WorkOutcome.CannotStart) return;
         var ended = time.GetUtcNow();
         var began = written > _lastExecuted ? written : _lastExecuted;
         _lastExecuted = ended;
-        metrics.Executed(socket, Math.Max(0, (ended - began).TotalSeconds));
+        metrics.Executed(_tally, Math.Max(0, (ended - began).TotalSeconds));
     }
 
     /// <inheritdoc />
@@ -233,7 +233,7 @@ public sealed partial class WorkerGrain(
     public Task YieldCoreAsync()
     {
         var now = time.GetUtcNow();
-        if (_running == 0 && (now - _lastUsed >= IdleEnoughToYield || now - _activated >= LongestHold)) DeactivateOnIdle();
+        if (_status.Running == 0 && (now - _lastUsed >= IdleEnoughToYield || now - _activated >= LongestHold)) DeactivateOnIdle();
         return Task.CompletedTask;
     }
 
@@ -264,7 +264,7 @@ public sealed partial class WorkerGrain(
         try
         {
             var rented = await rental;
-            if (_status is { } status) status.Pid = rented.ProcessId;
+            _status.Pid = rented.ProcessId;
             return _worker = rented;
         }
         finally
@@ -284,7 +284,7 @@ public sealed partial class WorkerGrain(
     {
         var now = time.GetUtcNow();
         RenewLeases(now);
-        if (_running == 0 && now - _lastUsed >= options.SlotIdleTimeout)
+        if (_status.Running == 0 && now - _lastUsed >= options.SlotIdleTimeout)
         {
             DeactivateOnIdle();
             return;

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
-using OpenTelemetry.Exporter;
 using Orleans.Dashboard;
 using Pyfi.Silo.Options;
 

@@ -17,7 +17,7 @@ public static class ClusterCommands
             var table = Views.Table("Host", "Silos", "Cores", "Busy", "CPUs", "Memory", "Available", "Load");
             foreach (var n in nodes)
             {
-                table.AddRow(Views.Text(n.Host), Number(n.Silos), Number(n.Cores), Number(n.CoresBusy), Number(n.Processors),
+                table.AddRow(Views.Text(n.Host), Views.Number(n.Silos), Views.Number(n.Cores), Views.Number(n.CoresBusy), Views.Number(n.Processors),
                     $"{n.MemoryMb} MB", $"{n.MemoryAvailableMb} MB", n.Load.ToString("0.00", CultureInfo.InvariantCulture));
             }
 
@@ -31,7 +31,7 @@ public static class ClusterCommands
             var table = Views.Table("Silo", "Host", "Cores", "Busy", "Workers", "Silo memory", "Started", "Reported");
             foreach (var a in agents)
             {
-                table.AddRow(Views.Text(a.Silo), Views.Text(a.Host), Number(a.Cores), Number(a.CoresBusy), Number(a.Workers.Length),
+                table.AddRow(Views.Text(a.Silo), Views.Text(a.Host), Views.Number(a.Cores), Views.Number(a.CoresBusy), Views.Number(a.Workers.Length),
                     $"{a.SiloMemoryMb} MB", Views.Time(a.Started), Views.Time(a.Reported));
             }
 
@@ -49,7 +49,7 @@ public static class ClusterCommands
             foreach (var w in workers)
             {
                 table.AddRow(Views.Text(w.Worker), Views.Text(w.Silo), Views.Text(w.Host), w.Pid?.ToString(CultureInfo.InvariantCulture) ?? "-",
-                    Number(w.Running), w.CallsDone.ToString(CultureInfo.InvariantCulture), Views.Time(w.Since));
+                    Views.Number(w.Running), Views.Number(w.CallsDone), Views.Time(w.Since));
             }
 
             return (workers, table);
@@ -76,6 +76,4 @@ public static class ClusterCommands
             return CommandActions.Done;
         });
     }
-
-    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

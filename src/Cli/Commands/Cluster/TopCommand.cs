@@ -46,7 +46,7 @@ public static class TopCommand
                 sample = await SampleAsync();
             }
 
-            var live = count is null && !parse.GetValue(json) && !Console.IsOutputRedirected && context.Console.Profile.Capabilities.Interactive;
+            var live = count is null && !parse.GetValue(json) && context.IsInteractive;
             try
             {
                 if (live)
@@ -83,14 +83,14 @@ public static class TopCommand
         var sockets = Views.Table("Socket", "Queued", "In flight", "Submitted/s", "Succeeded/s", "Failed/s", "Retried/s", "p50", "p95", "Succeeded", "Failed");
         foreach (var s in sample.Sockets)
         {
-            sockets.AddRow(Views.Text(s.Socket), Number(s.Queued), Number(s.InFlight), Rate(s.SubmittedPerSecond), Rate(s.SucceededPerSecond),
-                Rate(s.FailedPerSecond), Rate(s.RetriedPerSecond), Time(s.ExecutionP50), Time(s.ExecutionP95), Number(s.Succeeded), Number(s.Failed));
+            sockets.AddRow(Views.Text(s.Socket), Views.Number(s.Queued), Views.Number(s.InFlight), Rate(s.SubmittedPerSecond), Rate(s.SucceededPerSecond),
+                Rate(s.FailedPerSecond), Rate(s.RetriedPerSecond), Time(s.ExecutionP50), Time(s.ExecutionP95), Views.Number(s.Succeeded), Views.Number(s.Failed));
         }
 
         var silos = Views.Table("Silo", "Host", "Cores", "Busy", "Utilization", "Load", "Silo memory");
         foreach (var s in sample.Silos)
         {
-            silos.AddRow(Views.Text(s.Silo), Views.Text(s.Host), Number(s.Cores), Number(s.Busy), Percent(s.Utilization),
+            silos.AddRow(Views.Text(s.Silo), Views.Text(s.Host), Views.Number(s.Cores), Views.Number(s.Busy), Percent(s.Utilization),
                 s.Load.ToString("0.00", CultureInfo.InvariantCulture), $"{s.SiloMemoryMb} MB");
         }
 
@@ -99,8 +99,6 @@ public static class TopCommand
             $"{Rate(sample.Sockets.Sum(s => s.SucceededPerSecond))} calls/s");
         return new Rows(summary, sockets, silos);
     }
-
-    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Rate(double perSecond) => perSecond.ToString(perSecond < 10 ? "0.0" : "0", CultureInfo.InvariantCulture);
 

@@ -68,7 +68,7 @@ public static class FlowCommands
             }
 
             var last = await NextAsync();
-            if (!Console.IsOutputRedirected && context.Console.Profile.Capabilities.Interactive)
+            if (context.IsInteractive)
             {
                 await context.Console.Progress().AutoClear(false).Columns(
                     new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
