@@ -13,16 +13,21 @@ public sealed class ClusterViewTests(ExecutionFixture fixture) : IClassFixture<E
         var cli = fixture.Cli;
         // The environment is built first (under the suite's load that alone can take many seconds).
         await cli.OkAsync("task", "run", "-s", "sleepy", "-d", "0.1");
-        for (var i = 0; i < 4; i++) await cli.OkAsync("task", "run", "-s", "sleepy", "-d", "6", "--no-wait");
+        // One call per slot, long enough that no slot changes while the three listings are read: each comes
+        // from the silos' reports (every 2 s), so they are read together until all three show both calls.
+        for (var i = 0; i < 2; i++) await cli.OkAsync("task", "run", "-s", "sleepy", "-d", "40", "--no-wait");
 
         JsonElement[] workers = [];
+        JsonElement nodes = default, agents = default;
         await Poll.UntilAsync(async () =>
         {
             workers = [.. Json(await cli.OkAsync("ls", "workers", "-s", "sleepy", "--json")).EnumerateArray()];
-            return workers.Length == 2 && workers.All(w => w.GetProperty("running").GetInt32() == 1 && w.TryGetProperty("pid", out _));
-        }, TimeSpan.FromSeconds(60), "both slots of sleepy to be reported running");
-        var nodes = Json(await cli.OkAsync("ls", "nodes", "--json"));
-        var agents = Json(await cli.OkAsync("ls", "agents", "--json"));
+            if (workers.Length != 2 || !workers.All(w => w.GetProperty("running").GetInt32() == 1 && w.TryGetProperty("pid", out _))) return false;
+            nodes = Json(await cli.OkAsync("ls", "nodes", "--json"));
+            agents = Json(await cli.OkAsync("ls", "agents", "--json"));
+            return nodes.EnumerateArray().Sum(n => n.GetProperty("coresBusy").GetInt32()) == 2
+                && agents.EnumerateArray().Sum(a => a.GetProperty("workers").EnumerateArray().Count(w => w.GetProperty("running").GetInt32() == 1)) == 2;
+        }, TimeSpan.FromSeconds(60), "both slots of sleepy to be reported running by workers, nodes and agents");
         var table = await cli.OkAsync("ls", "workers");
 
         Assert.Equal(["sleepy#0", "sleepy#1"], workers.Select(w => w.GetProperty("worker").GetString()).Order());
@@ -36,7 +41,7 @@ public sealed class ClusterViewTests(ExecutionFixture fixture) : IClassFixture<E
         Assert.True(node.GetProperty("processors").GetInt32() >= 1);
         var agent = Assert.Single(agents.EnumerateArray());
         Assert.Equal(node.GetProperty("host").GetString(), agent.GetProperty("host").GetString());
-        Assert.Equal(2, agent.GetProperty("workers").GetArrayLength());
+        Assert.Equal(2, agent.GetProperty("workers").EnumerateArray().Count(w => w.GetProperty("socket").GetString() == "sleepy"));
         foreach (var column in new[] { "Worker", "Silo", "Host", "Pid", "Running", "Calls done" }) Assert.Contains(column, table.Stdout);
     }
 
