@@ -16,14 +16,13 @@ chmod 755 "$work"
 silo=""
 cleanup() { [ -n "$silo" ] && kill "$silo" 2>/dev/null; wait 2>/dev/null || true; git -C "$root" worktree remove --force "$work/base" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/common.sh
 
-echo "== building this checkout and $base (Release)" >&2
+say "building this checkout and $base (Release)"
 dotnet build Orleans.sln -c Release -nologo -clp:ErrorsOnly >/dev/null
 git worktree add -q --detach "$work/base" "$base"
 (cd "$work/base" && dotnet build Orleans.sln -c Release -nologo -clp:ErrorsOnly >/dev/null)
-mkdir -p "$work/repo" && cp bench/tasks/bench_tasks.py "$work/repo/"
-git -C "$work/repo" init -q -b main && git -C "$work/repo" add -A && git -C "$work/repo" -c user.email=b@pyfi -c user.name=bench commit -qm bench
+bench_repo "$work/repo"
 
 # one TREE LABEL ROUND [VAR=VALUE...]: a fresh silo of TREE's build, the calls workloads through this checkout's bench client.
 one() {
@@ -46,7 +45,7 @@ one() {
 }
 
 for round in $(seq "$rounds"); do
-  echo "== round $round of $rounds" >&2
+  say "round $round of $rounds"
   # shellcheck disable=SC2086 # the settings are split into VAR=VALUE words on purpose
   one "$work/base" "base" "$round" ${AB_BASE_ENV:-}
   # shellcheck disable=SC2086

@@ -22,7 +22,7 @@ steps=${BENCH_SPIN:-500000}
 cores=$(nproc)
 warm=200      # noop calls each entry client makes to warm up (ClusterBench.Warm)
 
-say() { echo "== $*" >&2; }
+. bench/common.sh
 fail() { echo "bench/cluster.sh: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || fail "must run as root (the private PostgreSQL runs as user postgres, through runuser)"
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || fail "ROUNDS must be a positive number, not '$rounds'"
@@ -54,11 +54,9 @@ pyfi=(dotnet src/Cli/bin/Release/net10.0/pyfi.dll)
 # The client compiles its code fully at first use, as the silo does (tiered compilation off), so no background
 # recompilation takes CPU from the two cores during the measured rounds.
 bench=(env DOTNET_TieredCompilation=0 dotnet bench/Pyfi.Bench/bin/Release/net10.0/Pyfi.Bench.dll)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 say "a processor repository with the bench functions; a private PostgreSQL"
-mkdir -p "$work/repo" && cp bench/tasks/bench_tasks.py "$work/repo/"
-git -C "$work/repo" init -q -b main && git -C "$work/repo" add -A && git -C "$work/repo" -c user.email=b@pyfi -c user.name=bench commit -qm bench
+bench_repo "$work/repo"
 private_postgres_start "$work/pg" || fail "could not start a private PostgreSQL (see above)"
 postmaster=$(head -n 1 "$work/pg/data/postmaster.pid")
 psql_admin() { psql -h 127.0.0.1 -p "$PRIVATE_POSTGRES_PORT" -U postgres -qAtX -v ON_ERROR_STOP=1 "$@"; }

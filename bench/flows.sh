@@ -12,7 +12,7 @@ rounds=${1:-5}
 say "building (Release)"
 dotnet build Orleans.sln -c Release -nologo -clp:ErrorsOnly >/dev/null
 pyfi=(dotnet src/Cli/bin/Release/net10.0/pyfi.dll)
-bench_repo
+bench_repo "$work/repo"
 
 say "Pyfi ($cores slots): $rounds rounds of the pipeline and the funnel"
 start_silo flows "$cores"

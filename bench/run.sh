@@ -18,7 +18,7 @@ dotnet publish src/Cli -c Release -r linux-x64 -p:PublishAot=true -p:CppCompiler
 pyfi=("$work/cli/pyfi")
 
 say "a processor repository with the peers' four functions"
-bench_repo
+bench_repo "$work/repo"
 
 
 # pyfi_calls SYSTEM SLOTS OUT: the call workloads against the running silo, its memory sampled meanwhile.

@@ -1,5 +1,5 @@
 # Shared by bench/run.sh and bench/flows.sh (sourced from the repository's root): a scratch folder cleaned up
-# on exit, the peers' folder, free ports, the bench processor repository, and a silo with the bench network.
+# on exit, the peers' folder, bench/common.sh, and a silo with the bench network (its processor in $work/repo).
 # The sourcing script sets pyfi=(the pyfi tool's command) before start_silo.
 peers=${PYFI_PEERS:-$root/../shared/bench/peers}
 [ -f "$peers/celery_bench.py" ] || { echo "no peer benchmarks at $peers (set PYFI_PEERS)" >&2; exit 2; }
@@ -10,15 +10,7 @@ chmod 755 "$work"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-say() { echo "== $*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-
-# bench_repo: a processor repository with the peers' four functions.
-bench_repo() {
-  mkdir -p "$work/repo" && cp bench/tasks/bench_tasks.py "$work/repo/"
-  git -C "$work/repo" init -q -b main && git -C "$work/repo" add -A && git -C "$work/repo" -c user.email=b@pyfi -c user.name=bench commit -qm bench
-}
+. bench/common.sh
 
 # start_silo NAME SLOTS [VAR=VALUE...]: a fresh silo on its own data folder and ports, with the bench network.
 start_silo() {

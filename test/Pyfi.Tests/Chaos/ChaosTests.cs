@@ -120,8 +120,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
     private static async Task DefineAsync(PyfiCli cli, GitRepository repository, string function, params string[] options)
     {
-        await cli.OkAsync("add", "queue", "-n", "q");
-        await cli.OkAsync("add", "processor", "-n", "sample", "-g", repository.Path, "-m", SampleCode.Module);
+        await SampleCode.AddAsync(cli, repository);
         await cli.OkAsync(["add", "socket", "-n", "chaos", "-q", "q", "-pn", "sample", "-t", function, .. options]);
     }
 

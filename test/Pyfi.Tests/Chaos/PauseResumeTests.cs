@@ -24,8 +24,7 @@ public sealed class PauseResumeTests(ITestOutputHelper output)
         };
         await using var alpha = await SiloProcess.StartAsync(dataA.Path, Env("alpha"));
         var cli = new PyfiCli(alpha.Gateway);
-        await cli.OkAsync("add", "queue", "-n", "q");
-        await cli.OkAsync("add", "processor", "-n", "sample", "-g", repository.Path, "-m", SampleCode.Module, "--hostname", "beta");
+        await SampleCode.AddAsync(cli, repository, "--hostname", "beta");
         await cli.OkAsync("add", "socket", "-n", "chaos", "-q", "q", "-pn", "sample", "-t", "append", "-c", "2");
         Assert.Contains("beta", (await cli.OkAsync("ls", "processor", "-n", "sample")).Stdout);
         var ledger = new ChaosLedger("no-host-then-host", "chaos", Path.Combine(shared.Path, "effects.txt"));

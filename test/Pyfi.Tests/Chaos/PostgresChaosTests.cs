@@ -56,8 +56,7 @@ public sealed class PostgresChaosTests(ITestOutputHelper output)
         var env = new Dictionary<string, string> { ["PYFI_STORAGE"] = "postgres", ["PYFI_POSTGRES"] = server.ConnectionString, ["PYFI_CORES"] = "2" };
         await using var silo = await SiloProcess.StartAsync(data.Path, env);
         var cli = new PyfiCli(silo.Gateway);
-        await cli.OkAsync("add", "queue", "-n", "q");
-        await cli.OkAsync("add", "processor", "-n", "sample", "-g", repository.Path, "-m", SampleCode.Module);
+        await SampleCode.AddAsync(cli, repository);
         await cli.OkAsync("add", "socket", "-n", "chaos", "-q", "q", "-pn", "sample", "-t", "append", "-c", "2", "--max-attempts", "10", "--backoff", "100ms");
         await cli.OkAsync("task", "run", "-s", "chaos", "-d", $"['{Path.Combine(data.Path, "warm.txt")}', 'warm']");
         var ledger = new ChaosLedger("postgres-restart", "chaos", Path.Combine(data.Path, "effects.txt"));

@@ -25,12 +25,8 @@ public sealed class MetricsTests : IAsyncLifetime
         _silo = await SiloProcess.StartAsync(_data.Path, new Dictionary<string, string> { ["PYFI_CORES"] = "2", ["PYFI_DASHBOARD_PORT"] = port.ToString(CultureInfo.InvariantCulture) });
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
         _cli = new PyfiCli(_silo.Gateway);
-        await _cli.OkAsync("add", "queue", "-n", "q");
-        await _cli.OkAsync("add", "processor", "-n", "sample", "-g", _repository.Path, "-m", SampleCode.Module);
-        foreach (var function in new[] { "noop", "fail", "flaky", "sleepy" })
-        {
-            await _cli.OkAsync("add", "socket", "-n", function, "-q", "q", "-pn", "sample", "-t", function, "-c", "2");
-        }
+        await SampleCode.AddAsync(_cli, _repository);
+        await SampleCode.AddSocketsAsync(_cli, "noop", "fail", "flaky", "sleepy");
 
         // The cancelled call has a socket of its own: cut off after however long the cancel takes under load, its
         // execution would land in any bucket of sleepy's histogram.

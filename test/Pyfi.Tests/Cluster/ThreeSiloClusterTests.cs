@@ -20,8 +20,7 @@ public sealed class ThreeSiloClusterTests(ITestOutputHelper output)
         using var folder = new TempDirectory("pyfi-three");
         await using var cluster = await LocalCluster.StartAsync(3, folder.Path, db.ConnectionString);
         var cli = new PyfiCli(cluster.Silos[0].Gateway);
-        await cli.OkAsync("add", "queue", "-n", "q");
-        await cli.OkAsync("add", "processor", "-n", "sample", "-g", repository.Path, "-m", SampleCode.Module);
+        await SampleCode.AddAsync(cli, repository);
         await cli.OkAsync("add", "socket", "-n", "chaos", "-q", "q", "-pn", "sample", "-t", "append", "-c", "6", "--max-attempts", "5", "--backoff", "100ms");
         var agents = JsonDocument.Parse((await cli.OkAsync("ls", "agents", "--json")).Stdout).RootElement;
         Assert.Equal(3, agents.GetArrayLength());

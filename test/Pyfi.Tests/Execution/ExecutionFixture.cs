@@ -28,12 +28,8 @@ public sealed class ExecutionFixture : IAsyncLifetime
         Repository = await GitRepository.CreateAsync(SampleCode.Files());
         Silo = await SiloProcess.StartAsync(_data.Path, new Dictionary<string, string> { ["PYFI_CORES"] = "2" });
         Cli = new PyfiCli(Silo.Gateway);
-        await Cli.OkAsync("add", "queue", "-n", "q");
-        await Cli.OkAsync("add", "processor", "-n", "sample", "-g", Repository.Path, "-m", SampleCode.Module);
-        foreach (var function in new[] { "do_something", "do_this", "noop", "echo", "shout", "fail", "not_json", "version", "crash_once", "slow_version", "sleepy", "append" })
-        {
-            await Cli.OkAsync("add", "socket", "-n", function, "-q", "q", "-pn", "sample", "-t", function, "-c", "2");
-        }
+        await SampleCode.AddAsync(Cli, Repository);
+        await SampleCode.AddSocketsAsync(Cli, "do_something", "do_this", "noop", "echo", "shout", "fail", "not_json", "version", "crash_once", "slow_version", "sleepy", "append");
     }
 
     /// <inheritdoc />

@@ -56,8 +56,7 @@ public sealed class PostgresNetwork : IAsyncDisposable
     public async Task<PyfiCli> AddSampleAsync(SiloProcess silo)
     {
         var cli = new PyfiCli(silo.Gateway);
-        await cli.OkAsync("add", "queue", "-n", "q");
-        await cli.OkAsync("add", "processor", "-n", "sample", "-g", Repository.Path, "-m", SampleCode.Module);
+        await SampleCode.AddAsync(cli, Repository);
         return cli;
     }
 

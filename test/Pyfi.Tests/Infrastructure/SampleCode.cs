@@ -126,4 +126,21 @@ public static class SampleCode
             time.sleep(seconds)
             return {"start": start, "end": time.time(), "pid": os.getpid()}
         """;
+
+    /// <summary>
+    /// Adds queue <c>q</c> and processor <c>sample</c> (this module, from <paramref name="repository"/>) through
+    /// <paramref name="cli"/>, with <paramref name="processorOptions"/> added to the processor's command: what most
+    /// tests start with.
+    /// </summary>
+    public static async Task AddAsync(PyfiCli cli, GitRepository repository, params string[] processorOptions)
+    {
+        await cli.OkAsync("add", "queue", "-n", "q");
+        await cli.OkAsync(["add", "processor", "-n", "sample", "-g", repository.Path, "-m", Module, .. processorOptions]);
+    }
+
+    /// <summary>Adds a socket for each of <paramref name="functions"/>, named after it, on <c>q</c> and <c>sample</c>, of 2 slots.</summary>
+    public static async Task AddSocketsAsync(PyfiCli cli, params string[] functions)
+    {
+        foreach (var function in functions) await cli.OkAsync("add", "socket", "-n", function, "-q", "q", "-pn", "sample", "-t", function, "-c", "2");
+    }
 }

@@ -16,8 +16,7 @@ public sealed class RetentionTests
         try
         {
             var cli = new PyfiCli(silo.Gateway);
-            await cli.OkAsync("add", "queue", "-n", "q");
-            await cli.OkAsync("add", "processor", "-n", "sample", "-g", repository.Path, "-m", SampleCode.Module);
+            await SampleCode.AddAsync(cli, repository);
             await cli.OkAsync("add", "socket", "-n", "noop", "-q", "q", "-pn", "sample", "-t", "noop", "-c", "1");
             await cli.OkAsync("add", "socket", "-n", "sleepy", "-q", "q", "-pn", "sample", "-t", "sleepy", "-c", "1");
             var ended = (await cli.OkAsync("task", "run", "-s", "noop", "-d", "1", "--no-wait")).Stdout.Trim();
@@ -63,8 +62,7 @@ public sealed class RetentionTests
         var env = new Dictionary<string, string> { ["PYFI_CORES"] = "1", ["PYFI_RETENTION"] = "00:00:02" };
         await using var silo = await SiloProcess.StartAsync(data.Path, env);
         var cli = new PyfiCli(silo.Gateway);
-        await cli.OkAsync("add", "queue", "-n", "q");
-        await cli.OkAsync("add", "processor", "-n", "sample", "-g", repository.Path, "-m", SampleCode.Module);
+        await SampleCode.AddAsync(cli, repository);
         await cli.OkAsync("add", "socket", "-n", "noop", "-q", "q", "-pn", "sample", "-t", "noop", "-c", "1");
         await using var client = await PyfiClient.ConnectAsync(silo.Gateway);
         var sweeper = client.Cluster.GetGrain<ICallSweeperGrain>(0);

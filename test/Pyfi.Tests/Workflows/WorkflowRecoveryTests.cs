@@ -30,8 +30,7 @@ public sealed class WorkflowRecoveryTests
         try
         {
             var cli = new PyfiCli(silo.Gateway);
-            await cli.OkAsync("add", "queue", "-n", "q");
-            await cli.OkAsync("add", "processor", "-n", "sample", "-g", repository.Path, "-m", SampleCode.Module);
+            await SampleCode.AddAsync(cli, repository);
             await cli.OkAsync("add", "socket", "-n", "link", "-q", "q", "-pn", "sample", "-t", "link", "-c", "2", "--max-attempts", "5", "--backoff", "100ms");
             Guid id;
             await using (var client = await PyfiClient.ConnectAsync(silo.Gateway))
