@@ -27,6 +27,12 @@ public static class PyfiEnvironment
         ["PYFI_LEASE"] = "Pyfi:Lease",
         ["PYFI_HOSTNAME"] = "Pyfi:HostName",
         ["PYFI_RETENTION"] = "Pyfi:Retention",
+        ["PYFI_MAX_PAYLOAD"] = "Pyfi:MaxPayload",
+        ["PYFI_GATEWAY_MAX_CONNECTIONS"] = "Pyfi:GatewayMaxConnections",
+        ["PYFI_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS"] = "Pyfi:GatewayMaxConnectionsPerAddress",
+        ["PYFI_GATEWAY_IDLE_TIMEOUT"] = "Pyfi:GatewayIdleTimeout",
+        ["PYFI_GATEWAY_REQUEST_TIMEOUT"] = "Pyfi:GatewayRequestTimeout",
+        ["PYFI_ORLEANS_HANDSHAKE_TIMEOUT"] = "Pyfi:OrleansHandshakeTimeout",
     };
 
     /// <summary>The configuration values set by the environment variables present now.</summary>

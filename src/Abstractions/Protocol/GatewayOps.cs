@@ -54,10 +54,13 @@ public static class GatewayOps
     /// <summary>No arguments → <see cref="SocketInfo"/>[].</summary>
     public const string ListSockets = "socket.list";
 
-    /// <summary><see cref="TaskRunArgs"/> → <see cref="CallInfo"/>: accepted, stored, and (unless told not to wait) ended.</summary>
+    /// <summary><see cref="TaskRunArgs"/> → <see cref="CallInfo"/>: accepted, stored, and (unless told not to wait) ended; without its arguments, which the caller sent.</summary>
     public const string RunTask = "task.run";
 
-    /// <summary><see cref="CallArgs"/> → <see cref="CallInfo"/> as it is now (or, with <see cref="CallArgs.Wait"/>, once it ended).</summary>
+    /// <summary>
+    /// <see cref="CallArgs"/> → <see cref="CallInfo"/> as it is now (or, with <see cref="CallArgs.Wait"/>, once it ended); with its
+    /// arguments only if <see cref="CallArgs.WithArguments"/> asks for them.
+    /// </summary>
     public const string GetCall = "call.get";
 
     /// <summary><see cref="CallArgs"/> → <see cref="CallInfo"/>, cancelled.</summary>
@@ -125,7 +128,8 @@ public sealed record TaskRunArgs(
 /// <summary>Arguments naming one call.</summary>
 /// <param name="Id">The call's id.</param>
 /// <param name="Wait">Whether to answer only once the call has ended.</param>
-public sealed record CallArgs(Guid Id, bool Wait = false);
+/// <param name="WithArguments">Whether <see cref="GatewayOps.GetCall"/> answers with the call's arguments (<c>pyfi ls call</c> shows them; a result does not need them).</param>
+public sealed record CallArgs(Guid Id, bool Wait = false, bool WithArguments = false);
 
 /// <summary>Arguments naming one definition.</summary>
 /// <param name="Name">Its name.</param>

@@ -28,6 +28,16 @@ public static class PyfiJson
     /// <summary>Reads <typeparamref name="T"/> from JSON text.</summary>
     public static T? Deserialize<T>(string json) => JsonSerializer.Deserialize(json, Info<T>(Compact));
 
+    /// <summary>Reads <typeparamref name="T"/> from UTF-8 JSON (e.g. a request line as it arrived, in the reader's buffers).</summary>
+    public static T? Deserialize<T>(System.Buffers.ReadOnlySequence<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = Compact.MaxDepth });
+        var value = JsonSerializer.Deserialize(ref reader, Info<T>(Compact));
+        // As the text overloads do: one JSON value and nothing after it.
+        if (reader.Read()) throw new JsonException($"unexpected '{(char)utf8.Slice(reader.TokenStartIndex, 1).FirstSpan[0]}' after the JSON value");
+        return value;
+    }
+
     /// <summary>Reads <typeparamref name="T"/> from a JSON element.</summary>
     public static T? Deserialize<T>(JsonElement element) => element.Deserialize(Info<T>(Compact));
 

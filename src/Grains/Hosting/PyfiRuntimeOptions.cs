@@ -24,6 +24,12 @@ public sealed class PyfiRuntimeOptions
     /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Largest payload a call may carry, in bytes (<c>PYFI_MAX_PAYLOAD</c>): its arguments, positional and keyword
+    /// together as UTF-8 JSON. A socket refuses a larger call however it arrives (the gateway, an Orleans client).
+    /// </summary>
+    public int MaxPayloadBytes { get; set; } = PyfiLimits.DefaultMaxPayloadBytes;
+
     /// <summary>How long ended calls (and their results) are kept before the sweeper removes them.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 }

@@ -1,10 +1,13 @@
+using System.Buffers;
+using System.Diagnostics.Metrics;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Pyfi.Protocol;
+using Pyfi.Silo.Options;
 
 namespace Pyfi.Silo.Gateway;
 
@@ -13,15 +16,47 @@ namespace Pyfi.Silo.Gateway;
 /// tools that should start in milliseconds rather than start an Orleans client: the <c>pyfi</c> CLI, and
 /// the .NET client's discovery of Orleans gateways. It opens once the silo is active and closes first.
 /// </summary>
+/// <remarks>
+/// The port is open to whoever can reach it, so everything a client can make it hold is bounded (docs/security.md,
+/// "The gateway port"): a request line is read through a <see cref="PipeReader"/> and refused once it passes
+/// <c>PYFI_MAX_PAYLOAD</c>, never buffered whole first; connections are counted, timed and evicted by
+/// <see cref="GatewayConnections"/>; an idle connection holds no read buffer; accept failures are logged once a
+/// second at most, and accepting pauses while they last.
+/// </remarks>
 public sealed partial class GatewayListener(
-    GatewayOperations operations, GatewayEndpoint endpoint, ILogger<GatewayListener> logger) : ILifecycleParticipant<ISiloLifecycle>
+    GatewayOperations operations,
+    GatewayEndpoint endpoint,
+    GatewayConnections connections,
+    PyfiSiloOptions options,
+    TimeProvider time,
+    IMeterFactory meters,
+    ILogger<GatewayListener> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
-    /// <summary>Longest request line accepted (task arguments travel in it).</summary>
-    public const int MaxLineLength = 32 * 1024 * 1024;
+    /// <summary>Bytes a request line may have beyond <c>PYFI_MAX_PAYLOAD</c>: its envelope (operation, socket, key, options).</summary>
+    public const int EnvelopeAllowance = 64 * 1024;
+
+    // Zero-byte reads: a connection waiting for its next request holds no buffer until bytes arrive.
+    private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 64 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true, useZeroByteReads: true);
+    private static readonly StreamPipeWriterOptions WriterOptions = new(minimumBufferSize: 16 * 1024, leaveOpen: true);
+
+    // A connection's pipes are completed after its socket is closed; this says so, and keeps a writer whose last
+    // flush was cut off from writing its rest synchronously to a client that does not read.
+    private static readonly IOException Closed = new("the gateway connection is closed");
+
+    // How long a refusal may take to reach a client, and to discard what it still sends of the refused request.
+    private static readonly TimeSpan LastWordTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan DiscardTimeout = TimeSpan.FromSeconds(5);
+
+    // Accepting pauses this long, doubling up to the longest, while accepts fail.
+    private static readonly TimeSpan FirstAcceptPause = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan LongestAcceptPause = TimeSpan.FromSeconds(1);
 
     private readonly CancellationTokenSource _stopping = new();
-    private readonly List<Task> _connections = [];
-    private TcpListener? _listener;
+    private readonly HashSet<Task> _serving = [];
+    private readonly LogThrottle _acceptFailures = new(time, TimeSpan.FromSeconds(1));
+    private DropCounts _reported;
+    private ITimer? _summary;
+    private Socket? _listener;
     private Task? _acceptLoop;
 
     /// <inheritdoc />
@@ -30,76 +65,173 @@ public sealed partial class GatewayListener(
 
     private Task StartAsync(CancellationToken cancellationToken)
     {
-        _listener = new TcpListener(endpoint.Address, endpoint.Port);
-        _listener.Start(backlog: 512);
-        _acceptLoop = AcceptAsync();
+        var listener = new Socket(endpoint.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(endpoint.Address, endpoint.Port));
+        listener.Listen(backlog: 512);
+        _listener = listener;
+        if (FileDescriptors.Limit() is { } limit && limit < FileDescriptors.Needed(options.GatewayMaxConnections))
+        {
+            LogFewFileDescriptors(options.GatewayMaxConnections, limit, FileDescriptors.Needed(options.GatewayMaxConnections));
+        }
+
+        GatewayInstruments.Observe(meters, connections);
+        _summary = time.CreateTimer(_ => Summarize(), null, SummaryInterval, SummaryInterval);
+        _acceptLoop = AcceptAsync(listener);
         return Task.CompletedTask;
     }
 
     private async Task StopAsync(CancellationToken cancellationToken)
     {
         _stopping.Cancel();
-        _listener?.Stop();
+        _summary?.Dispose();
+        _listener?.Dispose();
         Task[] running;
-        lock (_connections) running = [.. _connections];
+        lock (_serving) running = [.. _serving];
         await Task.WhenAll(running.Append(_acceptLoop ?? Task.CompletedTask)).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    private async Task AcceptAsync()
+    private async Task AcceptAsync(Socket listener)
     {
+        var pause = TimeSpan.Zero;
         while (!_stopping.IsCancellationRequested)
         {
-            TcpClient client;
+            Socket socket;
             try
             {
-                client = await _listener!.AcceptTcpClientAsync(_stopping.Token);
+                socket = await listener.AcceptAsync(_stopping.Token);
+                pause = TimeSpan.Zero;
             }
             catch (Exception) when (_stopping.IsCancellationRequested)
             {
                 return;
             }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
+            {
+                // The client gave up while it waited in the backlog: nothing to serve, nothing to say.
+                continue;
+            }
             catch (SocketException e)
             {
-                LogAcceptFailed(e);
+                // Out of file descriptors: the connection waiting longest gives its own back, so a client can
+                // still get in. Whatever the cause, accepting pauses instead of failing again at once.
+                if (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable) connections.EvictLongestWaiting();
+                if (_acceptFailures.TryEnter(out var held)) LogAcceptFailed(e.SocketErrorCode, e.Message, held);
+                pause = pause == TimeSpan.Zero ? FirstAcceptPause : TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestAcceptPause.Ticks));
+                await Task.Delay(pause, time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }
 
-            client.NoDelay = true;
-            var connection = ServeAsync(client);
-            lock (_connections) _connections.Add(connection);
-            _ = connection.ContinueWith(t => { lock (_connections) _connections.Remove(t); }, TaskScheduler.Default);
+            Serve(socket);
         }
     }
 
-    private async Task ServeAsync(TcpClient client)
+    private void Serve(Socket socket)
     {
-        using var _ = client;
+        socket.NoDelay = true;
+        var remote = socket.RemoteEndPoint as IPEndPoint;
+        var address = remote?.Address is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : remote?.Address ?? IPAddress.None;
+        var session = connections.Admit(address, _stopping.Token);
+        var serving = session is null ? RefuseAsync(socket) : ServeAsync(socket, session, remote!);
+        lock (_serving) _serving.Add(serving);
+        _ = serving.ContinueWith(t => { lock (_serving) _serving.Remove(t); }, TaskScheduler.Default);
+    }
+
+    private async Task ServeAsync(Socket socket, GatewaySession session, EndPoint remote)
+    {
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        var reader = PipeReader.Create(stream, ReaderOptions);
+        var writer = PipeWriter.Create(stream, WriterOptions);
+        var limit = (long)options.MaxPayload + EnvelopeAllowance;
         try
         {
-            await using var stream = client.GetStream();
-            using var reader = new StreamReader(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024);
-            await using var writer = new StreamWriter(stream, new UTF8Encoding(false), bufferSize: 64 * 1024) { NewLine = "\n" };
-            while (!_stopping.IsCancellationRequested)
+            while (true)
             {
-                var line = await reader.ReadLineAsync(_stopping.Token);
-                if (line is null) return;
-                if (line.Length == 0) continue;
-                if (line.Length > MaxLineLength)
+                var request = await GatewayRequestReader.ReadAsync(reader, limit, () => connections.Reading(session), session.Closing);
+                if (request.Kind == RequestLineKind.Closed) return;
+                if (request.Kind == RequestLineKind.TooLarge)
                 {
-                    await WriteAsync(writer, Failure(new InvalidSpecException($"request longer than {MaxLineLength} characters")));
+                    connections.TooLarge(session);
+                    connections.Responding(session);
+                    await WriteAsync(writer, Failure(new InvalidSpecException($"request larger than {ByteSize.Describe(options.MaxPayload)} (PYFI_MAX_PAYLOAD)")), session.Closing);
+                    if (!request.Ended) await DiscardRestAsync(socket, reader, limit, session.Closing);
                     return;
                 }
 
-                await WriteAsync(writer, await HandleAsync(line));
+                connections.Handling(session);
+                GatewayResponse response;
+                try
+                {
+                    response = await HandleAsync(request.Line, remote);
+                }
+                finally
+                {
+                    reader.AdvanceTo(request.Next);
+                }
+
+                connections.Responding(session);
+                await WriteAsync(writer, response, session.Closing);
+                connections.Waiting(session);
             }
+        }
+        catch (OperationCanceledException) when (session is { Dropped: GatewayDrop.RequestTimeout, Phase: GatewayPhase.Reading })
+        {
+            await LastWordAsync(writer, $"request not received whole within {options.GatewayRequestTimeout} (PYFI_GATEWAY_REQUEST_TIMEOUT)");
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
-            // The client went away, or the silo is stopping: nothing to answer.
+            // The client went away, the silo dropped the connection, or the silo is stopping: nothing to answer.
+        }
+        finally
+        {
+            connections.Remove(session);
+            session.Dispose();
+            await stream.DisposeAsync();
+            await reader.CompleteAsync();
+            await writer.CompleteAsync(Closed);
         }
     }
 
-    private async Task<GatewayResponse> HandleAsync(string line)
+    // At a connection limit with every connection busy: one line saying so, and the connection closed.
+    private async Task RefuseAsync(Socket socket)
+    {
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        var writer = PipeWriter.Create(stream, WriterOptions);
+        try
+        {
+            await LastWordAsync(writer, $"the gateway is at its limit of connections (PYFI_GATEWAY_MAX_CONNECTIONS {options.GatewayMaxConnections}, " +
+                $"PYFI_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS {options.GatewayMaxConnectionsPerAddress}), all of them busy: try again later");
+        }
+        finally
+        {
+            await stream.DisposeAsync();
+            await writer.CompleteAsync(Closed);
+        }
+    }
+
+    // After a refusal: the client sees the refusal and the end of the connection while what it still sends is discarded.
+    private async Task DiscardRestAsync(Socket socket, PipeReader reader, long budget, CancellationToken cancellationToken)
+    {
+        socket.Shutdown(SocketShutdown.Send);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(DiscardTimeout);
+        await GatewayRequestReader.DiscardRestAsync(reader, budget, deadline.Token);
+    }
+
+    // A refusal on a connection about to close, if the client takes it within a second.
+    private async Task LastWordAsync(PipeWriter writer, string refusal)
+    {
+        try
+        {
+            using var deadline = new CancellationTokenSource(LastWordTimeout, time);
+            await WriteAsync(writer, Failure(new InvalidSpecException(refusal)), deadline.Token);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // It did not: the connection closes all the same.
+        }
+    }
+
+    private async Task<GatewayResponse> HandleAsync(ReadOnlySequence<byte> line, EndPoint remote)
     {
         GatewayRequest? request;
         try
@@ -123,7 +255,7 @@ public sealed partial class GatewayListener(
         }
         catch (Exception e)
         {
-            LogOperationFailed(e, request.Op);
+            LogOperationFailed(e, request.Op, remote);
             return new GatewayResponse(false, Error: new GatewayError("Unexpected", $"{e.GetType().Name}: {e.Message.Split('\n')[0]}"));
         }
     }
@@ -131,17 +263,41 @@ public sealed partial class GatewayListener(
     private static GatewayResponse Failure(PyfiException e) =>
         new(false, Error: new GatewayError(e.GetType().Name.Replace("Exception", "", StringComparison.Ordinal), e.Message));
 
-    private static async Task WriteAsync(StreamWriter writer, GatewayResponse response)
+    // One response line, written into the pipe's pooled buffers and flushed at once.
+    private static async ValueTask WriteAsync(PipeWriter writer, GatewayResponse response, CancellationToken cancellationToken)
     {
-        await writer.WriteLineAsync(PyfiJson.Serialize(response));
-        await writer.FlushAsync();
+        using (var json = new Utf8JsonWriter(writer, new JsonWriterOptions { Encoder = PyfiJson.Compact.Encoder, SkipValidation = true }))
+        {
+            JsonSerializer.Serialize(json, response, ResponseInfo);
+        }
+
+        writer.Write("\n"u8);
+        await writer.FlushAsync(cancellationToken);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway could not accept a connection")]
-    private partial void LogAcceptFailed(Exception exception);
+    // At most one line a minute about connections the silo dropped for cause (idle ones are housekeeping, not news).
+    private void Summarize()
+    {
+        var now = DropCounts.Of(connections);
+        var since = now - _reported;
+        _reported = now;
+        if (since.Total > 0) LogDropped(since.Evicted, since.Refused, since.Slow, since.TooLarge, connections.Count);
+    }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Gateway operation {Op} failed unexpectedly")]
-    private partial void LogOperationFailed(Exception exception, string op);
+    private static readonly TimeSpan SummaryInterval = TimeSpan.FromMinutes(1);
+
+    private static readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo<GatewayResponse> ResponseInfo =
+        (System.Text.Json.Serialization.Metadata.JsonTypeInfo<GatewayResponse>)PyfiJson.Compact.GetTypeInfo(typeof(GatewayResponse));
+
+    private readonly record struct DropCounts(long Evicted, long Refused, long Slow, long TooLarge)
+    {
+        public long Total => Evicted + Refused + Slow + TooLarge;
+
+        public static DropCounts Of(GatewayConnections c) =>
+            new(c.DroppedFor(GatewayDrop.Evicted), c.DroppedFor(GatewayDrop.Refused), c.DroppedFor(GatewayDrop.RequestTimeout), c.DroppedFor(GatewayDrop.TooLarge));
+
+        public static DropCounts operator -(DropCounts a, DropCounts b) => new(a.Evicted - b.Evicted, a.Refused - b.Refused, a.Slow - b.Slow, a.TooLarge - b.TooLarge);
+    }
 }
 
 /// <summary>Where the gateway listens.</summary>

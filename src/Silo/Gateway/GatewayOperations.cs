@@ -81,8 +81,12 @@ public sealed class GatewayOperations
             Timeout = run.Timeout,
         };
         var call = await socket.RunAsync(request, run.Wait ? WaitSlice : TimeSpan.Zero);
-        return run.Wait ? await WaitForEndAsync(call, cancellationToken) : call;
+        return WithoutArguments(run.Wait ? await WaitForEndAsync(call, cancellationToken) : call);
     }
+
+    // The caller sent the arguments (up to PYFI_MAX_PAYLOAD): echoing them would double every large submission.
+    // Null is left out of the answer's JSON; a reader of it gets the record's default.
+    private static CallInfo WithoutArguments(CallInfo call) => call with { Args = null!, Kwargs = null };
 
     private async Task<object?> CallGraphAsync(JsonElement? args, CancellationToken cancellationToken)
     {
@@ -110,7 +114,8 @@ public sealed class GatewayOperations
     {
         var get = Args<CallArgs>(args);
         var call = await _grains.GetGrain<ITaskCallGrain>(get.Id).GetAsync();
-        return get.Wait ? await WaitForEndAsync(call, cancellationToken) : call;
+        if (get.Wait) call = await WaitForEndAsync(call, cancellationToken);
+        return get.WithArguments ? call : WithoutArguments(call);
     }
 
     // Grain calls time out after 30 s, so a long call is waited for in slices.

@@ -7,6 +7,7 @@ using Orleans.Dashboard;
 using Pyfi.Grains.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Runtime;
 using Pyfi.Grains;
@@ -63,6 +64,7 @@ public static class PyfiSiloHostExtensions
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloReadyAnnouncer>();
         builder.Services.AddSingleton(new GatewayEndpoint(listenAddress, options.GatewayPort));
+        builder.Services.AddSingleton(sp => new GatewayConnections(options, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<GatewayOperations>();
         builder.Services.AddSingleton<FlowWatcher>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, GatewayListener>();
@@ -84,6 +86,7 @@ public static class PyfiSiloHostExtensions
                 silo.UsePyfiClustering(database);
             }
 
+            GuardOrleansPorts(silo, options);
             if (options.DashboardPort > 0) silo.AddDashboard();
             silo.AddPyfiStorage(database, storage.ApplySchema);
             silo.AddPyfiGrains(new PyfiRuntimeOptions
@@ -94,8 +97,33 @@ public static class PyfiSiloHostExtensions
                 LeaseDuration = options.Lease,
                 HostName = options.HostName,
                 Retention = options.Retention,
+                MaxPayloadBytes = options.MaxPayload,
             });
         });
         return builder;
+    }
+
+    // Orleans' ports answer anyone who can reach them: bound what they hold (docs/security.md, "The gateway port").
+    private static void GuardOrleansPorts(ISiloBuilder silo, PyfiSiloOptions options)
+    {
+        // A message larger than this closes its connection at once, before its body is buffered. A call's record
+        // (an answer to task.run, to a wait, a workflow step) carries its arguments and its result, each up to
+        // PYFI_MAX_PAYLOAD, with its output and error beside them.
+        silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = 2 * options.MaxPayload + 4 * 1024 * 1024);
+        silo.Services.AddKeyedSingleton(OrleansPort.Gateway, (sp, _) => new OrleansConnectionGuard("Orleans gateway port", options.GatewayMaxConnections,
+            options.OrleansHandshakeTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<OrleansConnectionGuard>>()));
+        silo.Services.AddKeyedSingleton(OrleansPort.Silo, (sp, _) => new OrleansConnectionGuard("Silo port", options.GatewayMaxConnections,
+            options.OrleansHandshakeTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<OrleansConnectionGuard>>()));
+        silo.Services.AddOptions<SiloConnectionOptions>().Configure<IServiceProvider>((o, sp) =>
+        {
+            o.ConfigureGatewayInboundConnection(sp.GetRequiredKeyedService<OrleansConnectionGuard>(OrleansPort.Gateway).Use);
+            o.ConfigureSiloInboundConnection(sp.GetRequiredKeyedService<OrleansConnectionGuard>(OrleansPort.Silo).Use);
+        });
+    }
+
+    private enum OrleansPort
+    {
+        Gateway,
+        Silo,
     }
 }

@@ -55,6 +55,45 @@ public sealed class PyfiSiloOptions
     /// <summary>How long ended calls are kept (<c>PYFI_RETENTION</c>, e.g. <c>7.00:00:00</c>).</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// Largest payload a request may carry, in bytes (<c>PYFI_MAX_PAYLOAD</c>): a call's arguments (checked by its
+    /// socket, however the call arrives) and a request line on the gateway port (with 64 KiB more for its
+    /// envelope, checked while it is read). Orleans' own messages are bounded at twice this plus 4 MiB (a call's
+    /// record carries its arguments and its result).
+    /// </summary>
+    /// <value>Defaults to 16 MiB (<see cref="PyfiLimits.DefaultMaxPayloadBytes"/>).</value>
+    public int MaxPayload { get; set; } = PyfiLimits.DefaultMaxPayloadBytes;
+
+    /// <summary>
+    /// Connections each listening port holds at once (<c>PYFI_GATEWAY_MAX_CONNECTIONS</c>): the gateway port, and
+    /// apart from it Orleans' gateway and silo ports. At the limit a new connection on the gateway port closes the
+    /// one idle longest (on Orleans' ports, the oldest still in its handshake).
+    /// </summary>
+    /// <value>Defaults to 1024.</value>
+    public int GatewayMaxConnections { get; set; } = 1024;
+
+    /// <summary>Connections one remote address holds on the gateway port at once (<c>PYFI_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS</c>).</summary>
+    /// <value>Defaults to 256.</value>
+    public int GatewayMaxConnectionsPerAddress { get; set; } = 256;
+
+    /// <summary>How long a gateway connection may wait without starting a request before it is closed (<c>PYFI_GATEWAY_IDLE_TIMEOUT</c>).</summary>
+    /// <value>Defaults to 5 minutes.</value>
+    public TimeSpan GatewayIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a request line may take to arrive whole, from its first byte, and its response to be taken by the
+    /// client (<c>PYFI_GATEWAY_REQUEST_TIMEOUT</c>). Time the silo spends on the operation does not count.
+    /// </summary>
+    /// <value>Defaults to 30 seconds.</value>
+    public TimeSpan GatewayRequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a connection to Orleans' gateway or silo port may take to send Orleans' handshake before it is
+    /// closed (<c>PYFI_ORLEANS_HANDSHAKE_TIMEOUT</c>).
+    /// </summary>
+    /// <value>Defaults to 10 seconds.</value>
+    public TimeSpan OrleansHandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Address other silos and clients reach this silo at (<c>PYFI_ADVERTISED_ADDRESS</c>).</summary>
     /// <value>Defaults to 127.0.0.1: one host. Set the host's address for a cluster across hosts.</value>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
@@ -67,9 +106,18 @@ public sealed class PyfiSiloOptions
     /// <value>Defaults to <c>pyfi</c>.</value>
     public string ServiceId { get; set; } = "pyfi";
 
+    // Orleans' message bound (twice the payload and 4 MiB) must fit an int.
+    private const int MaxPayloadCeiling = 256 * 1024 * 1024;
+
     /// <summary>Throws <see cref="InvalidSpecException"/> describing the first setting that cannot work.</summary>
     public void Validate()
     {
+        static void Timeout(string name, TimeSpan timeout)
+        {
+            if (timeout < TimeSpan.FromMilliseconds(100) || timeout > TimeSpan.FromDays(1))
+                throw new InvalidSpecException($"{name} must be between 100 milliseconds and 1 day, not {timeout}");
+        }
+
         static void Port(string name, int port, bool zeroAllowed = false)
         {
             if (port is < 0 or > 65535 || (port == 0 && !zeroAllowed))
@@ -101,6 +149,15 @@ public sealed class PyfiSiloOptions
         if (Cores is < 0 or > 4096) throw new InvalidSpecException($"PYFI_CORES must be between 1 and 4096 (0 for the machine's cores), not {Cores}");
         if (Lease < TimeSpan.FromSeconds(1) || Lease > TimeSpan.FromHours(1)) throw new InvalidSpecException($"PYFI_LEASE must be between 1 second and 1 hour, not {Lease}");
         if (Retention < TimeSpan.FromSeconds(1)) throw new InvalidSpecException($"PYFI_RETENTION must be at least a second, not {Retention}");
+        if (MaxPayload is < 1024 or > MaxPayloadCeiling)
+            throw new InvalidSpecException($"PYFI_MAX_PAYLOAD must be between 1024 and {MaxPayloadCeiling} bytes, not {MaxPayload}");
+        if (GatewayMaxConnections is < 1 or > 1_000_000)
+            throw new InvalidSpecException($"PYFI_GATEWAY_MAX_CONNECTIONS must be between 1 and 1000000, not {GatewayMaxConnections}");
+        if (GatewayMaxConnectionsPerAddress < 1 || GatewayMaxConnectionsPerAddress > GatewayMaxConnections)
+            throw new InvalidSpecException($"PYFI_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS must be between 1 and PYFI_GATEWAY_MAX_CONNECTIONS ({GatewayMaxConnections}), not {GatewayMaxConnectionsPerAddress}");
+        Timeout("PYFI_GATEWAY_IDLE_TIMEOUT", GatewayIdleTimeout);
+        Timeout("PYFI_GATEWAY_REQUEST_TIMEOUT", GatewayRequestTimeout);
+        Timeout("PYFI_ORLEANS_HANDSHAKE_TIMEOUT", OrleansHandshakeTimeout);
         if (string.IsNullOrWhiteSpace(Python)) throw new InvalidSpecException("PYFI_PYTHON must name a Python interpreter");
         if (string.IsNullOrWhiteSpace(ClusterId) || string.IsNullOrWhiteSpace(ServiceId))
         {

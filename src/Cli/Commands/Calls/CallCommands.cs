@@ -26,7 +26,7 @@ public static class CallCommands
                 return CommandActions.Done;
             }
 
-            var call = await gateway.SendAsync<CallInfo>(GatewayOps.GetCall, new CallArgs(parse.GetRequiredValue(id)), cancellationToken);
+            var call = await gateway.SendAsync<CallInfo>(GatewayOps.GetCall, new CallArgs(parse.GetRequiredValue(id), WithArguments: true), cancellationToken);
             if (parse.GetValue(json)) context.WriteJson(call);
             else context.Console.Write(CallViews.Details(call));
             return CommandActions.Done;

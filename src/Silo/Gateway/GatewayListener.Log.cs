@@ -1,0 +1,23 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace Pyfi.Silo.Gateway;
+
+public sealed partial class GatewayListener
+{
+    // No stack trace: the cause is the socket error, and a flood of them is throttled to one line a second.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway could not accept a connection: {Error} ({Reason}); {Held} more such failures since the last line")]
+    private partial void LogAcceptFailed(SocketError error, string reason, long held);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Gateway operation {Op} from {Remote} failed unexpectedly")]
+    private partial void LogOperationFailed(Exception exception, string op, EndPoint remote);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway dropped connections in the last minute: {Evicted} evicted at the connection limits, " +
+        "{Refused} refused with every connection busy, {Slow} too slow, {TooLarge} too large; {Open} open now (see docs/security.md, \"The gateway port\")")]
+    private partial void LogDropped(long evicted, long refused, long slow, long tooLarge, int open);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "PYFI_GATEWAY_MAX_CONNECTIONS {PerPort} on each of three ports may need {Needed} file descriptors, " +
+        "and this process may open {Limit}: raise the limit (ulimit -n, systemd LimitNOFILE=) or lower the setting")]
+    private partial void LogFewFileDescriptors(int perPort, long limit, long needed);
+}

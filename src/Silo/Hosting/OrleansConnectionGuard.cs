@@ -1,0 +1,195 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+
+namespace Pyfi.Silo.Hosting;
+
+/// <summary>
+/// Bounds what connections that never finish Orleans' handshake can take from one of Orleans' listening ports (the
+/// Orleans gateway, the silo port), as connection middleware: Orleans 10.4 waits for a connection's handshake (its
+/// preamble) forever and holds any number of them, so enough idle TCP connections run the process out of file
+/// descriptors and memory (20,000 took 500 MB and every descriptor here). With the guard a connection must send
+/// its whole handshake within <c>PYFI_ORLEANS_HANDSHAKE_TIMEOUT</c>, and the port holds at most
+/// <c>PYFI_GATEWAY_MAX_CONNECTIONS</c>: at the limit a new connection closes the oldest still in its handshake, or is
+/// closed itself if every connection has finished its handshake. A peer that finishes the handshake is Orleans'
+/// to serve (see docs/security.md, "What is not yet defended").
+/// </summary>
+public sealed partial class OrleansConnectionGuard : IDisposable
+{
+    private static readonly TimeSpan SummaryInterval = TimeSpan.FromMinutes(1);
+
+    private readonly string _port;
+    private readonly int _maxConnections;
+    private readonly TimeSpan _handshakeTimeout;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly LinkedList<Handshake> _handshaking = [];
+    private readonly ITimer _sweeper;
+    private int _open;
+    private long _timedOut, _evicted, _refused;
+    private DateTimeOffset _nextSummary;
+
+    /// <summary>A guard for the port named <paramref name="port"/> (for its log lines).</summary>
+    public OrleansConnectionGuard(string port, int maxConnections, TimeSpan handshakeTimeout, TimeProvider time, ILogger logger)
+    {
+        _port = port;
+        _maxConnections = maxConnections;
+        _handshakeTimeout = handshakeTimeout;
+        _time = time;
+        _logger = logger;
+        _nextSummary = time.GetUtcNow() + SummaryInterval;
+        var period = TimeSpan.FromTicks(Math.Clamp(handshakeTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond));
+        _sweeper = time.CreateTimer(_ => Sweep(), null, period, period);
+    }
+
+    /// <summary>Connections open on the port now.</summary>
+    public int Open => Volatile.Read(ref _open);
+
+    /// <summary>Adds the guard to a port's connection pipeline, before Orleans' own handling.</summary>
+    public void Use(IConnectionBuilder builder) => builder.Use(next => context => GuardAsync(context, next));
+
+    /// <inheritdoc />
+    public void Dispose() => _sweeper.Dispose();
+
+    private async Task GuardAsync(ConnectionContext context, ConnectionDelegate next)
+    {
+        var handshake = new Handshake(context, _time.GetUtcNow());
+        Handshake? evicted = null;
+        lock (_handshaking)
+        {
+            if (_open >= _maxConnections)
+            {
+                evicted = _handshaking.First?.Value;
+                if (evicted is null)
+                {
+                    _refused++;
+                    context.Abort(new ConnectionAbortedException($"{_port} is at its limit of {_maxConnections} connections"));
+                    return;
+                }
+
+                _handshaking.RemoveFirst();
+                evicted.Node = null;
+                _evicted++;
+            }
+
+            _open++;
+            handshake.Node = _handshaking.AddLast(handshake);
+        }
+
+        evicted?.Context.Abort(new ConnectionAbortedException($"{_port} is at its limit of {_maxConnections} connections"));
+        var transport = context.Transport;
+        context.Transport = new DuplexPipe(new HandshakeReader(transport.Input, () => Done(handshake, transport)), transport.Output);
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            lock (_handshaking)
+            {
+                _open--;
+                Forget(handshake);
+            }
+        }
+    }
+
+    // Orleans consumed the handshake: the connection is its own from now on, read without the guard in between.
+    private void Done(Handshake handshake, IDuplexPipe transport)
+    {
+        handshake.Context.Transport = transport;
+        lock (_handshaking) Forget(handshake);
+    }
+
+    private void Sweep()
+    {
+        var now = _time.GetUtcNow();
+        List<Handshake> late = [];
+        long timedOut, evicted, refused;
+        lock (_handshaking)
+        {
+            while (_handshaking.First?.Value is { } oldest && now - oldest.Started >= _handshakeTimeout)
+            {
+                Forget(oldest);
+                late.Add(oldest);
+                _timedOut++;
+            }
+
+            (timedOut, evicted, refused) = now >= _nextSummary ? (_timedOut, _evicted, _refused) : (0, 0, 0);
+            if (now >= _nextSummary)
+            {
+                (_timedOut, _evicted, _refused) = (0, 0, 0);
+                _nextSummary = now + SummaryInterval;
+            }
+        }
+
+        foreach (var handshake in late) handshake.Context.Abort(new ConnectionAbortedException($"no Orleans handshake within {_handshakeTimeout}"));
+        if (timedOut + evicted + refused > 0) LogDropped(_port, timedOut, evicted, refused, Open);
+    }
+
+    // Under the lock.
+    private void Forget(Handshake handshake)
+    {
+        if (handshake.Node is null) return;
+        _handshaking.Remove(handshake.Node);
+        handshake.Node = null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Port} dropped connections in the last minute: {TimedOut} sent no Orleans handshake within " +
+        "PYFI_ORLEANS_HANDSHAKE_TIMEOUT, {Evicted} closed at PYFI_GATEWAY_MAX_CONNECTIONS while still in their handshake, {Refused} refused; {Open} open now")]
+    private partial void LogDropped(string port, long timedOut, long evicted, long refused, int open);
+
+    private sealed class Handshake(ConnectionContext context, DateTimeOffset started)
+    {
+        public ConnectionContext Context { get; } = context;
+
+        public DateTimeOffset Started { get; } = started;
+
+        public LinkedListNode<Handshake>? Node { get; set; }
+    }
+
+    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+    }
+
+    /// <summary>
+    /// Passes reads through, and says when the reader first consumes anything: Orleans reads its handshake (a
+    /// length and that many bytes) without consuming until it has all of it, then consumes it whole.
+    /// </summary>
+    private sealed class HandshakeReader(PipeReader inner, Action onConsumed) : PipeReader
+    {
+        private SequencePosition _start;
+        private bool _done;
+
+        public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+        {
+            var result = await inner.ReadAsync(cancellationToken);
+            _start = result.Buffer.Start;
+            return result;
+        }
+
+        public override bool TryRead(out ReadResult result)
+        {
+            if (!inner.TryRead(out result)) return false;
+            _start = result.Buffer.Start;
+            return true;
+        }
+
+        public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+        {
+            inner.AdvanceTo(consumed, examined);
+            if (_done || consumed.Equals(_start)) return;
+            _done = true;
+            onConsumed();
+        }
+
+        public override void CancelPendingRead() => inner.CancelPendingRead();
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+    }
+}

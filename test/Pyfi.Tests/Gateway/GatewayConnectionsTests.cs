@@ -1,0 +1,194 @@
+using System.Net;
+using Microsoft.Extensions.Time.Testing;
+using Pyfi.Silo.Gateway;
+using Pyfi.Silo.Options;
+
+namespace Pyfi.Tests.Gateway;
+
+/// <summary>The gateway port's connection limits and timeouts, on a fake clock (no sockets, no silo).</summary>
+public sealed class GatewayConnectionsTests : IDisposable
+{
+    private static readonly IPAddress Here = IPAddress.Loopback;
+    private static readonly IPAddress There = IPAddress.Parse("10.0.0.2");
+
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
+    private GatewayConnections _connections = null!;
+
+    [Fact]
+    public void AConnectionThatStartsNoRequestIsDroppedAtTheIdleTimeout()
+    {
+        var connections = Make();
+        var idle = Admit(Here);
+
+        _time.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
+        Assert.Null(idle.Dropped);
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.Equal(GatewayDrop.IdleTimeout, idle.Dropped);
+        Assert.True(idle.Closing.IsCancellationRequested);
+        Assert.Equal(0, connections.Count);
+    }
+
+    [Fact]
+    public void ARequestMustArriveWholeWithinTheRequestTimeoutFromItsFirstByte()
+    {
+        var connections = Make();
+        var slow = Admit(Here);
+        _time.Advance(TimeSpan.FromMinutes(4));
+
+        connections.Reading(slow);
+        _time.Advance(TimeSpan.FromSeconds(29));
+        Assert.Null(slow.Dropped);
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.Equal(GatewayDrop.RequestTimeout, slow.Dropped);
+        Assert.Equal(1, connections.DroppedFor(GatewayDrop.RequestTimeout));
+    }
+
+    [Fact]
+    public void AnOperationThatRunsLongIsNotIdleAndItsNextWaitStartsWhenItsResponseIsTaken()
+    {
+        var connections = Make();
+        var waiting = Admit(Here);
+        connections.Reading(waiting);
+        connections.Handling(waiting);
+
+        _time.Advance(TimeSpan.FromHours(2));
+        Assert.Null(waiting.Dropped);
+        connections.Responding(waiting);
+        connections.Waiting(waiting);
+        _time.Advance(TimeSpan.FromMinutes(4));
+
+        Assert.Null(waiting.Dropped);
+        Assert.Equal(1, connections.Count);
+    }
+
+    [Fact]
+    public void AResponseTheClientDoesNotTakeIsDroppedAtTheRequestTimeout()
+    {
+        var connections = Make();
+        var stuck = Admit(Here);
+        connections.Handling(stuck);
+        connections.Responding(stuck);
+
+        _time.Advance(TimeSpan.FromSeconds(31));
+
+        Assert.Equal(GatewayDrop.RequestTimeout, stuck.Dropped);
+    }
+
+    [Fact]
+    public void AtTheLimitANewConnectionEvictsTheOneWaitingLongestThatRunsNothing()
+    {
+        var connections = Make(max: 3, perAddress: 3);
+        var first = Admit(Here);
+        var second = Admit(Here);
+        var third = Admit(Here);
+        connections.Handling(first);
+
+        var fourth = Admit(Here);
+
+        Assert.Null(first.Dropped);
+        Assert.Equal(GatewayDrop.Evicted, second.Dropped);
+        Assert.Null(third.Dropped);
+        Assert.Null(fourth.Dropped);
+        Assert.Equal(3, connections.Count);
+    }
+
+    [Fact]
+    public void ASlowRequestIsEvictedByItsWaitNotByItsLastByte()
+    {
+        var connections = Make(max: 2, perAddress: 2);
+        var slowloris = Admit(Here);
+        var idle = Admit(Here);
+        _time.Advance(TimeSpan.FromSeconds(10));
+        connections.Reading(slowloris);
+
+        Admit(Here);
+
+        Assert.Equal(GatewayDrop.Evicted, slowloris.Dropped);
+        Assert.Null(idle.Dropped);
+    }
+
+    [Fact]
+    public void OneAddressAtItsLimitEvictsItsOwnConnectionsOnly()
+    {
+        var connections = Make(max: 10, perAddress: 2);
+        var elsewhere = Admit(There);
+        var mine = Admit(Here);
+        var mineToo = Admit(Here);
+
+        Admit(Here);
+
+        Assert.Null(elsewhere.Dropped);
+        Assert.Equal(GatewayDrop.Evicted, mine.Dropped);
+        Assert.Null(mineToo.Dropped);
+        Assert.Equal(3, connections.Count);
+    }
+
+    [Fact]
+    public void WhenEveryConnectionAtTheLimitIsBusyANewOneIsRefused()
+    {
+        var connections = Make(max: 2, perAddress: 2);
+        connections.Handling(Admit(Here));
+        connections.Responding(Admit(There));
+
+        Assert.Null(connections.Admit(Here, CancellationToken.None));
+        Assert.Equal(1, connections.DroppedFor(GatewayDrop.Refused));
+        Assert.Equal(2, connections.Count);
+    }
+
+    [Fact]
+    public void AClientThatSendsAtOnceWinsAgainstAnyNumberOfIdleConnectionsFromItsOwnAddress()
+    {
+        var connections = Make(max: 1024, perAddress: 256);
+        var attack = new List<GatewaySession>();
+        for (var i = 0; i < 20_000; i++)
+        {
+            attack.Add(Admit(Here));
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        var client = Admit(Here);
+        connections.Reading(client);
+        connections.Handling(client);
+        for (var i = 0; i < 1_000; i++) attack.Add(Admit(Here));
+
+        Assert.Null(client.Dropped);
+        Assert.Equal(256, connections.Count);
+        Assert.Equal(21_000 - 255, attack.Count(a => a.Dropped == GatewayDrop.Evicted));
+    }
+
+    [Fact]
+    public void OutOfFileDescriptorsTheConnectionWaitingLongestGivesItsOwnBack()
+    {
+        var connections = Make();
+        var oldest = Admit(Here);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var newer = Admit(Here);
+
+        Assert.True(connections.EvictLongestWaiting());
+
+        Assert.Equal(GatewayDrop.Evicted, oldest.Dropped);
+        Assert.Null(newer.Dropped);
+    }
+
+    [Fact]
+    public void AConnectionThatEndedNoLongerCounts()
+    {
+        var connections = Make(max: 1, perAddress: 1);
+        var first = Admit(Here);
+        connections.Handling(first);
+        connections.Remove(first);
+
+        Assert.NotNull(connections.Admit(Here, CancellationToken.None));
+        Assert.Equal(1, connections.Count);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _connections?.Dispose();
+
+    private GatewayConnections Make(int max = 1024, int perAddress = 256) =>
+        _connections = new GatewayConnections(new PyfiSiloOptions { GatewayMaxConnections = max, GatewayMaxConnectionsPerAddress = perAddress }, _time);
+
+    private GatewaySession Admit(IPAddress remote) => _connections.Admit(remote, CancellationToken.None) ?? throw new InvalidOperationException("refused");
+}

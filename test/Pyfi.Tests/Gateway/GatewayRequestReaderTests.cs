@@ -1,0 +1,111 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using Pyfi.Silo.Gateway;
+
+namespace Pyfi.Tests.Gateway;
+
+/// <summary>Request lines read with their length bounded while they arrive (no sockets, no silo).</summary>
+public sealed class GatewayRequestReaderTests
+{
+    // No back-pressure: the writer may run ahead of the reader, as a client's bytes do into the silo's socket.
+    private readonly Pipe _pipe = new(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0));
+
+    [Fact]
+    public async Task LinesAreReadOneByOneSkippingBlankOnesAndALastOneWithoutItsNewlineCounts()
+    {
+        await WriteAsync("\n\r\n{\"op\":\"a\"}\r\n{\"op\":\"b\"}\n\n{\"op\":\"c\"}");
+        await _pipe.Writer.CompleteAsync();
+
+        Assert.Equal(["{\"op\":\"a\"}", "{\"op\":\"b\"}", "{\"op\":\"c\"}", "(closed)"], await ReadAllAsync(limit: 100));
+    }
+
+    [Fact]
+    public async Task ALineLongerThanTheLimitIsRefusedBeforeItIsBufferedWhole()
+    {
+        const int limit = 64 * 1024;
+        var chunk = new string('a', 4096);
+        var written = 0;
+        var started = 0;
+        var reading = GatewayRequestReader.ReadAsync(_pipe.Reader, limit, () => started++, CancellationToken.None).AsTask();
+
+        while (!reading.IsCompleted)
+        {
+            await WriteAsync(chunk);
+            written += chunk.Length;
+            Assert.True(written <= limit + 2 * chunk.Length, $"the reader held {written} bytes of a line past the limit of {limit}");
+            await Task.WhenAny(reading, Task.Delay(1));
+        }
+
+        var line = await reading;
+        Assert.Equal(RequestLineKind.TooLarge, line.Kind);
+        Assert.False(line.Ended);
+        Assert.Equal(1, started);
+        // What had arrived was given back: the pipe holds nothing of it.
+        Assert.False(_pipe.Reader.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task ALineOverTheLimitThatArrivesWithItsNewlineIsRefusedAsEnded()
+    {
+        await WriteAsync(new string('a', 200) + "\n");
+
+        var line = await GatewayRequestReader.ReadAsync(_pipe.Reader, 100, () => { }, CancellationToken.None);
+
+        Assert.Equal(RequestLineKind.TooLarge, line.Kind);
+        Assert.True(line.Ended);
+    }
+
+    [Fact]
+    public async Task ALineOfExactlyTheLimitIsARequest()
+    {
+        await WriteAsync(new string('a', 100) + "\n");
+
+        var line = await GatewayRequestReader.ReadAsync(_pipe.Reader, 100, () => { }, CancellationToken.None);
+
+        Assert.Equal(RequestLineKind.Line, line.Kind);
+        Assert.Equal(100, line.Line.Length);
+    }
+
+    [Fact]
+    public async Task TheRestOfARefusedRequestIsDiscardedUpToItsNewline()
+    {
+        await WriteAsync(new string('a', 5000) + "\n{\"op\":\"next\"}\n");
+
+        var found = await GatewayRequestReader.DiscardRestAsync(_pipe.Reader, budget: 1 << 20, CancellationToken.None);
+
+        Assert.True(found);
+    }
+
+    [Fact]
+    public async Task DiscardingStopsAtItsBudget()
+    {
+        await WriteAsync(new string('a', 10_000));
+
+        var found = await GatewayRequestReader.DiscardRestAsync(_pipe.Reader, budget: 1000, CancellationToken.None);
+
+        Assert.False(found);
+    }
+
+    private async Task WriteAsync(string text)
+    {
+        await _pipe.Writer.WriteAsync(Encoding.UTF8.GetBytes(text));
+    }
+
+    private async Task<List<string>> ReadAllAsync(long limit)
+    {
+        var lines = new List<string>();
+        while (true)
+        {
+            var line = await GatewayRequestReader.ReadAsync(_pipe.Reader, limit, () => { }, CancellationToken.None);
+            if (line.Kind != RequestLineKind.Line)
+            {
+                lines.Add($"({line.Kind.ToString().ToLowerInvariant()})");
+                return lines;
+            }
+
+            lines.Add(Encoding.UTF8.GetString(line.Line.ToArray()));
+            _pipe.Reader.AdvanceTo(line.Next);
+        }
+    }
+}
