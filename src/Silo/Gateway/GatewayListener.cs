@@ -161,7 +161,8 @@ public sealed partial class GatewayListener(
                 GatewayResponse response;
                 try
                 {
-                    response = await HandleAsync(request.Line, remote);
+                    // A silo that stops does not wait for operations that wait (task.run, flow.watch): their clients reconnect.
+                    response = await HandleAsync(request.Line, remote).WaitAsync(_stopping.Token);
                 }
                 finally
                 {
@@ -175,7 +176,11 @@ public sealed partial class GatewayListener(
         }
         catch (OperationCanceledException) when (session is { Dropped: GatewayDrop.RequestTimeout, Phase: GatewayPhase.Reading })
         {
-            await LastWordAsync(writer, $"request not received whole within {options.GatewayRequestTimeout} (PYFI_GATEWAY_REQUEST_TIMEOUT)");
+            await LastWordAsync(writer, Failure(new InvalidSpecException($"request not received whole within {options.GatewayRequestTimeout} (PYFI_GATEWAY_REQUEST_TIMEOUT)")));
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested && session.Phase == GatewayPhase.Handling)
+        {
+            await LastWordAsync(writer, Stopping);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
@@ -198,8 +203,9 @@ public sealed partial class GatewayListener(
         var writer = PipeWriter.Create(stream, WriterOptions);
         try
         {
-            await LastWordAsync(writer, $"the gateway is at its limit of connections (PYFI_GATEWAY_MAX_CONNECTIONS {options.GatewayMaxConnections}, " +
-                $"PYFI_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS {options.GatewayMaxConnectionsPerAddress}), all of them busy: try again later");
+            await LastWordAsync(writer, Failure(new InvalidSpecException(
+                $"the gateway is at its limit of connections (PYFI_GATEWAY_MAX_CONNECTIONS {options.GatewayMaxConnections}, " +
+                $"PYFI_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS {options.GatewayMaxConnectionsPerAddress}), all of them busy: try again later")));
         }
         finally
         {
@@ -218,12 +224,12 @@ public sealed partial class GatewayListener(
     }
 
     // A refusal on a connection about to close, if the client takes it within a second.
-    private async Task LastWordAsync(PipeWriter writer, string refusal)
+    private async Task LastWordAsync(PipeWriter writer, GatewayResponse refusal)
     {
         try
         {
             using var deadline = new CancellationTokenSource(LastWordTimeout, time);
-            await WriteAsync(writer, Failure(new InvalidSpecException(refusal)), deadline.Token);
+            await WriteAsync(writer, refusal, deadline.Token);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
@@ -253,12 +259,18 @@ public sealed partial class GatewayListener(
         {
             return Failure(pyfi);
         }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            return Stopping;
+        }
         catch (Exception e)
         {
             LogOperationFailed(e, request.Op, remote);
             return new GatewayResponse(false, Error: new GatewayError("Unexpected", $"{e.GetType().Name}: {e.Message.Split('\n')[0]}"));
         }
     }
+
+    private static readonly GatewayResponse Stopping = new(false, Error: new GatewayError("Unavailable", "the silo is stopping: try again (another gateway, or once it is back)"));
 
     private static GatewayResponse Failure(PyfiException e) =>
         new(false, Error: new GatewayError(e.GetType().Name.Replace("Exception", "", StringComparison.Ordinal), e.Message));

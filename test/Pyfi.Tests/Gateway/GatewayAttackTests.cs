@@ -1,0 +1,247 @@
+using System.Diagnostics;
+using System.Text;
+using Pyfi.Client;
+using Pyfi.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Pyfi.Tests.Gateway;
+
+/// <summary>
+/// A real silo under the attacks anyone who reaches its ports can make: tens of thousands of idle connections,
+/// lines of 150 MB, connections that never finish Orleans' handshake. It must keep serving, within bounded memory,
+/// with a quiet log (docs/security.md, "The gateway port").
+/// </summary>
+public sealed class GatewayAttackTests(ITestOutputHelper output)
+{
+    private const long MiB = 1024 * 1024;
+    private const string Refusal = """{"ok":false,"error":{"kind":"InvalidSpec","message":"request larger than 16 MiB (PYFI_MAX_PAYLOAD)"}}""";
+
+    [Fact]
+    public async Task TwentyThousandIdleConnectionsAndFourHugeLinesLeaveTheSiloServing()
+    {
+        using var data = new TempDirectory("pyfi-attack");
+        await using var silo = await SiloProcess.StartAsync(data.Path);
+        var cli = new PyfiCli(silo.Gateway);
+        await cli.OkAsync("ls", "queues");
+        var rssBefore = ProcStatus.ResidentBytes(silo.Pid);
+        var filesBefore = ProcStatus.OpenFiles(silo.Pid);
+        var linesBefore = Lines(silo).Length;
+        var attack = Stopwatch.StartNew();
+
+        // Two processes of 10,000 each (see IdleConnections): all from 127.0.0.1, so the per-address limit (256) is
+        // the one that holds; the silo closes the rest as new ones arrive, the longest waiting first.
+        var holders = await Task.WhenAll(IdleConnections.OpenAsync(silo.GatewayPort, 10_000), IdleConnections.OpenAsync(silo.GatewayPort, 10_000));
+        await using var first = holders[0];
+        await using var second = holders[1];
+        Assert.Equal(20_000, first.Opened + second.Opened);
+        await Poll.UntilAsync(async () => await first.ClosedByPeerAsync() + await second.ClosedByPeerAsync() >= 20_000 - 256,
+            TimeSpan.FromMinutes(2), "the silo to close all but 256 of 20,000 idle connections");
+        var filesHeld = ProcStatus.OpenFiles(silo.Pid);
+        var rssIdle = ProcStatus.ResidentBytes(silo.Pid);
+
+        var huge = Enumerable.Range(0, 4).Select(_ => SendUnterminatedLineAsync(silo.GatewayPort, 150 * MiB)).ToArray();
+        var during = await TimeAsync(() => cli.OkAsync("ls", "queues"));
+        var answers = await Task.WhenAll(huge);
+        var after = await TimeAsync(() => cli.OkAsync("ls", "queues"));
+        var rssAfter = ProcStatus.ResidentBytes(silo.Pid);
+        var attackLines = Lines(silo)[linesBefore..];
+
+        output.WriteLine($"silo RSS {rssBefore / MiB} MB before, {rssIdle / MiB} MB with 20,000 idle connections, {rssAfter / MiB} MB after 4 x 150 MB lines");
+        output.WriteLine($"silo open files {filesBefore} before, {filesHeld} with 20,000 idle connections");
+        output.WriteLine($"pyfi ls queues took {during.TotalMilliseconds:0} ms during the huge lines, {after.TotalMilliseconds:0} ms after");
+        output.WriteLine($"{attackLines.Length} log lines in {attack.Elapsed.TotalSeconds:0} s of attack:\n{string.Join('\n', attackLines)}");
+        Assert.InRange(filesHeld, 0, filesBefore + 256 + 16);
+        Assert.All(answers, a => Assert.Equal(Refusal, a));
+        Assert.True(during < TimeSpan.FromSeconds(2), $"pyfi ls queues took {during} during the attack");
+        Assert.True(after < TimeSpan.FromSeconds(2), $"pyfi ls queues took {after} after the attack");
+        Assert.True(rssAfter - rssBefore < 300 * MiB, $"the silo's memory grew from {rssBefore / MiB} MB to {rssAfter / MiB} MB");
+        Assert.True(attackLines.Length <= attack.Elapsed.TotalSeconds / 60 + 2, $"the log was not quiet:\n{string.Join('\n', attackLines)}");
+        Assert.DoesNotContain(attackLines, l => l.Contains("Exception", StringComparison.Ordinal) || l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ConnectionsThatNeverFinishOrleansHandshakeAreDroppedAndADotNetClientStillGetsIn()
+    {
+        using var data = new TempDirectory("pyfi-attack");
+        await using var silo = await SiloProcess.StartAsync(data.Path, new Dictionary<string, string> { ["PYFI_ORLEANS_HANDSHAKE_TIMEOUT"] = "00:00:03" });
+        var filesBefore = ProcStatus.OpenFiles(silo.Pid);
+        var rssBefore = ProcStatus.ResidentBytes(silo.Pid);
+        var linesBefore = Lines(silo).Length;
+
+        // Silent ones on Orleans' gateway port, garbage on the silo port: Orleans 10.4 alone holds both forever.
+        var holders = await Task.WhenAll(
+            IdleConnections.OpenAsync(silo.Ports[2], 10_000),
+            IdleConnections.OpenAsync(silo.SiloPort, 10_000, hello: "GET / HTTP/1.1\r\n"));
+        await using var gatewayHolder = holders[0];
+        await using var siloHolder = holders[1];
+        var filesHeld = ProcStatus.OpenFiles(silo.Pid);
+        var rssHeld = ProcStatus.ResidentBytes(silo.Pid);
+        var connect = Stopwatch.StartNew();
+        await using (var client = await PyfiClient.ConnectAsync(silo.Gateway))
+        {
+            await client.Registry.ListQueuesAsync();
+        }
+
+        connect.Stop();
+        await Poll.UntilAsync(async () => await gatewayHolder.ClosedByPeerAsync() == 10_000 && await siloHolder.ClosedByPeerAsync() == 10_000,
+            TimeSpan.FromMinutes(1), "the silo to close every connection that sent no Orleans handshake");
+        var attackLines = Lines(silo)[linesBefore..];
+
+        output.WriteLine($"silo open files {filesBefore} before, {filesHeld} holding 20,000 connections without a handshake, {ProcStatus.OpenFiles(silo.Pid)} after");
+        output.WriteLine($"silo RSS {rssBefore / MiB} MB before, {rssHeld / MiB} MB under attack");
+        output.WriteLine($"a .NET client connected and listed queues in {connect.ElapsedMilliseconds} ms under attack");
+        output.WriteLine($"{attackLines.Length} log lines:\n{string.Join('\n', attackLines)}");
+        Assert.InRange(filesHeld, 0, filesBefore + 2 * 1024 + 16);
+        Assert.True(connect.Elapsed < TimeSpan.FromSeconds(10), $"the .NET client took {connect.Elapsed} to get in");
+        Assert.DoesNotContain(attackLines, l => l.Contains("Exception", StringComparison.Ordinal) || l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        Assert.True(attackLines.Length <= 4, $"the log was not quiet:\n{string.Join('\n', attackLines)}");
+    }
+
+    [Fact]
+    public async Task IdleAndSlowConnectionsAreDroppedAtTheirTimeoutsWhileBusyAndWaitingOnesStay()
+    {
+        using var data = new TempDirectory("pyfi-attack");
+        await using var silo = await SiloProcess.StartAsync(data.Path, new Dictionary<string, string>
+        {
+            ["PYFI_GATEWAY_IDLE_TIMEOUT"] = "00:00:02",
+            ["PYFI_GATEWAY_REQUEST_TIMEOUT"] = "00:00:02",
+        });
+        // A call that waits for a host no silo runs as: a task.run that waits for it runs as long as the test.
+        using var repository = await GitRepository.CreateAsync(SampleCode.Files());
+        var cli = new PyfiCli(silo.Gateway);
+        await SampleCode.AddAsync(cli, repository, "--hostname", "no-such-host");
+        await cli.OkAsync("add", "socket", "-n", "pinned", "-q", "q", "-pn", "sample", "-t", "noop");
+        using var idle = await RawGatewayConnection.ConnectAsync(silo.GatewayPort);
+        using var slow = await RawGatewayConnection.ConnectAsync(silo.GatewayPort);
+        using var busy = await RawGatewayConnection.ConnectAsync(silo.GatewayPort);
+        using var waiting = await RawGatewayConnection.ConnectAsync(silo.GatewayPort);
+        using var stop = new CancellationTokenSource();
+        await waiting.WriteAsync("{\"op\":\"task.run\",\"args\":{\"socket\":\"pinned\",\"args\":[1],\"wait\":true}}\n");
+        var waited = waiting.ReadLineAsync(TimeSpan.FromMinutes(2));
+
+        var idleClosed = idle.WaitForCloseAsync(TimeSpan.FromSeconds(30));
+        var kept = KeepBusyAsync(busy);
+        var slowClock = Stopwatch.StartNew();
+        var dribble = DribbleAsync(slow, "{\"op\":\"queue.list\"", stop.Token);
+        var refusal = await slow.ReadLineAsync(TimeSpan.FromSeconds(30));
+        var slowTook = slowClock.Elapsed;
+        var slowClosed = await slow.WaitForCloseAsync(TimeSpan.FromSeconds(30));
+        var idleTook = await idleClosed;
+        await stop.CancelAsync();
+        await dribble;
+        await kept;
+
+        Assert.InRange(idleTook, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(15));
+        Assert.Equal("""{"ok":false,"error":{"kind":"InvalidSpec","message":"request not received whole within 00:00:02 (PYFI_GATEWAY_REQUEST_TIMEOUT)"}}""", refusal);
+        Assert.InRange(slowTook, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(15));
+        Assert.True(slowClosed < TimeSpan.FromSeconds(5), $"the slow connection stayed open {slowClosed} after its refusal");
+        Assert.StartsWith("{\"ok\":true", await busy.RequestAsync("{\"op\":\"queue.list\"}"));
+        Assert.False(waited.IsCompleted, $"the task.run waiting for its call was answered or closed: {(waited.IsCompleted ? await waited : "")}");
+        // Cancelled, the call ends and its wait is answered (and the silo has no call to place when it stops).
+        var call = System.Text.Json.JsonDocument.Parse((await cli.OkAsync("ls", "calls", "--json")).Stdout).RootElement[0].GetProperty("id").GetString()!;
+        await cli.OkAsync("task", "cancel", "--id", call);
+        Assert.Contains("\"state\":\"cancelled\"", await waited);
+    }
+
+    [Fact]
+    public async Task ARequestLargerThanThePayloadLimitIsRefusedWithOneLineAndNothingIsStored()
+    {
+        using var data = new TempDirectory("pyfi-attack");
+        await using var silo = await SiloProcess.StartAsync(data.Path);
+        var cli = new PyfiCli(silo.Gateway);
+        await AddSocketAsync(cli);
+
+        var tooLarge = await cli.RunAsync(["task", "run", "-s", "big.s"], stdin: new string('x', 17_000_000) + "\n");
+        await using var client = await PyfiClient.ConnectAsync(silo.Gateway);
+        var direct = await Assert.ThrowsAsync<InvalidSpecException>(() => client.Socket<string, string>("big.s").CallAsync(new string('y', 17_000_000)));
+
+        Assert.Equal(1, tooLarge.ExitCode);
+        Assert.Equal("pyfi: request larger than 16 MiB (PYFI_MAX_PAYLOAD)\n", tooLarge.Stderr);
+        Assert.Equal("the call's arguments are larger than 16 MiB (PYFI_MAX_PAYLOAD)", direct.Message);
+        Assert.Equal("[]", (await cli.OkAsync("ls", "calls", "--json")).Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task TaskRunAndCallGetAnswerWithoutTheArgumentsTheCallerSent()
+    {
+        using var data = new TempDirectory("pyfi-attack");
+        await using var silo = await SiloProcess.StartAsync(data.Path, new Dictionary<string, string> { ["PYFI_MAX_PAYLOAD"] = (48 * MiB).ToString() });
+        await AddSocketAsync(new PyfiCli(silo.Gateway));
+        using var gateway = await RawGatewayConnection.ConnectAsync(silo.GatewayPort);
+        var argument = new string('z', 30_000_000);
+
+        var run = await gateway.RequestAsync($$$"""{"op":"task.run","args":{"socket":"big.s","args":["{{{argument}}}"],"wait":false}}""");
+        var id = System.Text.Json.JsonDocument.Parse(run).RootElement.GetProperty("result").GetProperty("id").GetString();
+        var get = await gateway.RequestAsync($$$"""{"op":"call.get","args":{"id":"{{{id}}}"}}""");
+        var shown = await gateway.RequestAsync($$$"""{"op":"call.get","args":{"id":"{{{id}}}","withArguments":true}}""");
+
+        Assert.StartsWith("{\"ok\":true", run);
+        Assert.True(run.Length < 2000, $"task.run answered {run.Length} characters");
+        Assert.DoesNotContain("zzz", run);
+        Assert.True(get.Length < 2000, $"call.get answered {get.Length} characters");
+        Assert.Contains(argument, shown);
+    }
+
+    // A socket whose processor cannot deploy: what it is given is stored, and never run.
+    private static async Task AddSocketAsync(PyfiCli cli)
+    {
+        await cli.OkAsync("add", "queue", "-n", "big.q");
+        await cli.OkAsync("add", "processor", "-n", "big.p", "-g", "file:///srv/git/p.git", "-m", "pkg.mod", "--commit", "deadbeef");
+        await cli.OkAsync("add", "socket", "-n", "big.s", "-q", "big.q", "-pn", "big.p", "-t", "work");
+    }
+
+    // A task.run whose argument never ends: returns the first line the gateway answered, once it closed the connection.
+    private static async Task<string?> SendUnterminatedLineAsync(int port, long bytes)
+    {
+        using var connection = await RawGatewayConnection.ConnectAsync(port);
+        var answer = connection.ReadLineAsync(TimeSpan.FromMinutes(2));
+        var chunk = Encoding.ASCII.GetBytes(new string('a', (int)MiB));
+        try
+        {
+            await connection.WriteAsync("{\"op\":\"task.run\",\"args\":{\"socket\":\"s\",\"args\":[\"");
+            for (long sent = 0; sent < bytes && !answer.IsCompleted; sent += chunk.Length) await connection.WriteAsync(chunk);
+        }
+        catch (IOException)
+        {
+            // The gateway closed the connection on the rest of the line, as it should.
+        }
+
+        return await answer;
+    }
+
+    // A request every half second for 5 s: never idle for 2 s, never slow.
+    private static async Task KeepBusyAsync(RawGatewayConnection connection)
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.StartsWith("{\"ok\":true", await connection.RequestAsync("{\"op\":\"queue.list\"}"));
+            await Task.Delay(500);
+        }
+    }
+
+    // One byte of a request every quarter second, never its end.
+    private static async Task DribbleAsync(RawGatewayConnection connection, string text, CancellationToken cancellationToken)
+    {
+        try
+        {
+            for (var i = 0; !cancellationToken.IsCancellationRequested; i++)
+            {
+                await connection.WriteAsync(text[i % text.Length].ToString());
+                await Task.Delay(250, cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            // Closed by the silo, or the test is done.
+        }
+    }
+
+    private static async Task<TimeSpan> TimeAsync(Func<Task> action)
+    {
+        var clock = Stopwatch.StartNew();
+        await action();
+        return clock.Elapsed;
+    }
+
+    private static string[] Lines(SiloProcess silo) => silo.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+}

@@ -1,0 +1,15 @@
+namespace Pyfi.Tests.Infrastructure;
+
+/// <summary>What Linux says about a process: its resident memory and its open files.</summary>
+public static class ProcStatus
+{
+    /// <summary>Resident memory (<c>VmRSS</c> in <c>/proc/PID/status</c>), in bytes.</summary>
+    public static long ResidentBytes(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0]) * 1024;
+    }
+
+    /// <summary>File descriptors open now (entries of <c>/proc/PID/fd</c>).</summary>
+    public static int OpenFiles(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
+}
