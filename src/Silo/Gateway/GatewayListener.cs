@@ -110,28 +110,37 @@ public sealed partial class GatewayListener(
                 // The client gave up while it waited in the backlog: nothing to serve, nothing to say.
                 continue;
             }
-            catch (SocketException e)
+            catch (Exception e)
             {
                 // Out of file descriptors: the connection waiting longest gives its own back, so a client can
                 // still get in. Whatever the cause, accepting pauses instead of failing again at once.
-                if (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable) connections.EvictLongestWaiting();
-                if (_acceptFailures.TryEnter(out var held)) LogAcceptFailed(e.SocketErrorCode, e.Message, held);
+                var error = e is SocketException socketError ? socketError.SocketErrorCode : SocketError.SocketError;
+                if (error is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable) connections.EvictLongestWaiting();
+                if (_acceptFailures.TryEnter(out var held)) LogAcceptFailed(error, e.Message, held);
                 pause = pause == TimeSpan.Zero ? FirstAcceptPause : TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestAcceptPause.Ticks));
                 await Task.Delay(pause, time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }
 
-            Serve(socket);
+            try
+            {
+                Serve(socket);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // Reset before it could be served.
+                socket.Dispose();
+            }
         }
     }
 
     private void Serve(Socket socket)
     {
         socket.NoDelay = true;
-        var remote = socket.RemoteEndPoint as IPEndPoint;
-        var address = remote?.Address is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : remote?.Address ?? IPAddress.None;
+        var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        var address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
         var session = connections.Admit(address, _stopping.Token);
-        var serving = session is null ? RefuseAsync(socket) : ServeAsync(socket, session, remote!);
+        var serving = session is null ? RefuseAsync(socket) : ServeAsync(socket, session, remote);
         lock (_serving) _serving.Add(serving);
         _ = serving.ContinueWith(t => { lock (_serving) _serving.Remove(t); }, TaskScheduler.Default);
     }

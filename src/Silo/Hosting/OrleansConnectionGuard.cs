@@ -56,6 +56,7 @@ public sealed partial class OrleansConnectionGuard : IDisposable
     {
         var handshake = new Handshake(context, _time.GetUtcNow());
         Handshake? evicted = null;
+        var refused = false;
         lock (_handshaking)
         {
             if (_open >= _maxConnections)
@@ -63,21 +64,26 @@ public sealed partial class OrleansConnectionGuard : IDisposable
                 evicted = _handshaking.First?.Value;
                 if (evicted is null)
                 {
+                    refused = true;
                     _refused++;
-                    context.Abort(new ConnectionAbortedException($"{_port} is at its limit of {_maxConnections} connections"));
-                    return;
                 }
-
-                _handshaking.RemoveFirst();
-                evicted.Node = null;
-                _evicted++;
+                else
+                {
+                    Forget(evicted);
+                    _evicted++;
+                }
             }
 
-            _open++;
-            handshake.Node = _handshaking.AddLast(handshake);
+            if (!refused)
+            {
+                _open++;
+                handshake.Node = _handshaking.AddLast(handshake);
+            }
         }
 
-        evicted?.Context.Abort(new ConnectionAbortedException($"{_port} is at its limit of {_maxConnections} connections"));
+        // Outside the lock: aborting runs the transport's callbacks.
+        (refused ? context : evicted?.Context)?.Abort(new ConnectionAbortedException($"{_port} is at its limit of {_maxConnections} connections"));
+        if (refused) return;
         var transport = context.Transport;
         context.Transport = new DuplexPipe(new HandshakeReader(transport.Input, () => Done(handshake, transport)), transport.Output);
         try
