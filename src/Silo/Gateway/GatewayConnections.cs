@@ -95,20 +95,20 @@ public sealed class GatewayConnections : IDisposable
     public void TooLarge(GatewaySession session) => Interlocked.Increment(ref _dropped[(int)GatewayDrop.TooLarge]);
 
     /// <summary>
-    /// Drops the connection waiting longest, to free its file descriptor when the process has none left to
-    /// accept with. Returns whether there was one.
+    /// Drops up to <paramref name="count"/> connections, those waiting longest, to free their file descriptors when
+    /// the process has none left to accept with. Returns how many it dropped.
     /// </summary>
-    public bool EvictLongestWaiting()
+    public int EvictLongestWaiting(int count)
     {
-        GatewaySession? evicted;
+        List<GatewaySession> evicted = [];
         lock (_open)
         {
-            evicted = LongestWaiting(null);
-            if (evicted is not null) Forget(evicted);
+            evicted.AddRange(_open.Where(s => s.Evictable).OrderBy(s => s.WaitingSince).Take(count));
+            foreach (var session in evicted) Forget(session);
         }
 
-        if (evicted is not null) Drop(evicted, GatewayDrop.Evicted);
-        return evicted is not null;
+        foreach (var session in evicted) Drop(session, GatewayDrop.Evicted);
+        return evicted.Count;
     }
 
     /// <summary>The connection ended (closed by either side): it no longer counts.</summary>

@@ -47,6 +47,9 @@ public sealed partial class GatewayListener(
     private static readonly TimeSpan LastWordTimeout = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan DiscardTimeout = TimeSpan.FromSeconds(5);
 
+    // Connections closed when an accept finds no file descriptor left: room for a backlog's worth of clients soon.
+    private const int EvictedWhenOut = 64;
+
     // Accepting pauses this long, doubling up to the longest, while accepts fail.
     private static readonly TimeSpan FirstAcceptPause = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan LongestAcceptPause = TimeSpan.FromSeconds(1);
@@ -112,12 +115,13 @@ public sealed partial class GatewayListener(
             }
             catch (Exception e)
             {
-                // Out of file descriptors: the connection waiting longest gives its own back, so a client can
-                // still get in. Whatever the cause, accepting pauses instead of failing again at once.
+                // Out of file descriptors: the connections waiting longest give theirs back, so clients queued
+                // behind the failure still get in. Whatever the cause, accepting pauses instead of failing again at
+                // once, longer and longer while nothing could be freed.
                 var error = e is SocketException socketError ? socketError.SocketErrorCode : SocketError.SocketError;
-                if (error is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable) connections.EvictLongestWaiting();
+                var freed = error is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable && connections.EvictLongestWaiting(EvictedWhenOut) > 0;
                 if (_acceptFailures.TryEnter(out var held)) LogAcceptFailed(error, e.Message, held);
-                pause = pause == TimeSpan.Zero ? FirstAcceptPause : TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestAcceptPause.Ticks));
+                pause = pause == TimeSpan.Zero || freed ? FirstAcceptPause : TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestAcceptPause.Ticks));
                 await Task.Delay(pause, time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }

@@ -60,6 +60,39 @@ public sealed class GatewayAttackTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task OutOfFileDescriptorsTheSiloLogsOnceASecondAndStillLetsAClientIn()
+    {
+        // Limits above what the process may open (ulimit -n 20,000): 20,000 idle connections run it out.
+        using var data = new TempDirectory("pyfi-attack");
+        await using var silo = await SiloProcess.StartAsync(data.Path, new Dictionary<string, string>
+        {
+            ["PYFI_GATEWAY_MAX_CONNECTIONS"] = "100000",
+            ["PYFI_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS"] = "100000",
+        });
+        var cli = new PyfiCli(silo.Gateway);
+        await cli.OkAsync("ls", "queues");
+        var linesBefore = Lines(silo).Length;
+        var attack = Stopwatch.StartNew();
+
+        var holders = await Task.WhenAll(IdleConnections.OpenAsync(silo.GatewayPort, 10_000), IdleConnections.OpenAsync(silo.GatewayPort, 10_000));
+        await using var first = holders[0];
+        await using var second = holders[1];
+        var filesHeld = ProcStatus.OpenFiles(silo.Pid);
+        var served = await TimeAsync(() => cli.OkAsync("ls", "queues"));
+        var attackLines = Lines(silo)[linesBefore..];
+        var refusedAccepts = attackLines.Count(l => l.Contains("could not accept", StringComparison.Ordinal));
+
+        output.WriteLine($"silo open files {filesHeld} with 20,000 connections opened at it; pyfi ls queues took {served.TotalMilliseconds:0} ms");
+        output.WriteLine($"{attackLines.Length} log lines in {attack.Elapsed.TotalSeconds:0} s, {refusedAccepts} about refused accepts:\n{string.Join('\n', attackLines)}");
+        Assert.Equal(20_000, first.Opened + second.Opened);
+        Assert.True(filesHeld > 19_000, $"the silo held {filesHeld} files: the attack did not reach its limit");
+        Assert.True(served < TimeSpan.FromSeconds(2), $"pyfi ls queues took {served} with the silo out of file descriptors");
+        Assert.InRange(refusedAccepts, 1, (int)attack.Elapsed.TotalSeconds + 1);
+        Assert.DoesNotContain(attackLines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        Assert.False(silo.HasExited);
+    }
+
+    [Fact]
     public async Task ConnectionsThatNeverFinishOrleansHandshakeAreDroppedAndADotNetClientStillGetsIn()
     {
         using var data = new TempDirectory("pyfi-attack");

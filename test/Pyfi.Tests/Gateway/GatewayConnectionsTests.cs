@@ -159,16 +159,22 @@ public sealed class GatewayConnectionsTests : IDisposable
     }
 
     [Fact]
-    public void OutOfFileDescriptorsTheConnectionWaitingLongestGivesItsOwnBack()
+    public void OutOfFileDescriptorsTheConnectionsWaitingLongestGiveTheirsBack()
     {
         var connections = Make();
         var oldest = Admit(Here);
         _time.Advance(TimeSpan.FromSeconds(1));
+        var busy = Admit(Here);
+        connections.Handling(busy);
+        var older = Admit(There);
+        _time.Advance(TimeSpan.FromSeconds(1));
         var newer = Admit(Here);
 
-        Assert.True(connections.EvictLongestWaiting());
+        Assert.Equal(2, connections.EvictLongestWaiting(2));
 
         Assert.Equal(GatewayDrop.Evicted, oldest.Dropped);
+        Assert.Null(busy.Dropped);
+        Assert.Equal(GatewayDrop.Evicted, older.Dropped);
         Assert.Null(newer.Dropped);
     }
 
