@@ -17,7 +17,7 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
 /// Runs the real <c>pyfi</c> tool as a process, the way a user's shell does: pointed at <paramref name="gateway"/>
 /// (<c>PYFI_GATEWAY</c>) with <paramref name="token"/> (<c>PYFI_TOKEN</c>), and no other PYFI_* variable of the test's own.
 /// </summary>
-public sealed class PyfiCli(string? gateway, IReadOnlyDictionary<string, string>? environment = null, string? token = null)
+public sealed class PyfiCli(string? gateway, IReadOnlyDictionary<string, string>? environment = null, string? token = null, string? workingDirectory = null)
 {
     /// <summary>Runs <c>pyfi</c> with <paramref name="args"/>, feeding <paramref name="stdin"/> if given.</summary>
     public async Task<CliResult> RunAsync(string[] args, string? stdin = null, TimeSpan? timeout = null)
@@ -35,6 +35,7 @@ public sealed class PyfiCli(string? gateway, IReadOnlyDictionary<string, string>
         var command = CliWrap.Cli.Wrap(TestEnvironment.Dotnet)
             .WithArguments([TestEnvironment.CliDll, .. args])
             .WithEnvironmentVariables(env)
+            .WithWorkingDirectory(workingDirectory ?? Directory.GetCurrentDirectory())
             .WithValidation(CommandResultValidation.None);
         if (stdin is not null) command = command.WithStandardInputPipe(PipeSource.FromString(stdin));
 
@@ -52,7 +53,7 @@ public sealed class PyfiCli(string? gateway, IReadOnlyDictionary<string, string>
     }
 
     /// <summary>The same tool with another token.</summary>
-    public PyfiCli WithToken(string? other) => new(gateway, environment, other);
+    public PyfiCli WithToken(string? other) => new(gateway, environment, other, workingDirectory);
 
     /// <summary>Splits a command line the simple way (no quoting): for readable tests.</summary>
     public Task<CliResult> RunAsync(string commandLine) => RunAsync(commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries));
