@@ -57,6 +57,7 @@ public static class PyfiJson
                 new JsonStringEnumConverter<CallState>(JsonNamingPolicy.CamelCase),
                 new JsonStringEnumConverter<FlowState>(JsonNamingPolicy.CamelCase),
                 new JsonStringEnumConverter<FlowStepKind>(JsonNamingPolicy.CamelCase),
+                new JsonStringEnumConverter<PyfiRole>(JsonNamingPolicy.CamelCase),
             },
         };
         options.MakeReadOnly();

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
@@ -10,8 +9,8 @@ public sealed partial class GatewayListener
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway could not accept a connection: {Error} ({Reason}); {Held} more such failures since the last line")]
     private partial void LogAcceptFailed(SocketError error, string reason, long held);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Gateway operation {Op} from {Remote} failed unexpectedly")]
-    private partial void LogOperationFailed(Exception exception, string op, EndPoint remote);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Gateway operation {Op} from {Origin} failed unexpectedly")]
+    private partial void LogOperationFailed(Exception exception, string op, string origin);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway dropped connections in the last minute: {Evicted} evicted at the connection limits, " +
         "{Refused} refused with every connection busy, {Slow} too slow, {TooLarge} too large; {Open} open now (see docs/security.md, \"The gateway port\")")]

@@ -155,6 +155,7 @@ public sealed partial class GatewayListener(
         var reader = PipeReader.Create(stream, ReaderOptions);
         var writer = PipeWriter.Create(stream, WriterOptions);
         var limit = (long)options.MaxPayload + EnvelopeAllowance;
+        var origin = $"gateway client {remote}";
         try
         {
             while (true)
@@ -175,7 +176,7 @@ public sealed partial class GatewayListener(
                 try
                 {
                     // A silo that stops does not wait for operations that wait (task.run, flow.watch): their clients reconnect.
-                    response = await HandleAsync(request.Line, remote).WaitAsync(_stopping.Token);
+                    response = await HandleAsync(request.Line, origin).WaitAsync(_stopping.Token);
                 }
                 finally
                 {
@@ -250,7 +251,7 @@ public sealed partial class GatewayListener(
         }
     }
 
-    private async Task<GatewayResponse> HandleAsync(ReadOnlySequence<byte> line, EndPoint remote)
+    private async Task<GatewayResponse> HandleAsync(ReadOnlySequence<byte> line, string origin)
     {
         GatewayRequest? request;
         try
@@ -265,7 +266,7 @@ public sealed partial class GatewayListener(
         if (request is null || string.IsNullOrEmpty(request.Op)) return Failure(new InvalidSpecException("the request names no operation"));
         try
         {
-            var result = await operations.RunAsync(request.Op, request.Args, _stopping.Token);
+            var result = await operations.RunAsync(request.Op, request.Args, request.Token, origin, _stopping.Token);
             return new GatewayResponse(true, result is null ? null : PyfiJson.ToElement(result));
         }
         catch (Exception e) when (PyfiException.Find(e) is { } pyfi)
@@ -278,7 +279,7 @@ public sealed partial class GatewayListener(
         }
         catch (Exception e)
         {
-            LogOperationFailed(e, request.Op, remote);
+            LogOperationFailed(e, request.Op, origin);
             return new GatewayResponse(false, Error: new GatewayError("Unexpected", $"{e.GetType().Name}: {e.Message.Split('\n')[0]}"));
         }
     }

@@ -6,14 +6,15 @@ using Microsoft.Extensions.Logging;
 namespace Pyfi.Silo.Hosting;
 
 /// <summary>
-/// Bounds what connections that never finish Orleans' handshake can take from one of Orleans' listening ports (the
-/// Orleans gateway, the silo port), as connection middleware: Orleans 10.4 waits for a connection's handshake (its
-/// preamble) forever and holds any number of them, so enough idle TCP connections run the process out of file
-/// descriptors and memory (20,000 took 500 MB and every descriptor here). With the guard a connection must send
-/// its whole handshake within <c>PYFI_ORLEANS_HANDSHAKE_TIMEOUT</c>, and the port holds at most
+/// Bounds what connections that never finish their handshake can take from one of Orleans' listening ports (the
+/// Orleans gateway, the silo port), as connection middleware ahead of everything else: Orleans 10.4 waits for a
+/// connection's preamble forever and holds any number of them, so enough idle TCP connections ran the process out
+/// of file descriptors and memory (20,000 took 500 MB and every descriptor here). With the guard a connection must
+/// send its first frame whole (on the Orleans gateway port the token a client presents, on the silo port Orleans'
+/// preamble) within <c>PYFI_ORLEANS_HANDSHAKE_TIMEOUT</c>, and the port holds at most
 /// <c>PYFI_GATEWAY_MAX_CONNECTIONS</c>: at the limit a new connection closes the oldest still in its handshake, or is
-/// closed itself if every connection has finished its handshake. A peer that finishes the handshake is Orleans'
-/// to serve (see docs/security.md, "What is not yet defended").
+/// closed itself if every connection has finished its handshake. One that sends nothing is closed before anything
+/// after the guard sees it (no token check, no log line). See docs/security.md, "Orleans' ports".
 /// </summary>
 public sealed partial class OrleansConnectionGuard : IDisposable
 {
@@ -85,9 +86,17 @@ public sealed partial class OrleansConnectionGuard : IDisposable
         (refused ? context : evicted?.Context)?.Abort(new ConnectionAbortedException($"{_port} is at its limit of {_maxConnections} connections"));
         if (refused) return;
         var transport = context.Transport;
-        context.Transport = new DuplexPipe(new HandshakeReader(transport.Input, () => Done(handshake, transport)), transport.Output);
         try
         {
+            // A connection that sends nothing never reaches what comes after (the token check, Orleans): closing
+            // it costs nothing but its socket, and no log line.
+            if (!await FirstBytesAsync(transport.Input))
+            {
+                context.Abort(new ConnectionAbortedException($"no Orleans handshake within {_handshakeTimeout}"));
+                return;
+            }
+
+            context.Transport = new DuplexPipe(new HandshakeReader(transport.Input, () => Done(handshake, transport)), transport.Output);
             await next(context);
         }
         finally
@@ -97,6 +106,22 @@ public sealed partial class OrleansConnectionGuard : IDisposable
                 _open--;
                 Forget(handshake);
             }
+        }
+    }
+
+    // Whether bytes arrived before the connection was closed (by its peer, or by the sweep at the timeout). They
+    // are left unexamined, so whoever reads next gets them at once.
+    private static async Task<bool> FirstBytesAsync(PipeReader input)
+    {
+        try
+        {
+            var read = await input.ReadAsync();
+            input.AdvanceTo(read.Buffer.Start);
+            return !read.Buffer.IsEmpty && !read.IsCanceled;
+        }
+        catch (Exception e) when (e is ConnectionAbortedException or IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            return false;
         }
     }
 

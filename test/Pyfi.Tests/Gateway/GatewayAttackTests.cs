@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Pyfi.Client;
 using Pyfi.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -21,7 +20,7 @@ public sealed class GatewayAttackTests(ITestOutputHelper output)
     {
         using var data = new TempDirectory("pyfi-attack");
         await using var silo = await SiloProcess.StartAsync(data.Path);
-        var cli = new PyfiCli(silo.Gateway);
+        var cli = silo.Cli();
         await cli.OkAsync("ls", "queues");
         var rssBefore = ProcStatus.ResidentBytes(silo.Pid);
         var filesBefore = ProcStatus.OpenFiles(silo.Pid);
@@ -69,7 +68,7 @@ public sealed class GatewayAttackTests(ITestOutputHelper output)
             ["PYFI_GATEWAY_MAX_CONNECTIONS"] = "100000",
             ["PYFI_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS"] = "100000",
         });
-        var cli = new PyfiCli(silo.Gateway);
+        var cli = silo.Cli();
         await cli.OkAsync("ls", "queues");
         var linesBefore = Lines(silo).Length;
         var attack = Stopwatch.StartNew();
@@ -110,7 +109,7 @@ public sealed class GatewayAttackTests(ITestOutputHelper output)
         var filesHeld = ProcStatus.OpenFiles(silo.Pid);
         var rssHeld = ProcStatus.ResidentBytes(silo.Pid);
         var connect = Stopwatch.StartNew();
-        await using (var client = await PyfiClient.ConnectAsync(silo.Gateway))
+        await using (var client = await silo.ConnectAsync())
         {
             await client.Registry.ListQueuesAsync();
         }
@@ -141,15 +140,15 @@ public sealed class GatewayAttackTests(ITestOutputHelper output)
         });
         // A call that waits for a host no silo runs as: a task.run that waits for it runs as long as the test.
         using var repository = await GitRepository.CreateAsync(SampleCode.Files());
-        var cli = new PyfiCli(silo.Gateway);
+        var cli = silo.Cli();
         await SampleCode.AddAsync(cli, repository, "--hostname", "no-such-host");
         await cli.OkAsync("add", "socket", "-n", "pinned", "-q", "q", "-pn", "sample", "-t", "noop");
         using var idle = await RawGatewayConnection.ConnectAsync(silo.GatewayPort);
         using var slow = await RawGatewayConnection.ConnectAsync(silo.GatewayPort);
-        using var busy = await RawGatewayConnection.ConnectAsync(silo.GatewayPort);
-        using var waiting = await RawGatewayConnection.ConnectAsync(silo.GatewayPort);
+        using var busy = await RawGatewayConnection.ConnectAsync(silo.GatewayPort, silo.AdminToken);
+        using var waiting = await RawGatewayConnection.ConnectAsync(silo.GatewayPort, silo.AdminToken);
         using var stop = new CancellationTokenSource();
-        await waiting.WriteAsync("{\"op\":\"task.run\",\"args\":{\"socket\":\"pinned\",\"args\":[1],\"wait\":true}}\n");
+        await waiting.WriteAsync(waiting.Request("task.run", """{"socket":"pinned","args":[1],"wait":true}""") + "\n");
         var waited = waiting.ReadLineAsync(TimeSpan.FromMinutes(2));
 
         var idleClosed = idle.WaitForCloseAsync(TimeSpan.FromSeconds(30));
@@ -168,7 +167,7 @@ public sealed class GatewayAttackTests(ITestOutputHelper output)
         Assert.Equal("""{"ok":false,"error":{"kind":"InvalidSpec","message":"request not received whole within 00:00:02 (PYFI_GATEWAY_REQUEST_TIMEOUT)"}}""", refusal);
         Assert.InRange(slowTook, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(15));
         Assert.True(slowClosed < TimeSpan.FromSeconds(5), $"the slow connection stayed open {slowClosed} after its refusal");
-        Assert.StartsWith("{\"ok\":true", await busy.RequestAsync("{\"op\":\"queue.list\"}"));
+        Assert.StartsWith("{\"ok\":true", await busy.RequestAsync("queue.list"));
         Assert.False(waited.IsCompleted, $"the task.run waiting for its call was answered or closed: {(waited.IsCompleted ? await waited : "")}");
         // Cancelled, the call ends and its wait is answered (and the silo has no call to place when it stops).
         var call = System.Text.Json.JsonDocument.Parse((await cli.OkAsync("ls", "calls", "--json")).Stdout).RootElement[0].GetProperty("id").GetString()!;
@@ -181,11 +180,11 @@ public sealed class GatewayAttackTests(ITestOutputHelper output)
     {
         using var data = new TempDirectory("pyfi-attack");
         await using var silo = await SiloProcess.StartAsync(data.Path);
-        var cli = new PyfiCli(silo.Gateway);
+        var cli = silo.Cli();
         await AddSocketAsync(cli);
 
         var tooLarge = await cli.RunAsync(["task", "run", "-s", "big.s"], stdin: new string('x', 17_000_000) + "\n");
-        await using var client = await PyfiClient.ConnectAsync(silo.Gateway);
+        await using var client = await silo.ConnectAsync();
         var direct = await Assert.ThrowsAsync<InvalidSpecException>(() => client.Socket<string, string>("big.s").CallAsync(new string('y', 17_000_000)));
 
         Assert.Equal(1, tooLarge.ExitCode);
@@ -199,14 +198,14 @@ public sealed class GatewayAttackTests(ITestOutputHelper output)
     {
         using var data = new TempDirectory("pyfi-attack");
         await using var silo = await SiloProcess.StartAsync(data.Path, new Dictionary<string, string> { ["PYFI_MAX_PAYLOAD"] = (48 * MiB).ToString() });
-        await AddSocketAsync(new PyfiCli(silo.Gateway));
-        using var gateway = await RawGatewayConnection.ConnectAsync(silo.GatewayPort);
+        await AddSocketAsync(silo.Cli());
+        using var gateway = await RawGatewayConnection.ConnectAsync(silo.GatewayPort, silo.AdminToken);
         var argument = new string('z', 30_000_000);
 
-        var run = await gateway.RequestAsync($$$"""{"op":"task.run","args":{"socket":"big.s","args":["{{{argument}}}"],"wait":false}}""");
+        var run = await gateway.RequestAsync("task.run", $$"""{"socket":"big.s","args":["{{argument}}"],"wait":false}""");
         var id = System.Text.Json.JsonDocument.Parse(run).RootElement.GetProperty("result").GetProperty("id").GetString();
-        var get = await gateway.RequestAsync($$$"""{"op":"call.get","args":{"id":"{{{id}}}"}}""");
-        var shown = await gateway.RequestAsync($$$"""{"op":"call.get","args":{"id":"{{{id}}}","withArguments":true}}""");
+        var get = await gateway.RequestAsync("call.get", $$"""{"id":"{{id}}"}""");
+        var shown = await gateway.RequestAsync("call.get", $$"""{"id":"{{id}}","withArguments":true}""");
 
         Assert.StartsWith("{\"ok\":true", run);
         Assert.True(run.Length < 2000, $"task.run answered {run.Length} characters");
@@ -247,7 +246,7 @@ public sealed class GatewayAttackTests(ITestOutputHelper output)
     {
         for (var i = 0; i < 10; i++)
         {
-            Assert.StartsWith("{\"ok\":true", await connection.RequestAsync("{\"op\":\"queue.list\"}"));
+            Assert.StartsWith("{\"ok\":true", await connection.RequestAsync("queue.list"));
             await Task.Delay(500);
         }
     }

@@ -11,24 +11,30 @@ namespace Pyfi.Tests.Infrastructure;
 /// </summary>
 public sealed class RawGatewayConnection : IDisposable
 {
+    private readonly string? _token;
     private readonly TcpClient _client;
     private readonly NetworkStream _stream;
     private readonly MemoryStream _pending = new();
     private readonly byte[] _buffer = new byte[64 * 1024];
 
-    private RawGatewayConnection(TcpClient client)
+    private RawGatewayConnection(TcpClient client, string? token)
     {
         _client = client;
+        _token = token;
         _stream = client.GetStream();
     }
 
-    /// <summary>Connects to the gateway on 127.0.0.1:<paramref name="port"/>.</summary>
-    public static async Task<RawGatewayConnection> ConnectAsync(int port)
+    /// <summary>Connects to the gateway on 127.0.0.1:<paramref name="port"/>; its requests carry <paramref name="token"/>.</summary>
+    public static async Task<RawGatewayConnection> ConnectAsync(int port, string? token = null)
     {
         var client = new TcpClient { NoDelay = true };
         await client.ConnectAsync(IPAddress.Loopback, port);
-        return new RawGatewayConnection(client);
+        return new RawGatewayConnection(client, token);
     }
+
+    /// <summary>The request line (without its newline) for <paramref name="op"/> with <paramref name="args"/> (JSON) and this connection's token.</summary>
+    public string Request(string op, string? args = null) =>
+        $"{{\"op\":\"{op}\"{(_token is null ? "" : $",\"token\":\"{_token}\"")}{(args is null ? "" : $",\"args\":{args}")}}}";
 
     /// <summary>Writes <paramref name="text"/> as it is (add the newline to end a request).</summary>
     public async Task WriteAsync(string text) => await WriteAsync(Encoding.UTF8.GetBytes(text));
@@ -40,10 +46,10 @@ public sealed class RawGatewayConnection : IDisposable
         await _stream.FlushAsync();
     }
 
-    /// <summary>Sends one request line and returns the answer line (raw JSON).</summary>
-    public async Task<string> RequestAsync(string json, TimeSpan? timeout = null)
+    /// <summary>Sends <paramref name="op"/> with <paramref name="args"/> (JSON) and returns the answer line (raw JSON).</summary>
+    public async Task<string> RequestAsync(string op, string? args = null, TimeSpan? timeout = null)
     {
-        await WriteAsync(json + "\n");
+        await WriteAsync(Request(op, args) + "\n");
         return await ReadLineAsync(timeout ?? TimeSpan.FromSeconds(60)) ?? throw new IOException("the gateway closed the connection");
     }
 
