@@ -66,7 +66,7 @@ public static class GatewayOps
     /// </summary>
     public const string GetCall = "call.get";
 
-    /// <summary><see cref="CallArgs"/> → <see cref="CallInfo"/>, cancelled.</summary>
+    /// <summary><see cref="CallArgs"/> → <see cref="CallInfo"/>, cancelled (without its arguments).</summary>
     public const string CancelCall = "call.cancel";
 
     /// <summary><see cref="CallQuery"/> → <see cref="CallInfo"/>[], newest first.</summary>

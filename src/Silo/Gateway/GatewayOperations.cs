@@ -49,7 +49,7 @@ public sealed class GatewayOperations
 
             [GatewayOps.RunTask] = new(Submit, "run calls", RunTaskAsync),
             [GatewayOps.GetCall] = new(Read, "read calls", GetCallAsync),
-            [GatewayOps.CancelCall] = new(Operate, "cancel calls", async (a, _) => await _grains.GetGrain<ITaskCallGrain>(Args<CallArgs>(a).Id).CancelAsync()),
+            [GatewayOps.CancelCall] = new(Operate, "cancel calls", async (a, _) => WithoutArguments(await _grains.GetGrain<ITaskCallGrain>(Args<CallArgs>(a).Id).CancelAsync())),
             [GatewayOps.ListCalls] = new(Read, "list calls", async (a, _) => await _grains.GetGrain<ICallListingGrain>(0).ListAsync(Args<CallQuery>(a))),
             [GatewayOps.CallGraph] = new(Read, "read calls", CallGraphAsync),
             [GatewayOps.ListAgents] = new(Read, "read the cluster", async (_, _) => await _grains.GetGrain<ISlotLedgerGrain>(0).GetAgentsAsync()),
@@ -111,8 +111,9 @@ public sealed class GatewayOperations
         return WithoutArguments(run.Wait ? await WaitForEndAsync(call, cancellationToken) : call);
     }
 
-    // The caller sent the arguments (up to PYFI_MAX_PAYLOAD): echoing them would double every large submission.
-    // Null is left out of the answer's JSON; a reader of it gets the record's default.
+    // The caller sent the arguments (up to PYFI_MAX_PAYLOAD): echoing them would double every large submission, and
+    // make a small request (call.get, call.cancel) answer with megabytes. Null is left out of the answer's JSON; a
+    // reader of it gets the record's default.
     private static CallInfo WithoutArguments(CallInfo call) => call with { Args = null!, Kwargs = null };
 
     private async Task<object?> CallGraphAsync(JsonElement? args, CancellationToken cancellationToken)
