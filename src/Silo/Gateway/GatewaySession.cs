@@ -73,13 +73,14 @@ public sealed class GatewaySession : IDisposable
 
     internal bool Evictable => Phase is GatewayPhase.Waiting or GatewayPhase.Reading;
 
-    // Called outside the table's lock: cancelling runs the connection's continuations.
+    // Called outside the table's lock, from the sweep's timer or the accept loop: the cancellation's callbacks (the
+    // connection's reads and writes giving up) run on the thread pool, so neither waits for them nor sees them fail.
     internal void Drop(GatewayDrop reason)
     {
         Dropped ??= reason;
         try
         {
-            _closing.Cancel();
+            _ = _closing.CancelAsync().ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
         catch (ObjectDisposedException)
         {

@@ -83,7 +83,7 @@ public sealed partial class OrleansConnectionGuard : IDisposable
         }
 
         // Outside the lock: aborting runs the transport's callbacks.
-        (refused ? context : evicted?.Context)?.Abort(new ConnectionAbortedException($"{_port} is at its limit of {_maxConnections} connections"));
+        if ((refused ? context : evicted?.Context) is { } closing) Abort(closing, $"{_port} is at its limit of {_maxConnections} connections");
         if (refused) return;
         var transport = context.Transport;
         try
@@ -92,7 +92,7 @@ public sealed partial class OrleansConnectionGuard : IDisposable
             // it costs nothing but its socket, and no log line.
             if (!await FirstBytesAsync(transport.Input))
             {
-                context.Abort(new ConnectionAbortedException($"no Orleans handshake within {_handshakeTimeout}"));
+                Abort(context, $"no Orleans handshake within {_handshakeTimeout}");
                 return;
             }
 
@@ -154,8 +154,22 @@ public sealed partial class OrleansConnectionGuard : IDisposable
             }
         }
 
-        foreach (var handshake in late) handshake.Context.Abort(new ConnectionAbortedException($"no Orleans handshake within {_handshakeTimeout}"));
+        foreach (var handshake in late) Abort(handshake.Context, $"no Orleans handshake within {_handshakeTimeout}");
         if (timedOut + evicted + refused > 0) LogDropped(_port, timedOut, evicted, refused, Open);
+    }
+
+    // A connection may be closing on its own meanwhile: aborting it then has nothing to do, and must not throw into
+    // the sweep's timer (which would end the process) or the accept path.
+    private static void Abort(ConnectionContext context, string reason)
+    {
+        try
+        {
+            context.Abort(new ConnectionAbortedException(reason));
+        }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or IOException or System.Net.Sockets.SocketException)
+        {
+            // Already closed.
+        }
     }
 
     // Under the lock.

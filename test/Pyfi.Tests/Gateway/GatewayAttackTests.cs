@@ -10,6 +10,7 @@ namespace Pyfi.Tests.Gateway;
 /// lines of 150 MB, connections that never finish Orleans' handshake. It must keep serving, within bounded memory,
 /// with a quiet log (docs/security.md, "The gateway port").
 /// </summary>
+[Collection(AttackCollection.Name)]
 public sealed class GatewayAttackTests(ITestOutputHelper output)
 {
     private const long MiB = 1024 * 1024;
@@ -76,6 +77,7 @@ public sealed class GatewayAttackTests(ITestOutputHelper output)
         var holders = await Task.WhenAll(IdleConnections.OpenAsync(silo.GatewayPort, 10_000), IdleConnections.OpenAsync(silo.GatewayPort, 10_000));
         await using var first = holders[0];
         await using var second = holders[1];
+        Assert.False(silo.HasExited, $"the silo died out of file descriptors:\n{silo.Output}");
         var filesHeld = ProcStatus.OpenFiles(silo.Pid);
         var served = await TimeAsync(() => cli.OkAsync("ls", "queues"));
         var attackLines = Lines(silo)[linesBefore..];
@@ -276,4 +278,15 @@ public sealed class GatewayAttackTests(ITestOutputHelper output)
     }
 
     private static string[] Lines(SiloProcess silo) => silo.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+}
+
+/// <summary>
+/// The attacks run alone: 20,000 connections take as many of the machine's ephemeral ports (which the other tests'
+/// silos pick theirs from) and its file descriptors, and the measurements must not count the other tests' load.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AttackCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "attacks";
 }
