@@ -116,6 +116,7 @@ public sealed class GatewayConnections : IDisposable
     {
         lock (_open)
         {
+            // Not there if the table dropped it first (evicted, timed out).
             if (_open.Contains(session)) Forget(session);
         }
     }
