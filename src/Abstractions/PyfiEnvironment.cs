@@ -28,6 +28,9 @@ public static class PyfiEnvironment
         ["PYFI_LEASE"] = "Pyfi:Lease",
         ["PYFI_HOSTNAME"] = "Pyfi:HostName",
         ["PYFI_RETENTION"] = "Pyfi:Retention",
+        ["PYFI_TLS_CERT"] = "Pyfi:TlsCert",
+        ["PYFI_TLS_KEY"] = "Pyfi:TlsKey",
+        ["PYFI_TLS_CA"] = "Pyfi:TlsCa",
     };
 
     /// <summary>The configuration values set by the environment variables present now.</summary>

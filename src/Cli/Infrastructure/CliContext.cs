@@ -39,10 +39,16 @@ public sealed class CliContext(TextWriter output, TextWriter error)
 
     /// <summary>
     /// Connects to the gateway the command line, else <c>PYFI_GATEWAY</c>, else the default names, presenting the
-    /// token <see cref="PyfiToken"/> finds.
+    /// token <see cref="PyfiToken"/> finds, over TLS when <c>PYFI_TLS_CA</c> or <c>PYFI_TLS_FINGERPRINT</c> is set.
     /// </summary>
-    public Task<GatewayConnection> ConnectAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        GatewayConnection.ConnectAsync(Gateways(parse), ConnectTimeout, PyfiToken.Resolve(parse.GetValue(Token)), cancellationToken);
+    public Task<GatewayConnection> ConnectAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var options = PyfiClientOptions.FromEnvironment();
+        options.Gateways = Gateways(parse);
+        options.Token = parse.GetValue(Token);
+        options.ConnectTimeout = ConnectTimeout;
+        return GatewayConnection.ConnectAsync(options, cancellationToken);
+    }
 
     /// <summary>The gateways this command will use.</summary>
     public string Gateways(ParseResult parse) =>
