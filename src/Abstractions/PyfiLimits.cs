@@ -21,6 +21,13 @@ public static class PyfiLimits
     /// </summary>
     public const int MaxMessageDepth = 2 * MaxDepth + 8;
 
+    /// <summary>
+    /// How deep a call's result may nest to be read: as deep as Python's <c>json</c> module writes (its recursion
+    /// limit stops it near 1000 levels). Results are read without recursion; a result too deep for the next
+    /// step's arguments is refused there, with <see cref="MaxDepth"/>.
+    /// </summary>
+    public const int MaxResultDepth = 1024;
+
     /// <summary>The default largest payload (<c>PYFI_MAX_PAYLOAD</c>): a call's arguments, a workflow file, standard input, a request.</summary>
     public const int MaxPayloadBytes = 16 * 1024 * 1024;
 

@@ -111,6 +111,9 @@ internal static class Json
     // Serialising stops one level inside the limit: each argument sits in the arguments' list (or the keywords' dict).
     private static readonly JsonSerializerOptions Bounded = new(JsonSerializerOptions.Default) { MaxDepth = PyfiLimits.MaxDepth };
 
+    // A result is read as deep as Python could write it.
+    private static readonly JsonSerializerOptions Results = new(JsonSerializerOptions.Default) { MaxDepth = PyfiLimits.MaxResultDepth };
+
     [RequiresUnreferencedCode(Json.Reflection)]
     [RequiresDynamicCode(Json.Reflection)]
     public static string Arguments(string socket, object?[] args)
@@ -139,7 +142,7 @@ internal static class Json
     {
         try
         {
-            return JsonSerializer.Deserialize<TResult>(json)!;
+            return JsonSerializer.Deserialize<TResult>(json, Results)!;
         }
         catch (JsonException e)
         {
