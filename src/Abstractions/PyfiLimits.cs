@@ -28,8 +28,12 @@ public static class PyfiLimits
     /// </summary>
     public const int MaxResultDepth = 1024;
 
-    /// <summary>The default largest payload (<c>PYFI_MAX_PAYLOAD</c>): a call's arguments, a workflow file, standard input, a request.</summary>
-    public const int MaxPayloadBytes = 16 * 1024 * 1024;
+    /// <summary>
+    /// Largest payload one request may carry (<c>PYFI_MAX_PAYLOAD</c>): a call's arguments, a request line on the
+    /// gateway port, and what the <c>pyfi</c> tool reads to send (<c>--data</c>, <c>--kwargs</c>, standard input, a
+    /// workflow file).
+    /// </summary>
+    public const int DefaultMaxPayloadBytes = 16 * 1024 * 1024;
 
     /// <summary>The environment variable that sets the largest payload, in bytes.</summary>
     public const string PayloadVariable = "PYFI_MAX_PAYLOAD";

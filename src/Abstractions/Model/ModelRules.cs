@@ -90,11 +90,11 @@ public static partial class ModelRules
     /// <see cref="PyfiLimits.MaxDepth"/> levels, the depth checked while reading so nothing deeper is built.
     /// <paramref name="what"/> names it in the message, in the plural: "the call's positional arguments".
     /// </summary>
-    public static void Json(string what, string? text, JsonValueKind kind, long maxBytes = PyfiLimits.MaxPayloadBytes)
+    public static void Json(string what, string? text, JsonValueKind kind, long maxBytes = PyfiLimits.DefaultMaxPayloadBytes)
     {
         var shape = kind == JsonValueKind.Array ? "a JSON array" : "a JSON object";
         if (text is null) Fail($"{what} are missing: they must be {shape}");
-        if (text.Length > maxBytes || Encoding.UTF8.GetByteCount(text) > maxBytes) Fail($"{what} are larger than {ByteSize.Format(maxBytes)}");
+        if (text.Length > maxBytes || Encoding.UTF8.GetByteCount(text) > maxBytes) Fail($"{what} are larger than {ByteSize.Format(maxBytes)} ({PyfiLimits.PayloadVariable})");
         var start = kind == JsonValueKind.Array ? JsonTokenType.StartArray : JsonTokenType.StartObject;
         // One level more than allowed, so that the too-deep token is ours to report, not the reader's.
         var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text), new JsonReaderOptions { MaxDepth = PyfiLimits.MaxDepth + 1 });

@@ -42,10 +42,10 @@ public sealed class CliContext(TextWriter output, TextWriter error)
 
     /// <summary>
     /// The largest <c>--data</c>, <c>--kwargs</c>, standard input or workflow file this tool reads, in bytes:
-    /// <c>PYFI_MAX_PAYLOAD</c> (the silos' payload limit), else <see cref="PyfiLimits.MaxPayloadBytes"/>.
+    /// <c>PYFI_MAX_PAYLOAD</c> (the silos' payload limit), else <see cref="PyfiLimits.DefaultMaxPayloadBytes"/>.
     /// </summary>
     public static int MaxPayloadBytes =>
-        Environment.GetEnvironmentVariable(PyfiLimits.PayloadVariable) is not { Length: > 0 } value ? PyfiLimits.MaxPayloadBytes
+        Environment.GetEnvironmentVariable(PyfiLimits.PayloadVariable) is not { Length: > 0 } value ? PyfiLimits.DefaultMaxPayloadBytes
         : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes) && bytes > 0 ? bytes
         : throw new InvalidSpecException($"{PyfiLimits.PayloadVariable} must be a whole number of bytes, not '{value}'");
 

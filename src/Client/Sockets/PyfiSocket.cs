@@ -30,7 +30,7 @@ public class PyfiSocket<TResult>
     /// or cancelled), <see cref="NotFoundException"/> for a socket that does not exist, and
     /// <see cref="PyfiTypeMismatchException"/> when an argument cannot be sent as JSON or the result is not a
     /// <typeparamref name="TResult"/>, and <see cref="InvalidSpecException"/> when the arguments nest deeper than
-    /// <see cref="PyfiLimits.MaxDepth"/> levels or are larger than <see cref="PyfiLimits.MaxPayloadBytes"/>.
+    /// <see cref="PyfiLimits.MaxDepth"/> levels or are larger than <see cref="PyfiLimits.DefaultMaxPayloadBytes"/>.
     /// <paramref name="cancellationToken"/> stops the waiting, not the call.
     /// </summary>
     [RequiresUnreferencedCode(Json.Reflection)]

@@ -28,5 +28,5 @@ public sealed class PyfiRuntimeOptions
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>The largest arguments (and keyword arguments), as JSON, a call may have (<c>PYFI_MAX_PAYLOAD</c>, 16 MiB by default).</summary>
-    public long MaxPayloadBytes { get; set; } = PyfiLimits.MaxPayloadBytes;
+    public long MaxPayloadBytes { get; set; } = PyfiLimits.DefaultMaxPayloadBytes;
 }

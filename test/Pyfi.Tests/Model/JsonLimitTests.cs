@@ -28,8 +28,8 @@ public sealed class JsonLimitTests
         Assert.Equal("the arguments must be a JSON array", Refusal("{}", JsonValueKind.Array));
         Assert.Equal("the arguments must be a JSON object", Refusal("[1]", JsonValueKind.Object));
         Assert.Equal("the arguments are missing: they must be a JSON array", Refusal(null, JsonValueKind.Array));
-        Assert.Equal("the arguments are larger than 1 KiB", Refusal($"[\"{new string('x', 1024)}\"]", JsonValueKind.Array, maxBytes: 1024));
-        Assert.Equal("the arguments are larger than 1 KiB", Refusal($"[\"{new string('é', 600)}\"]", JsonValueKind.Array, maxBytes: 1024));
+        Assert.Equal("the arguments are larger than 1 KiB (PYFI_MAX_PAYLOAD)", Refusal($"[\"{new string('x', 1024)}\"]", JsonValueKind.Array, maxBytes: 1024));
+        Assert.Equal("the arguments are larger than 1 KiB (PYFI_MAX_PAYLOAD)", Refusal($"[\"{new string('é', 600)}\"]", JsonValueKind.Array, maxBytes: 1024));
         Assert.Equal("the arguments are not valid JSON: '2' is invalid after a single JSON value. Expected end of data (line 1, byte 5)",
             Refusal("[1] 2", JsonValueKind.Array));
     }
@@ -86,6 +86,6 @@ public sealed class JsonLimitTests
         return depth;
     }
 
-    private static string Refusal(string? json, JsonValueKind kind, long maxBytes = PyfiLimits.MaxPayloadBytes) =>
+    private static string Refusal(string? json, JsonValueKind kind, long maxBytes = PyfiLimits.DefaultMaxPayloadBytes) =>
         Assert.Throws<InvalidSpecException>(() => ModelRules.Json("the arguments", json, kind, maxBytes)).Message;
 }
