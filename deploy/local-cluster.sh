@@ -5,7 +5,8 @@
 #                                           cores each offers, default: this machine's); waits until all serve
 #   deploy/local-cluster.sh stop DIR        stop them (SIGTERM: each finishes what it can and leaves cleanly)
 # DIR/silos.tsv gets a line per silo: index, pid, pyfi gateway (host:port), silo port, data folder; and
-# DIR/silo-I.log its output. Point the tool at any gateway: pyfi --gateway 127.0.0.1:PORT ls agents.
+# DIR/silo-I.log its output. On a new database one silo makes the first admin token; DIR/admin.token links to it.
+# Point the tool at any gateway: PYFI_TOKEN_FILE=DIR/admin.token pyfi --gateway 127.0.0.1:PORT ls agents.
 # The silo run is `dotnet src/Silo/bin/Release/net10.0/Pyfi.Silo.dll` unless PYFI_SILO names another command.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,6 +38,13 @@ start() {
     grep -q "Pyfi silo ready" "$dir/silo-$i.log" || { echo "silo $i was not ready within 60 s" >&2; exit 1; }
     echo "silo $i ready: gateway $gateway (pid $pid)"
   done <"$dir/silos.tsv"
+
+  local token
+  for token in "$dir"/silo-*/admin.token; do
+    [ -f "$token" ] || continue
+    ln -sfn "${token#"$dir"/}" "$dir/admin.token"
+    echo "admin token: $dir/admin.token"
+  done
 }
 
 stop() {

@@ -15,6 +15,7 @@ public static class PyfiEnvironment
         ["PYFI_ORLEANS_GATEWAY_PORT"] = "Pyfi:OrleansGatewayPort",
         ["PYFI_DASHBOARD_PORT"] = "Pyfi:DashboardPort",
         ["PYFI_DASHBOARD_ADDRESS"] = "Pyfi:DashboardAddress",
+        ["PYFI_DASHBOARD_PUBLIC"] = "Pyfi:DashboardPublic",
         ["PYFI_ADVERTISED_ADDRESS"] = "Pyfi:AdvertisedAddress",
         ["PYFI_CLUSTER_ID"] = "Pyfi:ClusterId",
         ["PYFI_SERVICE_ID"] = "Pyfi:ServiceId",

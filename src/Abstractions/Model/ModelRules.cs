@@ -129,6 +129,21 @@ public static partial class ModelRules
         }
     }
 
+    /// <summary>Idempotency keys starting with this are a workflow's steps' (<c>flow:ID:N</c>): only the network makes them.</summary>
+    public const string WorkflowKeyPrefix = "flow:";
+
+    /// <summary>
+    /// Checks a call a client asks for directly (the gateway, an Orleans client): it may not claim to be a workflow's
+    /// step (<see cref="CallRequest.Workflow"/>, <see cref="CallRequest.Parent"/>, a <see cref="WorkflowKeyPrefix"/> key),
+    /// which would let it answer for another workflow's step.
+    /// </summary>
+    public static CallRequest ValidateFromClient(CallRequest request)
+    {
+        if (request.Workflow is not null || request.Parent is not null) Fail("a call's workflow and parent are set by the network, not by clients");
+        if (request.Key?.StartsWith(WorkflowKeyPrefix, StringComparison.Ordinal) == true) Fail($"keys starting with '{WorkflowKeyPrefix}' are the network's own (workflow steps)");
+        return request;
+    }
+
     private static void Concurrency(string what, int concurrency)
     {
         if (concurrency is < 1 or > MaxConcurrency) Fail($"{what}: concurrency must be between 1 and {MaxConcurrency}");

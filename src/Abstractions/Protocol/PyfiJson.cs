@@ -81,6 +81,7 @@ public static partial class PyfiJson
                 new JsonStringEnumConverter<CallState>(JsonNamingPolicy.CamelCase),
                 new JsonStringEnumConverter<FlowState>(JsonNamingPolicy.CamelCase),
                 new JsonStringEnumConverter<FlowStepKind>(JsonNamingPolicy.CamelCase),
+                new JsonStringEnumConverter<PyfiRole>(JsonNamingPolicy.CamelCase),
             },
         };
         options.MakeReadOnly();

@@ -16,6 +16,13 @@ public sealed class CliContext(TextWriter output, TextWriter error)
         Recursive = true,
     };
 
+    /// <summary><c>--token</c>, on every command: else <c>PYFI_TOKEN</c>, the file <c>PYFI_TOKEN_FILE</c>, or <c>./.pyfi/admin.token</c>.</summary>
+    public Option<string?> Token { get; } = new("--token")
+    {
+        Description = "Token to present (default: PYFI_TOKEN, else the file PYFI_TOKEN_FILE, else ./.pyfi/admin.token)",
+        Recursive = true,
+    };
+
     /// <summary>Standard output.</summary>
     public TextWriter Output { get; } = output;
 
@@ -30,9 +37,12 @@ public sealed class CliContext(TextWriter output, TextWriter error)
     /// <summary>Standard output is a terminal a live view can redraw (not a pipe or a file).</summary>
     public bool IsInteractive => !System.Console.IsOutputRedirected && Console.Profile.Capabilities.Interactive;
 
-    /// <summary>Connects to the gateway the command line, else <c>PYFI_GATEWAY</c>, else the default names.</summary>
+    /// <summary>
+    /// Connects to the gateway the command line, else <c>PYFI_GATEWAY</c>, else the default names, presenting the
+    /// token <see cref="PyfiToken"/> finds.
+    /// </summary>
     public Task<GatewayConnection> ConnectAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        GatewayConnection.ConnectAsync(Gateways(parse), ConnectTimeout, cancellationToken);
+        GatewayConnection.ConnectAsync(Gateways(parse), ConnectTimeout, PyfiToken.Resolve(parse.GetValue(Token)), cancellationToken);
 
     /// <summary>The gateways this command will use.</summary>
     public string Gateways(ParseResult parse) =>

@@ -16,6 +16,12 @@ public sealed class PyfiClientOptions
     /// <value>Defaults to <c>localhost:30000</c>.</value>
     public string Gateways { get; set; } = DefaultGateway;
 
+    /// <summary>
+    /// The token this client presents (see <see cref="PyfiToken"/>): when <see langword="null"/>, <c>PYFI_TOKEN</c>,
+    /// then the file <c>PYFI_TOKEN_FILE</c> names, then <c>./.pyfi/admin.token</c>.
+    /// </summary>
+    public string? Token { get; set; }
+
     /// <summary>How long to try to reach a gateway before giving up.</summary>
     /// <value>Defaults to 10 seconds.</value>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);

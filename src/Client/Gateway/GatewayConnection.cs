@@ -16,11 +16,13 @@ public sealed class GatewayConnection : IAsyncDisposable
     private readonly TcpClient _client;
     private readonly StreamReader _reader;
     private readonly StreamWriter _writer;
+    private readonly string? _token;
 
-    private GatewayConnection(TcpClient client, string gateway)
+    private GatewayConnection(TcpClient client, string gateway, string? token)
     {
         _client = client;
         Gateway = gateway;
+        _token = token;
         var stream = client.GetStream();
         _reader = new StreamReader(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024);
         _writer = new StreamWriter(stream, new UTF8Encoding(false), bufferSize: 64 * 1024) { NewLine = "\n" };
@@ -30,10 +32,11 @@ public sealed class GatewayConnection : IAsyncDisposable
     public string Gateway { get; }
 
     /// <summary>
-    /// Connects to the first gateway of <paramref name="gateways"/> (<c>host:port[,host:port]</c>) that accepts.
-    /// Throws <see cref="PyfiConnectionException"/> when none does.
+    /// Connects to the first gateway of <paramref name="gateways"/> (<c>host:port[,host:port]</c>) that accepts;
+    /// every request sent on the connection carries <paramref name="token"/>. Throws
+    /// <see cref="PyfiConnectionException"/> when no gateway accepts.
     /// </summary>
-    public static async Task<GatewayConnection> ConnectAsync(string gateways, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public static async Task<GatewayConnection> ConnectAsync(string gateways, TimeSpan timeout, string? token, CancellationToken cancellationToken = default)
     {
         var entries = GatewayList.Parse(gateways);
         var failures = new List<string>();
@@ -46,7 +49,7 @@ public sealed class GatewayConnection : IAsyncDisposable
             {
                 if (IPAddress.TryParse(host, out var address)) await client.ConnectAsync(address, port, attempt.Token);
                 else await client.ConnectAsync(host, port, attempt.Token);
-                return new GatewayConnection(client, $"{host}:{port}");
+                return new GatewayConnection(client, $"{host}:{port}", token);
             }
             catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
@@ -65,7 +68,7 @@ public sealed class GatewayConnection : IAsyncDisposable
     /// </summary>
     public async Task<JsonElement?> SendAsync(string op, object? args, CancellationToken cancellationToken = default)
     {
-        var request = new GatewayRequest(op, args is null ? null : PyfiJson.ToElement(args));
+        var request = new GatewayRequest(op, args is null ? null : PyfiJson.ToElement(args)) { Token = _token };
         string? line;
         try
         {

@@ -45,9 +45,15 @@ public static class PyfiClientHostingExtensions
             });
             client.Services.AddSingleton<IGatewayListProvider, PyfiGatewayListProvider>();
             client.AddMemoryStreams(FlowStreams.Provider);
+            // Found once, when first needed: after the host's configuration is bound.
+            client.Services.AddSingleton(services => new ResolvedToken(PyfiToken.Resolve(services.GetRequiredService<IOptions<PyfiClientOptions>>().Value.Token)));
+            client.UsePyfiToken(services => services.GetRequiredService<ResolvedToken>().Value);
         });
         builder.Services.AddSingleton(services => PyfiClient.Over(
             services.GetRequiredService<IClusterClient>(), services.GetRequiredService<IOptions<PyfiClientOptions>>().Value.Gateways));
         return builder;
     }
 }
+
+/// <summary>The token an application's Pyfi client presents, found once.</summary>
+internal sealed record ResolvedToken(string? Value);

@@ -1,10 +1,12 @@
 using Pyfi.Grains.Calls;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Configuration;
 using Orleans.Runtime;
 using Pyfi.Grains.Code;
 using Pyfi.Grains.Placement;
 using Pyfi.Grains.Python;
+using Pyfi.Grains.Security;
 using Pyfi.Grains.Telemetry;
 using Pyfi.Grains.Workers;
 
@@ -33,6 +35,16 @@ public static class PyfiSiloBuilderExtensions
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeReporter>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, CallRecovery>();
         silo.AddPlacementDirector<PerCorePlacement, PerCorePlacementDirector>();
+
+        // Tokens and roles: every client call is checked (ClientAccessFilter); the first admin token is made here.
+        silo.Services.AddSingleton<AccessControl>();
+        silo.Services.AddSingleton<ClusterKey>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<ClusterKey>());
+        silo.AddOutgoingGrainCallFilter<InternalCallMarker>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, AdminTokenBootstrap>();
+        silo.AddIncomingGrainCallFilter<ClientAccessFilter>();
+        silo.Configure<SiloConnectionOptions>(o => o.ConfigureGatewayInboundConnection(connection =>
+            connection.UseTokenHandshake(connection.ApplicationServices.GetRequiredService<AccessControl>())));
 
         // Workflow progress: pushed to watchers, not kept (a watcher that misses some asks the workflow). The
         // subscriptions are kept in memory too: a watcher subscribes again when it reconnects.

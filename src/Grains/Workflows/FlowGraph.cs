@@ -15,8 +15,6 @@ internal sealed class FlowGraph
     /// <summary>How deep pipelines, parallels and funnels may nest.</summary>
     public const int MaxDepth = PyfiLimits.MaxDepth;
 
-    private const string KeyPrefix = "flow:";
-
     private readonly Dictionary<FlowStep, int> _numbers = new(ReferenceEqualityComparer.Instance);
 
     private FlowGraph(FlowStep root)
@@ -44,12 +42,12 @@ internal sealed class FlowGraph
     public int NumberOf(FlowStep call) => _numbers[call];
 
     /// <summary>The key of step <paramref name="step"/> of workflow <paramref name="flow"/>, unique per socket.</summary>
-    public static string KeyOf(Guid flow, int step) => $"{KeyPrefix}{flow:N}:{step}";
+    public static string KeyOf(Guid flow, int step) => $"{ModelRules.WorkflowKeyPrefix}{flow:N}:{step}";
 
     /// <summary>The step a call's key names, if it is a step of <paramref name="flow"/>.</summary>
     public static int? StepOf(Guid flow, string? key)
     {
-        var prefix = $"{KeyPrefix}{flow:N}:";
+        var prefix = $"{ModelRules.WorkflowKeyPrefix}{flow:N}:";
         return key is not null && key.StartsWith(prefix, StringComparison.Ordinal) && int.TryParse(key.AsSpan(prefix.Length), out var step) ? step : null;
     }
 

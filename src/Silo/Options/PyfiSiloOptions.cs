@@ -38,6 +38,13 @@ public sealed class PyfiSiloOptions
     /// <value>Defaults to 127.0.0.1.</value>
     public string DashboardAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// Whether the dashboard and metrics answer without a token (<c>PYFI_DASHBOARD_PUBLIC</c>): for a port only a
+    /// trusted network reaches. Off, every request needs a token of any role (Bearer, or the password of Basic auth).
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool DashboardPublic { get; set; }
+
     /// <summary>Executing slots this silo offers, one per core (<c>PYFI_CORES</c>); 0 means the machine's cores.</summary>
     /// <value>Defaults to 0.</value>
     public int Cores { get; set; }

@@ -142,7 +142,7 @@ public sealed class TaskRunTests(ExecutionFixture fixture) : IClassFixture<Execu
     [Fact]
     public async Task ACallIsSeenQueuedThenRunningThenEndedByItsId()
     {
-        await using var client = await Pyfi.Client.PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        await using var client = await fixture.Silo.ConnectAsync();
         var accepted = await client.Cluster.GetGrain<ISocketGrain>("slow_version")
             .RunAsync(new CallRequest { Socket = "slow_version", Args = "[1.5]" }, TimeSpan.Zero);
         var call = client.Cluster.GetGrain<ITaskCallGrain>(accepted.Id);
