@@ -109,10 +109,10 @@ internal static class Json
         "application keep those types, or use JsonElement / JsonNode.";
 
     // Serialising stops one level inside the limit: each argument sits in the arguments' list (or the keywords' dict).
-    private static readonly JsonSerializerOptions Bounded = new(JsonSerializerOptions.Default) { MaxDepth = PyfiLimits.MaxDepth };
+    private static readonly JsonSerializerOptions Bounded = new() { MaxDepth = PyfiLimits.MaxDepth };
 
     // A result is read as deep as Python could write it.
-    private static readonly JsonSerializerOptions Results = new(JsonSerializerOptions.Default) { MaxDepth = PyfiLimits.MaxResultDepth };
+    private static readonly JsonSerializerOptions Results = new() { MaxDepth = PyfiLimits.MaxResultDepth };
 
     [RequiresUnreferencedCode(Json.Reflection)]
     [RequiresDynamicCode(Json.Reflection)]

@@ -2,7 +2,6 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Pyfi.Client;
 using Pyfi.Client.Workflows;
 using Pyfi.Protocol;
 using Pyfi.Tests.Infrastructure;
@@ -35,27 +34,28 @@ public sealed class InputLimitTests(ExecutionFixture fixture) : IClassFixture<Ex
     [Fact]
     public async Task RawGatewayRequestsAreAnsweredWithWhatIsWrong()
     {
-        using var gateway = await RawGateway.ConnectAsync(fixture.Silo.GatewayPort);
+        using var gateway = await RawGateway.ConnectAsync(fixture.Silo.GatewayPort, fixture.Silo.AdminToken);
 
         // task.run without args is a call with no arguments: noop() returns None.
-        var noArgs = await gateway.SendAsync("""{"op": "task.run", "args": {"socket": "noop"}}""");
+        var noArgs = await gateway.SendAsync(gateway.Request("task.run", """{"socket": "noop"}"""));
         Assert.True(noArgs.GetProperty("ok").GetBoolean(), noArgs.ToString());
         Assert.Equal("null", noArgs.GetProperty("result").GetProperty("result").GetString());
 
+        string RunNoop(string args) => gateway.Request("task.run", $$"""{"socket": "noop", "args": {{args}}}""");
         var refusals = new Dictionary<string, string>
         {
-            ["""{"op": "task.run", "args": {"socket": ""}}"""] = "the socket name is empty",
-            ["""{"op": "task.run", "args": {"args": [1]}}"""] = "the socket name is empty",
-            ["""{"op": "task.run", "args": {"socket": "noop", "args": 5}}"""] = "task.run's args must be a JSON array of positional arguments",
-            ["""{"op": "task.run", "args": {"socket": "noop", "args": [], "kwargs": [1]}}"""] = "task.run's kwargs must be a JSON object of keyword arguments",
+            [gateway.Request("task.run", """{"socket": ""}""")] = "the socket name is empty",
+            [gateway.Request("task.run", """{"args": [1]}""")] = "the socket name is empty",
+            [RunNoop("5")] = "task.run's args must be a JSON array of positional arguments",
+            [RunNoop("""[], "kwargs": [1]""")] = "task.run's kwargs must be a JSON object of keyword arguments",
             [RunNoop(Nested(PyfiLimits.MaxDepth + 1))] = "the call's positional arguments nest deeper than 64 levels",
-            [RunNoop("[], \"kwargs\": {\"k\": " + Nested(PyfiLimits.MaxDepth) + "}")] = "the call's keyword arguments nest deeper than 64 levels",
+            [RunNoop("""[], "kwargs": {"k": """ + Nested(PyfiLimits.MaxDepth) + "}")] = "the call's keyword arguments nest deeper than 64 levels",
             [RunNoop(Nested(10_000))] = "the request is malformed: it nests deeper than 136 levels at $.args (line 1, byte 189)",
-            ["""{"op": "task.run"}"""] = "the request needs its arguments, a JSON object",
-            ["""{"op": "task.run", "args": {"socket": 5}}"""] = "the request's arguments are malformed: a value has the wrong type at $.socket (line 1, byte 13)",
-            ["""{"op": 5}"""] = "the request is malformed: a value has the wrong type at $.op (line 1, byte 9)",
-            ["""{"op": "flow.start", "args": {"kind": "call", "socket": "noop", "args": "[[["}}"""] =
+            [gateway.Request("task.run", "null")] = "the request needs its arguments, a JSON object",
+            [gateway.Request("task.run", """{"socket": 5}""")] = "the request's arguments are malformed: a value has the wrong type at $.socket (line 1, byte 13)",
+            [gateway.Request("flow.start", """{"kind": "call", "socket": "noop", "args": "[[["}""")] =
                 "the arguments of the workflow (noop) are not valid JSON: Expected depth to be zero at the end of the JSON payload. There is an open JSON object or array that should be closed (line 1, byte 4)",
+            ["""{"op": 5}"""] = "the request is malformed: a value has the wrong type at $.op (line 1, byte 9)",
             ["not json"] = "the request is malformed: 'not json' is an invalid JSON literal. Expected the literal 'null' (line 1, byte 2)",
         };
         foreach (var (request, message) in refusals)
@@ -67,20 +67,20 @@ public sealed class InputLimitTests(ExecutionFixture fixture) : IClassFixture<Ex
         }
 
         // The connection serves on after each refusal.
-        Assert.True((await gateway.SendAsync("""{"op": "hello"}""")).GetProperty("ok").GetBoolean());
+        Assert.True((await gateway.SendAsync(gateway.Request("hello", "null"))).GetProperty("ok").GetBoolean());
     }
 
     [Fact]
     public async Task AWorkflowNestedToTheLimitRunsFromTheClientAndTheGatewayAndOneLevelMoreIsRefused()
     {
-        await using var pyfi = await PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        await using var pyfi = await fixture.Silo.ConnectAsync();
         var noop = pyfi.Socket<int, int>("noop");
         PyfiStep Deep(int depth) => depth == 1 ? noop.Bind(7) : Pipeline(Deep(depth - 1));
 
         var fromClient = await pyfi.RunAsync<int>(Deep(PyfiLimits.MaxDepth));
         var tooDeep = await Assert.ThrowsAsync<InvalidSpecException>(() => pyfi.StartAsync(Deep(PyfiLimits.MaxDepth + 1)));
-        using var gateway = await RawGateway.ConnectAsync(fixture.Silo.GatewayPort);
-        var started = await gateway.SendAsync(PyfiJson.Serialize(new GatewayRequest(GatewayOps.StartFlow, PyfiJson.ToElement(Deep(PyfiLimits.MaxDepth).Graph))));
+        using var gateway = await RawGateway.ConnectAsync(fixture.Silo.GatewayPort, fixture.Silo.AdminToken);
+        var started = await gateway.SendAsync(gateway.Request(GatewayOps.StartFlow, PyfiJson.Serialize(Deep(PyfiLimits.MaxDepth).Graph)));
         var id = started.GetProperty("result").GetProperty("id").GetGuid();
         var fromGateway = await pyfi.Flow(id).GetAsync<int>(TimeSpan.FromMinutes(1));
 
@@ -106,7 +106,7 @@ public sealed class InputLimitTests(ExecutionFixture fixture) : IClassFixture<Ex
     [Fact]
     public async Task AClientPassingATooDeepArgumentGetsAClearRefusalAndSoDoesARawGrainCall()
     {
-        await using var pyfi = await PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        await using var pyfi = await fixture.Silo.ConnectAsync();
         var echo = pyfi.Socket<JsonElement>("echo");
         object deepest = 1, tooDeep = 1;
         for (var i = 1; i < PyfiLimits.MaxDepth; i++) deepest = new[] { deepest };
@@ -124,8 +124,6 @@ public sealed class InputLimitTests(ExecutionFixture fixture) : IClassFixture<Ex
         Assert.Equal("the call's positional arguments nest deeper than 64 levels", raw.Message);
     }
 
-    private static string RunNoop(string args) => $"{{\"op\": \"task.run\", \"args\": {{\"socket\": \"noop\", \"args\": {args}}}}}";
-
     private static int JsonDepth(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.Array => 1 + element.EnumerateArray().Select(JsonDepth).DefaultIfEmpty(0).Max(),
@@ -137,22 +135,27 @@ public sealed class InputLimitTests(ExecutionFixture fixture) : IClassFixture<Ex
     private sealed class RawGateway : IDisposable
     {
         private readonly TcpClient _client;
+        private readonly string _token;
         private readonly StreamReader _reader;
         private readonly StreamWriter _writer;
 
-        private RawGateway(TcpClient client)
+        private RawGateway(TcpClient client, string token)
         {
             _client = client;
+            _token = token;
             _reader = new StreamReader(client.GetStream(), Encoding.UTF8);
             _writer = new StreamWriter(client.GetStream(), new UTF8Encoding(false)) { NewLine = "\n", AutoFlush = true };
         }
 
-        public static async Task<RawGateway> ConnectAsync(int port)
+        public static async Task<RawGateway> ConnectAsync(int port, string token)
         {
             var client = new TcpClient();
             await client.ConnectAsync("127.0.0.1", port);
-            return new RawGateway(client);
+            return new RawGateway(client, token);
         }
+
+        // The token goes last, so where the reader stops in args is the same with and without one.
+        public string Request(string op, string args) => $$"""{"op": "{{op}}", "args": {{args}}, "token": "{{_token}}"}""";
 
         public async Task<JsonElement> SendAsync(string line)
         {
