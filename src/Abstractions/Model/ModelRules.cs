@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -94,10 +95,25 @@ public static partial class ModelRules
     {
         var shape = kind == JsonValueKind.Array ? "a JSON array" : "a JSON object";
         if (text is null) Fail($"{what} are missing: they must be {shape}");
-        if (text.Length > maxBytes || Encoding.UTF8.GetByteCount(text) > maxBytes) Fail($"{what} are larger than {ByteSize.Format(maxBytes)} ({PyfiLimits.PayloadVariable})");
-        var start = kind == JsonValueKind.Array ? JsonTokenType.StartArray : JsonTokenType.StartObject;
+        var length = text.Length > maxBytes ? maxBytes + 1 : Encoding.UTF8.GetByteCount(text);
+        if (length > maxBytes) Fail($"{what} are larger than {ByteSize.Format(maxBytes)} ({PyfiLimits.PayloadVariable})");
+        // Every call passes here: its UTF-8 goes to a pooled buffer.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)length);
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(text, buffer);
+            Read(what, buffer.AsSpan(0, written), kind == JsonValueKind.Array ? JsonTokenType.StartArray : JsonTokenType.StartObject, shape);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void Read(string what, ReadOnlySpan<byte> json, JsonTokenType start, string shape)
+    {
         // One level more than allowed, so that the too-deep token is ours to report, not the reader's.
-        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text), new JsonReaderOptions { MaxDepth = PyfiLimits.MaxDepth + 1 });
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = PyfiLimits.MaxDepth + 1 });
         try
         {
             if (!reader.Read() || reader.TokenType != start) Fail($"{what} must be {shape}");

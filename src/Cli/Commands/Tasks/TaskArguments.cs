@@ -8,8 +8,8 @@ namespace Pyfi.Cli.Commands.Tasks;
 /// Turns what the user typed into a call's arguments, as the original <c>task run</c> did: <c>--data</c> is a
 /// Python literal (a list or tuple is spread as positional arguments, anything else is one argument);
 /// <c>--kwargs</c> a dict literal; with neither, standard input's lines are stripped and joined into one string
-/// argument, up to the first blank line. Each is at most <paramref name="maxBytes"/> long (<c>PYFI_MAX_PAYLOAD</c>)
-/// and the arguments nest at most <see cref="PyfiLimits.MaxDepth"/> levels, as the socket accepts them.
+/// argument, up to the first blank line. Each is at most <c>PYFI_MAX_PAYLOAD</c> bytes long, and the arguments
+/// nest at most <see cref="PyfiLimits.MaxDepth"/> levels, as the socket accepts them.
 /// </summary>
 public static class TaskArguments
 {
