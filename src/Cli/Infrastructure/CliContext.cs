@@ -56,6 +56,15 @@ public sealed class CliContext(TextWriter output, TextWriter error)
         : Environment.GetEnvironmentVariable("PYFI_GATEWAY") is { Length: > 0 } env ? env
         : PyfiClientOptions.DefaultGateway;
 
+    /// <summary>
+    /// The largest <c>--data</c>, <c>--kwargs</c>, standard input or workflow file this tool reads, in bytes:
+    /// <c>PYFI_MAX_PAYLOAD</c> (the silos' payload limit), else <see cref="PyfiLimits.DefaultMaxPayloadBytes"/>.
+    /// </summary>
+    public static int MaxPayloadBytes =>
+        Environment.GetEnvironmentVariable(PyfiLimits.PayloadVariable) is not { Length: > 0 } value ? PyfiLimits.DefaultMaxPayloadBytes
+        : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes) && bytes > 0 ? bytes
+        : throw new InvalidSpecException($"{PyfiLimits.PayloadVariable} must be a whole number of bytes, not '{value}'");
+
     /// <summary>Prints <paramref name="value"/> as JSON on standard output.</summary>
     public void WriteJson<T>(T value) => Output.WriteLine(PyfiJson.Serialize(value, PyfiJson.Indented));
 

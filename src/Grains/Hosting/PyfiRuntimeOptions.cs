@@ -26,4 +26,7 @@ public sealed class PyfiRuntimeOptions
 
     /// <summary>How long ended calls (and their results) are kept before the sweeper removes them.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>The largest arguments (and keyword arguments), as JSON, a call may have (<c>PYFI_MAX_PAYLOAD</c>, 16 MiB by default).</summary>
+    public long MaxPayloadBytes { get; set; } = PyfiLimits.DefaultMaxPayloadBytes;
 }

@@ -109,7 +109,7 @@ public sealed partial class GatewayListener(
         }
         catch (JsonException e)
         {
-            return Failure(new InvalidSpecException($"the request is not JSON: {e.Message}"));
+            return Failure(new InvalidSpecException($"the request is malformed: {PyfiJson.Describe(e)}"));
         }
 
         if (request is null || string.IsNullOrEmpty(request.Op)) return Failure(new InvalidSpecException("the request names no operation"));
