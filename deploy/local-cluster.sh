@@ -11,7 +11,22 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 silo_command=${PYFI_SILO:-dotnet $root/src/Silo/bin/Release/net10.0/Pyfi.Silo.dll}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_port() { python3 - <<'PY'
+# A free port below the kernel's ephemeral range: one from that range may become some client connection's local
+# end before the silo binds it.
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(10000):
+    port = random.randrange(10000, low)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port)); print(port); break
+    except OSError:
+        pass
+    finally:
+        s.close()
+PY
+}
 
 start() {
   local count=$1 dir=$2

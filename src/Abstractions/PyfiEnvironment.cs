@@ -34,6 +34,9 @@ public static class PyfiEnvironment
         ["PYFI_GATEWAY_IDLE_TIMEOUT"] = "Pyfi:GatewayIdleTimeout",
         ["PYFI_GATEWAY_REQUEST_TIMEOUT"] = "Pyfi:GatewayRequestTimeout",
         ["PYFI_ORLEANS_HANDSHAKE_TIMEOUT"] = "Pyfi:OrleansHandshakeTimeout",
+        ["PYFI_TLS_CERT"] = "Pyfi:TlsCert",
+        ["PYFI_TLS_KEY"] = "Pyfi:TlsKey",
+        ["PYFI_TLS_CA"] = "Pyfi:TlsCa",
     };
 
     /// <summary>The configuration values set by the environment variables present now.</summary>

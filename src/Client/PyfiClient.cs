@@ -113,6 +113,7 @@ public sealed class PyfiClient : IAsyncDisposable
         {
             client.UseStaticClustering(endpoints);
             client.AddMemoryStreams(FlowStreams.Provider);
+            if (PyfiTls.From(options) is { } tls) client.UsePyfiTls(tls);
             client.UsePyfiToken(() => token);
             client.Configure<ClusterOptions>(o =>
             {
@@ -165,7 +166,7 @@ public sealed class PyfiClient : IAsyncDisposable
         {
             try
             {
-                await using var gateway = await GatewayConnection.ConnectAsync(options.Gateways, options.ConnectTimeout, token, cancellationToken);
+                await using var gateway = await GatewayConnection.ConnectAsync(options.Gateways, options.ConnectTimeout, token, PyfiTls.From(options), cancellationToken);
                 return await gateway.SendAsync<GatewayHello>(GatewayOps.Hello, null, cancellationToken);
             }
             catch (PyfiConnectionException) when (options.RetryConnect && !cancellationToken.IsCancellationRequested)

@@ -122,8 +122,8 @@ public sealed record CallGraph(CallInfo Call, FlowInfo? Flow, CallInfo[] Calls);
 
 /// <summary>Arguments of <see cref="GatewayOps.RunTask"/>.</summary>
 /// <param name="Socket">The socket to call.</param>
-/// <param name="Args">Positional arguments: a JSON array.</param>
-/// <param name="Kwargs">Keyword arguments: a JSON object, or nothing.</param>
+/// <param name="Args">Positional arguments: a JSON array (missing: none), nested at most <see cref="PyfiLimits.MaxDepth"/> levels.</param>
+/// <param name="Kwargs">Keyword arguments: a JSON object (nested at most <see cref="PyfiLimits.MaxDepth"/> levels), or nothing.</param>
 /// <param name="Wait">Whether to answer only once the call has ended.</param>
 /// <param name="Key">An idempotency key: a repeated submission with it is the same call.</param>
 /// <param name="MaxAttempts">This call's attempts in all, instead of the socket's.</param>

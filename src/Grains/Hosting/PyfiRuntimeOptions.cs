@@ -24,12 +24,9 @@ public sealed class PyfiRuntimeOptions
     /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>
-    /// Largest payload a call may carry, in bytes (<c>PYFI_MAX_PAYLOAD</c>): its arguments, positional and keyword
-    /// together as UTF-8 JSON. A socket refuses a larger call however it arrives (the gateway, an Orleans client).
-    /// </summary>
-    public int MaxPayloadBytes { get; set; } = PyfiLimits.DefaultMaxPayloadBytes;
-
     /// <summary>How long ended calls (and their results) are kept before the sweeper removes them.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>The largest arguments (and keyword arguments), as JSON, a call may have (<c>PYFI_MAX_PAYLOAD</c>, 16 MiB by default).</summary>
+    public long MaxPayloadBytes { get; set; } = PyfiLimits.DefaultMaxPayloadBytes;
 }

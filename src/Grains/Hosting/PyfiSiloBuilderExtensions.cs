@@ -17,11 +17,19 @@ public static class PyfiSiloBuilderExtensions
 {
     /// <summary>
     /// Adds the services Pyfi's grains depend on: the code cache (git, environments), the Python worker pool,
-    /// and the per-core placement of worker slots. Storage is added separately
+    /// the per-core placement of worker slots, tokens and roles on every client call, and (with <paramref name="tls"/>)
+    /// TLS on every Orleans connection. Storage is added separately
     /// (<see cref="PyfiStorageSiloBuilderExtensions"/>).
     /// </summary>
-    public static ISiloBuilder AddPyfiGrains(this ISiloBuilder silo, PyfiRuntimeOptions options)
+    public static ISiloBuilder AddPyfiGrains(this ISiloBuilder silo, PyfiRuntimeOptions options, SiloTls? tls = null)
     {
+        // TLS first: its middleware must wrap the gateway's token handshake added below.
+        if (tls is not null)
+        {
+            silo.Services.AddSingleton(tls);
+            silo.Configure<SiloConnectionOptions>(tls.Configure);
+        }
+
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddSingleton(options);
         silo.Services.AddSingleton(new CodePaths(options.DataPath));

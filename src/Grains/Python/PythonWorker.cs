@@ -14,6 +14,9 @@ namespace Pyfi.Grains.Python;
 /// </summary>
 public sealed partial class PythonWorker : IAsyncDisposable
 {
+    // Every reply Python can write is read (a document is read without recursion), however deep its result.
+    private static readonly JsonDocumentOptions ReplyOptions = new() { MaxDepth = PyfiLimits.MaxResultDepth + 2 };
+
     private readonly TaskCompletionSource<Stream> _stdin = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<JsonElement> _handshake = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -134,7 +137,7 @@ public sealed partial class PythonWorker : IAsyncDisposable
         await using var cancel = cancellationToken.Register(() => Cancel(stdin, pending, id));
         var reply = timeout is { } limit ? await ReplyWithinAsync(pending, limit) : await pending.Reply.Task;
         LastUsed = DateTimeOffset.UtcNow;
-        using var document = JsonDocument.Parse(reply);
+        using var document = JsonDocument.Parse(reply, ReplyOptions);
         var root = document.RootElement;
         var output = root.TryGetProperty("output", out var o) ? o.GetString() : null;
         return root.GetProperty("ok").GetBoolean()

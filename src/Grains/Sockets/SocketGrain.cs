@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
@@ -376,18 +375,11 @@ public sealed partial class SocketGrain(
         }
     }
 
+    // What the worker's Python will json.loads is bounded here, whoever sent it (the gateway, a .NET client, a workflow).
     private void CheckRequest(CallRequest request)
     {
-        // Before anything parses them: the length in chars bounds the UTF-8 length (at most 3 bytes a char), so
-        // only arguments that might be too large are counted.
-        var chars = (long)request.Args.Length + (request.Kwargs?.Length ?? 0);
-        if (chars * 3 > options.MaxPayloadBytes && Encoding.UTF8.GetByteCount(request.Args) + (long)(request.Kwargs is { } k ? Encoding.UTF8.GetByteCount(k) : 0) > options.MaxPayloadBytes)
-        {
-            throw new InvalidSpecException($"the call's arguments are larger than {ByteSize.Describe(options.MaxPayloadBytes)} (PYFI_MAX_PAYLOAD)");
-        }
-
-        if (!ModelRules.IsJson(request.Args, JsonValueKind.Array)) throw new InvalidSpecException("the call's positional arguments must be a JSON array");
-        if (request.Kwargs is not null && !ModelRules.IsJson(request.Kwargs, JsonValueKind.Object)) throw new InvalidSpecException("the call's keyword arguments must be a JSON object");
+        ModelRules.Json("the call's positional arguments", request.Args, JsonValueKind.Array, options.MaxPayloadBytes);
+        if (request.Kwargs is not null) ModelRules.Json("the call's keyword arguments", request.Kwargs, JsonValueKind.Object, options.MaxPayloadBytes);
         if (request.Key is { } key && (key.Length is 0 or > 200)) throw new InvalidSpecException("a call's key must have 1 to 200 characters");
         if (request.Retry is { } retry) ModelRules.Validate("the call", retry);
         if (request.Timeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromDays(7)))

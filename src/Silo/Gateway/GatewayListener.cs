@@ -166,7 +166,7 @@ public sealed partial class GatewayListener(
                 {
                     connections.TooLarge(session);
                     connections.Responding(session);
-                    await WriteAsync(writer, Failure(new InvalidSpecException($"request larger than {ByteSize.Describe(options.MaxPayload)} (PYFI_MAX_PAYLOAD)")), session.Closing);
+                    await WriteAsync(writer, Failure(new InvalidSpecException($"request larger than {ByteSize.Format(options.MaxPayload)} (PYFI_MAX_PAYLOAD)")), session.Closing);
                     if (!request.Ended) await DiscardRestAsync(socket, reader, limit, session.Closing);
                     return;
                 }
@@ -260,7 +260,7 @@ public sealed partial class GatewayListener(
         }
         catch (JsonException e)
         {
-            return Failure(new InvalidSpecException($"the request is not JSON: {e.Message}"));
+            return Failure(new InvalidSpecException($"the request is malformed: {PyfiJson.Describe(e)}"));
         }
 
         if (request is null || string.IsNullOrEmpty(request.Op)) return Failure(new InvalidSpecException("the request names no operation"));

@@ -94,6 +94,8 @@ public sealed class GatewayOperations
     private async Task<object?> RunTaskAsync(JsonElement? args, CancellationToken cancellationToken)
     {
         var run = Args<TaskRunArgs>(args);
+        if (string.IsNullOrEmpty(run.Socket)) throw new InvalidSpecException("the socket name is empty");
+        ModelRules.Name("socket", run.Socket);
         var socket = _grains.GetGrain<ISocketGrain>(run.Socket);
         var retry = run.MaxAttempts is { } attempts
             ? ((await socket.GetDefinitionAsync())?.Spec.Retry ?? throw new NotFoundException("socket", run.Socket)) with { MaxAttempts = attempts }
@@ -101,8 +103,8 @@ public sealed class GatewayOperations
         var request = new CallRequest
         {
             Socket = run.Socket,
-            Args = run.Args.GetRawText(),
-            Kwargs = run.Kwargs?.GetRawText(),
+            Args = CallArguments(run),
+            Kwargs = CallKeywords(run),
             Key = run.Key,
             Retry = retry,
             Timeout = run.Timeout,
@@ -115,6 +117,21 @@ public sealed class GatewayOperations
     // make a small request (call.get, call.cancel) answer with megabytes. Null is left out of the answer's JSON; a
     // reader of it gets the record's default.
     private static CallInfo WithoutArguments(CallInfo call) => call with { Args = null!, Kwargs = null };
+
+    // No args is a call with no arguments (as a workflow file's call step without args); the socket grain checks depth and size.
+    private static string CallArguments(TaskRunArgs run) => run.Args.ValueKind switch
+    {
+        JsonValueKind.Undefined => "[]",
+        JsonValueKind.Array => run.Args.GetRawText(),
+        _ => throw new InvalidSpecException("task.run's args must be a JSON array of positional arguments"),
+    };
+
+    private static string? CallKeywords(TaskRunArgs run) => run.Kwargs?.ValueKind switch
+    {
+        null or JsonValueKind.Undefined or JsonValueKind.Null => null,
+        JsonValueKind.Object => run.Kwargs.Value.GetRawText(),
+        _ => throw new InvalidSpecException("task.run's kwargs must be a JSON object of keyword arguments"),
+    };
 
     private async Task<object?> CallGraphAsync(JsonElement? args, CancellationToken cancellationToken)
     {
@@ -176,14 +193,14 @@ public sealed class GatewayOperations
 
     private static T Args<T>(JsonElement? args)
     {
-        if (args is not { ValueKind: JsonValueKind.Object } element) throw new InvalidSpecException($"the request needs arguments: {typeof(T).Name}");
+        if (args is not { ValueKind: JsonValueKind.Object } element) throw new InvalidSpecException("the request needs its arguments, a JSON object");
         try
         {
-            return PyfiJson.Deserialize<T>(element) ?? throw new InvalidSpecException($"the request's arguments are empty: {typeof(T).Name}");
+            return PyfiJson.Deserialize<T>(element) ?? throw new InvalidSpecException("the request's arguments are empty");
         }
         catch (JsonException e)
         {
-            throw new InvalidSpecException($"the request's arguments are malformed: {e.Message}");
+            throw new InvalidSpecException($"the request's arguments are malformed: {PyfiJson.Describe(e)}");
         }
     }
 }

@@ -96,7 +96,8 @@ public sealed partial class OrleansConnectionGuard : IDisposable
                 return;
             }
 
-            context.Transport = new DuplexPipe(new HandshakeReader(transport.Input, () => Done(handshake, transport)), transport.Output);
+            var watched = new DuplexPipe(new HandshakeReader(transport.Input, () => Done(handshake)), transport.Output);
+            context.Transport = watched;
             await next(context);
         }
         finally
@@ -125,10 +126,10 @@ public sealed partial class OrleansConnectionGuard : IDisposable
         }
     }
 
-    // Orleans consumed the handshake: the connection is its own from now on, read without the guard in between.
-    private void Done(Handshake handshake, IDuplexPipe transport)
+    // The first frame was consumed (by the token check, TLS or Orleans, whichever reads first): no longer timed. The
+    // reader stays in place (TLS may have wrapped it already) and passes reads straight through from now on.
+    private void Done(Handshake handshake)
     {
-        handshake.Context.Transport = transport;
         lock (_handshaking) Forget(handshake);
     }
 
@@ -201,26 +202,30 @@ public sealed partial class OrleansConnectionGuard : IDisposable
     }
 
     /// <summary>
-    /// Passes reads through, and says when the reader first consumes anything: Orleans reads its handshake (a
-    /// length and that many bytes) without consuming until it has all of it, then consumes it whole.
+    /// Passes reads through, and says when the reader first consumes anything: the first frame (a length and that
+    /// many bytes: Pyfi's token, Orleans' preamble) is read without consuming until it has all arrived, then
+    /// consumed whole (a TLS handshake consumes its first record).
     /// </summary>
     private sealed class HandshakeReader(PipeReader inner, Action onConsumed) : PipeReader
     {
         private SequencePosition _start;
         private bool _done;
 
-        public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
-        {
-            var result = await inner.ReadAsync(cancellationToken);
-            _start = result.Buffer.Start;
-            return result;
-        }
+        public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) =>
+            _done ? inner.ReadAsync(cancellationToken) : ReadWatchedAsync(cancellationToken);
 
         public override bool TryRead(out ReadResult result)
         {
             if (!inner.TryRead(out result)) return false;
             _start = result.Buffer.Start;
             return true;
+        }
+
+        private async ValueTask<ReadResult> ReadWatchedAsync(CancellationToken cancellationToken)
+        {
+            var result = await inner.ReadAsync(cancellationToken);
+            _start = result.Buffer.Start;
+            return result;
         }
 
         public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);

@@ -12,6 +12,7 @@ using Orleans.Configuration;
 using Orleans.Runtime;
 using Pyfi.Grains;
 using Pyfi.Grains.Hosting;
+using Pyfi.Grains.Security;
 using Pyfi.Silo.Gateway;
 using Pyfi.Silo.Options;
 using Pyfi.Storage;
@@ -42,6 +43,7 @@ public static class PyfiSiloHostExtensions
         }
 
         options.Validate();
+        var tls = string.IsNullOrWhiteSpace(options.TlsCert) ? null : SiloTls.Load(options.TlsCert, options.TlsKey!, options.TlsCa);
         var database = PyfiDatabase.From(storage, options.DataPath);
         var listenAddress = database.Provider == StorageProvider.Sqlite ? IPAddress.Loopback : IPAddress.Parse(options.AdvertisedAddress);
         var claim = ExclusiveResources.Claim(options.DataPath, listenAddress,
@@ -89,7 +91,7 @@ public static class PyfiSiloHostExtensions
             GuardOrleansPorts(silo, options);
             if (options.DashboardPort > 0) silo.AddDashboard();
             silo.AddPyfiStorage(database, storage.ApplySchema);
-            silo.AddPyfiGrains(new PyfiRuntimeOptions
+            silo.AddPyfiGrains(tls: tls, options: new PyfiRuntimeOptions
             {
                 DataPath = options.DataPath,
                 Cores = options.Cores > 0 ? options.Cores : Environment.ProcessorCount,

@@ -45,6 +45,21 @@ public sealed class PyfiSiloOptions
     /// <value>Defaults to <see langword="false"/>.</value>
     public bool DashboardPublic { get; set; }
 
+    /// <summary>
+    /// The silo's certificate, PEM (<c>PYFI_TLS_CERT</c>): with <see cref="TlsKey"/> it turns on TLS on every port of
+    /// the silo but the web port (the gateway, Orleans' gateway, silo to silo). Off by default.
+    /// </summary>
+    public string? TlsCert { get; set; }
+
+    /// <summary>The private key of <see cref="TlsCert"/>, PEM (<c>PYFI_TLS_KEY</c>).</summary>
+    public string? TlsKey { get; set; }
+
+    /// <summary>
+    /// The certificate authority, PEM, whose certificates this silo accepts from peer silos (<c>PYFI_TLS_CA</c>);
+    /// without it a peer must show the same certificate as this silo.
+    /// </summary>
+    public string? TlsCa { get; set; }
+
     /// <summary>Executing slots this silo offers, one per core (<c>PYFI_CORES</c>); 0 means the machine's cores.</summary>
     /// <value>Defaults to 0.</value>
     public int Cores { get; set; }
@@ -150,6 +165,11 @@ public sealed class PyfiSiloOptions
         if (!IPAddress.TryParse(DashboardAddress, out _))
         {
             throw new InvalidSpecException($"PYFI_DASHBOARD_ADDRESS must be an IP address, not '{DashboardAddress}'");
+        }
+
+        if (string.IsNullOrWhiteSpace(TlsCert) != string.IsNullOrWhiteSpace(TlsKey))
+        {
+            throw new InvalidSpecException("PYFI_TLS_CERT and PYFI_TLS_KEY go together: set both to turn TLS on, or neither");
         }
 
         if (string.IsNullOrWhiteSpace(DataPath)) throw new InvalidSpecException("PYFI_DATA must name a folder");

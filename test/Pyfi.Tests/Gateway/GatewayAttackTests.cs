@@ -185,13 +185,19 @@ public sealed class GatewayAttackTests(ITestOutputHelper output)
         var cli = silo.Cli();
         await AddSocketAsync(cli);
 
-        var tooLarge = await cli.RunAsync(["task", "run", "-s", "big.s"], stdin: new string('x', 17_000_000) + "\n");
+        // What the pyfi tool would refuse to send itself: a 17 MB line, whole, with its newline.
+        using var gateway = await RawGatewayConnection.ConnectAsync(silo.GatewayPort, silo.AdminToken);
+        await gateway.WriteAsync(gateway.Request("task.run", $$"""{"socket":"big.s","args":["{{new string('x', 17_000_000)}}"]}""") + "\n");
+        var answer = await gateway.ReadLineAsync(TimeSpan.FromSeconds(60));
+        var after = await gateway.ReadLineAsync(TimeSpan.FromSeconds(60));
+        // An Orleans client bypasses the gateway (and the typed socket's own check): the socket refuses.
         await using var client = await silo.ConnectAsync();
-        var direct = await Assert.ThrowsAsync<InvalidSpecException>(() => client.Socket<string, string>("big.s").CallAsync(new string('y', 17_000_000)));
+        var request = new CallRequest { Socket = "big.s", Args = $"[\"{new string('y', 17_000_000)}\"]" };
+        var direct = await Assert.ThrowsAsync<InvalidSpecException>(() => client.Cluster.GetGrain<ISocketGrain>("big.s").RunAsync(request, TimeSpan.Zero));
 
-        Assert.Equal(1, tooLarge.ExitCode);
-        Assert.Equal("pyfi: request larger than 16 MiB (PYFI_MAX_PAYLOAD)\n", tooLarge.Stderr);
-        Assert.Equal("the call's arguments are larger than 16 MiB (PYFI_MAX_PAYLOAD)", direct.Message);
+        Assert.Equal(Refusal, answer);
+        Assert.Null(after);
+        Assert.Equal("the call's positional arguments are larger than 16 MiB (PYFI_MAX_PAYLOAD)", direct.Message);
         Assert.Equal("[]", (await cli.OkAsync("ls", "calls", "--json")).Stdout.Trim());
     }
 
