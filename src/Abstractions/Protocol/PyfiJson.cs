@@ -33,11 +33,20 @@ public static partial class PyfiJson
     /// <summary>Reads <typeparamref name="T"/> from UTF-8 JSON (e.g. a request line as it arrived, in the reader's buffers).</summary>
     public static T? Deserialize<T>(System.Buffers.ReadOnlySequence<byte> utf8)
     {
-        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = Compact.MaxDepth });
-        var value = JsonSerializer.Deserialize(ref reader, Info<T>(Compact));
-        // As the text overloads do: one JSON value and nothing after it.
-        if (reader.Read()) throw new JsonException($"unexpected '{(char)utf8.Slice(reader.TokenStartIndex, 1).FirstSpan[0]}' after the JSON value");
-        return value;
+        if (utf8.IsSingleSegment) return JsonSerializer.Deserialize(utf8.FirstSpan, Info<T>(Compact));
+
+        // The serializer says where a problem is (its path) only when it reads one span: the line is copied into one.
+        var length = checked((int)utf8.Length);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            System.Buffers.BuffersExtensions.CopyTo(utf8, buffer.AsSpan());
+            return JsonSerializer.Deserialize(buffer.AsSpan(0, length), Info<T>(Compact));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Reads <typeparamref name="T"/> from a JSON element.</summary>
