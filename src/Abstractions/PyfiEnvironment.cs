@@ -27,6 +27,9 @@ public static class PyfiEnvironment
         ["PYFI_LEASE"] = "Pyfi:Lease",
         ["PYFI_HOSTNAME"] = "Pyfi:HostName",
         ["PYFI_RETENTION"] = "Pyfi:Retention",
+        ["PYFI_WORKER_MEMORY"] = "Pyfi:WorkerMemory",
+        ["PYFI_MAX_PAYLOAD"] = "Pyfi:MaxPayloadBytes",
+        ["PYFI_REPOS"] = "Pyfi:Repositories",
     };
 
     /// <summary>The configuration values set by the environment variables present now.</summary>

@@ -26,4 +26,16 @@ public sealed class PyfiRuntimeOptions
 
     /// <summary>How long ended calls (and their results) are kept before the sweeper removes them.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// The memory (address space) a Python worker may use unless its processor says otherwise (<c>--memory</c>):
+    /// <c>PYFI_WORKER_MEMORY</c>, 2 GiB by default; 0 for no limit.
+    /// </summary>
+    public long WorkerMemoryBytes { get; set; } = 2L << 30;
+
+    /// <summary>The largest result, as JSON, a call may return (<c>PYFI_MAX_PAYLOAD</c>, 16 MiB by default).</summary>
+    public long MaxPayloadBytes { get; set; } = 16L << 20;
+
+    /// <summary>The repositories processors may come from (<c>PYFI_REPOS</c>: URL prefixes and folders); empty allows any.</summary>
+    public IReadOnlyList<string> Repositories { get; set; } = [];
 }

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Orleans.Runtime;
 using Pyfi.Grains;
+using Pyfi.Grains.Code;
 using Pyfi.Grains.Hosting;
 using Pyfi.Silo.Gateway;
 using Pyfi.Silo.Options;
@@ -41,6 +42,7 @@ public static class PyfiSiloHostExtensions
         }
 
         options.Validate();
+        _ = new RepositoryPolicy(RepositoryPolicy.Split(options.Repositories)); // PYFI_REPOS reads, or the silo stops with one line
         var database = PyfiDatabase.From(storage, options.DataPath);
         var listenAddress = database.Provider == StorageProvider.Sqlite ? IPAddress.Loopback : IPAddress.Parse(options.AdvertisedAddress);
         var claim = ExclusiveResources.Claim(options.DataPath, listenAddress,
@@ -94,6 +96,9 @@ public static class PyfiSiloHostExtensions
                 LeaseDuration = options.Lease,
                 HostName = options.HostName,
                 Retention = options.Retention,
+                WorkerMemoryBytes = options.WorkerMemoryBytes,
+                MaxPayloadBytes = options.MaxPayloadBytes,
+                Repositories = RepositoryPolicy.Split(options.Repositories),
             });
         });
         return builder;

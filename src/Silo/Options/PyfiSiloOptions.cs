@@ -55,6 +55,27 @@ public sealed class PyfiSiloOptions
     /// <summary>How long ended calls are kept (<c>PYFI_RETENTION</c>, e.g. <c>7.00:00:00</c>).</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// The memory (address space) each Python worker may use unless its processor sets <c>--memory</c>
+    /// (<c>PYFI_WORKER_MEMORY</c>, e.g. <c>2G</c>, <c>512M</c>); <c>0</c> for no limit.
+    /// </summary>
+    /// <value>Defaults to 2G.</value>
+    public string WorkerMemory { get; set; } = "2G";
+
+    /// <summary>The largest payload, in bytes, a call's result may be as JSON (<c>PYFI_MAX_PAYLOAD</c>).</summary>
+    /// <value>Defaults to 16 MiB (16777216).</value>
+    public long MaxPayloadBytes { get; set; } = 16L << 20;
+
+    /// <summary>
+    /// The repositories processors may come from (<c>PYFI_REPOS</c>): URL prefixes and folders, separated by
+    /// commas or semicolons, e.g. <c>https://github.com/myorg/,/srv/repos</c>. Empty allows any repository.
+    /// </summary>
+    /// <value>Defaults to empty: any repository.</value>
+    public string Repositories { get; set; } = "";
+
+    /// <summary>The worker memory limit in bytes (0: none); <see cref="Validate"/> has checked it reads.</summary>
+    public long WorkerMemoryBytes => ByteSize.TryParse(WorkerMemory, out var bytes) ? bytes : 0;
+
     /// <summary>Address other silos and clients reach this silo at (<c>PYFI_ADVERTISED_ADDRESS</c>).</summary>
     /// <value>Defaults to 127.0.0.1: one host. Set the host's address for a cluster across hosts.</value>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
@@ -102,6 +123,9 @@ public sealed class PyfiSiloOptions
         if (Lease < TimeSpan.FromSeconds(1) || Lease > TimeSpan.FromHours(1)) throw new InvalidSpecException($"PYFI_LEASE must be between 1 second and 1 hour, not {Lease}");
         if (Retention < TimeSpan.FromSeconds(1)) throw new InvalidSpecException($"PYFI_RETENTION must be at least a second, not {Retention}");
         if (string.IsNullOrWhiteSpace(Python)) throw new InvalidSpecException("PYFI_PYTHON must name a Python interpreter");
+        if (!ByteSize.TryParse(WorkerMemory, out var memory)) throw new InvalidSpecException($"PYFI_WORKER_MEMORY must be an amount of memory like 2G or 512M (0 for no limit), not '{WorkerMemory}'");
+        if (memory != 0) ModelRules.WorkerMemory("PYFI_WORKER_MEMORY", memory);
+        if (MaxPayloadBytes is < 1024 or > 1L << 30) throw new InvalidSpecException($"PYFI_MAX_PAYLOAD must be between 1024 and {1L << 30} bytes, not {MaxPayloadBytes}");
         if (string.IsNullOrWhiteSpace(ClusterId) || string.IsNullOrWhiteSpace(ServiceId))
         {
             throw new InvalidSpecException("the cluster id and service id must not be empty");
