@@ -3,11 +3,11 @@ using System.Runtime.InteropServices;
 namespace Pyfi.Grains.Python;
 
 /// <summary>
-/// Kills a Python worker with everything it started, read from <c>/proc</c>. A worker is a session leader
-/// (it calls <c>setsid</c>) and the subreaper of its descendants, so while it lives everything it started is
-/// below it by parent links, however it was started (<c>setsid</c>, double fork); after it died, what it left
-/// behind is found by its session (a process that also left the session is out of reach: the worker's own
-/// clean-up, at each call's end and when it exits, is what catches those).
+/// Kills a Python worker with everything it started, read from <c>/proc</c>. A worker leads a process group of
+/// its own (it calls <c>setpgid</c>) and is the subreaper of its descendants, so while it lives everything it
+/// started is below it by parent links, however it was started (<c>setsid</c>, double fork); after it died,
+/// what it left behind is found by its process group (a process that also left the group is out of reach: the
+/// worker's own clean-up, at each call's end and when it exits, is what catches those).
 /// </summary>
 internal static partial class ProcessTree
 {
@@ -16,8 +16,8 @@ internal static partial class ProcessTree
     private const int SigStop = 19;
 
     /// <summary>
-    /// Stops <paramref name="root"/> (a live worker) and every process below it or in its session, so none can
-    /// fork away meanwhile, then kills them all.
+    /// Stops <paramref name="root"/> (a live worker) and every process below it or in its process group, so none
+    /// can fork away meanwhile, then kills them all.
     /// </summary>
     public static void Kill(int root)
     {
@@ -34,8 +34,8 @@ internal static partial class ProcessTree
     }
 
     /// <summary>
-    /// Kills what an ended worker <paramref name="root"/> left running in its session (and below those). Does
-    /// nothing when a process with its id exists again: the id was reused, so its session is someone else's.
+    /// Kills what an ended worker <paramref name="root"/> left running in its process group (and below those).
+    /// Does nothing when a process with its id exists again: the id was reused, so its group may be someone else's.
     /// </summary>
     public static void KillOrphans(int root)
     {
@@ -43,7 +43,7 @@ internal static partial class ProcessTree
         foreach (var pid in StopAll(root)) _ = SendSignal(pid, SigKill);
     }
 
-    // Stops what is below root or in its session until a scan finds nothing new; returns what it stopped.
+    // Stops what is below root or in its process group until a scan finds nothing new; returns what it stopped.
     private static HashSet<int> StopAll(int root)
     {
         var stopped = new HashSet<int>();
@@ -57,15 +57,15 @@ internal static partial class ProcessTree
         return stopped;
     }
 
-    // Processes whose parent chain reaches root, or whose session is root's, and those below them.
+    // Processes whose parent chain reaches root, or whose process group is root's, and those below them.
     private static List<int> Below(int root)
     {
         var children = new Dictionary<int, List<int>>();
         var todo = new Stack<int>();
-        foreach (var (pid, parent, session) in Snapshot())
+        foreach (var (pid, parent, group) in Snapshot())
         {
             if (pid == root) continue;
-            if (session == root) todo.Push(pid);
+            if (group == root) todo.Push(pid);
             if (!children.TryGetValue(parent, out var list)) children[parent] = list = [];
             list.Add(pid);
         }
@@ -85,7 +85,7 @@ internal static partial class ProcessTree
         return found;
     }
 
-    private static IEnumerable<(int Pid, int Parent, int Session)> Snapshot()
+    private static IEnumerable<(int Pid, int Parent, int Group)> Snapshot()
     {
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
@@ -102,9 +102,9 @@ internal static partial class ProcessTree
 
             // "pid (command) state ppid pgrp session …": the command may hold spaces and parentheses.
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ', 5);
-            if (fields.Length >= 4 && int.TryParse(fields[1], out var parent) && int.TryParse(fields[3], out var session))
+            if (fields.Length >= 4 && int.TryParse(fields[1], out var parent) && int.TryParse(fields[2], out var group))
             {
-                yield return (pid, parent, session);
+                yield return (pid, parent, group);
             }
         }
     }

@@ -335,7 +335,7 @@ public sealed partial class PythonWorker : IAsyncDisposable
         Fail(error);
         LogExited(ProcessId, how);
 
-        // A worker that died without its own clean-up (killed, os._exit) may have left processes running.
+        // A worker that died without its own clean-up (killed, os._exit) may have left processes running in its group.
         ProcessTree.KillOrphans(ProcessId);
     }
 

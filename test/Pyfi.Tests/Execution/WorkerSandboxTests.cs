@@ -182,14 +182,14 @@ public sealed class WorkerSandboxTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TheWorkerIsASessionOfItsOwnUnderItsLimits()
+    public async Task TheWorkerIsAProcessGroupOfItsOwnUnderItsLimits()
     {
         await using var worker = await StartAsync(LocalWorker.DefaultLimits with { MemoryBytes = 256L << 20 });
 
         var stat = await File.ReadAllTextAsync($"/proc/{worker.ProcessId}/stat");
         var limits = await File.ReadAllLinesAsync($"/proc/{worker.ProcessId}/limits");
 
-        Assert.Equal(worker.ProcessId.ToString(), stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3]);
+        Assert.Equal(worker.ProcessId.ToString(), stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[2]);
         Assert.Matches(@"^Max address space\s+268435456\s+268435456\s+bytes", limits.Single(l => l.StartsWith("Max address space", StringComparison.Ordinal)));
         Assert.Matches(@"^Max core file size\s+0\s+0\s+bytes", limits.Single(l => l.StartsWith("Max core file size", StringComparison.Ordinal)));
         Assert.Matches(@"^Max open files\s+4096\s+4096\s+files", limits.Single(l => l.StartsWith("Max open files", StringComparison.Ordinal)));
