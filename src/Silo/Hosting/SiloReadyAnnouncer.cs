@@ -1,12 +1,14 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
+using Pyfi.Silo.Gateway;
 using Pyfi.Silo.Options;
 using Pyfi.Storage;
 
 namespace Pyfi.Silo.Hosting;
 
 /// <summary>Logs the one line that says the silo serves: scripts and tests wait for it.</summary>
-internal sealed partial class SiloReadyAnnouncer(PyfiSiloOptions options, PyfiDatabase database, ILogger<SiloReadyAnnouncer> logger)
+internal sealed partial class SiloReadyAnnouncer(PyfiSiloOptions options, PyfiDatabase database, GatewayEndpoint gateway, ILogger<SiloReadyAnnouncer> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     /// <summary>The text the ready line starts with.</summary>
@@ -21,6 +23,7 @@ internal sealed partial class SiloReadyAnnouncer(PyfiSiloOptions options, PyfiDa
             {
                 var dashboard = options.DashboardPort > 0 ? $"http://{options.DashboardAddress}:{options.DashboardPort}/" : "off";
                 LogReady(options.AdvertisedAddress, options.GatewayPort, options.OrleansGatewayPort, options.SiloPort, database.Describe(), dashboard, Environment.ProcessId);
+                if (!IPAddress.IsLoopback(gateway.Address) && string.IsNullOrWhiteSpace(options.Repositories)) LogAnyRepository(gateway.Address.ToString());
                 return Task.CompletedTask;
             },
             _ =>
@@ -32,6 +35,10 @@ internal sealed partial class SiloReadyAnnouncer(PyfiSiloOptions options, PyfiDa
     [LoggerMessage(Level = LogLevel.Information,
         Message = ReadyText + ": gateway {Address}:{GatewayPort} (Orleans gateway {OrleansGatewayPort}), silo port {SiloPort}, storage {Database}, dashboard {Dashboard}, pid {Pid}")]
     private partial void LogReady(string address, int gatewayPort, int orleansGatewayPort, int siloPort, string database, string dashboard, int pid);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "The gateway listens on {Address} and PYFI_REPOS is not set: processors may come from any repository, so their code runs as this silo's user. Set PYFI_REPOS to the repositories you trust (docs/security.md)")]
+    private partial void LogAnyRepository(string address);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pyfi silo stopping")]
     private partial void LogStopping();
