@@ -343,12 +343,15 @@ def main():
         only_this_process()  # a forked child that returned
         children.after_call()
 
-        output = json.dumps(cut(captured.getvalue(), MAX_OUTPUT))
+        text = captured.getvalue()
         del captured
+        output = json.dumps(cut(text, MAX_OUTPUT)) if text else '""'
         while len(output) > MAX_OUTPUT + 100:  # escapes can make a character many bytes
             output = json.dumps(cut(json.loads(output), MAX_OUTPUT * MAX_OUTPUT // len(output)))
+        del text
+        reply_id = call_id if type(call_id) is int else json.dumps(call_id)
         if failure is not None:
-            send('{"id":%s,"ok":false,"error":%s,"output":%s}' % (json.dumps(call_id), json.dumps(failure), output))
+            send('{"id":%s,"ok":false,"error":%s,"output":%s}' % (reply_id, json.dumps(failure), output))
             continue
         try:
             encoded = encode_result(result)
@@ -368,7 +371,7 @@ def main():
                 "message": f"the result of {name}() is {len(encoded)} bytes of JSON, more than the {size(max_payload)} "
                            "a result may be (PYFI_MAX_PAYLOAD)"}})
             continue
-        send('{"id":%s,"ok":true,"result":%s,"output":%s}' % (json.dumps(call_id), encoded, output))
+        send('{"id":%s,"ok":true,"result":%s,"output":%s}' % (reply_id, encoded, output))
     kill_descendants()
     return 0
 
