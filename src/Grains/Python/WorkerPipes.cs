@@ -77,6 +77,9 @@ internal static class WorkerPipes
             if (start == end)
             {
                 start = end = scanned = 0;
+
+                // A large reply grew the buffer: give the memory back rather than hold it for the worker's life.
+                if (buffer.Length > 4 * Chunk) buffer = new byte[Chunk];
             }
             else if (end == buffer.Length)
             {

@@ -122,6 +122,17 @@ public sealed class WorkerSandboxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AResultUpToThePayloadLimitArrivesWholeAndTheNextCallsToo()
+    {
+        var large = _worker.CallAsync("big", "[15000000]", null, TimeSpan.FromSeconds(30));
+        var behind = _worker.CallAsync("echo", "[\"small\"]", null, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(15_000_002, (await large).Result!.Length);
+        Assert.Equal("\"small\"", (await behind).Result);
+        Assert.Equal("\"again\"", (await _worker.CallAsync("echo", "[\"again\"]", null, TimeSpan.FromSeconds(30))).Result);
+    }
+
+    [Fact]
     public async Task ALineLongerThanAnyReplyMayBeIsNeverReadWhole()
     {
         await using var worker = await StartAsync(LocalWorker.DefaultLimits with { MaxPayloadBytes = 1L << 20 });
