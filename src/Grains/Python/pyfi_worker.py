@@ -333,7 +333,7 @@ def main():
         except MemoryError as exc:
             result, failure = None, memory_error(exc, memory, skip_frames=1)
         except SystemExit as exc:  # fails the call, not the worker; in a forked child it ends the child here
-            only_this_process(exc.code if isinstance(exc.code, int) else 1)
+            only_this_process(0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1)
             result, failure = None, describe(exc, skip_frames=1)
         except BaseException as exc:  # KeyboardInterrupt too
             only_this_process(1)
@@ -350,26 +350,23 @@ def main():
             output = json.dumps(cut(json.loads(output), MAX_OUTPUT * MAX_OUTPUT // len(output)))
         del text
         reply_id = call_id if type(call_id) is int else json.dumps(call_id)
+        if failure is None:
+            try:
+                encoded = encode_result(result)
+                if len(encoded) > max_payload:
+                    failure = {"type": "ResultTooLarge",
+                               "message": f"the result of {name}() is {len(encoded)} bytes of JSON, more than the "
+                                          f"{size(max_payload)} a result may be (PYFI_MAX_PAYLOAD)"}
+            except MemoryError as exc:
+                result = None
+                failure = memory_error(exc, memory)
+            except Exception as exc:  # TypeError, ValueError, RecursionError: not JSON
+                failure = {"type": "ResultNotSerializable",
+                           "message": cut(f"the result of {name}() cannot be sent back as JSON: {exc}", MAX_ERROR_TEXT)}
+            del result
         if failure is not None:
+            encoded = None
             send('{"id":%s,"ok":false,"error":%s,"output":%s}' % (reply_id, json.dumps(failure), output))
-            continue
-        try:
-            encoded = encode_result(result)
-        except MemoryError as exc:
-            result = None
-            send_json({"id": call_id, "ok": False, "output": "", "error": memory_error(exc, memory)})
-            continue
-        except Exception as exc:  # TypeError, ValueError, RecursionError: not JSON
-            send_json({"id": call_id, "ok": False, "output": "", "error": {
-                "type": "ResultNotSerializable",
-                "message": cut(f"the result of {name}() cannot be sent back as JSON: {exc}", MAX_ERROR_TEXT)}})
-            continue
-        del result
-        if len(encoded) > max_payload:
-            send_json({"id": call_id, "ok": False, "output": "", "error": {
-                "type": "ResultTooLarge",
-                "message": f"the result of {name}() is {len(encoded)} bytes of JSON, more than the {size(max_payload)} "
-                           "a result may be (PYFI_MAX_PAYLOAD)"}})
             continue
         send('{"id":%s,"ok":true,"result":%s,"output":%s}' % (reply_id, encoded, output))
     kill_descendants()
