@@ -42,9 +42,6 @@ public sealed record RepositoryLocation(bool IsLocal, string? Canonical)
         IsLocal == prefix.IsLocal && Canonical is { } self && prefix.Canonical is { } root
         && (self == root || self.StartsWith(root.EndsWith('/') ? root : root + "/", StringComparison.Ordinal));
 
-    /// <summary>The folder a local location names, as git should open it.</summary>
-    public string Path => IsLocal && Canonical is { } path ? path : throw new InvalidOperationException("not a local repository");
-
     private static RepositoryLocation Local(string path)
     {
         try

@@ -31,8 +31,8 @@ public sealed partial class PythonWorker : IAsyncDisposable
     private readonly Queue<PendingRequest> _pending = new();
     private CommandTask<CommandResult>? _process;
 
-    // Set once the process broke the protocol: no call is written to it any more.
-    private PythonWorkerExitedException? _broken;
+    // Set once the process broke the protocol or ended: no call is written to it any more.
+    private PythonWorkerExitedException? _ended;
 
     private PythonWorker(string key, WorkerLimits limits, ILogger logger)
     {
@@ -137,7 +137,7 @@ public sealed partial class PythonWorker : IAsyncDisposable
             // Queued and written under one lock: the queue's order is the order the process reads them in.
             lock (_pending)
             {
-                if (_broken is { } broken) throw broken.NotStarted();
+                if (_ended is { } ended) throw ended.NotStarted();
                 pending.Id = NewId();
                 if (_pending.Count == 0) pending.Started = Environment.TickCount64;
                 _pending.Enqueue(pending);
@@ -272,7 +272,7 @@ public sealed partial class PythonWorker : IAsyncDisposable
         lock (_pending)
         {
             // Only the running call's reply is accepted, once: it leaves the queue with it.
-            if (_broken is not null || !_pending.TryPeek(out done) || done.Id != id) done = null;
+            if (_ended is not null || !_pending.TryPeek(out done) || done.Id != id) done = null;
             else
             {
                 _pending.Dequeue();
@@ -294,23 +294,25 @@ public sealed partial class PythonWorker : IAsyncDisposable
         var error = new PythonWorkerExitedException(message, started: true, kind);
         lock (_pending)
         {
-            if (_broken is not null || HasExited) return;
-            _broken = error;
+            if (_ended is not null || HasExited) return;
+
+            // The calls fail with this error before the process's end can fail them as merely died.
+            Fail(error);
         }
 
-        // The calls fail with this error before the process's end can fail them as merely died.
-        Fail(error);
         _handshake.TrySetException(error);
         LogViolation(ProcessId, message);
         Kill();
     }
 
-    // Every call not answered fails: the one the process was running (the first) as started, the rest not.
+    // Every call not answered fails: the one the process was running (the first) as started, the rest not;
+    // and none is written to the process after.
     private void Fail(PythonWorkerExitedException error)
     {
         PendingRequest[] failed;
         lock (_pending)
         {
+            _ended ??= error;
             failed = [.. _pending];
             _pending.Clear();
         }
