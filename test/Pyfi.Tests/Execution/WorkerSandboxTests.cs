@@ -166,6 +166,32 @@ public sealed class WorkerSandboxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WhatTheModuleStartedWhenImportedLivesAsLongAsItsWorker()
+    {
+        await LocalWorker.WriteAsync(_folder, "helper", """
+            import subprocess
+
+            HELPER = subprocess.Popen(['sleep', '1000'])
+
+            def helper():
+                return HELPER.pid
+
+            def spawn():
+                return subprocess.Popen(['sleep', '1000']).pid
+            """);
+        var worker = await StartAsync(LocalWorker.DefaultLimits, "helper");
+
+        var helper = int.Parse((await worker.CallAsync("helper", "[]", null, TimeSpan.FromSeconds(10))).Result!);
+        var spawned = int.Parse((await worker.CallAsync("spawn", "[]", null, TimeSpan.FromSeconds(10))).Result!);
+        Assert.True(Processes.IsRunning(helper), "the module's helper was killed after a call");
+        Assert.False(Processes.IsRunning(spawned), $"process {spawned} started by a call is still running");
+
+        await worker.DisposeAsync();
+
+        await Poll.UntilAsync(() => !Processes.IsRunning(helper), TimeSpan.FromSeconds(5), $"the module's helper {helper} to end with its worker");
+    }
+
+    [Fact]
     public async Task ACallPastItsTimeLimitIsKilledWithEverythingItStarted()
     {
         var pidFile = _folder.File("timed-out");
