@@ -36,6 +36,8 @@ one() {
   for _ in $(seq 600); do grep -qs "Pyfi silo ready" "$data.log" && break; sleep 0.1; done
   local pyfi=(dotnet "$root/src/Cli/bin/Release/net10.0/pyfi.dll")
   export PYFI_GATEWAY=$gateway
+  # A build with tokens made its first admin token in the data folder; an older one needs none.
+  if [ -f "$data/admin.token" ]; then export PYFI_TOKEN_FILE="$data/admin.token"; else unset PYFI_TOKEN_FILE; fi
   "${pyfi[@]}" add queue -n bench >/dev/null
   "${pyfi[@]}" add processor -n bench -g "$work/repo" -m bench_tasks >/dev/null
   for f in noop busy inc total; do "${pyfi[@]}" add socket -n "bench.$f" -q bench -pn bench -t "$f" -c "$cores" >/dev/null; done

@@ -94,6 +94,8 @@ measure() {
   echo "{\"system\": \"$system\", \"workload\": \"silos\", \"silos\": $count, \"slots\": $slots, \"ports\": {$(IFS=,; echo "${ports[*]}")}}" >>"$out"
 
   export PYFI_GATEWAY=$first
+  # The silo that made the network's first admin token (local-cluster.sh links it as DIR/admin.token).
+  if [ -e "$cluster/admin.token" ]; then export PYFI_TOKEN_FILE="$cluster/admin.token"; else export PYFI_TOKEN_FILE="$cluster/silo-1/admin.token"; fi
   "${pyfi[@]}" add queue -n bench >/dev/null
   "${pyfi[@]}" add processor -n bench -g "$work/repo" -m bench_tasks >/dev/null
   "${pyfi[@]}" add socket -n bench.noop -q bench -pn bench -t noop -c "$slots" >/dev/null

@@ -1,7 +1,22 @@
 # Sourced by every bench script (from the repository's root): progress lines, free ports on 127.0.0.1, and the
 # processor repository with the bench functions.
 say() { echo "== $*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_port() { python3 - <<'PY'
+# A free port below the kernel's ephemeral range: one from that range may become some client connection's local
+# end before the silo binds it.
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(10000):
+    port = random.randrange(10000, low)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port)); print(port); break
+    except OSError:
+        pass
+    finally:
+        s.close()
+PY
+}
 
 # bench_repo DIR: a git repository at DIR holding bench/tasks/bench_tasks.py (the peers' functions and spin).
 bench_repo() {

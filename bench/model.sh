@@ -33,6 +33,7 @@ start_silo() { # sets silo_pid and ready_ms (process start to the ready line)
   for _ in $(seq 600); do grep -q "Pyfi silo ready" "$log" && break; sleep 0.05; done
   grep -q "Pyfi silo ready" "$log" || { cat "$log" >&2; exit 1; }
   ready_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  export PYFI_TOKEN_FILE="$PYFI_DATA/admin.token"
 }
 stop_silo() { kill -TERM "$silo_pid"; wait "$silo_pid" || true; silo_pid=; }
 

@@ -23,6 +23,7 @@ start_silo() {
   pids+=("$silo")
   for _ in $(seq 600); do grep -qs "Pyfi silo ready" "$work/$name.log" && break; sleep 0.1; done
   grep -q "Pyfi silo ready" "$work/$name.log" || { cat "$work/$name.log" >&2; exit 1; }
+  export PYFI_TOKEN_FILE="$work/$name/admin.token"
   "${pyfi[@]}" add queue -n bench >/dev/null
   "${pyfi[@]}" add processor -n bench -g "$work/repo" -m bench_tasks >/dev/null
   for f in noop busy inc total; do "${pyfi[@]}" add socket -n "bench.$f" -q bench -pn bench -t "$f" -c "$slots" >/dev/null; done

@@ -5,12 +5,28 @@
 #                                           cores each offers, default: this machine's); waits until all serve
 #   deploy/local-cluster.sh stop DIR        stop them (SIGTERM: each finishes what it can and leaves cleanly)
 # DIR/silos.tsv gets a line per silo: index, pid, pyfi gateway (host:port), silo port, data folder; and
-# DIR/silo-I.log its output. Point the tool at any gateway: pyfi --gateway 127.0.0.1:PORT ls agents.
+# DIR/silo-I.log its output. On a new database one silo makes the first admin token; DIR/admin.token links to it.
+# Point the tool at any gateway: PYFI_TOKEN_FILE=DIR/admin.token pyfi --gateway 127.0.0.1:PORT ls agents.
 # The silo run is `dotnet src/Silo/bin/Release/net10.0/Pyfi.Silo.dll` unless PYFI_SILO names another command.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 silo_command=${PYFI_SILO:-dotnet $root/src/Silo/bin/Release/net10.0/Pyfi.Silo.dll}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_port() { python3 - <<'PY'
+# A free port below the kernel's ephemeral range: one from that range may become some client connection's local
+# end before the silo binds it.
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(10000):
+    port = random.randrange(10000, low)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port)); print(port); break
+    except OSError:
+        pass
+    finally:
+        s.close()
+PY
+}
 
 start() {
   local count=$1 dir=$2
@@ -37,6 +53,13 @@ start() {
     grep -q "Pyfi silo ready" "$dir/silo-$i.log" || { echo "silo $i was not ready within 60 s" >&2; exit 1; }
     echo "silo $i ready: gateway $gateway (pid $pid)"
   done <"$dir/silos.tsv"
+
+  local token
+  for token in "$dir"/silo-*/admin.token; do
+    [ -f "$token" ] || continue
+    ln -sfn "${token#"$dir"/}" "$dir/admin.token"
+    echo "admin token: $dir/admin.token"
+  done
 }
 
 stop() {

@@ -15,6 +15,7 @@ public static class PyfiEnvironment
         ["PYFI_ORLEANS_GATEWAY_PORT"] = "Pyfi:OrleansGatewayPort",
         ["PYFI_DASHBOARD_PORT"] = "Pyfi:DashboardPort",
         ["PYFI_DASHBOARD_ADDRESS"] = "Pyfi:DashboardAddress",
+        ["PYFI_DASHBOARD_PUBLIC"] = "Pyfi:DashboardPublic",
         ["PYFI_ADVERTISED_ADDRESS"] = "Pyfi:AdvertisedAddress",
         ["PYFI_CLUSTER_ID"] = "Pyfi:ClusterId",
         ["PYFI_SERVICE_ID"] = "Pyfi:ServiceId",
@@ -30,6 +31,9 @@ public static class PyfiEnvironment
         ["PYFI_WORKER_MEMORY"] = "Pyfi:WorkerMemory",
         ["PYFI_MAX_PAYLOAD"] = "Pyfi:MaxPayloadBytes",
         ["PYFI_REPOS"] = "Pyfi:Repositories",
+        ["PYFI_TLS_CERT"] = "Pyfi:TlsCert",
+        ["PYFI_TLS_KEY"] = "Pyfi:TlsKey",
+        ["PYFI_TLS_CA"] = "Pyfi:TlsCa",
     };
 
     /// <summary>The configuration values set by the environment variables present now.</summary>

@@ -7,6 +7,7 @@ using Pyfi.Cli.Commands.Processors;
 using Pyfi.Cli.Commands.Queues;
 using Pyfi.Cli.Commands.Sockets;
 using Pyfi.Cli.Commands.Tasks;
+using Pyfi.Cli.Commands.Tokens;
 using Pyfi.Cli.Infrastructure;
 
 namespace Pyfi.Cli;
@@ -19,6 +20,7 @@ public static class PyfiCommandLine
     {
         var root = new RootCommand("pyfi: build a Pyfi network (queues, processors, sockets) and run task calls on it");
         root.Options.Add(context.Gateway);
+        root.Options.Add(context.Token);
 
         root.Subcommands.Add(new Command("add", "Add a queue, processor or socket")
         {
@@ -47,6 +49,10 @@ public static class PyfiCommandLine
         });
         root.Subcommands.Add(TopCommand.Create(context));
         root.Subcommands.Add(new Command("db", "Database administration") { DbCommands.Init(context) });
+        root.Subcommands.Add(new Command("token", "Access tokens: who may do what (admin)")
+        {
+            TokenCommands.Create(context), TokenCommands.List(context), TokenCommands.Revoke(context),
+        });
 
         var version = new Command("version", "Print the version of this tool");
         version.SetAction(_ =>

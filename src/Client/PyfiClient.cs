@@ -103,7 +103,8 @@ public sealed class PyfiClient : IAsyncDisposable
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
-        var network = await HelloAsync(options, timeout.Token);
+        var token = PyfiToken.Resolve(options.Token);
+        var network = await HelloAsync(options, token, timeout.Token);
         if (network.OrleansGateways.Count == 0) throw new PyfiConnectionException($"the network at {options.Gateways} has no active silo yet");
         var endpoints = await GatewayList.ResolveAsync(string.Join(',', network.OrleansGateways), cancellationToken);
 
@@ -112,6 +113,8 @@ public sealed class PyfiClient : IAsyncDisposable
         {
             client.UseStaticClustering(endpoints);
             client.AddMemoryStreams(FlowStreams.Provider);
+            if (PyfiTls.From(options) is { } tls) client.UsePyfiTls(tls);
+            client.UsePyfiToken(() => token);
             client.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = network.ClusterId;
@@ -157,13 +160,13 @@ public sealed class PyfiClient : IAsyncDisposable
         }
     }
 
-    private static async Task<GatewayHello> HelloAsync(PyfiClientOptions options, CancellationToken cancellationToken)
+    private static async Task<GatewayHello> HelloAsync(PyfiClientOptions options, string? token, CancellationToken cancellationToken)
     {
         while (true)
         {
             try
             {
-                await using var gateway = await GatewayConnection.ConnectAsync(options.Gateways, options.ConnectTimeout, cancellationToken);
+                await using var gateway = await GatewayConnection.ConnectAsync(options.Gateways, options.ConnectTimeout, token, PyfiTls.From(options), cancellationToken);
                 return await gateway.SendAsync<GatewayHello>(GatewayOps.Hello, null, cancellationToken);
             }
             catch (PyfiConnectionException) when (options.RetryConnect && !cancellationToken.IsCancellationRequested)

@@ -6,8 +6,10 @@ namespace Pyfi;
 public interface ICallListingGrain : IGrainWithIntegerKey
 {
     /// <summary>The calls <paramref name="query"/> asks for, newest first. Throws <see cref="InvalidSpecException"/> for a limit out of range.</summary>
+    [ClientAccess(PyfiPermission.Read, "list calls")]
     [AlwaysInterleave] Task<CallInfo[]> ListAsync(CallQuery query);
 
     /// <summary>Every call of workflow <paramref name="workflow"/>, oldest first.</summary>
+    [ClientAccess(PyfiPermission.Read, "list calls")]
     [AlwaysInterleave] Task<CallInfo[]> ListWorkflowAsync(Guid workflow);
 }

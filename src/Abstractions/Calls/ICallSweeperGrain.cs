@@ -12,5 +12,6 @@ public interface ICallSweeperGrain : IGrainWithIntegerKey
     Task StartAsync();
 
     /// <summary>Sweeps now: resumes sockets with calls not ended, then removes expired ended calls. Returns how many sockets it resumed.</summary>
+    [ClientAccess(PyfiPermission.Operate, "sweep calls")]
     Task<int> SweepAsync();
 }

@@ -10,11 +10,14 @@ namespace Pyfi;
 public interface ITaskCallGrain : IGrainWithGuidKey
 {
     /// <summary>The call as it is now; throws <see cref="NotFoundException"/> for an unknown id.</summary>
+    [ClientAccess(PyfiPermission.Read, "read calls")]
     [AlwaysInterleave] Task<CallInfo> GetAsync();
 
     /// <summary>The call once it has ended, or as it is when <paramref name="timeout"/> passes (at most 25 s).</summary>
+    [ClientAccess(PyfiPermission.Read, "read calls")]
     [AlwaysInterleave] Task<CallInfo> WaitAsync(TimeSpan timeout);
 
     /// <summary>Cancels the call (see <see cref="ISocketGrain.CancelAsync"/>) and returns it cancelled.</summary>
+    [ClientAccess(PyfiPermission.Operate, "cancel calls")]
     [AlwaysInterleave] Task<CallInfo> CancelAsync();
 }

@@ -9,19 +9,25 @@ namespace Pyfi;
 /// Reads a Python literal, as <c>ast.literal_eval</c> accepts it (strings, numbers, <c>True</c>, <c>False</c>,
 /// <c>None</c>, lists, tuples, dicts, unary signs, adjacent strings, comments), and writes it as JSON: what
 /// <c>pyfi task run --data</c> takes. Nothing is evaluated. Values JSON cannot carry (bytes, sets, complex
-/// numbers, infinities, non-string dict keys) are refused with a message that says so.
+/// numbers, infinities, non-string dict keys) are refused with a message that says so. Brackets may nest at
+/// most <see cref="PyfiLimits.MaxDepth"/> deep: the parser recurses once per bracket, and refuses the one too
+/// many before it recurses, so no input can exhaust the stack.
 /// </summary>
 public static class PythonLiteral
 {
     /// <summary>A literal read as JSON.</summary>
     /// <param name="Json">The value as JSON text.</param>
     /// <param name="IsSequence">Whether it was a list or a tuple (and so is spread as positional arguments).</param>
-    public sealed record Parsed(string Json, bool IsSequence);
+    /// <param name="Depth">How deep its brackets nest (a tuple without brackets counts one): <c>1</c> is 0, <c>[1]</c> 1, <c>[[1]]</c> 2.</param>
+    public sealed record Parsed(string Json, bool IsSequence, int Depth);
 
-    /// <summary>Reads <paramref name="text"/>; throws <see cref="InvalidSpecException"/> saying where and why it is not a literal.</summary>
-    public static Parsed Parse(string text)
+    /// <summary>
+    /// Reads <paramref name="text"/>; throws <see cref="InvalidSpecException"/> saying where and why it is not a
+    /// literal, or that it nests deeper than <paramref name="maxDepth"/>. <paramref name="what"/> names it in the message.
+    /// </summary>
+    public static Parsed Parse(string text, string what = "the value", int maxDepth = PyfiLimits.MaxDepth)
     {
-        var parser = new Parser(text);
+        var parser = new Parser(text, what, maxDepth);
         var value = parser.ParseTop();
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -32,11 +38,11 @@ public static class PythonLiteral
             }
             catch (ArgumentException e)
             {
-                throw new InvalidSpecException($"the literal holds text JSON cannot carry: {e.Message}");
+                throw new InvalidSpecException($"{what} holds text JSON cannot carry: {e.Message}");
             }
         }
 
-        return new Parsed(Encoding.UTF8.GetString(buffer.ToArray()), value is Sequence);
+        return new Parsed(Encoding.UTF8.GetString(buffer.ToArray()), value is Sequence, parser.Depth);
     }
 
     private abstract record Value
@@ -88,9 +94,13 @@ public static class PythonLiteral
         }
     }
 
-    private sealed class Parser(string text)
+    private sealed class Parser(string text, string what, int maxDepth)
     {
         private int _at;
+        private int _depth;
+
+        // The deepest the brackets went (a tuple without brackets is one level around its items).
+        public int Depth { get; private set; }
 
         public Value ParseTop()
         {
@@ -113,6 +123,7 @@ public static class PythonLiteral
                 }
 
                 result = new Sequence(items);
+                Depth++;
             }
 
             SkipSpace();
@@ -217,9 +228,17 @@ public static class PythonLiteral
             if (Peek() is 'j' or 'J') throw Error("complex numbers cannot be sent as JSON", start);
         }
 
+        // Every bracket is a level (even a parenthesized value's), counted before the parser recurses into it.
+        private void Enter(int start)
+        {
+            if (++_depth > maxDepth) throw new InvalidSpecException($"{what} is nested deeper than {maxDepth} levels (at character {start + 1})");
+            Depth = Math.Max(Depth, _depth);
+        }
+
         private Value ParseSequence(char open, char close, bool allowParenthesized)
         {
             var start = _at;
+            Enter(start);
             _at++;
             var items = new List<Value>();
             var sawComma = false;
@@ -246,6 +265,7 @@ public static class PythonLiteral
                 }
             }
 
+            _depth--;
             // (x) is x; (x,) and () are tuples.
             return allowParenthesized && items.Count == 1 && !sawComma ? items[0] : new Sequence(items);
         }
@@ -253,12 +273,14 @@ public static class PythonLiteral
         private Value ParseBraces()
         {
             var start = _at;
+            Enter(start);
             _at++;
             SkipSpace();
             var entries = new List<(string, Value)>();
             if (Peek() == '}')
             {
                 _at++;
+                _depth--;
                 return new Mapping(entries);
             }
 
@@ -288,6 +310,7 @@ public static class PythonLiteral
                 if (Peek() == '}')
                 {
                     _at++;
+                    _depth--;
                     return new Mapping(entries);
                 }
 
@@ -444,7 +467,7 @@ public static class PythonLiteral
         private InvalidSpecException Error(string message, int? at = null)
         {
             var position = Math.Min(at ?? _at, text.Length);
-            return new InvalidSpecException($"not a Python literal: {message} (at character {position + 1})");
+            return new InvalidSpecException($"{what} is not a Python literal: {message} (at character {position + 1})");
         }
     }
 }

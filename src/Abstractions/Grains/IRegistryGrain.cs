@@ -16,33 +16,43 @@ public interface IRegistryGrain : IGrainWithStringKey
     public const string DefaultKey = "default";
 
     /// <summary>Adds a queue. Throws <see cref="AlreadyExistsException"/> or <see cref="InvalidSpecException"/>.</summary>
+    [ClientAccess(PyfiPermission.Operate, "add queues")]
     Task<QueueInfo> AddQueueAsync(QueueSpec spec);
 
     /// <summary>Changes a queue. Throws <see cref="NotFoundException"/> or <see cref="InvalidSpecException"/>.</summary>
+    [ClientAccess(PyfiPermission.Operate, "change queues")]
     Task<QueueInfo> UpdateQueueAsync(string name, QueueUpdate update);
 
     /// <summary>Deletes a queue no socket uses. Throws <see cref="NotFoundException"/> or <see cref="InUseException"/>.</summary>
+    [ClientAccess(PyfiPermission.Operate, "delete queues")]
     Task DeleteQueueAsync(string name);
 
     /// <summary>One queue. Throws <see cref="NotFoundException"/>.</summary>
+    [ClientAccess(PyfiPermission.Read, "read queues")]
     [ReadOnly] Task<QueueInfo> GetQueueAsync(string name);
 
     /// <summary>Every queue, by name.</summary>
+    [ClientAccess(PyfiPermission.Read, "list queues")]
     [ReadOnly] Task<ImmutableArray<QueueInfo>> ListQueuesAsync();
 
     /// <summary>Adds a processor. Throws <see cref="AlreadyExistsException"/> or <see cref="InvalidSpecException"/>.</summary>
+    [ClientAccess(PyfiPermission.Develop, "add processors")]
     Task<ProcessorInfo> AddProcessorAsync(ProcessorSpec spec);
 
     /// <summary>Changes a processor. Throws <see cref="NotFoundException"/> or <see cref="InvalidSpecException"/>.</summary>
+    [ClientAccess(PyfiPermission.Develop, "change processors")]
     Task<ProcessorInfo> UpdateProcessorAsync(string name, ProcessorUpdate update);
 
     /// <summary>Deletes a processor no socket uses. Throws <see cref="NotFoundException"/> or <see cref="InUseException"/>.</summary>
+    [ClientAccess(PyfiPermission.Develop, "delete processors")]
     Task DeleteProcessorAsync(string name);
 
     /// <summary>One processor. Throws <see cref="NotFoundException"/>.</summary>
+    [ClientAccess(PyfiPermission.Read, "read processors")]
     [ReadOnly] Task<ProcessorInfo> GetProcessorAsync(string name);
 
     /// <summary>Every processor, by name.</summary>
+    [ClientAccess(PyfiPermission.Read, "list processors")]
     [ReadOnly] Task<ImmutableArray<ProcessorInfo>> ListProcessorsAsync();
 
     /// <summary>
@@ -52,17 +62,22 @@ public interface IRegistryGrain : IGrainWithStringKey
     [OneWay] Task ReportDeploymentAsync(ProcessorDeployment deployment);
 
     /// <summary>Adds a socket on an existing queue and processor. Throws <see cref="AlreadyExistsException"/>, <see cref="NotFoundException"/> or <see cref="InvalidSpecException"/>.</summary>
+    [ClientAccess(PyfiPermission.Operate, "add sockets")]
     Task<SocketInfo> AddSocketAsync(SocketSpec spec);
 
     /// <summary>Changes a socket. Throws <see cref="NotFoundException"/> or <see cref="InvalidSpecException"/>.</summary>
+    [ClientAccess(PyfiPermission.Operate, "change sockets")]
     Task<SocketInfo> UpdateSocketAsync(string name, SocketUpdate update);
 
     /// <summary>Deletes a socket. Throws <see cref="NotFoundException"/>.</summary>
+    [ClientAccess(PyfiPermission.Operate, "delete sockets")]
     Task DeleteSocketAsync(string name);
 
     /// <summary>One socket. Throws <see cref="NotFoundException"/>.</summary>
+    [ClientAccess(PyfiPermission.Read, "read sockets")]
     [ReadOnly] Task<SocketInfo> GetSocketAsync(string name);
 
     /// <summary>Every socket, by name.</summary>
+    [ClientAccess(PyfiPermission.Read, "list sockets")]
     [ReadOnly] Task<ImmutableArray<SocketInfo>> ListSocketsAsync();
 }

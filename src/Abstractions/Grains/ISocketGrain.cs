@@ -13,12 +13,14 @@ public interface ISocketGrain : IDefinitionOwner<SocketSpec>
     /// (at most 25 s) for it to end, and returns the call as it is then. Throws <see cref="NotFoundException"/>
     /// for a socket that does not exist and <see cref="InvalidSpecException"/> for malformed arguments.
     /// </summary>
+    [ClientAccess(PyfiPermission.Submit, "run calls")]
     [AlwaysInterleave] Task<CallInfo> RunAsync(CallRequest request, TimeSpan wait);
 
     /// <summary>
     /// The call as this socket holds it now (queued, or running with its attempt and worker), or
     /// <see langword="null"/> when this socket does not hold it (it has ended, or it is not this socket's).
     /// </summary>
+    [ClientAccess(PyfiPermission.Read, "read calls")]
     [AlwaysInterleave] Task<CallInfo?> GetCallAsync(Guid id);
 
     /// <summary>
@@ -26,6 +28,7 @@ public interface ISocketGrain : IDefinitionOwner<SocketSpec>
     /// as it is then. A call of this socket stored as not ended that this socket does not hold (its end could
     /// not be stored) is taken up again first. <see langword="null"/> when the call is not this socket's.
     /// </summary>
+    [ClientAccess(PyfiPermission.Read, "read calls")]
     [AlwaysInterleave] Task<CallInfo?> WaitCallAsync(Guid id, TimeSpan timeout);
 
     /// <summary>
@@ -34,6 +37,7 @@ public interface ISocketGrain : IDefinitionOwner<SocketSpec>
     /// <see cref="NotFoundException"/> for a call that is not this socket's and <see cref="CallEndedException"/>
     /// for one that has ended.
     /// </summary>
+    [ClientAccess(PyfiPermission.Operate, "cancel calls")]
     [AlwaysInterleave] Task<CallInfo> CancelAsync(Guid id);
 
     /// <summary>Takes up every call of this socket stored as not ended that this activation does not hold (after a restart, or a silo lost).</summary>

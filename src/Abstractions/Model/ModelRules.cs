@@ -1,4 +1,8 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using Pyfi.Protocol;
 
 namespace Pyfi;
 
@@ -88,17 +92,47 @@ public static partial class ModelRules
         return name;
     }
 
-    /// <summary>Whether <paramref name="text"/> is JSON whose value is of <paramref name="kind"/> (an array of arguments, an object of keywords).</summary>
-    public static bool IsJson(string text, System.Text.Json.JsonValueKind kind)
+    /// <summary>
+    /// Checks JSON sent as a call's arguments (an array) or keyword arguments (an object): one value of
+    /// <paramref name="kind"/>, at most <paramref name="maxBytes"/> of UTF-8, nested at most
+    /// <see cref="PyfiLimits.MaxDepth"/> levels, the depth checked while reading so nothing deeper is built.
+    /// <paramref name="what"/> names it in the message, in the plural: "the call's positional arguments".
+    /// </summary>
+    public static void Json(string what, string? text, JsonValueKind kind, long maxBytes = PyfiLimits.DefaultMaxPayloadBytes)
     {
+        var shape = kind == JsonValueKind.Array ? "a JSON array" : "a JSON object";
+        if (text is null) Fail($"{what} are missing: they must be {shape}");
+        var length = text.Length > maxBytes ? maxBytes + 1 : Encoding.UTF8.GetByteCount(text);
+        if (length > maxBytes) Fail($"{what} are larger than {ByteSize.Format(maxBytes)} ({PyfiLimits.PayloadVariable})");
+        // Every call passes here: its UTF-8 goes to a pooled buffer.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)length);
         try
         {
-            using var document = System.Text.Json.JsonDocument.Parse(text);
-            return document.RootElement.ValueKind == kind;
+            var written = Encoding.UTF8.GetBytes(text, buffer);
+            Read(what, buffer.AsSpan(0, written), kind == JsonValueKind.Array ? JsonTokenType.StartArray : JsonTokenType.StartObject, shape);
         }
-        catch (System.Text.Json.JsonException)
+        finally
         {
-            return false;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void Read(string what, ReadOnlySpan<byte> json, JsonTokenType start, string shape)
+    {
+        // One level more than allowed, so that the too-deep token is ours to report, not the reader's.
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = PyfiLimits.MaxDepth + 1 });
+        try
+        {
+            if (!reader.Read() || reader.TokenType != start) Fail($"{what} must be {shape}");
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject && reader.CurrentDepth >= PyfiLimits.MaxDepth)
+                    Fail($"{what} nest deeper than {PyfiLimits.MaxDepth} levels");
+            }
+        }
+        catch (JsonException e)
+        {
+            Fail($"{what} are not valid JSON: {PyfiJson.Describe(e)}");
         }
     }
 
@@ -116,6 +150,21 @@ public static partial class ModelRules
         {
             if (!PythonModule().IsMatch(type)) Fail($"{what}: '{type}' is not a Python exception type name");
         }
+    }
+
+    /// <summary>Idempotency keys starting with this are a workflow's steps' (<c>flow:ID:N</c>): only the network makes them.</summary>
+    public const string WorkflowKeyPrefix = "flow:";
+
+    /// <summary>
+    /// Checks a call a client asks for directly (the gateway, an Orleans client): it may not claim to be a workflow's
+    /// step (<see cref="CallRequest.Workflow"/>, <see cref="CallRequest.Parent"/>, a <see cref="WorkflowKeyPrefix"/> key),
+    /// which would let it answer for another workflow's step.
+    /// </summary>
+    public static CallRequest ValidateFromClient(CallRequest request)
+    {
+        if (request.Workflow is not null || request.Parent is not null) Fail("a call's workflow and parent are set by the network, not by clients");
+        if (request.Key?.StartsWith(WorkflowKeyPrefix, StringComparison.Ordinal) == true) Fail($"keys starting with '{WorkflowKeyPrefix}' are the network's own (workflow steps)");
+        return request;
     }
 
     /// <summary>Checks a worker memory limit; <paramref name="what"/> names the setting in the message.</summary>

@@ -13,6 +13,9 @@ public sealed record GatewayRequest(string Op, JsonElement? Args = null)
 {
     /// <summary>Protocol version the client speaks.</summary>
     public int V { get; init; } = GatewayOps.ProtocolVersion;
+
+    /// <summary>The caller's token (<c>pyfi.ID.SECRET</c>); every operation needs one.</summary>
+    public string? Token { get; init; }
 }
 
 /// <summary>The answer to one <see cref="GatewayRequest"/>.</summary>

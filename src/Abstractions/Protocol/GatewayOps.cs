@@ -1,6 +1,9 @@
 namespace Pyfi.Protocol;
 
-/// <summary>The operations of the gateway protocol, and the shape of each one's arguments and result.</summary>
+/// <summary>
+/// The operations of the gateway protocol, and the shape of each one's arguments and result. Every request carries
+/// a token (<see cref="GatewayRequest.Token"/>) whose role must allow the operation (see <c>docs/security.md</c>).
+/// </summary>
 public static class GatewayOps
 {
     /// <summary>The protocol version this build speaks.</summary>
@@ -86,6 +89,15 @@ public static class GatewayOps
     /// the caller has seen (pushed to the gateway on the workflow's stream), or as it is after 20 s.
     /// </summary>
     public const string WatchFlow = "flow.watch";
+
+    /// <summary><see cref="TokenRequest"/> → <see cref="NewToken"/>: the token, shown this once.</summary>
+    public const string CreateToken = "token.create";
+
+    /// <summary>No arguments → <see cref="TokenInfo"/>[]: every token, revoked ones included, never a secret.</summary>
+    public const string ListTokens = "token.list";
+
+    /// <summary><see cref="NameArgs"/> → <see cref="TokenInfo"/>, revoked.</summary>
+    public const string RevokeToken = "token.revoke";
 }
 
 /// <summary>Arguments naming one workflow.</summary>
@@ -107,8 +119,8 @@ public sealed record CallGraph(CallInfo Call, FlowInfo? Flow, CallInfo[] Calls);
 
 /// <summary>Arguments of <see cref="GatewayOps.RunTask"/>.</summary>
 /// <param name="Socket">The socket to call.</param>
-/// <param name="Args">Positional arguments: a JSON array.</param>
-/// <param name="Kwargs">Keyword arguments: a JSON object, or nothing.</param>
+/// <param name="Args">Positional arguments: a JSON array (missing: none), nested at most <see cref="PyfiLimits.MaxDepth"/> levels.</param>
+/// <param name="Kwargs">Keyword arguments: a JSON object (nested at most <see cref="PyfiLimits.MaxDepth"/> levels), or nothing.</param>
 /// <param name="Wait">Whether to answer only once the call has ended.</param>
 /// <param name="Key">An idempotency key: a repeated submission with it is the same call.</param>
 /// <param name="MaxAttempts">This call's attempts in all, instead of the socket's.</param>

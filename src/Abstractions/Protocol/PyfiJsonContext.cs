@@ -40,4 +40,8 @@ namespace Pyfi.Protocol;
 [JsonSerializable(typeof(NodeInfo[]))]
 [JsonSerializable(typeof(WorkerInfo[]))]
 [JsonSerializable(typeof(ClusterSample))]
+[JsonSerializable(typeof(TokenRequest))]
+[JsonSerializable(typeof(NewToken))]
+[JsonSerializable(typeof(TokenInfo))]
+[JsonSerializable(typeof(TokenInfo[]))]
 public sealed partial class PyfiJsonContext : JsonSerializerContext;

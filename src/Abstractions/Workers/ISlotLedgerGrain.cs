@@ -32,6 +32,7 @@ public interface ISlotLedgerGrain : IGrainWithIntegerKey
     Task ReportSiloAsync(SiloAddress silo, AgentInfo report);
 
     /// <summary>Every active silo as it last reported itself, with its cores held now, ordered by host and address.</summary>
+    [ClientAccess(PyfiPermission.Read, "read the cluster")]
     [ReadOnly] Task<AgentInfo[]> GetAgentsAsync();
 
     /// <summary>Which silos offer how many cores, and which workers hold them.</summary>

@@ -13,15 +13,19 @@ public interface IWorkflowGrain : IGrainWithGuidKey
     /// Stores <paramref name="graph"/> and starts running it. Starting a workflow that exists returns it as it is.
     /// Throws <see cref="InvalidSpecException"/> for a malformed graph and <see cref="NotFoundException"/> for a socket that does not exist.
     /// </summary>
+    [ClientAccess(PyfiPermission.Submit, "start workflows")]
     Task<FlowInfo> StartAsync(FlowStep graph);
 
     /// <summary>The workflow as it is now; throws <see cref="NotFoundException"/> for an unknown id.</summary>
+    [ClientAccess(PyfiPermission.Read, "read workflows")]
     [AlwaysInterleave] Task<FlowInfo> GetAsync();
 
     /// <summary>The workflow once it has ended, or as it is when <paramref name="timeout"/> passes (at most 25 s).</summary>
+    [ClientAccess(PyfiPermission.Read, "read workflows")]
     [AlwaysInterleave] Task<FlowInfo> WaitAsync(TimeSpan timeout);
 
     /// <summary>Cancels the workflow: no step starts after this, and the steps not ended are cancelled.</summary>
+    [ClientAccess(PyfiPermission.Operate, "cancel workflows")]
     Task<FlowInfo> CancelAsync();
 
     /// <summary>Makes sure the workflow is running (activated) if it has not ended; used by the call sweeper.</summary>

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Pyfi.Cli.Infrastructure;
 
-/// <summary>Parses durations as people type them: <c>30</c> (seconds), <c>250ms</c>, <c>30s</c>, <c>5m</c>, <c>2h</c>, or <c>00:05:00</c>.</summary>
+/// <summary>Parses durations as people type them: <c>30</c> (seconds), <c>250ms</c>, <c>30s</c>, <c>5m</c>, <c>2h</c>, <c>30d</c>, or <c>00:05:00</c>.</summary>
 public static class Durations
 {
     /// <summary>The duration, or <see cref="InvalidSpecException"/> naming <paramref name="option"/>.</summary>
@@ -15,9 +15,11 @@ public static class Durations
             _ when text.EndsWith('s') => (text[..^1], 1),
             _ when text.EndsWith('m') => (text[..^1], 60),
             _ when text.EndsWith('h') => (text[..^1], 3600),
+            _ when text.EndsWith('d') => (text[..^1], 86400),
             _ => (text, 1),
         };
-        if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0 && double.IsFinite(value))
+        if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0 && double.IsFinite(value)
+            && value * scale < TimeSpan.MaxValue.TotalSeconds)
         {
             return TimeSpan.FromSeconds(value * scale);
         }

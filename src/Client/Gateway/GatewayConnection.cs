@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
@@ -16,12 +18,13 @@ public sealed class GatewayConnection : IAsyncDisposable
     private readonly TcpClient _client;
     private readonly StreamReader _reader;
     private readonly StreamWriter _writer;
+    private readonly string? _token;
 
-    private GatewayConnection(TcpClient client, string gateway)
+    private GatewayConnection(TcpClient client, Stream stream, string gateway, string? token)
     {
         _client = client;
         Gateway = gateway;
-        var stream = client.GetStream();
+        _token = token;
         _reader = new StreamReader(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024);
         _writer = new StreamWriter(stream, new UTF8Encoding(false), bufferSize: 64 * 1024) { NewLine = "\n" };
     }
@@ -30,10 +33,25 @@ public sealed class GatewayConnection : IAsyncDisposable
     public string Gateway { get; }
 
     /// <summary>
-    /// Connects to the first gateway of <paramref name="gateways"/> (<c>host:port[,host:port]</c>) that accepts.
-    /// Throws <see cref="PyfiConnectionException"/> when none does.
+    /// Connects to the first gateway of <paramref name="gateways"/> (<c>host:port[,host:port]</c>) that accepts;
+    /// every request sent on the connection carries <paramref name="token"/>. Throws
+    /// <see cref="PyfiConnectionException"/> when no gateway accepts.
     /// </summary>
-    public static async Task<GatewayConnection> ConnectAsync(string gateways, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public static Task<GatewayConnection> ConnectAsync(string gateways, TimeSpan timeout, string? token, CancellationToken cancellationToken = default) =>
+        ConnectAsync(gateways, timeout, token, tls: null, cancellationToken);
+
+    /// <summary>
+    /// Connects as <paramref name="options"/> say: their gateways, the token <see cref="PyfiToken"/> finds for them,
+    /// and TLS when they name a certificate authority or fingerprint (<see cref="PyfiTls"/>).
+    /// </summary>
+    public static Task<GatewayConnection> ConnectAsync(PyfiClientOptions options, CancellationToken cancellationToken = default) =>
+        ConnectAsync(options.Gateways, options.ConnectTimeout, PyfiToken.Resolve(options.Token), PyfiTls.From(options), cancellationToken);
+
+    /// <summary>
+    /// Connects to the first gateway that accepts, over TLS when <paramref name="tls"/> says whom to trust (a gateway
+    /// whose certificate it does not trust counts as one that did not accept).
+    /// </summary>
+    public static async Task<GatewayConnection> ConnectAsync(string gateways, TimeSpan timeout, string? token, PyfiTls? tls, CancellationToken cancellationToken = default)
     {
         var entries = GatewayList.Parse(gateways);
         var failures = new List<string>();
@@ -46,12 +64,31 @@ public sealed class GatewayConnection : IAsyncDisposable
             {
                 if (IPAddress.TryParse(host, out var address)) await client.ConnectAsync(address, port, attempt.Token);
                 else await client.ConnectAsync(host, port, attempt.Token);
-                return new GatewayConnection(client, $"{host}:{port}");
+                Stream stream = client.GetStream();
+                if (tls is not null)
+                {
+                    var secured = new SslStream(stream, leaveInnerStreamOpen: false);
+                    await secured.AuthenticateAsClientAsync(tls.ClientOptions(host), attempt.Token);
+                    stream = secured;
+                }
+
+                return new GatewayConnection(client, stream, $"{host}:{port}", token);
             }
-            catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (AuthenticationException e)
             {
                 client.Dispose();
-                failures.Add(e is SocketException s ? SocketReason(s) : "no answer in time");
+                failures.Add($"TLS with {host}:{port} failed: {(e.InnerException ?? e).Message.TrimEnd('.')} (is its certificate trusted by PYFI_TLS_CA or PYFI_TLS_FINGERPRINT?)");
+            }
+            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                client.Dispose();
+                failures.Add(e switch
+                {
+                    SocketException s => SocketReason(s),
+                    IOException when tls is not null => $"{host}:{port} does not speak TLS",
+                    IOException io => io.Message,
+                    _ => "no answer in time",
+                });
             }
         }
 
@@ -65,7 +102,7 @@ public sealed class GatewayConnection : IAsyncDisposable
     /// </summary>
     public async Task<JsonElement?> SendAsync(string op, object? args, CancellationToken cancellationToken = default)
     {
-        var request = new GatewayRequest(op, args is null ? null : PyfiJson.ToElement(args));
+        var request = new GatewayRequest(op, args is null ? null : PyfiJson.ToElement(args)) { Token = _token };
         string? line;
         try
         {

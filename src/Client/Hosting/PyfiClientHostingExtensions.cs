@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Connections.Security;
 using Orleans.Messaging;
 
 namespace Pyfi.Client.Hosting;
@@ -33,6 +34,10 @@ public static class PyfiClientHostingExtensions
                 o.Gateways = gateways;
             }
 
+            var environment = PyfiClientOptions.FromEnvironment();
+            o.TlsCa ??= environment.TlsCa;
+            o.TlsFingerprint ??= environment.TlsFingerprint;
+
             configure?.Invoke(o);
         });
 
@@ -45,9 +50,22 @@ public static class PyfiClientHostingExtensions
             });
             client.Services.AddSingleton<IGatewayListProvider, PyfiGatewayListProvider>();
             client.AddMemoryStreams(FlowStreams.Provider);
+            // TLS as configured when the host is built (the connection options are read then).
+            client.Services.AddOptions<ClientConnectionOptions>().Configure<IOptions<PyfiClientOptions>>((connection, settings) =>
+            {
+                if (PyfiTls.From(settings.Value) is not { } tls) return;
+                connection.ConfigureConnection(c => c.UseClientTls(PyfiClientBuilderExtensions.TlsOptionsFor(tls)));
+            });
+
+            // Found once, when first needed: after the host's configuration is bound.
+            client.Services.AddSingleton(services => new ResolvedToken(PyfiToken.Resolve(services.GetRequiredService<IOptions<PyfiClientOptions>>().Value.Token)));
+            client.UsePyfiToken(services => services.GetRequiredService<ResolvedToken>().Value);
         });
         builder.Services.AddSingleton(services => PyfiClient.Over(
             services.GetRequiredService<IClusterClient>(), services.GetRequiredService<IOptions<PyfiClientOptions>>().Value.Gateways));
         return builder;
     }
 }
+
+/// <summary>The token an application's Pyfi client presents, found once.</summary>
+internal sealed record ResolvedToken(string? Value);

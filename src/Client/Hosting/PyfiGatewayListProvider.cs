@@ -23,7 +23,7 @@ internal sealed class PyfiGatewayListProvider(IOptions<PyfiClientOptions> option
     {
         var settings = options.Value;
         using var timeout = new CancellationTokenSource(settings.ConnectTimeout);
-        await using var gateway = await GatewayConnection.ConnectAsync(settings.Gateways, settings.ConnectTimeout, timeout.Token);
+        await using var gateway = await GatewayConnection.ConnectAsync(settings, timeout.Token);
         var hello = await gateway.SendAsync<GatewayHello>(GatewayOps.Hello, null, timeout.Token);
         var endpoints = await GatewayList.ResolveAsync(string.Join(',', hello.OrleansGateways), timeout.Token);
         return [.. endpoints.Select(e => SiloAddress.New(e, 0).ToGatewayUri())];

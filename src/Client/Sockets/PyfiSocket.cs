@@ -29,7 +29,9 @@ public class PyfiSocket<TResult>
     /// Throws <see cref="PyfiCallFailedException"/> when the call fails (a Python exception after its attempts,
     /// or cancelled), <see cref="NotFoundException"/> for a socket that does not exist, and
     /// <see cref="PyfiTypeMismatchException"/> when an argument cannot be sent as JSON or the result is not a
-    /// <typeparamref name="TResult"/>. <paramref name="cancellationToken"/> stops the waiting, not the call.
+    /// <typeparamref name="TResult"/>, and <see cref="InvalidSpecException"/> when the arguments nest deeper than
+    /// <see cref="PyfiLimits.MaxDepth"/> levels or are larger than <see cref="PyfiLimits.DefaultMaxPayloadBytes"/>.
+    /// <paramref name="cancellationToken"/> stops the waiting, not the call.
     /// </summary>
     [RequiresUnreferencedCode(Json.Reflection)]
     [RequiresDynamicCode(Json.Reflection)]
@@ -106,13 +108,21 @@ internal static class Json
         "Arguments and results are converted to and from JSON by reflection over their types; in a trimmed or Native AOT " +
         "application keep those types, or use JsonElement / JsonNode.";
 
+    // Serialising stops one level inside the limit: each argument sits in the arguments' list (or the keywords' dict).
+    private static readonly JsonSerializerOptions Bounded = new() { MaxDepth = PyfiLimits.MaxDepth };
+
+    // A result is read as deep as Python could write it.
+    private static readonly JsonSerializerOptions Results = new() { MaxDepth = PyfiLimits.MaxResultDepth };
+
     [RequiresUnreferencedCode(Json.Reflection)]
     [RequiresDynamicCode(Json.Reflection)]
     public static string Arguments(string socket, object?[] args)
     {
         var array = new JsonArray();
         foreach (var arg in args) array.Add(Node(socket, arg));
-        return array.ToJsonString();
+        var json = array.ToJsonString();
+        ModelRules.Json($"the arguments of {socket}", json, JsonValueKind.Array);
+        return json;
     }
 
     [RequiresUnreferencedCode(Json.Reflection)]
@@ -121,7 +131,9 @@ internal static class Json
     {
         var obj = new JsonObject();
         foreach (var (key, value) in kwargs) obj[key] = Node(socket, value);
-        return obj.ToJsonString();
+        var json = obj.ToJsonString();
+        ModelRules.Json($"the keyword arguments of {socket}", json, JsonValueKind.Object);
+        return json;
     }
 
     [RequiresUnreferencedCode(Json.Reflection)]
@@ -130,7 +142,7 @@ internal static class Json
     {
         try
         {
-            return JsonSerializer.Deserialize<TResult>(json)!;
+            return JsonSerializer.Deserialize<TResult>(json, Results)!;
         }
         catch (JsonException e)
         {
@@ -144,9 +156,15 @@ internal static class Json
     {
         try
         {
-            return value is null ? null : JsonSerializer.SerializeToNode(value, value.GetType());
+            return value is null ? null : JsonSerializer.SerializeToNode(value, value.GetType(), Bounded);
         }
-        catch (Exception e) when (e is NotSupportedException or JsonException or InvalidOperationException)
+        catch (JsonException)
+        {
+            // The serializer's only JsonException when writing: the value nests past MaxDepth (or is a cycle, which would).
+            throw new InvalidSpecException(
+                $"an argument of {socket} ({value!.GetType().Name}) nests deeper than the {PyfiLimits.MaxDepth} levels a call's arguments may have, or refers to itself");
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException)
         {
             throw new PyfiTypeMismatchException($"an argument of {socket} ({value!.GetType().Name}) cannot be sent as JSON: {e.Message}", e);
         }

@@ -33,8 +33,11 @@ public sealed class PyfiRuntimeOptions
     /// </summary>
     public long WorkerMemoryBytes { get; set; } = 2L << 30;
 
-    /// <summary>The largest result, as JSON, a call may return (<c>PYFI_MAX_PAYLOAD</c>, 16 MiB by default).</summary>
-    public long MaxPayloadBytes { get; set; } = 16L << 20;
+    /// <summary>
+    /// The largest arguments (and keyword arguments) a call may have, and the largest result it may return, as
+    /// JSON (<c>PYFI_MAX_PAYLOAD</c>, 16 MiB by default).
+    /// </summary>
+    public long MaxPayloadBytes { get; set; } = PyfiLimits.DefaultMaxPayloadBytes;
 
     /// <summary>The repositories processors may come from (<c>PYFI_REPOS</c>: URL prefixes and folders); empty allows any.</summary>
     public IReadOnlyList<string> Repositories { get; set; } = [];

@@ -1,10 +1,12 @@
 using Pyfi.Grains.Calls;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Configuration;
 using Orleans.Runtime;
 using Pyfi.Grains.Code;
 using Pyfi.Grains.Placement;
 using Pyfi.Grains.Python;
+using Pyfi.Grains.Security;
 using Pyfi.Grains.Telemetry;
 using Pyfi.Grains.Workers;
 
@@ -15,11 +17,19 @@ public static class PyfiSiloBuilderExtensions
 {
     /// <summary>
     /// Adds the services Pyfi's grains depend on: the code cache (git, environments), the Python worker pool,
-    /// and the per-core placement of worker slots. Storage is added separately
+    /// the per-core placement of worker slots, tokens and roles on every client call, and (with <paramref name="tls"/>)
+    /// TLS on every Orleans connection. Storage is added separately
     /// (<see cref="PyfiStorageSiloBuilderExtensions"/>).
     /// </summary>
-    public static ISiloBuilder AddPyfiGrains(this ISiloBuilder silo, PyfiRuntimeOptions options)
+    public static ISiloBuilder AddPyfiGrains(this ISiloBuilder silo, PyfiRuntimeOptions options, SiloTls? tls = null)
     {
+        // TLS first: its middleware must wrap the gateway's token handshake added below.
+        if (tls is not null)
+        {
+            silo.Services.AddSingleton(tls);
+            silo.Configure<SiloConnectionOptions>(tls.Configure);
+        }
+
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddSingleton(options);
         silo.Services.AddSingleton(new CodePaths(options.DataPath));
@@ -34,6 +44,16 @@ public static class PyfiSiloBuilderExtensions
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeReporter>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, CallRecovery>();
         silo.AddPlacementDirector<PerCorePlacement, PerCorePlacementDirector>();
+
+        // Tokens and roles: every client call is checked (ClientAccessFilter); the first admin token is made here.
+        silo.Services.AddSingleton<AccessControl>();
+        silo.Services.AddSingleton<ClusterKey>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<ClusterKey>());
+        silo.AddOutgoingGrainCallFilter<InternalCallMarker>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, AdminTokenBootstrap>();
+        silo.AddIncomingGrainCallFilter<ClientAccessFilter>();
+        silo.Configure<SiloConnectionOptions>(o => o.ConfigureGatewayInboundConnection(connection =>
+            connection.UseTokenHandshake(connection.ApplicationServices.GetRequiredService<AccessControl>())));
 
         // Workflow progress: pushed to watchers, not kept (a watcher that misses some asks the workflow). The
         // subscriptions are kept in memory too: a watcher subscribes again when it reconnects.

@@ -6,6 +6,7 @@ using Orleans.Storage;
 using Pyfi.Grains.Storage;
 using Pyfi.Storage;
 using Pyfi.Storage.Calls;
+using Pyfi.Storage.Tokens;
 using Microsoft.Extensions.Options;
 
 namespace Pyfi.Grains.Hosting;
@@ -39,6 +40,10 @@ public static class PyfiStorageSiloBuilderExtensions
         // Task calls have their own table and a group-committing writer (see CallStore).
         silo.Services.AddSingleton(services =>
             CallStore.Create(database, services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
+
+        // Access tokens, read by every silo's AccessControl.
+        silo.Services.AddSingleton(services =>
+            new TokenStore(database, services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
 
         silo.UseAdoNetReminderService(options =>
         {

@@ -10,8 +10,8 @@ namespace Pyfi.Grains.Python;
 /// </summary>
 internal static class WorkerProtocol
 {
-    // Results nest as deep as this; deeper JSON is refused (as not a reply) rather than read without bound.
-    private static readonly JsonDocumentOptions Json = new() { MaxDepth = 256 };
+    // Every reply Python can write is read (a document is read without recursion), however deep its result.
+    private static readonly JsonDocumentOptions Json = new() { MaxDepth = PyfiLimits.MaxResultDepth + 2 };
 
     /// <summary>The request line for one call.</summary>
     public static byte[] Request(long id, string function, string args, string? kwargs)

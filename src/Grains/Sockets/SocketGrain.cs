@@ -375,10 +375,11 @@ public sealed partial class SocketGrain(
         }
     }
 
-    private static void CheckRequest(CallRequest request)
+    // What the worker's Python will json.loads is bounded here, whoever sent it (the gateway, a .NET client, a workflow).
+    private void CheckRequest(CallRequest request)
     {
-        if (!ModelRules.IsJson(request.Args, JsonValueKind.Array)) throw new InvalidSpecException("the call's positional arguments must be a JSON array");
-        if (request.Kwargs is not null && !ModelRules.IsJson(request.Kwargs, JsonValueKind.Object)) throw new InvalidSpecException("the call's keyword arguments must be a JSON object");
+        ModelRules.Json("the call's positional arguments", request.Args, JsonValueKind.Array, options.MaxPayloadBytes);
+        if (request.Kwargs is not null) ModelRules.Json("the call's keyword arguments", request.Kwargs, JsonValueKind.Object, options.MaxPayloadBytes);
         if (request.Key is { } key && (key.Length is 0 or > 200)) throw new InvalidSpecException("a call's key must have 1 to 200 characters");
         if (request.Retry is { } retry) ModelRules.Validate("the call", retry);
         if (request.Timeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromDays(7)))

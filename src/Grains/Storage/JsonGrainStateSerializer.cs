@@ -11,9 +11,10 @@ namespace Pyfi.Grains.Storage;
 /// </summary>
 public sealed class JsonGrainStateSerializer : IGrainStorageSerializer
 {
-    /// <summary>The JSON shape of stored state: enums by name, nulls left out.</summary>
+    /// <summary>The JSON shape of stored state: enums by name, nulls left out; as deep as a workflow's graph may be.</summary>
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.General)
     {
+        MaxDepth = PyfiLimits.MaxMessageDepth,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter() },
     };

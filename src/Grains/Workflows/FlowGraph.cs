@@ -10,12 +10,10 @@ namespace Pyfi.Grains.Workflows;
 internal sealed class FlowGraph
 {
     /// <summary>Call steps one workflow may have.</summary>
-    public const int MaxSteps = 100_000;
+    public const int MaxSteps = PyfiLimits.MaxWorkflowCalls;
 
     /// <summary>How deep pipelines, parallels and funnels may nest.</summary>
-    public const int MaxDepth = 64;
-
-    private const string KeyPrefix = "flow:";
+    public const int MaxDepth = PyfiLimits.MaxDepth;
 
     private readonly Dictionary<FlowStep, int> _numbers = new(ReferenceEqualityComparer.Instance);
 
@@ -44,12 +42,12 @@ internal sealed class FlowGraph
     public int NumberOf(FlowStep call) => _numbers[call];
 
     /// <summary>The key of step <paramref name="step"/> of workflow <paramref name="flow"/>, unique per socket.</summary>
-    public static string KeyOf(Guid flow, int step) => $"{KeyPrefix}{flow:N}:{step}";
+    public static string KeyOf(Guid flow, int step) => $"{ModelRules.WorkflowKeyPrefix}{flow:N}:{step}";
 
     /// <summary>The step a call's key names, if it is a step of <paramref name="flow"/>.</summary>
     public static int? StepOf(Guid flow, string? key)
     {
-        var prefix = $"{KeyPrefix}{flow:N}:";
+        var prefix = $"{ModelRules.WorkflowKeyPrefix}{flow:N}:";
         return key is not null && key.StartsWith(prefix, StringComparison.Ordinal) && int.TryParse(key.AsSpan(prefix.Length), out var step) ? step : null;
     }
 
@@ -62,8 +60,8 @@ internal sealed class FlowGraph
                 if (string.IsNullOrWhiteSpace(node.Socket)) throw new InvalidSpecException($"{where} is a call without a socket");
                 ModelRules.Name("socket", node.Socket);
                 if (!node.Steps.IsDefaultOrEmpty || node.Final is not null) throw new InvalidSpecException($"{where} is a call of {node.Socket} and cannot have steps");
-                if (!ModelRules.IsJson(node.Args, JsonValueKind.Array)) throw new InvalidSpecException($"the arguments of {where} ({node.Socket}) must be a JSON array");
-                if (node.Kwargs is not null && !ModelRules.IsJson(node.Kwargs, JsonValueKind.Object)) throw new InvalidSpecException($"the keyword arguments of {where} ({node.Socket}) must be a JSON object");
+                ModelRules.Json($"the arguments of {where} ({node.Socket})", node.Args, JsonValueKind.Array);
+                if (node.Kwargs is not null) ModelRules.Json($"the keyword arguments of {where} ({node.Socket})", node.Kwargs, JsonValueKind.Object);
                 if (++count > MaxSteps) throw new InvalidSpecException($"a workflow may have at most {MaxSteps} calls");
                 return;
             case FlowStepKind.Pipeline or FlowStepKind.Parallel or FlowStepKind.Funnel:

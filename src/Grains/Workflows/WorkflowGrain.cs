@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 using Pyfi.Grains.Storage;
@@ -299,11 +298,12 @@ public sealed partial class WorkflowGrain(
     private static CallError ErrorOf(StepRun run) =>
         run.Error ?? new CallError(run.State == CallState.Cancelled ? "Cancelled" : "Failed", $"the call {run.Call} {run.State?.ToString().ToLowerInvariant()}");
 
+    // As text, not a tree: a result may nest deeper than a tree is read here. The arguments are a JSON array
+    // (FlowGraph checked them); the socket refuses them with why if the input made them too deep or too large.
     private static string Prepend(string input, string args)
     {
-        var array = JsonNode.Parse(args)!.AsArray();
-        array.Insert(0, JsonNode.Parse(input));
-        return array.ToJsonString();
+        var inner = args.AsSpan().Trim()[1..^1].Trim();
+        return inner.IsEmpty ? $"[{input}]" : $"[{input},{inner}]";
     }
 
     private void Record(int number, CallInfo call)

@@ -74,6 +74,7 @@ public sealed partial class GatewayListener(
     private async Task ServeAsync(TcpClient client)
     {
         using var _ = client;
+        var origin = $"gateway client {client.Client.RemoteEndPoint}";
         try
         {
             await using var stream = client.GetStream();
@@ -90,7 +91,7 @@ public sealed partial class GatewayListener(
                     return;
                 }
 
-                await WriteAsync(writer, await HandleAsync(line));
+                await WriteAsync(writer, await HandleAsync(line, origin));
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
@@ -99,7 +100,7 @@ public sealed partial class GatewayListener(
         }
     }
 
-    private async Task<GatewayResponse> HandleAsync(string line)
+    private async Task<GatewayResponse> HandleAsync(string line, string origin)
     {
         GatewayRequest? request;
         try
@@ -108,13 +109,13 @@ public sealed partial class GatewayListener(
         }
         catch (JsonException e)
         {
-            return Failure(new InvalidSpecException($"the request is not JSON: {e.Message}"));
+            return Failure(new InvalidSpecException($"the request is malformed: {PyfiJson.Describe(e)}"));
         }
 
         if (request is null || string.IsNullOrEmpty(request.Op)) return Failure(new InvalidSpecException("the request names no operation"));
         try
         {
-            var result = await operations.RunAsync(request.Op, request.Args, _stopping.Token);
+            var result = await operations.RunAsync(request.Op, request.Args, request.Token, origin, _stopping.Token);
             return new GatewayResponse(true, result is null ? null : PyfiJson.ToElement(result));
         }
         catch (Exception e) when (PyfiException.Find(e) is { } pyfi)

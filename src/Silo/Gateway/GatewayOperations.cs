@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Orleans.Runtime;
+using Pyfi.Grains.Security;
 using Pyfi.Protocol;
 using Pyfi.Silo.Options;
 
@@ -11,62 +12,90 @@ namespace Pyfi.Silo.Gateway;
 /// </summary>
 public sealed class GatewayOperations
 {
-    private readonly Dictionary<string, Func<JsonElement?, CancellationToken, Task<object?>>> _operations;
+    private readonly Dictionary<string, GatewayOperation> _operations;
     private readonly IGrainFactory _grains;
     private readonly PyfiSiloOptions _options;
+    private readonly AccessControl _access;
 
-    /// <summary>Creates the dispatch table.</summary>
-    public GatewayOperations(IGrainFactory grains, PyfiSiloOptions options, FlowWatcher flows)
+    /// <summary>Creates the dispatch table: each operation with the permission it needs and what it does, as a refusal names it.</summary>
+    public GatewayOperations(IGrainFactory grains, PyfiSiloOptions options, FlowWatcher flows, AccessControl access)
     {
         _grains = grains;
         _options = options;
+        _access = access;
+        const PyfiPermission Read = PyfiPermission.Read, Submit = PyfiPermission.Submit, Operate = PyfiPermission.Operate,
+            Develop = PyfiPermission.Develop, Administer = PyfiPermission.Administer;
         _operations = new(StringComparer.Ordinal)
         {
-            [GatewayOps.Hello] = (_, _) => HelloAsync(),
+            [GatewayOps.Hello] = new(Read, "connect", (_, _) => HelloAsync()),
 
-            [GatewayOps.AddQueue] = async (a, _) => await Registry.AddQueueAsync(Args<QueueSpec>(a)),
-            [GatewayOps.UpdateQueue] = async (a, _) => await Update<QueueUpdate, QueueInfo>(a, Registry.UpdateQueueAsync),
-            [GatewayOps.DeleteQueue] = async (a, _) => { await Registry.DeleteQueueAsync(Args<NameArgs>(a).Name); return null; },
-            [GatewayOps.GetQueue] = async (a, _) => await Registry.GetQueueAsync(Args<NameArgs>(a).Name),
-            [GatewayOps.ListQueues] = async (_, _) => (await Registry.ListQueuesAsync()).ToArray(),
+            [GatewayOps.AddQueue] = new(Operate, "add queues", async (a, _) => await Registry.AddQueueAsync(Args<QueueSpec>(a))),
+            [GatewayOps.UpdateQueue] = new(Operate, "change queues", async (a, _) => await Update<QueueUpdate, QueueInfo>(a, Registry.UpdateQueueAsync)),
+            [GatewayOps.DeleteQueue] = new(Operate, "delete queues", async (a, _) => { await Registry.DeleteQueueAsync(Args<NameArgs>(a).Name); return null; }),
+            [GatewayOps.GetQueue] = new(Read, "read queues", async (a, _) => await Registry.GetQueueAsync(Args<NameArgs>(a).Name)),
+            [GatewayOps.ListQueues] = new(Read, "list queues", async (_, _) => (await Registry.ListQueuesAsync()).ToArray()),
 
-            [GatewayOps.AddProcessor] = async (a, _) => await Registry.AddProcessorAsync(Args<ProcessorSpec>(a)),
-            [GatewayOps.UpdateProcessor] = async (a, _) => await Update<ProcessorUpdate, ProcessorInfo>(a, Registry.UpdateProcessorAsync),
-            [GatewayOps.DeleteProcessor] = async (a, _) => { await Registry.DeleteProcessorAsync(Args<NameArgs>(a).Name); return null; },
-            [GatewayOps.GetProcessor] = async (a, _) => await Registry.GetProcessorAsync(Args<NameArgs>(a).Name),
-            [GatewayOps.ListProcessors] = async (_, _) => (await Registry.ListProcessorsAsync()).ToArray(),
+            [GatewayOps.AddProcessor] = new(Develop, "add processors", async (a, _) => await Registry.AddProcessorAsync(Args<ProcessorSpec>(a))),
+            [GatewayOps.UpdateProcessor] = new(Develop, "change processors", async (a, _) => await Update<ProcessorUpdate, ProcessorInfo>(a, Registry.UpdateProcessorAsync)),
+            [GatewayOps.DeleteProcessor] = new(Develop, "delete processors", async (a, _) => { await Registry.DeleteProcessorAsync(Args<NameArgs>(a).Name); return null; }),
+            [GatewayOps.GetProcessor] = new(Read, "read processors", async (a, _) => await Registry.GetProcessorAsync(Args<NameArgs>(a).Name)),
+            [GatewayOps.ListProcessors] = new(Read, "list processors", async (_, _) => (await Registry.ListProcessorsAsync()).ToArray()),
 
-            [GatewayOps.AddSocket] = async (a, _) => await Registry.AddSocketAsync(Args<SocketSpec>(a)),
-            [GatewayOps.UpdateSocket] = async (a, _) => await Update<SocketUpdate, SocketInfo>(a, Registry.UpdateSocketAsync),
-            [GatewayOps.DeleteSocket] = async (a, _) => { await Registry.DeleteSocketAsync(Args<NameArgs>(a).Name); return null; },
-            [GatewayOps.GetSocket] = async (a, _) => await Registry.GetSocketAsync(Args<NameArgs>(a).Name),
-            [GatewayOps.ListSockets] = async (_, _) => (await Registry.ListSocketsAsync()).ToArray(),
+            [GatewayOps.AddSocket] = new(Operate, "add sockets", async (a, _) => await Registry.AddSocketAsync(Args<SocketSpec>(a))),
+            [GatewayOps.UpdateSocket] = new(Operate, "change sockets", async (a, _) => await Update<SocketUpdate, SocketInfo>(a, Registry.UpdateSocketAsync)),
+            [GatewayOps.DeleteSocket] = new(Operate, "delete sockets", async (a, _) => { await Registry.DeleteSocketAsync(Args<NameArgs>(a).Name); return null; }),
+            [GatewayOps.GetSocket] = new(Read, "read sockets", async (a, _) => await Registry.GetSocketAsync(Args<NameArgs>(a).Name)),
+            [GatewayOps.ListSockets] = new(Read, "list sockets", async (_, _) => (await Registry.ListSocketsAsync()).ToArray()),
 
-            [GatewayOps.RunTask] = RunTaskAsync,
-            [GatewayOps.GetCall] = GetCallAsync,
-            [GatewayOps.CancelCall] = async (a, _) => await _grains.GetGrain<ITaskCallGrain>(Args<CallArgs>(a).Id).CancelAsync(),
-            [GatewayOps.ListCalls] = async (a, _) => await _grains.GetGrain<ICallListingGrain>(0).ListAsync(Args<CallQuery>(a)),
-            [GatewayOps.CallGraph] = CallGraphAsync,
-            [GatewayOps.ListAgents] = async (_, _) => await _grains.GetGrain<ISlotLedgerGrain>(0).GetAgentsAsync(),
+            [GatewayOps.RunTask] = new(Submit, "run calls", RunTaskAsync),
+            [GatewayOps.GetCall] = new(Read, "read calls", GetCallAsync),
+            [GatewayOps.CancelCall] = new(Operate, "cancel calls", async (a, _) => await _grains.GetGrain<ITaskCallGrain>(Args<CallArgs>(a).Id).CancelAsync()),
+            [GatewayOps.ListCalls] = new(Read, "list calls", async (a, _) => await _grains.GetGrain<ICallListingGrain>(0).ListAsync(Args<CallQuery>(a))),
+            [GatewayOps.CallGraph] = new(Read, "read calls", CallGraphAsync),
+            [GatewayOps.ListAgents] = new(Read, "read the cluster", async (_, _) => await _grains.GetGrain<ISlotLedgerGrain>(0).GetAgentsAsync()),
 
-            [GatewayOps.StartFlow] = async (a, _) => await _grains.GetGrain<IWorkflowGrain>(Guid.NewGuid()).StartAsync(Args<FlowStep>(a)),
-            [GatewayOps.GetFlow] = GetFlowAsync,
-            [GatewayOps.CancelFlow] = async (a, _) => await _grains.GetGrain<IWorkflowGrain>(Args<FlowArgs>(a).Id).CancelAsync(),
-            [GatewayOps.WatchFlow] = async (a, c) => await flows.NextAsync(Args<FlowWatchArgs>(a), c),
+            [GatewayOps.StartFlow] = new(Submit, "start workflows", async (a, _) => await _grains.GetGrain<IWorkflowGrain>(Guid.NewGuid()).StartAsync(Args<FlowStep>(a))),
+            [GatewayOps.GetFlow] = new(Read, "read workflows", GetFlowAsync),
+            [GatewayOps.CancelFlow] = new(Operate, "cancel workflows", async (a, _) => await _grains.GetGrain<IWorkflowGrain>(Args<FlowArgs>(a).Id).CancelAsync()),
+            [GatewayOps.WatchFlow] = new(Read, "read workflows", async (a, c) => await flows.NextAsync(Args<FlowWatchArgs>(a), c)),
+
+            [GatewayOps.CreateToken] = new(Administer, "manage tokens", async (a, _) => await Access.CreateTokenAsync(Args<TokenRequest>(a))),
+            [GatewayOps.ListTokens] = new(Administer, "manage tokens", async (_, _) => await Access.ListTokensAsync()),
+            [GatewayOps.RevokeToken] = new(Administer, "manage tokens", async (a, _) => await Access.RevokeTokenAsync(Args<NameArgs>(a).Name)),
         };
     }
 
+    /// <summary>The operations and what each needs (for tests and documentation: the role matrix).</summary>
+    public IReadOnlyDictionary<string, GatewayOperation> Operations => _operations;
+
+    private IAccessGrain Access => _grains.GetGrain<IAccessGrain>(0);
+
     private IRegistryGrain Registry => _grains.GetGrain<IRegistryGrain>(IRegistryGrain.DefaultKey);
 
-    /// <summary>Runs <paramref name="op"/>; throws <see cref="InvalidSpecException"/> for an unknown operation or malformed arguments.</summary>
-    public Task<object?> RunAsync(string op, JsonElement? args, CancellationToken cancellationToken) =>
-        _operations.TryGetValue(op, out var operation)
-            ? operation(args, cancellationToken)
-            : throw new InvalidSpecException($"unknown operation '{op}' (this silo speaks gateway protocol v{GatewayOps.ProtocolVersion})");
+    /// <summary>
+    /// Runs <paramref name="op"/> for the holder of <paramref name="token"/>, whose request came from
+    /// <paramref name="origin"/>. Throws <see cref="NotAuthenticatedException"/> or <see cref="NotAllowedException"/>
+    /// (nothing is done), and <see cref="InvalidSpecException"/> for an unknown operation or malformed arguments.
+    /// </summary>
+    public async Task<object?> RunAsync(string op, JsonElement? args, string? token, string origin, CancellationToken cancellationToken)
+    {
+        if (!_operations.TryGetValue(op, out var operation))
+        {
+            // Only a caller the network knows learns which operations there are.
+            await _access.AuthenticateAsync(token, cancellationToken);
+            throw new InvalidSpecException($"unknown operation '{op}' (this silo speaks gateway protocol v{GatewayOps.ProtocolVersion})");
+        }
+
+        var caller = await _access.AuthorizeAsync(token, operation.Permission, operation.Action, origin, cancellationToken);
+        RequestContext.Set(AccessContext.CallerKey, caller.Name);
+        return await operation.Run(args, cancellationToken);
+    }
 
     private async Task<object?> RunTaskAsync(JsonElement? args, CancellationToken cancellationToken)
     {
         var run = Args<TaskRunArgs>(args);
+        if (string.IsNullOrEmpty(run.Socket)) throw new InvalidSpecException("the socket name is empty");
+        ModelRules.Name("socket", run.Socket);
         var socket = _grains.GetGrain<ISocketGrain>(run.Socket);
         var retry = run.MaxAttempts is { } attempts
             ? ((await socket.GetDefinitionAsync())?.Spec.Retry ?? throw new NotFoundException("socket", run.Socket)) with { MaxAttempts = attempts }
@@ -74,15 +103,30 @@ public sealed class GatewayOperations
         var request = new CallRequest
         {
             Socket = run.Socket,
-            Args = run.Args.GetRawText(),
-            Kwargs = run.Kwargs?.GetRawText(),
+            Args = CallArguments(run),
+            Kwargs = CallKeywords(run),
             Key = run.Key,
             Retry = retry,
             Timeout = run.Timeout,
         };
-        var call = await socket.RunAsync(request, run.Wait ? WaitSlice : TimeSpan.Zero);
+        var call = await socket.RunAsync(ModelRules.ValidateFromClient(request), run.Wait ? WaitSlice : TimeSpan.Zero);
         return run.Wait ? await WaitForEndAsync(call, cancellationToken) : call;
     }
+
+    // No args is a call with no arguments (as a workflow file's call step without args); the socket grain checks depth and size.
+    private static string CallArguments(TaskRunArgs run) => run.Args.ValueKind switch
+    {
+        JsonValueKind.Undefined => "[]",
+        JsonValueKind.Array => run.Args.GetRawText(),
+        _ => throw new InvalidSpecException("task.run's args must be a JSON array of positional arguments"),
+    };
+
+    private static string? CallKeywords(TaskRunArgs run) => run.Kwargs?.ValueKind switch
+    {
+        null or JsonValueKind.Undefined or JsonValueKind.Null => null,
+        JsonValueKind.Object => run.Kwargs.Value.GetRawText(),
+        _ => throw new InvalidSpecException("task.run's kwargs must be a JSON object of keyword arguments"),
+    };
 
     private async Task<object?> CallGraphAsync(JsonElement? args, CancellationToken cancellationToken)
     {
@@ -143,14 +187,20 @@ public sealed class GatewayOperations
 
     private static T Args<T>(JsonElement? args)
     {
-        if (args is not { ValueKind: JsonValueKind.Object } element) throw new InvalidSpecException($"the request needs arguments: {typeof(T).Name}");
+        if (args is not { ValueKind: JsonValueKind.Object } element) throw new InvalidSpecException("the request needs its arguments, a JSON object");
         try
         {
-            return PyfiJson.Deserialize<T>(element) ?? throw new InvalidSpecException($"the request's arguments are empty: {typeof(T).Name}");
+            return PyfiJson.Deserialize<T>(element) ?? throw new InvalidSpecException("the request's arguments are empty");
         }
         catch (JsonException e)
         {
-            throw new InvalidSpecException($"the request's arguments are malformed: {e.Message}");
+            throw new InvalidSpecException($"the request's arguments are malformed: {PyfiJson.Describe(e)}");
         }
     }
 }
+
+/// <summary>One gateway operation: the permission it needs, what it does (as a refusal says it), and how it runs.</summary>
+/// <param name="Permission">What the caller's role must hold.</param>
+/// <param name="Action">What it does: "role viewer cannot <c>add queues</c>".</param>
+/// <param name="Run">Reads the arguments, calls the grains, returns the result.</param>
+public sealed record GatewayOperation(PyfiPermission Permission, string Action, Func<JsonElement?, CancellationToken, Task<object?>> Run);

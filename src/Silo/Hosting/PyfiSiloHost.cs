@@ -3,6 +3,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Orleans.Dashboard;
 using Pyfi.Silo.Options;
+using Pyfi.Silo.Web;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Pyfi.Silo.Hosting;
 
@@ -33,6 +35,7 @@ public static class PyfiSiloHost
     {
         if (builder is not WebApplicationBuilder web) return ((HostApplicationBuilder)builder).Build();
         var app = web.Build();
+        if (!app.Services.GetRequiredService<PyfiSiloOptions>().DashboardPublic) app.UsePyfiWebAccess();
         app.MapPrometheusScrapingEndpoint();
         app.MapOrleansDashboard();
         return app;

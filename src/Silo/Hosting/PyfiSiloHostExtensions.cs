@@ -12,6 +12,7 @@ using Orleans.Runtime;
 using Pyfi.Grains;
 using Pyfi.Grains.Code;
 using Pyfi.Grains.Hosting;
+using Pyfi.Grains.Security;
 using Pyfi.Silo.Gateway;
 using Pyfi.Silo.Options;
 using Pyfi.Storage;
@@ -43,6 +44,7 @@ public static class PyfiSiloHostExtensions
 
         options.Validate();
         _ = new RepositoryPolicy(RepositoryPolicy.Split(options.Repositories)); // PYFI_REPOS reads, or the silo stops with one line
+        var tls = string.IsNullOrWhiteSpace(options.TlsCert) ? null : SiloTls.Load(options.TlsCert, options.TlsKey!, options.TlsCa);
         var database = PyfiDatabase.From(storage, options.DataPath);
         var listenAddress = database.Provider == StorageProvider.Sqlite ? IPAddress.Loopback : IPAddress.Parse(options.AdvertisedAddress);
         var claim = ExclusiveResources.Claim(options.DataPath, listenAddress,
@@ -88,7 +90,7 @@ public static class PyfiSiloHostExtensions
 
             if (options.DashboardPort > 0) silo.AddDashboard();
             silo.AddPyfiStorage(database, storage.ApplySchema);
-            silo.AddPyfiGrains(new PyfiRuntimeOptions
+            silo.AddPyfiGrains(tls: tls, options: new PyfiRuntimeOptions
             {
                 DataPath = options.DataPath,
                 Cores = options.Cores > 0 ? options.Cores : Environment.ProcessorCount,

@@ -1,14 +1,17 @@
 using System.Net;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Pyfi.Silo.Gateway;
 using Pyfi.Silo.Options;
+using Pyfi.Grains.Security;
 using Pyfi.Storage;
 
 namespace Pyfi.Silo.Hosting;
 
 /// <summary>Logs the one line that says the silo serves: scripts and tests wait for it.</summary>
-internal sealed partial class SiloReadyAnnouncer(PyfiSiloOptions options, PyfiDatabase database, GatewayEndpoint gateway, ILogger<SiloReadyAnnouncer> logger)
+internal sealed partial class SiloReadyAnnouncer(
+    PyfiSiloOptions options, PyfiDatabase database, GatewayEndpoint gateway, IHostApplicationLifetime host, ILogger<SiloReadyAnnouncer> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     /// <summary>The text the ready line starts with.</summary>
@@ -17,13 +20,12 @@ internal sealed partial class SiloReadyAnnouncer(PyfiSiloOptions options, PyfiDa
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(
             nameof(SiloReadyAnnouncer),
-            // After the gateway listener (Active) has opened: once the line is out, clients can connect.
+            // After the gateway listener (Active) has opened, and once the host has started (the web port listens
+            // too): once the line is out, clients can connect on every port.
             ServiceLifecycleStage.Active + 1,
             _ =>
             {
-                var dashboard = options.DashboardPort > 0 ? $"http://{options.DashboardAddress}:{options.DashboardPort}/" : "off";
-                LogReady(options.AdvertisedAddress, options.GatewayPort, options.OrleansGatewayPort, options.SiloPort, database.Describe(), dashboard, Environment.ProcessId);
-                if (!IPAddress.IsLoopback(gateway.Address) && string.IsNullOrWhiteSpace(options.Repositories)) LogAnyRepository(gateway.Address.ToString());
+                host.ApplicationStarted.Register(AnnounceReady);
                 return Task.CompletedTask;
             },
             _ =>
@@ -32,9 +34,19 @@ internal sealed partial class SiloReadyAnnouncer(PyfiSiloOptions options, PyfiDa
                 return Task.CompletedTask;
             });
 
+    private void AnnounceReady()
+    {
+        var dashboard = options.DashboardPort > 0 ? $"http://{options.DashboardAddress}:{options.DashboardPort}/" : "off";
+        // The first admin token, where this silo made it (a silo that joined a network has none of its own).
+        var token = Path.GetFullPath(Path.Combine(options.DataPath, AdminTokenBootstrap.FileName));
+        LogReady(options.AdvertisedAddress, options.GatewayPort, options.OrleansGatewayPort, options.SiloPort, database.Describe(), dashboard,
+            File.Exists(token) ? token : "in the data folder of the silo that made it", Environment.ProcessId);
+        if (!IPAddress.IsLoopback(gateway.Address) && string.IsNullOrWhiteSpace(options.Repositories)) LogAnyRepository(gateway.Address.ToString());
+    }
+
     [LoggerMessage(Level = LogLevel.Information,
-        Message = ReadyText + ": gateway {Address}:{GatewayPort} (Orleans gateway {OrleansGatewayPort}), silo port {SiloPort}, storage {Database}, dashboard {Dashboard}, pid {Pid}")]
-    private partial void LogReady(string address, int gatewayPort, int orleansGatewayPort, int siloPort, string database, string dashboard, int pid);
+        Message = ReadyText + ": gateway {Address}:{GatewayPort} (Orleans gateway {OrleansGatewayPort}), silo port {SiloPort}, storage {Database}, dashboard {Dashboard}, admin token {AdminToken}, pid {Pid}")]
+    private partial void LogReady(string address, int gatewayPort, int orleansGatewayPort, int siloPort, string database, string dashboard, string adminToken, int pid);
 
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "The gateway listens on {Address} and PYFI_REPOS is not set: processors may come from any repository, so their code runs as this silo's user. Set PYFI_REPOS to the repositories you trust (docs/security.md)")]

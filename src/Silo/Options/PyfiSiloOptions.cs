@@ -38,6 +38,28 @@ public sealed class PyfiSiloOptions
     /// <value>Defaults to 127.0.0.1.</value>
     public string DashboardAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// Whether the dashboard and metrics answer without a token (<c>PYFI_DASHBOARD_PUBLIC</c>): for a port only a
+    /// trusted network reaches. Off, every request needs a token of any role (Bearer, or the password of Basic auth).
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool DashboardPublic { get; set; }
+
+    /// <summary>
+    /// The silo's certificate, PEM (<c>PYFI_TLS_CERT</c>): with <see cref="TlsKey"/> it turns on TLS on every port of
+    /// the silo but the web port (the gateway, Orleans' gateway, silo to silo). Off by default.
+    /// </summary>
+    public string? TlsCert { get; set; }
+
+    /// <summary>The private key of <see cref="TlsCert"/>, PEM (<c>PYFI_TLS_KEY</c>).</summary>
+    public string? TlsKey { get; set; }
+
+    /// <summary>
+    /// The certificate authority, PEM, whose certificates this silo accepts from peer silos (<c>PYFI_TLS_CA</c>);
+    /// without it a peer must show the same certificate as this silo.
+    /// </summary>
+    public string? TlsCa { get; set; }
+
     /// <summary>Executing slots this silo offers, one per core (<c>PYFI_CORES</c>); 0 means the machine's cores.</summary>
     /// <value>Defaults to 0.</value>
     public int Cores { get; set; }
@@ -62,9 +84,9 @@ public sealed class PyfiSiloOptions
     /// <value>Defaults to 2G.</value>
     public string WorkerMemory { get; set; } = "2G";
 
-    /// <summary>The largest payload, in bytes, a call's result may be as JSON (<c>PYFI_MAX_PAYLOAD</c>).</summary>
+    /// <summary>The largest payload, in bytes of JSON, of a call's arguments and of its result (<c>PYFI_MAX_PAYLOAD</c>).</summary>
     /// <value>Defaults to 16 MiB (16777216).</value>
-    public long MaxPayloadBytes { get; set; } = 16L << 20;
+    public long MaxPayloadBytes { get; set; } = PyfiLimits.DefaultMaxPayloadBytes;
 
     /// <summary>
     /// The repositories processors may come from (<c>PYFI_REPOS</c>): URL prefixes and folders, separated by
@@ -116,6 +138,11 @@ public sealed class PyfiSiloOptions
         if (!IPAddress.TryParse(DashboardAddress, out _))
         {
             throw new InvalidSpecException($"PYFI_DASHBOARD_ADDRESS must be an IP address, not '{DashboardAddress}'");
+        }
+
+        if (string.IsNullOrWhiteSpace(TlsCert) != string.IsNullOrWhiteSpace(TlsKey))
+        {
+            throw new InvalidSpecException("PYFI_TLS_CERT and PYFI_TLS_KEY go together: set both to turn TLS on, or neither");
         }
 
         if (string.IsNullOrWhiteSpace(DataPath)) throw new InvalidSpecException("PYFI_DATA must name a folder");

@@ -24,9 +24,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var ledger = new ChaosLedger("silo-kill", "chaos", Path.Combine(data.Path, "effects.txt"));
         try
         {
-            var cli = new PyfiCli(silo.Gateway);
+            var cli = silo.Cli();
             await DefineAsync(cli, repository, "append", "-c", "2", "--max-attempts", "5", "--backoff", "100ms");
-            await using (var client = await PyfiClient.ConnectAsync(silo.Gateway))
+            await using (var client = await silo.ConnectAsync())
             {
                 await ledger.SubmitAsync(client, 1000, 0.002);
             }
@@ -35,7 +35,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
             var before = ledger.EffectsSoFar();
             await silo.KillAsync();
             silo = await SiloProcess.StartAsync(data.Path, env, ports: silo.Ports);
-            await using var after = await PyfiClient.ConnectAsync(silo.Gateway);
+            await using var after = await silo.ConnectAsync();
             var counts = await ledger.SettleAsync(() => after, TimeSpan.FromSeconds(120));
             counts.Report(output, $"{before} had run when the silo was killed; duplicated = attempts cut off by the kill after their side effect, none ended twice");
 
@@ -60,14 +60,14 @@ public sealed class ChaosTests(ITestOutputHelper output)
         using var repository = await GitRepository.CreateAsync(SampleCode.Files());
         using var data = new TempDirectory("pyfi-chaos");
         await using var silo = await SiloProcess.StartAsync(data.Path, new Dictionary<string, string> { ["PYFI_CORES"] = "2" });
-        var cli = new PyfiCli(silo.Gateway);
+        var cli = silo.Cli();
         await DefineAsync(cli, repository, "append", "-c", "2", "--max-attempts", "50", "--backoff", "10ms", "--max-backoff", "200ms");
         // The processor's environment is built first: the killer is for workers running calls. (A Python process
         // killed while the venv is being made fails the deployment, and every call queued behind it with
         // DeploymentFailed; seen once in CI when the killer got there first. See the closing note of issue 5.)
         await cli.OkAsync("task", "run", "-s", "chaos", "-d", $"['{Path.Combine(data.Path, "warm.txt")}', 'warm']");
         var ledger = new ChaosLedger("worker-kills", "chaos", Path.Combine(data.Path, "effects.txt"));
-        await using var client = await PyfiClient.ConnectAsync(silo.Gateway);
+        await using var client = await silo.ConnectAsync();
         using var stop = new CancellationTokenSource();
         var kills = KillWorkersAsync(data.Path, TimeSpan.FromMilliseconds(200), stop.Token);
         // 10 ms each on two slots: five seconds of calls at least, so the killer gets at them many times.
@@ -90,9 +90,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
         using var repository = await GitRepository.CreateAsync(SampleCode.Files());
         using var data = new TempDirectory("pyfi-chaos");
         await using var silo = await SiloProcess.StartAsync(data.Path, new Dictionary<string, string> { ["PYFI_CORES"] = "2" });
-        var cli = new PyfiCli(silo.Gateway);
+        var cli = silo.Cli();
         await DefineAsync(cli, repository, "maybe_poison", "-c", "1", "--max-attempts", "3", "--backoff", "300ms");
-        await using var client = await PyfiClient.ConnectAsync(silo.Gateway);
+        await using var client = await silo.ConnectAsync();
         var socket = client.Cluster.GetGrain<ISocketGrain>("chaos");
 
         var clock = Stopwatch.StartNew();

@@ -23,12 +23,12 @@ public sealed class PauseResumeTests(ITestOutputHelper output)
             ["PYFI_STORAGE"] = "postgres", ["PYFI_POSTGRES"] = db.ConnectionString, ["PYFI_CORES"] = "2", ["PYFI_HOSTNAME"] = host,
         };
         await using var alpha = await SiloProcess.StartAsync(dataA.Path, Env("alpha"));
-        var cli = new PyfiCli(alpha.Gateway);
+        var cli = alpha.Cli();
         await SampleCode.AddAsync(cli, repository, "--hostname", "beta");
         await cli.OkAsync("add", "socket", "-n", "chaos", "-q", "q", "-pn", "sample", "-t", "append", "-c", "2");
         Assert.Contains("beta", (await cli.OkAsync("ls", "processor", "-n", "sample")).Stdout);
         var ledger = new ChaosLedger("no-host-then-host", "chaos", Path.Combine(shared.Path, "effects.txt"));
-        await using var client = await PyfiClient.ConnectAsync(alpha.Gateway);
+        await using var client = await alpha.ConnectAsync();
         await ledger.SubmitAsync(client, 100, 0.001);
 
         await Task.Delay(TimeSpan.FromSeconds(3));

@@ -26,7 +26,7 @@ public sealed class PostgresChaosTests(ITestOutputHelper output)
         var cli = await network.AddSampleAsync(a);
         await cli.OkAsync("add", "socket", "-n", "chaos", "-q", "q", "-pn", "sample", "-t", "append", "-c", "4", "--max-attempts", "5", "--backoff", "100ms");
         var ledger = new ChaosLedger("silo-kill-of-two", "chaos", Path.Combine(shared.Path, "effects.txt"));
-        await using var client = await PyfiClient.ConnectAsync(a.Gateway);
+        await using var client = await a.ConnectAsync();
         await ledger.SubmitAsync(client, 1000, 0.01);
 
         await Poll.UntilAsync(() => ledger.EffectsSoFar() >= 200 && PythonProcesses.Of(dataB).Count > 0, TimeSpan.FromSeconds(60), "200 calls to run, with slots on the silo to kill");
@@ -55,12 +55,12 @@ public sealed class PostgresChaosTests(ITestOutputHelper output)
         using var data = new TempDirectory("pyfi-chaos");
         var env = new Dictionary<string, string> { ["PYFI_STORAGE"] = "postgres", ["PYFI_POSTGRES"] = server.ConnectionString, ["PYFI_CORES"] = "2" };
         await using var silo = await SiloProcess.StartAsync(data.Path, env);
-        var cli = new PyfiCli(silo.Gateway);
+        var cli = silo.Cli();
         await SampleCode.AddAsync(cli, repository);
         await cli.OkAsync("add", "socket", "-n", "chaos", "-q", "q", "-pn", "sample", "-t", "append", "-c", "2", "--max-attempts", "10", "--backoff", "100ms");
         await cli.OkAsync("task", "run", "-s", "chaos", "-d", $"['{Path.Combine(data.Path, "warm.txt")}', 'warm']");
         var ledger = new ChaosLedger("postgres-restart", "chaos", Path.Combine(data.Path, "effects.txt"));
-        await using var client = await PyfiClient.ConnectAsync(silo.Gateway);
+        await using var client = await silo.ConnectAsync();
 
         // Submissions go on through the outage, retried by this client while they are refused.
         var refusals = new List<string>();

@@ -146,7 +146,7 @@ public sealed class CliModelTests(SqliteSiloFixture fixture) : IClassFixture<Sql
     [Fact]
     public async Task TheGatewayOptionWinsOverTheEnvironment()
     {
-        var cli = new PyfiCli($"127.0.0.1:{FreePorts.Take(1)[0]}");
+        var cli = new PyfiCli($"127.0.0.1:{FreePorts.Take(1)[0]}", token: fixture.Silo.AdminToken);
 
         var result = await cli.RunAsync(["ls", "queues", "--json", "--gateway", fixture.Silo.Gateway]);
 

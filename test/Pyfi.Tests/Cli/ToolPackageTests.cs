@@ -21,8 +21,8 @@ public sealed class ToolPackageTests
             "-o", feed, "-nologo", "--no-build", "-p:Version=0.0.1-test"]);
         var install = await Run(TestEnvironment.Dotnet, ["tool", "install", "--tool-path", tools, "--add-source", feed, "--version", "0.0.1-test", "pyfi"]);
         var version = await Run(Path.Combine(tools, "pyfi"), ["version"]);
-        var queue = await Run(Path.Combine(tools, "pyfi"), ["add", "queue", "-n", "tool.q", "--gateway", silo.Gateway]);
-        var listed = await Run(Path.Combine(tools, "pyfi"), ["ls", "queues", "--json", "--gateway", silo.Gateway]);
+        var queue = await Run(Path.Combine(tools, "pyfi"), ["add", "queue", "-n", "tool.q", "--gateway", silo.Gateway, "--token", silo.AdminToken]);
+        var listed = await Run(Path.Combine(tools, "pyfi"), ["ls", "queues", "--json", "--gateway", silo.Gateway, "--token", silo.AdminToken]);
 
         Assert.True(File.Exists(Path.Combine(feed, "pyfi.0.0.1-test.nupkg")), pack.StandardOutput);
         Assert.Contains("pyfi", install.StandardOutput);

@@ -13,7 +13,7 @@ public sealed class TypedSocketTests(ExecutionFixture fixture) : IClassFixture<E
     [Fact]
     public async Task ASocketIsCalledLikeAFunctionWithTypedArgumentsAndResult()
     {
-        await using var pyfi = await PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        await using var pyfi = await fixture.Silo.ConnectAsync();
         var doSomething = pyfi.Socket<string, string>("do_something");
         var echo = pyfi.Socket<EchoResult>("echo");
 
@@ -28,7 +28,7 @@ public sealed class TypedSocketTests(ExecutionFixture fixture) : IClassFixture<E
     [Fact]
     public async Task APythonExceptionIsAnExceptionWithTheCallAndItsTraceback()
     {
-        await using var pyfi = await PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        await using var pyfi = await fixture.Silo.ConnectAsync();
 
         var failed = await Assert.ThrowsAsync<PyfiCallFailedException>(() => pyfi.Socket<int, string>("fail").CallAsync(7));
 
@@ -40,7 +40,7 @@ public sealed class TypedSocketTests(ExecutionFixture fixture) : IClassFixture<E
     [Fact]
     public async Task TypeMismatchesAndUnknownSocketsAreClearErrors()
     {
-        await using var pyfi = await PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        await using var pyfi = await fixture.Silo.ConnectAsync();
 
         var result = await Assert.ThrowsAsync<PyfiTypeMismatchException>(() => pyfi.Socket<string, int>("do_something").CallAsync("One"));
         var argument = await Assert.ThrowsAsync<PyfiTypeMismatchException>(() => pyfi.Socket<IntPtr, string>("do_something").CallAsync(new IntPtr(1)));
@@ -55,7 +55,7 @@ public sealed class TypedSocketTests(ExecutionFixture fixture) : IClassFixture<E
     [Fact]
     public async Task BindMakesADeferredStepWithItsArgumentsAsJson()
     {
-        await using var pyfi = await PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        await using var pyfi = await fixture.Silo.ConnectAsync();
 
         var one = pyfi.Socket<string, string>("do_something").Bind("Two");
         var many = pyfi.Socket<string>("echo").Bind(1, "x", null, new { a = 1 });
@@ -68,7 +68,11 @@ public sealed class TypedSocketTests(ExecutionFixture fixture) : IClassFixture<E
     public async Task AnApplicationsHostGetsThePyfiClientFromAddPyfiClient()
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.AddPyfiClient(o => o.Gateways = fixture.Silo.Gateway);
+        builder.AddPyfiClient(o =>
+        {
+            o.Gateways = fixture.Silo.Gateway;
+            o.Token = fixture.Silo.AdminToken;
+        });
         using var host = builder.Build();
         await host.StartAsync();
         try

@@ -19,6 +19,8 @@ public sealed class DashboardTests
         var a = await network.StartSiloAsync(new Dictionary<string, string> { ["PYFI_DASHBOARD_PORT"] = port.ToString() });
         await network.StartSiloAsync();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
+        var viewer = (await network.Cli(a).OkAsync("token", "create", "-n", "screen", "--role", "viewer")).Stdout.Trim();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", viewer);
 
         var page = await http.GetAsync("");
         var html = await page.Content.ReadAsStringAsync();
@@ -30,8 +32,9 @@ public sealed class DashboardTests
             return Count(hosts) == 2;
         }, TimeSpan.FromSeconds(30), "the dashboard to count both silos");
 
-        // What a browser shows once the page's scripts ran: the overview counts both silos.
-        var dashboard = new Uri($"http://127.0.0.1:{port}/");
+        // What a browser shows once the page's scripts ran: the overview counts both silos. The browser signs in with
+        // HTTP Basic authentication, the token as the password, and sends it with each of the page's requests.
+        var dashboard = new Uri($"http://pyfi:{viewer}@127.0.0.1:{port}/");
         var rendered = Regex.Replace(Regex.Replace(await Chromium.RenderAsync(dashboard, TimeSpan.FromSeconds(6)), "<[^>]+>", " "), @"\s+", " ");
         var screenshot = Path.Combine(Environment.GetEnvironmentVariable("PYFI_TEST_ARTIFACTS") is { Length: > 0 } artifacts ? artifacts : network.DataOf(a), "dashboard.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);

@@ -24,7 +24,9 @@ public sealed class MetricsTests : IAsyncLifetime
         _repository = await GitRepository.CreateAsync(SampleCode.Files());
         _silo = await SiloProcess.StartAsync(_data.Path, new Dictionary<string, string> { ["PYFI_CORES"] = "2", ["PYFI_DASHBOARD_PORT"] = port.ToString(CultureInfo.InvariantCulture) });
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
-        _cli = new PyfiCli(_silo.Gateway);
+        // Prometheus scrapes with a token of its own (any role), as `authorization: credentials` in its configuration.
+        _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _silo.AdminToken);
+        _cli = _silo.Cli();
         await SampleCode.AddAsync(_cli, _repository);
         await SampleCode.AddSocketsAsync(_cli, "noop", "fail", "flaky", "sleepy");
 

@@ -19,14 +19,14 @@ public sealed class ThreeSiloClusterTests(ITestOutputHelper output)
         using var repository = await GitRepository.CreateAsync(SampleCode.Files());
         using var folder = new TempDirectory("pyfi-three");
         await using var cluster = await LocalCluster.StartAsync(3, folder.Path, db.ConnectionString);
-        var cli = new PyfiCli(cluster.Silos[0].Gateway);
+        var cli = cluster.Cli(cluster.Silos[0]);
         await SampleCode.AddAsync(cli, repository);
         await cli.OkAsync("add", "socket", "-n", "chaos", "-q", "q", "-pn", "sample", "-t", "append", "-c", "6", "--max-attempts", "5", "--backoff", "100ms");
         var agents = JsonDocument.Parse((await cli.OkAsync("ls", "agents", "--json")).Stdout).RootElement;
         Assert.Equal(3, agents.GetArrayLength());
 
         var ledger = new ChaosLedger("cluster-of-three", "chaos", Path.Combine(folder.Path, "effects.txt"));
-        await using var client = await PyfiClient.ConnectAsync(cluster.Silos[0].Gateway);
+        await using var client = await cluster.ConnectAsync(cluster.Silos[0]);
         // 50 ms each on six slots: about eight seconds of calls, so the stop and the kill come mid-load.
         await ledger.SubmitAsync(client, 900, 0.05);
         HashSet<string> silos = [];

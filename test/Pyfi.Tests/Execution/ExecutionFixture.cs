@@ -27,7 +27,7 @@ public sealed class ExecutionFixture : IAsyncLifetime
     {
         Repository = await GitRepository.CreateAsync(SampleCode.Files());
         Silo = await SiloProcess.StartAsync(_data.Path, new Dictionary<string, string> { ["PYFI_CORES"] = "2" });
-        Cli = new PyfiCli(Silo.Gateway);
+        Cli = Silo.Cli();
         await SampleCode.AddAsync(Cli, Repository);
         await SampleCode.AddSocketsAsync(Cli, "do_something", "do_this", "noop", "echo", "shout", "fail", "not_json", "version", "crash_once", "slow_version", "sleepy", "append");
     }

@@ -17,7 +17,7 @@ public sealed class PlacementTests
         using var repository = await GitRepository.CreateAsync(SampleCode.Files());
         using var data = new TempDirectory("pyfi-place");
         await using var silo = await SiloProcess.StartAsync(data.Path, new Dictionary<string, string> { ["PYFI_CORES"] = "2" });
-        await using var client = await PyfiClient.ConnectAsync(silo.Gateway);
+        await using var client = await silo.ConnectAsync();
         await DefineAsync(client, repository, ("wide", 5), ("other", 5));
         // Deployed and warm first; then idle long enough that every core is free again.
         await RunAsync(client, "wide", 0);
@@ -49,7 +49,7 @@ public sealed class PlacementTests
         };
         await using var a = await SiloProcess.StartAsync(dataA.Path, env);
         await using var b = await SiloProcess.StartAsync(dataB.Path, env);
-        await using var client = await PyfiClient.ConnectAsync(a.Gateway);
+        await using var client = await a.ConnectAsync();
         await DefineAsync(client, repository, ("wide", 5));
         // Four at once puts a slot on each silo, so both have the code ready before anything is measured.
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => RunAsync(client, "wide", 0.5)));

@@ -43,7 +43,7 @@ public sealed class SandboxFixture : IAsyncLifetime
         await Requirements.CommitAsync(new Dictionary<string, string>(), "add the wheels");
         AllowedRepositories = $"{Repository.Path};{Requirements.FileUrl}";
         Silo = await SiloProcess.StartAsync(_data.Path, new Dictionary<string, string> { ["PYFI_CORES"] = "2", ["PYFI_REPOS"] = AllowedRepositories });
-        Cli = new PyfiCli(Silo.Gateway);
+        Cli = Silo.Cli();
         await SampleCode.AddAsync(Cli, Repository);
     }
 

@@ -118,7 +118,7 @@ public sealed class SandboxTests(SandboxFixture fixture) : IClassFixture<Sandbox
     {
         using var data = new TempDirectory("pyfi-killed-silo");
         await using var silo = await SiloProcess.StartAsync(data.Path, new Dictionary<string, string> { ["PYFI_CORES"] = "1" });
-        var cli = new PyfiCli(silo.Gateway);
+        var cli = silo.Cli();
         await SampleCode.AddAsync(cli, fixture.Repository);
         await cli.OkAsync("add", "processor", "-n", "spawner", "-g", fixture.Repository.Path, "-m", SandboxCode.Module);
         await cli.OkAsync("add", "socket", "-n", "spawner.spawn", "-q", "q", "-pn", "spawner", "-t", "spawn");

@@ -7,7 +7,9 @@ namespace Pyfi.Tests.Execution;
 
 /// <summary>
 /// The product's own CLI session from the seed overview, typed into bash as written (aliases and pipes
-/// included), against a real silo: once on the embedded default, once on PostgreSQL.
+/// included), against a real silo: once on the embedded default, once on PostgreSQL. As in the README's quick start,
+/// the silo keeps its data in <c>./.pyfi</c> of the folder the session runs in, so the tool finds the admin token the
+/// silo made there with no flag or variable.
 /// </summary>
 public abstract class SeedSessionTests(StorageProvider provider) : IAsyncLifetime
 {
@@ -27,7 +29,7 @@ public abstract class SeedSessionTests(StorageProvider provider) : IAsyncLifetim
             env["PYFI_POSTGRES"] = _postgres.Database.ConnectionString;
         }
 
-        _silo = await SiloProcess.StartAsync(_data.Path, env);
+        _silo = await SiloProcess.StartAsync(Directory.CreateDirectory(_data.File(".pyfi")).FullName, env);
     }
 
     public async Task DisposeAsync()
@@ -67,7 +69,8 @@ public abstract class SeedSessionTests(StorageProvider provider) : IAsyncLifetim
             """;
 
         var result = await CliWrap.Cli.Wrap("bash").WithArguments(["-c", script])
-            .WithEnvironmentVariables(new Dictionary<string, string?> { ["PYFI_GATEWAY"] = _silo.Gateway })
+            .WithEnvironmentVariables(new Dictionary<string, string?> { ["PYFI_GATEWAY"] = _silo.Gateway, ["PYFI_TOKEN"] = null, ["PYFI_TOKEN_FILE"] = null })
+            .WithWorkingDirectory(_data.Path)
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync();
 

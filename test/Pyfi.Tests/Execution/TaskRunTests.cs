@@ -80,10 +80,10 @@ public sealed class TaskRunTests(ExecutionFixture fixture) : IClassFixture<Execu
     }
 
     [Theory]
-    [InlineData("['unclosed", "--data: not a Python literal: a string is never closed (at character 2)")]
-    [InlineData("os.system('x')", "--data: not a Python literal: 'os' is a name, not a literal (strings need quotes) (at character 1)")]
-    [InlineData("{1, 2}", "--data: not a Python literal: sets cannot be sent as JSON; use a list")]
-    [InlineData("1+2j", "--data: not a Python literal: unexpected '+' after the value")]
+    [InlineData("['unclosed", "--data is not a Python literal: a string is never closed (at character 2)")]
+    [InlineData("os.system('x')", "--data is not a Python literal: 'os' is a name, not a literal (strings need quotes) (at character 1)")]
+    [InlineData("{1, 2}", "--data is not a Python literal: sets cannot be sent as JSON; use a list")]
+    [InlineData("1+2j", "--data is not a Python literal: unexpected '+' after the value")]
     public async Task DataThatIsNotALiteralIsRefusedBeforeAnythingRuns(string data, string message)
     {
         var result = await Cli.RunAsync(["task", "run", "-s", "noop", "-d", data]);
@@ -142,7 +142,7 @@ public sealed class TaskRunTests(ExecutionFixture fixture) : IClassFixture<Execu
     [Fact]
     public async Task ACallIsSeenQueuedThenRunningThenEndedByItsId()
     {
-        await using var client = await Pyfi.Client.PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        await using var client = await fixture.Silo.ConnectAsync();
         var accepted = await client.Cluster.GetGrain<ISocketGrain>("slow_version")
             .RunAsync(new CallRequest { Socket = "slow_version", Args = "[1.5]" }, TimeSpan.Zero);
         var call = client.Cluster.GetGrain<ITaskCallGrain>(accepted.Id);

@@ -35,6 +35,16 @@ public sealed class LocalCluster : IAsyncDisposable
         return new LocalCluster(folder, silos);
     }
 
+    /// <summary>The admin token one of the silos made on the new database (local-cluster.sh links it as DIR/admin.token).</summary>
+    public string AdminToken => File.ReadAllText(Path.Combine(_folder, "admin.token")).Trim();
+
+    /// <summary>The CLI pointed at <paramref name="silo"/>, with the cluster's admin token.</summary>
+    public PyfiCli Cli(Member silo) => new(silo.Gateway, token: AdminToken);
+
+    /// <summary>A .NET client connected to <paramref name="silo"/>, with the cluster's admin token.</summary>
+    public Task<Pyfi.Client.PyfiClient> ConnectAsync(Member silo) =>
+        Pyfi.Client.PyfiClient.ConnectAsync(new Pyfi.Client.PyfiClientOptions { Gateways = silo.Gateway, Token = AdminToken });
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await Script(["stop", _folder], e => { });
 

@@ -3,6 +3,9 @@ using Orleans.Hosting;
 using Orleans.TestingHost;
 using Pyfi.Grains;
 using Pyfi.Grains.Hosting;
+using Pyfi.Grains.Security;
+using Orleans.Runtime;
+using Pyfi.Client;
 using Pyfi.Storage;
 
 namespace Pyfi.Tests.Infrastructure;
@@ -61,6 +64,18 @@ public sealed class ModelCluster : IAsyncDisposable
         var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ServiceId = serviceId;
         builder.Options.ConfigureFileLogging = false;
+        InProcessTestCluster? deployed = null;
+        // The model tests look inside the network (definitions pushed to their grains), so their client is trusted as
+        // a silo is: it marks its calls with the network's key (and connects with the admin token).
+        var adminToken = Path.Combine(dataPath, AdminTokenBootstrap.FileName);
+        builder.ConfigureClient(client => client.UsePyfiToken(() => File.Exists(adminToken) ? File.ReadAllText(adminToken).Trim() : null).AddOutgoingGrainCallFilter(async context =>
+        {
+            if (deployed?.Silos.FirstOrDefault() is InProcessSiloHandle silo && silo.SiloHost.Services.GetRequiredService<ClusterKey>().Mark is { } mark)
+            {
+                RequestContext.Set(ClusterKey.MarkKey, mark);
+            }
+            await context.Invoke();
+        }));
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddPyfiStorage(database);
@@ -69,6 +84,7 @@ public sealed class ModelCluster : IAsyncDisposable
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         });
         var cluster = builder.Build();
+        deployed = cluster;
         await cluster.DeployAsync();
         return cluster;
     }

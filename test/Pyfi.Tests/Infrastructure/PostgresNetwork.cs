@@ -52,10 +52,19 @@ public sealed class PostgresNetwork : IAsyncDisposable
     /// <summary>The data folder of <paramref name="silo"/> (its venvs, so its Python workers, are under it).</summary>
     public string DataOf(SiloProcess silo) => _folders[_silos.IndexOf(silo)].Path;
 
+    /// <summary>The admin token the network's first silo made.</summary>
+    public string AdminToken => _silos.Count > 0 ? _silos[0].AdminToken : throw new InvalidOperationException("no silo has started yet");
+
+    /// <summary>The CLI pointed at <paramref name="silo"/>, with the network's admin token.</summary>
+    public PyfiCli Cli(SiloProcess silo) => silo.Cli(AdminToken);
+
+    /// <summary>A .NET client connected to <paramref name="silo"/>, with the network's admin token.</summary>
+    public Task<Pyfi.Client.PyfiClient> ConnectAsync(SiloProcess silo) => silo.ConnectAsync(AdminToken);
+
     /// <summary>The CLI pointed at <paramref name="silo"/>, after adding queue <c>q</c> and processor <c>sample</c>.</summary>
     public async Task<PyfiCli> AddSampleAsync(SiloProcess silo)
     {
-        var cli = new PyfiCli(silo.Gateway);
+        var cli = Cli(silo);
         await SampleCode.AddAsync(cli, Repository);
         return cli;
     }

@@ -13,8 +13,11 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
     public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}--- stderr\n{Stderr}";
 }
 
-/// <summary>Runs the real <c>pyfi</c> tool as a process, the way a user's shell does.</summary>
-public sealed class PyfiCli(string? gateway, IReadOnlyDictionary<string, string>? environment = null)
+/// <summary>
+/// Runs the real <c>pyfi</c> tool as a process, the way a user's shell does: pointed at <paramref name="gateway"/>
+/// (<c>PYFI_GATEWAY</c>) with <paramref name="token"/> (<c>PYFI_TOKEN</c>), and no other PYFI_* variable of the test's own.
+/// </summary>
+public sealed class PyfiCli(string? gateway, IReadOnlyDictionary<string, string>? environment = null, string? token = null, string? workingDirectory = null)
 {
     /// <summary>Runs <c>pyfi</c> with <paramref name="args"/>, feeding <paramref name="stdin"/> if given.</summary>
     public async Task<CliResult> RunAsync(string[] args, string? stdin = null, TimeSpan? timeout = null)
@@ -26,11 +29,13 @@ public sealed class PyfiCli(string? gateway, IReadOnlyDictionary<string, string>
         }
 
         if (gateway is not null) env["PYFI_GATEWAY"] = gateway;
+        if (token is not null) env["PYFI_TOKEN"] = token;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) env[key] = value;
 
         var command = CliWrap.Cli.Wrap(TestEnvironment.Dotnet)
             .WithArguments([TestEnvironment.CliDll, .. args])
             .WithEnvironmentVariables(env)
+            .WithWorkingDirectory(workingDirectory ?? Directory.GetCurrentDirectory())
             .WithValidation(CommandResultValidation.None);
         if (stdin is not null) command = command.WithStandardInputPipe(PipeSource.FromString(stdin));
 
@@ -46,6 +51,9 @@ public sealed class PyfiCli(string? gateway, IReadOnlyDictionary<string, string>
         Assert.True(result.ExitCode == 0, $"pyfi {string.Join(' ', args)} failed:\n{result}");
         return result;
     }
+
+    /// <summary>The same tool with another token.</summary>
+    public PyfiCli WithToken(string? other) => new(gateway, environment, other, workingDirectory);
 
     /// <summary>Splits a command line the simple way (no quoting): for readable tests.</summary>
     public Task<CliResult> RunAsync(string commandLine) => RunAsync(commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries));

@@ -13,11 +13,33 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private SiloProcess(Process process, int[] ports)
+    private SiloProcess(Process process, int[] ports, string dataPath)
     {
         _process = process;
         Ports = ports;
+        DataPath = dataPath;
     }
+
+    /// <summary>Its data folder (PYFI_DATA).</summary>
+    public string DataPath { get; }
+
+    /// <summary>
+    /// The admin token this silo made on its first start (<c>PYFI_DATA/admin.token</c>). A silo that joined a network
+    /// whose database already had one has none: use the first silo's.
+    /// </summary>
+    public string AdminToken => File.Exists(AdminTokenFile)
+        ? File.ReadAllText(AdminTokenFile).Trim()
+        : throw new InvalidOperationException($"silo {Gateway} made no admin token ({AdminTokenFile} does not exist): use the token of the silo that started the network");
+
+    /// <summary>Where this silo writes the admin token it makes.</summary>
+    public string AdminTokenFile => Path.Combine(DataPath, "admin.token");
+
+    /// <summary>The <c>pyfi</c> tool pointed at this silo, with <paramref name="token"/> (default: its admin token).</summary>
+    public PyfiCli Cli(string? token = null) => new(Gateway, token: token ?? AdminToken);
+
+    /// <summary>A .NET client connected to this silo, with <paramref name="token"/> (default: its admin token).</summary>
+    public Task<Pyfi.Client.PyfiClient> ConnectAsync(string? token = null) =>
+        Pyfi.Client.PyfiClient.ConnectAsync(new Pyfi.Client.PyfiClientOptions { Gateways = Gateway, Token = token ?? AdminToken });
 
     /// <summary>Silo, gateway and Orleans gateway ports, in that order (pass them to restart on the same ports).</summary>
     public int[] Ports { get; }
@@ -73,7 +95,7 @@ public sealed class SiloProcess : IAsyncDisposable
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var silo = new SiloProcess(process, ports);
+        var silo = new SiloProcess(process, ports, dataPath);
         process.OutputDataReceived += (_, e) => silo.Record(e.Data);
         process.ErrorDataReceived += (_, e) => silo.Record(e.Data);
         process.Exited += (_, _) => silo._ready.TrySetException(new InvalidOperationException($"the silo exited with code {process.ExitCode} before it was ready:\n{silo.Output}"));

@@ -18,8 +18,8 @@ public sealed class SqliteSiloFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Silo = await SiloProcess.StartAsync(_data.Path);
-        Cli = new PyfiCli(Silo.Gateway);
-        Client = await Pyfi.Client.PyfiClient.ConnectAsync(Silo.Gateway);
+        Cli = Silo.Cli();
+        Client = await Silo.ConnectAsync();
     }
 
     /// <inheritdoc />

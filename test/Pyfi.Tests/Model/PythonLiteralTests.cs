@@ -45,7 +45,7 @@ public sealed class PythonLiteralTests
         var errors = Invalid.Select(source => (source, error: Record.Exception(() => PythonLiteral.Parse(source)))).ToList();
 
         Assert.All(errors, e => Assert.True(e.error is InvalidSpecException, $"{e.source}: {e.error?.GetType().Name ?? "accepted"}"));
-        Assert.All(errors, e => Assert.StartsWith("not a Python literal: ", e.error!.Message));
+        Assert.All(errors, e => Assert.StartsWith("the value is not a Python literal: ", e.error!.Message));
         // And Python agrees each is either not a literal at all, or not something JSON can carry.
         var verdicts = await CheckWithPythonAsync(Invalid.Select(source => new { source, json = (string?)null, sequence = false }));
         Assert.All(Invalid.Zip(verdicts), pair => Assert.True(pair.Second is "not a literal" or "not JSON", $"{pair.First}: {pair.Second}"));
@@ -60,6 +60,40 @@ public sealed class PythonLiteralTests
         var error = Assert.Throws<InvalidSpecException>(() => PythonLiteral.Parse(@"'\N{BULLET}'"));
 
         Assert.Contains(@"\N{…} escapes are not supported; write the character itself", error.Message);
+    }
+
+    [Theory]
+    [InlineData("[", "]")]
+    [InlineData("(", ",)")]
+    [InlineData("{'k': ", "}")]
+    [InlineData("(", ")")]
+    public void BracketsNestToTheLimitAndTheOneTooManyIsRefusedBeforeTheParserGoesIn(string open, string close)
+    {
+        string Nested(int depth) => string.Concat(Enumerable.Repeat(open, depth)) + "1" + string.Concat(Enumerable.Repeat(close, depth));
+
+        var deepest = PythonLiteral.Parse(Nested(PyfiLimits.MaxDepth));
+        var tooDeep = Assert.Throws<InvalidSpecException>(() => PythonLiteral.Parse(Nested(PyfiLimits.MaxDepth + 1), "--data"));
+        // What crashed the tool with a stack overflow: refused at the same bracket, the rest never read.
+        var unclosed = Assert.Throws<InvalidSpecException>(() => PythonLiteral.Parse(string.Concat(Enumerable.Repeat(open, 100_000)), "--data"));
+
+        Assert.Equal(PyfiLimits.MaxDepth, deepest.Depth);
+        var at = PyfiLimits.MaxDepth * open.Length + 1;
+        Assert.Equal($"--data is nested deeper than 64 levels (at character {at})", tooDeep.Message);
+        Assert.Equal(tooDeep.Message, unclosed.Message);
+    }
+
+    [Theory]
+    [InlineData("1", 0, false)]
+    [InlineData("'[[['", 0, false)]
+    [InlineData("[1]", 1, true)]
+    [InlineData("{'a': [1, (2,)]}", 3, false)]
+    [InlineData("[[1]], 2", 3, true)]
+    [InlineData("1, 2", 1, true)]
+    public void TheDepthSaysHowDeepTheJsonNests(string literal, int depth, bool sequence)
+    {
+        var parsed = PythonLiteral.Parse(literal);
+
+        Assert.Equal((depth, sequence), (parsed.Depth, parsed.IsSequence));
     }
 
     private static async Task<List<string>> CheckWithPythonAsync<T>(IEnumerable<T> cases)

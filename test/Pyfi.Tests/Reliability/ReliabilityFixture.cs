@@ -24,7 +24,7 @@ public sealed class ReliabilityFixture : IAsyncLifetime
     {
         Repository = await GitRepository.CreateAsync(SampleCode.Files());
         Silo = await SiloProcess.StartAsync(_data.Path, new Dictionary<string, string> { ["PYFI_CORES"] = "2" });
-        Cli = new PyfiCli(Silo.Gateway);
+        Cli = Silo.Cli();
         await SampleCode.AddAsync(Cli, Repository);
         await Socket("flaky", "flaky", "-c", "1", "--max-attempts", "3", "--backoff", "200ms");
         await Socket("key-error", "raise_key", "-c", "1", "--max-attempts", "5", "--backoff", "100ms", "--no-retry-on", "KeyError");

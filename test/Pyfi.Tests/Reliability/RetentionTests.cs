@@ -15,7 +15,7 @@ public sealed class RetentionTests
         var silo = await SiloProcess.StartAsync(data.Path, env);
         try
         {
-            var cli = new PyfiCli(silo.Gateway);
+            var cli = silo.Cli();
             await SampleCode.AddAsync(cli, repository);
             await cli.OkAsync("add", "socket", "-n", "noop", "-q", "q", "-pn", "sample", "-t", "noop", "-c", "1");
             await cli.OkAsync("add", "socket", "-n", "sleepy", "-q", "q", "-pn", "sample", "-t", "sleepy", "-c", "1");
@@ -28,7 +28,7 @@ public sealed class RetentionTests
             await silo.StopAsync();
             await Task.Delay(TimeSpan.FromSeconds(4));
             silo = await SiloProcess.StartAsync(data.Path, env, ports: silo.Ports);
-            cli = new PyfiCli(silo.Gateway);
+            cli = silo.Cli();
             CliResult gone;
             var clock = System.Diagnostics.Stopwatch.StartNew();
             do
@@ -61,10 +61,10 @@ public sealed class RetentionTests
         using var data = new TempDirectory("pyfi-retention");
         var env = new Dictionary<string, string> { ["PYFI_CORES"] = "1", ["PYFI_RETENTION"] = "00:00:02" };
         await using var silo = await SiloProcess.StartAsync(data.Path, env);
-        var cli = new PyfiCli(silo.Gateway);
+        var cli = silo.Cli();
         await SampleCode.AddAsync(cli, repository);
         await cli.OkAsync("add", "socket", "-n", "noop", "-q", "q", "-pn", "sample", "-t", "noop", "-c", "1");
-        await using var client = await PyfiClient.ConnectAsync(silo.Gateway);
+        await using var client = await silo.ConnectAsync();
         var sweeper = client.Cluster.GetGrain<ICallSweeperGrain>(0);
         await sweeper.SweepAsync();
 

@@ -16,8 +16,8 @@ public sealed class PostgresSiloTests
         using var dataB = new TempDirectory("pyfi-silo");
         await using var a = await SiloProcess.StartAsync(dataA.Path, Postgres(db));
         await using var b = await SiloProcess.StartAsync(dataB.Path, Postgres(db));
-        var viaA = new PyfiCli(a.Gateway);
-        var viaB = new PyfiCli(b.Gateway);
+        var viaA = a.Cli();
+        var viaB = b.Cli(a.AdminToken);
 
         await viaA.OkAsync("add", "queue", "-n", "pg.q");
         await viaB.OkAsync("add", "processor", "-n", "pg.p", "-g", "/srv/git/p.git", "-m", "pkg.mod");
@@ -38,7 +38,7 @@ public sealed class PostgresSiloTests
         var ports = FreePorts.Take(3);
         await using (var first = await SiloProcess.StartAsync(data.Path, Postgres(db), ports: ports))
         {
-            var cli = new PyfiCli(first.Gateway);
+            var cli = first.Cli();
             await cli.OkAsync("add", "queue", "-n", "pg.q", "-t", "fanout");
             await cli.OkAsync("add", "processor", "-n", "pg.p", "-g", "/srv/git/p.git", "-m", "pkg.mod", "-b", "dev");
             await cli.OkAsync("add", "socket", "-n", "pg.s", "-q", "pg.q", "-pn", "pg.p", "-t", "work", "-c", "6");
@@ -49,7 +49,7 @@ public sealed class PostgresSiloTests
         // Restarted where it ran, as a service manager does: it finds its killed predecessor in the
         // membership table and declares it dead instead of waiting to reach it.
         await using var second = await SiloProcess.StartAsync(data.Path, Postgres(db), ports: ports);
-        Assert.Equal(before, await ListAllAsync(new PyfiCli(second.Gateway)));
+        Assert.Equal(before, await ListAllAsync(second.Cli()));
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public sealed class PostgresSiloTests
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Contains($"schema applied: postgres 127.0.0.1:", first.Stdout);
         var tables = (await db.QueryAsync("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1")).Cast<string>();
-        Assert.Equal(["orleansquery", "pyficalls", "pyfigrainstate", "pyfimembership", "pyfimembershipversion", "pyfireminders"], tables);
+        Assert.Equal(["orleansquery", "pyficalls", "pyfigrainstate", "pyfikeys", "pyfimembership", "pyfimembershipversion", "pyfireminders", "pyfitokens"], tables);
         Assert.Equal(20L, (await db.QueryAsync("SELECT count(*) FROM OrleansQuery")).Single());
 
         using var data = new TempDirectory("pyfi-silo");
@@ -73,7 +73,7 @@ public sealed class PostgresSiloTests
         env["Pyfi__Storage__ApplySchema"] = "false";
         await using var silo = await SiloProcess.StartAsync(data.Path, env);
         Assert.DoesNotContain("Schema ready", silo.Output);
-        await new PyfiCli(silo.Gateway).OkAsync("add", "queue", "-n", "after.init");
+        await silo.Cli().OkAsync("add", "queue", "-n", "after.init");
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class PostgresSiloTests
         var env = Postgres(db);
         env["Pyfi__Storage__ApplySchema"] = "false";
         await using var silo = await SiloProcess.StartAsync(data.Path, env);
-        await new PyfiCli(silo.Gateway).OkAsync("add", "queue", "-n", "after.deploy");
+        await silo.Cli().OkAsync("add", "queue", "-n", "after.deploy");
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public sealed class PostgresSiloTests
         await using var db = await PostgresDatabase.CreateAsync();
         using var data = new TempDirectory("pyfi-silo");
         await using var silo = await SiloProcess.StartAsync(data.Path, Postgres(db));
-        var cli = new PyfiCli(silo.Gateway);
+        var cli = silo.Cli();
         await cli.OkAsync("add", "queue", "-n", "kept.q");
         var away = $"{db.Name}_away";
 

@@ -11,7 +11,7 @@ public sealed class SiloLifecycleTests
     {
         using var data = new TempDirectory("pyfi-silo");
         await using var first = await SiloProcess.StartAsync(data.Path);
-        var cli = new PyfiCli(first.Gateway);
+        var cli = first.Cli();
         await BuildAsync(cli);
         var before = await ListAllAsync(cli);
 
@@ -21,7 +21,7 @@ public sealed class SiloLifecycleTests
         Assert.Contains("Pyfi silo stopping", first.Output);
         Assert.True(File.Exists(Path.Combine(data.Path, "pyfi.db")), "the embedded database is a file in the data folder");
         await using var second = await SiloProcess.StartAsync(data.Path);
-        Assert.Equal(before, await ListAllAsync(new PyfiCli(second.Gateway)));
+        Assert.Equal(before, await ListAllAsync(second.Cli()));
     }
 
     [Fact]
@@ -29,7 +29,7 @@ public sealed class SiloLifecycleTests
     {
         using var data = new TempDirectory("pyfi-silo");
         await using var first = await SiloProcess.StartAsync(data.Path);
-        var cli = new PyfiCli(first.Gateway);
+        var cli = first.Cli();
         await BuildAsync(cli);
         await cli.OkAsync("update", "socket", "-n", "life.s", "-c", "9");
         var before = await ListAllAsync(cli);
@@ -37,7 +37,7 @@ public sealed class SiloLifecycleTests
         await first.KillAsync();
 
         await using var second = await SiloProcess.StartAsync(data.Path);
-        var after = new PyfiCli(second.Gateway);
+        var after = second.Cli();
         Assert.Equal(before, await ListAllAsync(after));
         var socket = JsonDocument.Parse((await after.OkAsync("ls", "socket", "-n", "life.s", "--json")).Stdout).RootElement;
         Assert.Equal(9, socket.GetProperty("spec").GetProperty("concurrency").GetInt32());
@@ -85,7 +85,7 @@ public sealed class SiloLifecycleTests
 
         Assert.Equal(1, exit);
         Assert.Contains($"pyfi silo: could not run: port {first.SiloPort} (PYFI_SILO_PORT) is already in use", second.Output);
-        await new PyfiCli(first.Gateway).OkAsync("ls", "queues");
+        await first.Cli().OkAsync("ls", "queues");
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class SiloLifecycleTests
 
         Assert.Equal(1, exit);
         Assert.Contains($"pyfi silo: could not run: the data folder {data.Path} is in use by another silo", second.Output);
-        await new PyfiCli(first.Gateway).OkAsync("ls", "queues");
+        await first.Cli().OkAsync("ls", "queues");
     }
 
     private static async Task BuildAsync(PyfiCli cli)

@@ -29,11 +29,11 @@ public sealed class WorkflowRecoveryTests
         var silo = await SiloProcess.StartAsync(data.Path, env);
         try
         {
-            var cli = new PyfiCli(silo.Gateway);
+            var cli = silo.Cli();
             await SampleCode.AddAsync(cli, repository);
             await cli.OkAsync("add", "socket", "-n", "link", "-q", "q", "-pn", "sample", "-t", "link", "-c", "2", "--max-attempts", "5", "--backoff", "100ms");
             Guid id;
-            await using (var client = await PyfiClient.ConnectAsync(silo.Gateway))
+            await using (var client = await silo.ConnectAsync())
             {
                 var link = client.Socket<int>("link");
                 id = (await client.StartAsync(Pipeline([.. Enumerable.Range(0, 12).Select(i => link.Bind(effects, i, 0.4))]))).Id;
@@ -43,7 +43,7 @@ public sealed class WorkflowRecoveryTests
             await silo.KillAsync();
             var before = Lines(effects);
             silo = await SiloProcess.StartAsync(data.Path, env, ports: silo.Ports);
-            await using var after = await PyfiClient.ConnectAsync(silo.Gateway);
+            await using var after = await silo.ConnectAsync();
 
             Assert.Equal(11, await after.Flow(id).GetAsync<int>(TimeSpan.FromSeconds(150)));
             var lines = Lines(effects);

@@ -23,7 +23,7 @@ public sealed class WorkflowTests(ExecutionFixture fixture) : IClassFixture<Exec
     [Fact]
     public async Task TheSeedsExampleRunsAsWrittenAndGivesWhatTheOriginalWould()
     {
-        await using var pyfi = await PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        await using var pyfi = await fixture.Silo.ConnectAsync();
         var socket = pyfi.Socket<string, string>("do_something");
         PyfiStep doSomething(string message) => socket.Bind(message);
 
@@ -55,7 +55,7 @@ public sealed class WorkflowTests(ExecutionFixture fixture) : IClassFixture<Exec
     [Fact]
     public async Task APipelinePutsEachResultBeforeTheNextStepsArguments()
     {
-        await using var pyfi = await PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        await using var pyfi = await fixture.Silo.ConnectAsync();
         var doSomething = pyfi.Socket<string, string>("do_something");
         var doThis = pyfi.Socket<string>("do_this");
 
@@ -67,7 +67,7 @@ public sealed class WorkflowTests(ExecutionFixture fixture) : IClassFixture<Exec
     [Fact]
     public async Task AParallelGivesItsResultsInTheOrderDeclaredNotTheOrderFinished()
     {
-        await using var pyfi = await PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        await using var pyfi = await fixture.Silo.ConnectAsync();
         var sleepy = pyfi.Socket<double, double>("sleepy");
         var noop = pyfi.Socket<int, int>("noop");
 
@@ -79,7 +79,7 @@ public sealed class WorkflowTests(ExecutionFixture fixture) : IClassFixture<Exec
     [Fact]
     public async Task InsideAPipelineEachMemberOfAParallelGetsThePreviousResultAndTheNextStepGetsTheList()
     {
-        await using var pyfi = await PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        await using var pyfi = await fixture.Silo.ConnectAsync();
         var noop = pyfi.Socket<int, int>("noop");
         var echo = pyfi.Socket<JsonElement>("echo");
 
@@ -91,7 +91,7 @@ public sealed class WorkflowTests(ExecutionFixture fixture) : IClassFixture<Exec
     [Fact]
     public async Task AFunnelCallsItsFinalStepWithTheListOfResultsAndNestsToAnyDepth()
     {
-        await using var pyfi = await PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        await using var pyfi = await fixture.Silo.ConnectAsync();
         var noop = pyfi.Socket<int, int>("noop");
         var echo = pyfi.Socket<JsonElement>("echo");
 
@@ -105,7 +105,7 @@ public sealed class WorkflowTests(ExecutionFixture fixture) : IClassFixture<Exec
     [Fact]
     public async Task AFunnelOfAThousandCallsGivesAllThousandResultsInOrder()
     {
-        await using var pyfi = await PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        await using var pyfi = await fixture.Silo.ConnectAsync();
         var noop = pyfi.Socket<int, int>("noop");
         var echo = pyfi.Socket<JsonElement>("echo");
 
@@ -120,7 +120,7 @@ public sealed class WorkflowTests(ExecutionFixture fixture) : IClassFixture<Exec
     [Fact]
     public async Task AFailingStepFailsTheWorkflowWithItsErrorAndNothingAfterItRuns()
     {
-        await using var pyfi = await PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        await using var pyfi = await fixture.Silo.ConnectAsync();
         var noop = pyfi.Socket<int, int>("noop");
         var fail = pyfi.Socket<int, int>("fail");
         var echo = pyfi.Socket<JsonElement>("echo");
@@ -142,7 +142,7 @@ public sealed class WorkflowTests(ExecutionFixture fixture) : IClassFixture<Exec
     [Fact]
     public async Task CancelStopsTheRunningStepAndStartsNothingAfter()
     {
-        await using var pyfi = await PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        await using var pyfi = await fixture.Silo.ConnectAsync();
         var sleepy = pyfi.Socket<double, double>("sleepy");
         var echo = pyfi.Socket<JsonElement>("echo");
 
@@ -165,20 +165,20 @@ public sealed class WorkflowTests(ExecutionFixture fixture) : IClassFixture<Exec
     public async Task AClientThatDisconnectsGetsTheResultLaterByIdFromAnotherConnection()
     {
         Guid id;
-        await using (var first = await PyfiClient.ConnectAsync(fixture.Silo.Gateway))
+        await using (var first = await fixture.Silo.ConnectAsync())
         {
             var sleepy = first.Socket<double, double>("sleepy");
             id = (await first.StartAsync(Pipeline(sleepy.Bind(1), first.Socket<string>("do_this").Bind()))).Id;
         }
 
-        await using var second = await PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        await using var second = await fixture.Silo.ConnectAsync();
         Assert.Equal("This: 1", await second.Flow(id).GetAsync<string>(TimeSpan.FromSeconds(60)));
     }
 
     [Fact]
     public async Task WatchingAWorkflowShowsItsStepsEndingUntilItEnds()
     {
-        await using var pyfi = await PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        await using var pyfi = await fixture.Silo.ConnectAsync();
         var sleepy = pyfi.Socket<double, double>("sleepy");
 
         // sleepy(0.6) returns 0.6, which the next one sleeps: about 3.6 s in all.
@@ -197,7 +197,7 @@ public sealed class WorkflowTests(ExecutionFixture fixture) : IClassFixture<Exec
     [Fact]
     public async Task BadWorkflowsAreRefusedWithClearErrorsAndNothingIsStarted()
     {
-        await using var pyfi = await PyfiClient.ConnectAsync(fixture.Silo.Gateway);
+        await using var pyfi = await fixture.Silo.ConnectAsync();
         var noop = pyfi.Socket<int, int>("noop");
 
         var unknown = await Assert.ThrowsAsync<NotFoundException>(() => pyfi.StartAsync(Pipeline(noop.Bind(1), pyfi.Socket<int>("nope").Bind())));

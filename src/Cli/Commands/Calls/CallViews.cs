@@ -78,9 +78,10 @@ public static class CallViews
     /// <summary>A result as the original printed it: a string as it is, anything else as JSON (or always JSON with <paramref name="json"/>).</summary>
     public static string Printable(string result, bool json)
     {
-        if (json) return result;
+        // Only a string is read (and so never a result nested deeper than a document is read).
+        if (json || !result.AsSpan().TrimStart().StartsWith("\"")) return result;
         using var document = System.Text.Json.JsonDocument.Parse(result);
-        return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.String ? document.RootElement.GetString()! : result;
+        return document.RootElement.GetString()!;
     }
 
     /// <summary>The traceback's header, its last <paramref name="frames"/> frames, and the exception line(s).</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text;
 using Pyfi.Cli.Infrastructure;
 using Pyfi.Client.Workflows;
 using Pyfi.Protocol;
@@ -17,11 +18,15 @@ public static class FlowCommands
         var json = new Option<bool>("--json") { Description = "Print the result as JSON even when it is a string" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Say on standard error which workflow ran and how long it took" };
         var command = new Command("run", "Run a workflow in the network and print its result (exit 1 if a step failed)") { file, noWait, json, verbose };
-        return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
+        return command.WithAction(context, async (parse, cancellationToken) =>
         {
+            // The file is read, and refused, before the network is asked anything.
             var path = parse.GetRequiredValue(file);
-            var text = path.Name == "-" ? await Console.In.ReadToEndAsync(cancellationToken) : await ReadAsync(path, cancellationToken);
+            var text = path.Name == "-"
+                ? await BoundedInput.ReadAllAsync(Console.In, CliContext.MaxPayloadBytes, "the workflow on standard input", cancellationToken)
+                : await ReadAsync(path, cancellationToken);
             var step = FlowFile.Parse(text);
+            await using var gateway = await context.ConnectAsync(parse, cancellationToken);
             var flow = await gateway.SendAsync<FlowInfo>(GatewayOps.StartFlow, step.Graph, cancellationToken);
             if (parse.GetValue(noWait))
             {
@@ -126,9 +131,14 @@ public static class FlowCommands
 
     private static async Task<string> ReadAsync(FileInfo file, CancellationToken cancellationToken)
     {
+        const string What = "the workflow file";
+        var maxBytes = CliContext.MaxPayloadBytes;
         try
         {
-            return await File.ReadAllTextAsync(file.FullName, cancellationToken);
+            // Its length says at once when a regular file is too large; a pipe or device is bounded as it is read.
+            if (file.Exists && file.Length > maxBytes) throw BoundedInput.TooLarge(What, maxBytes);
+            using var reader = new StreamReader(file.FullName, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true);
+            return await BoundedInput.ReadAllAsync(reader, maxBytes, What, cancellationToken);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

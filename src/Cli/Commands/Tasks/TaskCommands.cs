@@ -24,12 +24,14 @@ public static class TaskCommands
         {
             socket, data, kwargs, noData, json, verbose, noWait, key, attempts, timeout,
         };
-        return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
+        return command.WithAction(context, async (parse, cancellationToken) =>
         {
-            var (args, keywords) = TaskArguments.From(parse.GetValue(data), parse.GetValue(kwargs), parse.GetValue(noData), Console.In);
+            // What the user typed is read, and refused, before the network is asked anything.
+            var (args, keywords) = TaskArguments.From(parse.GetValue(data), parse.GetValue(kwargs), parse.GetValue(noData), Console.In, CliContext.MaxPayloadBytes);
             var wait = !parse.GetValue(noWait);
             var run = new TaskRunArgs(parse.GetRequiredValue(socket), args, keywords, wait, parse.GetValue(key), parse.GetValue(attempts),
                 parse.GetValue(timeout) is { } t ? Durations.Parse(t, "--timeout") : null);
+            await using var gateway = await context.ConnectAsync(parse, cancellationToken);
             var call = await gateway.SendAsync<CallInfo>(GatewayOps.RunTask, run, cancellationToken);
             if (!wait)
             {

@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Orleans.Runtime;
+
+namespace Pyfi.Grains.Security;
+
+/// <summary>
+/// Every call that reaches a grain or system target of this silo without the network's mark (see
+/// <see cref="ClusterKey"/>) came from a client through Orleans' gateway, whatever sender it names. Such a call must
+/// carry a valid token (<see cref="AccessContext.TokenKey"/>, set by the .NET client) and may reach only a method
+/// marked <see cref="ClientAccessAttribute"/> whose permission the token's role holds, or one of the few Orleans
+/// services a client needs to work (its view of the cluster's grain types, stream subscriptions). Anything else is
+/// refused with <see cref="NotAllowedException"/> before it runs. The token is taken out of the request context and
+/// the caller's name put in (<see cref="AccessContext.CallerKey"/>), so grains can say who made a change and the token
+/// travels no further.
+/// </summary>
+public sealed class ClientAccessFilter(ClusterKey key, AccessControl access) : IIncomingGrainCallFilter
+{
+    // Orleans services an Orleans client calls by itself: it fetches the cluster's manifest (grain types) from its
+    // gateway, and subscribes to streams (a workflow's progress) through the pub-sub grain. Both need a valid token.
+    private static readonly HashSet<string> OrleansServicesForClients = new(StringComparer.Ordinal)
+    {
+        "Orleans.Runtime.IClusterManifestSystemTarget",
+        "Orleans.Streams.IPubSubRendezvousGrain",
+    };
+
+    // A grain timer's tick is a message from the runtime to the activation itself (never from the wire: its invoker
+    // cannot be serialised), so it carries no mark.
+    private const string TimerTick = "Orleans.Runtime.IGrainTimerInvoker";
+
+    private readonly ConcurrentDictionary<MethodInfo, ClientAccessAttribute?> _access = new();
+
+    /// <inheritdoc />
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        if (key.IsOwn(RequestContext.Get(ClusterKey.MarkKey)))
+        {
+            RequestContext.Remove(ClusterKey.MarkKey);
+            await context.Invoke();
+            return;
+        }
+
+        if (context.InterfaceType.ToString() == TimerTick || context.TargetId.IsClient())
+        {
+            await context.Invoke();
+            return;
+        }
+
+        var token = RequestContext.Get(AccessContext.TokenKey) as string;
+        RequestContext.Remove(AccessContext.TokenKey);
+        RequestContext.Remove(ClusterKey.MarkKey);
+        var origin = $"Orleans client {context.SourceId?.ToString() ?? "?"}";
+        var method = context.InterfaceMethod;
+        PyfiPrincipal caller;
+        if (method is null) throw new NotAllowedException("the call names no method");
+        if (_access.GetOrAdd(method, m => m.GetCustomAttribute<ClientAccessAttribute>()) is { } needed)
+        {
+            caller = await access.AuthorizeAsync(token, needed.Permission, needed.Action, origin);
+            if (context.Request.GetArgumentCount() > 0 && context.Request.GetArgument(0) is CallRequest request) ModelRules.ValidateFromClient(request);
+        }
+        else if (method.DeclaringType?.FullName is { } service && OrleansServicesForClients.Contains(service))
+        {
+            caller = await access.AuthorizeAsync(token, PyfiPermission.Read, "use Orleans' client services", origin);
+        }
+        else
+        {
+            // Known callers learn that the method is internal; others only that they are not authenticated.
+            await access.DenyAsync(token, $"call {context.InterfaceName}.{context.MethodName}", "it is internal to the network; clients cannot call it", origin);
+            return;
+        }
+
+        RequestContext.Set(AccessContext.CallerKey, caller.Name);
+        await context.Invoke();
+    }
+}
