@@ -21,6 +21,12 @@ public static partial class ModelRules
     /// <summary>Largest queue bound a socket may have.</summary>
     public const int MaxQueueBound = 10_000_000;
 
+    /// <summary>Least memory a Python worker may be limited to (an interpreter with the worker script needs ~30 MiB of address space).</summary>
+    public const long MinWorkerMemory = 64L << 20;
+
+    /// <summary>Most memory a Python worker may be limited to.</summary>
+    public const long MaxWorkerMemory = 1L << 40;
+
     /// <summary>Checks a queue definition.</summary>
     public static QueueSpec Validate(QueueSpec spec)
     {
@@ -47,6 +53,7 @@ public static partial class ModelRules
         if (spec.Requirements is not null &&
             (spec.Requirements.Length == 0 || Path.IsPathRooted(spec.Requirements) || spec.Requirements.Split('/', '\\').Contains("..")))
             Fail($"{what}: requirements '{spec.Requirements}' must be a relative path inside the repository");
+        if (spec.Memory is { } memory) WorkerMemory($"{what}: memory", memory);
         if (spec.Hosts.IsDefault) Fail($"{what}: the host list must not be null");
         foreach (var host in spec.Hosts)
         {
@@ -158,6 +165,14 @@ public static partial class ModelRules
         if (request.Workflow is not null || request.Parent is not null) Fail("a call's workflow and parent are set by the network, not by clients");
         if (request.Key?.StartsWith(WorkflowKeyPrefix, StringComparison.Ordinal) == true) Fail($"keys starting with '{WorkflowKeyPrefix}' are the network's own (workflow steps)");
         return request;
+    }
+
+    /// <summary>Checks a worker memory limit; <paramref name="what"/> names the setting in the message.</summary>
+    public static long WorkerMemory(string what, long bytes)
+    {
+        if (bytes is < MinWorkerMemory or > MaxWorkerMemory)
+            Fail($"{what} must be between {ByteSize.Format(MinWorkerMemory)} and {ByteSize.Format(MaxWorkerMemory)}, not {ByteSize.Format(bytes)}");
+        return bytes;
     }
 
     private static void Concurrency(string what, int concurrency)

@@ -10,10 +10,11 @@ namespace Pyfi;
 /// <param name="Error">Why the deployment failed.</param>
 /// <param name="Revision">The definition revision this deployment is for.</param>
 /// <param name="Hosts">The hosts the code may run on (empty for any).</param>
+/// <param name="Memory">The memory limit of each worker in bytes; <see langword="null"/> for the silo's default.</param>
 [GenerateSerializer, Immutable, Alias("pyfi.ProcessorDeployment")]
 public sealed record ProcessorDeployment(
     string Processor, string Repository, string Module, string? Commit, string? Requirements,
-    ProcessorStatus Status, string? Error, long Revision, System.Collections.Immutable.ImmutableArray<string> Hosts = default)
+    ProcessorStatus Status, string? Error, long Revision, System.Collections.Immutable.ImmutableArray<string> Hosts = default, long? Memory = null)
 {
     /// <summary>The hosts its code may run on, as text for a request context (empty for any).</summary>
     public string HostList => Hosts.IsDefaultOrEmpty ? "" : string.Join(',', Hosts);

@@ -45,4 +45,10 @@ public sealed record ProcessorSpec
     /// <c>--hostname</c>).
     /// </summary>
     [Id(9)] public ImmutableArray<string> Hosts { get; init; } = [];
+
+    /// <summary>
+    /// Most memory (address space, in bytes) each of the processor's Python workers may use; a call that needs
+    /// more fails with <c>MemoryLimitExceeded</c>. <see langword="null"/> for the silo's default (<c>PYFI_WORKER_MEMORY</c>).
+    /// </summary>
+    [Id(10)] public long? Memory { get; init; }
 }

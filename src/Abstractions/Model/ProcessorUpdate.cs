@@ -34,6 +34,9 @@ public sealed record ProcessorUpdate
     /// <summary>New hosts the processor may run on (empty: any host).</summary>
     [Id(8)] public string[]? Hosts { get; init; }
 
+    /// <summary>New memory limit per worker, in bytes; 0 returns to the silo's default.</summary>
+    [Id(9)] public long? Memory { get; init; }
+
     /// <summary>The processor with this change applied.</summary>
     public ProcessorSpec ApplyTo(ProcessorSpec spec) => spec with
     {
@@ -46,6 +49,7 @@ public sealed record ProcessorUpdate
         Enabled = Enabled ?? spec.Enabled,
         RequestedStatus = RequestedStatus ?? spec.RequestedStatus,
         Hosts = Hosts is null ? spec.Hosts : [.. Hosts],
+        Memory = Memory is null ? spec.Memory : Memory == 0 ? null : Memory,
     };
 
     private static string? Clearable(string? change, string? current) =>

@@ -1,3 +1,5 @@
+using Pyfi.Grains.Python;
+
 namespace Pyfi.Grains.Calls;
 
 /// <summary>
@@ -8,8 +10,13 @@ namespace Pyfi.Grains.Calls;
 public static class CallTransitions
 {
     // Errors that say the code or its result is wrong, not that the attempt was unlucky: another attempt
-    // would end the same way.
-    private static readonly HashSet<string> NeverRetried = ["FunctionNotFound", "ResultNotSerializable", "DeploymentFailed"];
+    // would end the same way (a result too large, memory past the worker's limit, lines written on the
+    // worker's protocol pipe).
+    private static readonly HashSet<string> NeverRetried =
+    [
+        "FunctionNotFound", "ResultNotSerializable", "DeploymentFailed",
+        WorkerErrors.ResultTooLarge, WorkerErrors.MemoryLimitExceeded, WorkerErrors.ProtocolViolation,
+    ];
 
     /// <summary>The call as attempt <paramref name="attempt"/> starts on <paramref name="worker"/>, holding a lease until <paramref name="leaseUntil"/>.</summary>
     public static CallInfo Started(CallInfo queued, int attempt, string worker, string owner, string? commit, DateTimeOffset now, DateTimeOffset leaseUntil) => queued with

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
 using CliWrap;
 using CliWrap.Buffered;
 using LibGit2Sharp;
@@ -9,49 +11,80 @@ using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 namespace Pyfi.Grains.Code;
 
 /// <summary>
-/// The trusted code model on one host: code comes only from a processor's registered repository. Keeps a
-/// bare mirror per repository (LibGit2Sharp), resolves branches and pins to commits, and for each commit
-/// makes one checkout and one Python virtual environment (no system site-packages) with the repository's
-/// requirements installed. Everything is built once and marked ready; later uses find it.
+/// The trusted code model on one host: code comes only from a processor's registered repository, and only
+/// from repositories <c>PYFI_REPOS</c> allows. Keeps a bare mirror per repository (LibGit2Sharp), resolves
+/// branches and pins to commits, and for each commit makes one checkout and, per requirements file, one
+/// Python virtual environment (no system site-packages) with those requirements installed. Everything is
+/// built once and marked ready; later uses find it.
 /// </summary>
-public sealed partial class CodeCache(CodePaths paths, PythonRuntime python, ILogger<CodeCache> logger)
+public sealed partial class CodeCache(CodePaths paths, PythonRuntime python, RepositoryPolicy policy, ILogger<CodeCache> logger)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
 
     // Environments known to be ready, so a call does not touch the file system to learn it again.
-    private readonly ConcurrentDictionary<(string Repository, string Commit), CodeEnvironment> _ready = new();
+    private readonly ConcurrentDictionary<(string Repository, string Commit, string? Requirements), CodeEnvironment> _ready = new();
 
     /// <summary>
     /// Fetches the repository and returns the full commit id <paramref name="spec"/> points to now: its pinned
     /// commit, else its branch's tip, else the default branch's tip. Throws <see cref="DeploymentException"/>.
     /// </summary>
-    public Task<string> ResolveAsync(ProcessorSpec spec, CancellationToken cancellationToken = default) =>
-        LockedAsync($"git:{spec.Repository}", () => Task.Run(() => Resolve(spec), cancellationToken));
+    public Task<string> ResolveAsync(ProcessorSpec spec, CancellationToken cancellationToken = default)
+    {
+        Allow(spec.Repository);
+        return LockedAsync($"git:{spec.Repository}", () => Task.Run(() => Resolve(spec), cancellationToken));
+    }
 
-    /// <summary>Makes the checkout and environment for <paramref name="deployment"/>'s commit on this host. Throws <see cref="DeploymentException"/>.</summary>
+    /// <summary>
+    /// Makes the checkout of <paramref name="deployment"/>'s commit and the environment for its requirements on
+    /// this host. Processors on one commit with different requirements get different environments. Throws
+    /// <see cref="DeploymentException"/>.
+    /// </summary>
     public async Task<CodeEnvironment> PrepareAsync(ProcessorDeployment deployment, CancellationToken cancellationToken = default)
     {
         var commit = deployment.Commit ?? throw new DeploymentException($"processor '{deployment.Processor}' has no commit to run: {deployment.Error}");
-        if (_ready.TryGetValue((deployment.Repository, commit), out var known)) return known;
+        if (_ready.TryGetValue((deployment.Repository, commit, deployment.Requirements), out var known)) return known;
+        Allow(deployment.Repository);
         var checkout = paths.Checkout(deployment.Repository, commit);
-        var venv = paths.Environment(deployment.Repository, commit);
-        var key = $"{CodePaths.RepositoryKey(deployment.Repository)}-{commit}";
-        var environment = new CodeEnvironment(key, checkout, Path.Combine(venv, "bin", "python"));
-        if (!IsReady(checkout) || !IsReady(venv))
+        if (!IsReady(checkout))
         {
-            await LockedAsync($"code:{key}", async () =>
+            await LockedAsync($"code:{CodePaths.RepositoryKey(deployment.Repository)}-{commit}", async () =>
             {
-                if (!IsReady(checkout))
-                {
-                    await LockedAsync($"git:{deployment.Repository}", () => Task.Run(() => Export(deployment.Repository, commit, checkout), cancellationToken));
-                }
-
-                if (!IsReady(venv)) await BuildEnvironmentAsync(deployment, checkout, venv, cancellationToken);
+                if (IsReady(checkout)) return;
+                await LockedAsync($"git:{deployment.Repository}", () => Task.Run(() => Export(deployment.Repository, commit, checkout), cancellationToken));
             });
         }
 
-        _ready[(deployment.Repository, commit)] = environment;
+        var requirements = RequirementsFile(deployment, checkout);
+        var requirementsKey = RequirementsKey(checkout, requirements);
+        var key = CodePaths.EnvironmentKey(deployment.Repository, commit, requirementsKey);
+        var venv = paths.Environment(deployment.Repository, commit, requirementsKey);
+        if (!IsReady(venv))
+        {
+            await LockedAsync($"venv:{key}", async () =>
+            {
+                if (!IsReady(venv)) await BuildEnvironmentAsync(deployment, checkout, requirements, venv, cancellationToken);
+            });
+        }
+
+        var environment = new CodeEnvironment(key, checkout, Path.Combine(venv, "bin", "python"), commit);
+        _ready[(deployment.Repository, commit, deployment.Requirements)] = environment;
         return environment;
+    }
+
+    private void Allow(string repository)
+    {
+        if (!policy.Allows(repository)) throw new DeploymentException(policy.Refusal(repository));
+    }
+
+    // An environment belongs to its requirements: the file's path in the checkout and its content (a commit's
+    // files never change, but two processors on one commit may name different files).
+    private static string RequirementsKey(string checkout, string? requirements)
+    {
+        if (requirements is null) return "";
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(checkout, requirements) + "\0"));
+        hash.AppendData(File.ReadAllBytes(requirements));
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..12];
     }
 
     private string Resolve(ProcessorSpec spec)
@@ -100,12 +133,9 @@ public sealed partial class CodeCache(CodePaths paths, PythonRuntime python, ILo
     // Paths and file:// URLs are checked first: libgit2 says "unsupported URL protocol" for a missing path.
     private static string SourceOf(string location)
     {
-        var path = location.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(location).LocalPath
-            : location.Contains("://", StringComparison.Ordinal) || location.Contains('@') ? null
-            : location;
-        if (path is null) return location;
-        var full = Path.GetFullPath(path);
-        if (!Directory.Exists(full)) throw new DeploymentException($"repository '{location}' does not exist");
+        var parsed = RepositoryLocation.Parse(location);
+        if (!parsed.IsLocal) return location;
+        if (parsed.Canonical is not { } full || !Directory.Exists(full)) throw new DeploymentException($"repository '{location}' does not exist");
         return full;
     }
 
@@ -169,9 +199,8 @@ public sealed partial class CodeCache(CodePaths paths, PythonRuntime python, ILo
         }
     }
 
-    private async Task BuildEnvironmentAsync(ProcessorDeployment deployment, string checkout, string venv, CancellationToken cancellationToken)
+    private async Task BuildEnvironmentAsync(ProcessorDeployment deployment, string checkout, string? requirements, string venv, CancellationToken cancellationToken)
     {
-        var requirements = RequirementsFile(deployment, checkout);
         var interpreter = await python.InterpreterAsync(cancellationToken);
         if (Directory.Exists(venv)) Directory.Delete(venv, recursive: true);
 

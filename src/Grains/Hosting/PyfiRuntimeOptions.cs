@@ -27,6 +27,18 @@ public sealed class PyfiRuntimeOptions
     /// <summary>How long ended calls (and their results) are kept before the sweeper removes them.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>The largest arguments (and keyword arguments), as JSON, a call may have (<c>PYFI_MAX_PAYLOAD</c>, 16 MiB by default).</summary>
+    /// <summary>
+    /// The memory (address space) a Python worker may use unless its processor says otherwise (<c>--memory</c>):
+    /// <c>PYFI_WORKER_MEMORY</c>, 2 GiB by default; 0 for no limit.
+    /// </summary>
+    public long WorkerMemoryBytes { get; set; } = 2L << 30;
+
+    /// <summary>
+    /// The largest arguments (and keyword arguments) a call may have, and the largest result it may return, as
+    /// JSON (<c>PYFI_MAX_PAYLOAD</c>, 16 MiB by default).
+    /// </summary>
     public long MaxPayloadBytes { get; set; } = PyfiLimits.DefaultMaxPayloadBytes;
+
+    /// <summary>The repositories processors may come from (<c>PYFI_REPOS</c>: URL prefixes and folders); empty allows any.</summary>
+    public IReadOnlyList<string> Repositories { get; set; } = [];
 }

@@ -33,6 +33,7 @@ public static class PyfiSiloBuilderExtensions
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddSingleton(options);
         silo.Services.AddSingleton(new CodePaths(options.DataPath));
+        silo.Services.AddSingleton(new RepositoryPolicy(options.Repositories));
         silo.Services.AddSingleton<PythonRuntime>();
         silo.Services.AddSingleton<CodeCache>();
         silo.Services.AddSingleton<PythonWorkerPool>();

@@ -69,10 +69,11 @@ public sealed partial class ProcessorGrain(
     /// <inheritdoc />
     protected override async Task OnDefinitionChangedAsync(Definition<ProcessorSpec>? previous, Definition<ProcessorSpec> current)
     {
-        // A change that leaves the code alone (concurrency, enabled, status) keeps the deployment.
+        // A change that leaves the code alone (concurrency, enabled, status, hosts, memory) keeps the deployment;
+        // where it may run and its workers' limits are the definition's.
         if (previous is not null && SameCode(previous.Spec, current.Spec) && State.State.Deployment is { Status: not ProcessorStatus.Deploying } kept)
         {
-            var restamped = kept with { Revision = current.Stamp.Revision };
+            var restamped = kept with { Revision = current.Stamp.Revision, Hosts = current.Spec.Hosts, Memory = current.Spec.Memory };
             State.State.Deployment = restamped;
             await WriteStateAsync();
             Publish(restamped);
@@ -88,7 +89,7 @@ public sealed partial class ProcessorGrain(
     private Task<ProcessorDeployment> StartDeployment(Definition<ProcessorSpec> definition)
     {
         var spec = definition.Spec;
-        Publish(new ProcessorDeployment(Name, spec.Repository, spec.Module, null, spec.Requirements, ProcessorStatus.Deploying, null, definition.Stamp.Revision, spec.Hosts));
+        Publish(new ProcessorDeployment(Name, spec.Repository, spec.Module, null, spec.Requirements, ProcessorStatus.Deploying, null, definition.Stamp.Revision, spec.Hosts, spec.Memory));
         return _deploying = DeployAsync(definition);
     }
 
@@ -99,17 +100,22 @@ public sealed partial class ProcessorGrain(
         try
         {
             var commit = await code.ResolveAsync(spec);
-            var candidate = new ProcessorDeployment(Name, spec.Repository, spec.Module, commit, spec.Requirements, ProcessorStatus.Ready, null, definition.Stamp.Revision, spec.Hosts);
+            var candidate = new ProcessorDeployment(Name, spec.Repository, spec.Module, commit, spec.Requirements, ProcessorStatus.Ready, null, definition.Stamp.Revision, spec.Hosts, spec.Memory);
             var environment = await code.PrepareAsync(candidate);
             // Importing the module once proves the code runs, and leaves a warm worker for the first call.
-            workers.Return(await workers.RentAsync(environment, spec.Module));
+            workers.Return(await workers.RentAsync(environment, spec.Module, workers.LimitsFor(spec.Memory)));
             result = candidate;
             LogDeployed(Name, commit);
         }
         catch (Exception e)
         {
-            var reason = e is DeploymentException ? e.Message : $"{e.GetType().Name}: {e.Message}";
-            result = new ProcessorDeployment(Name, spec.Repository, spec.Module, null, spec.Requirements, ProcessorStatus.Error, reason, definition.Stamp.Revision, spec.Hosts);
+            var reason = e switch
+            {
+                DeploymentException => e.Message,
+                PythonWorkerExitedException exited => $"{exited.Kind}: the worker importing module '{spec.Module}' ended: {exited.Message}",
+                _ => $"{e.GetType().Name}: {e.Message}",
+            };
+            result = new ProcessorDeployment(Name, spec.Repository, spec.Module, null, spec.Requirements, ProcessorStatus.Error, reason, definition.Stamp.Revision, spec.Hosts, spec.Memory);
             LogDeploymentFailed(Name, reason);
         }
 

@@ -7,11 +7,18 @@ namespace Pyfi.Grains.Python;
 /// <param name="Output">What the function printed.</param>
 public sealed record PythonReply(bool Ok, string? Result, CallError? Error, string? Output);
 
-/// <summary>The worker process ended while it held a call, or could not start.</summary>
+/// <summary>The worker process ended (or was stopped) while it held a call, or could not start.</summary>
 /// <param name="message">What happened.</param>
 /// <param name="started">Whether the process had begun the call (a call queued behind another had not).</param>
-public sealed class PythonWorkerExitedException(string message, bool started = true) : Exception(message)
+/// <param name="kind">The error kind the call reports (<see cref="WorkerErrors"/>).</param>
+public sealed class PythonWorkerExitedException(string message, bool started = true, string kind = WorkerErrors.Died) : Exception(message)
 {
     /// <summary>Whether the process had begun the call: one that had not can run elsewhere without counting an attempt.</summary>
     public bool Started { get; } = started;
+
+    /// <summary>Why, as the call's error kind: <see cref="WorkerErrors.Died"/>, <see cref="WorkerErrors.ProtocolViolation"/>, <see cref="WorkerErrors.ResultTooLarge"/>.</summary>
+    public string Kind { get; } = kind;
+
+    /// <summary>The same failure, for a call that had not started.</summary>
+    public PythonWorkerExitedException NotStarted() => new(Message, started: false, Kind);
 }

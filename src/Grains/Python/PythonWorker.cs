@@ -1,6 +1,6 @@
-using System.Text;
-using System.Text.Json;
+using System.Globalization;
 using CliWrap;
+using CliWrap.Builders;
 using Microsoft.Extensions.Logging;
 using Pyfi.Grains.Code;
 
@@ -12,28 +12,40 @@ namespace Pyfi.Grains.Python;
 /// process runs one call at a time, in the order written; a caller may write the next call before the last
 /// one ended, so the process starts it the moment it replies instead of waiting for the silo.
 /// </summary>
+/// <remarks>
+/// Each request carries a random id, and a reply is accepted only when it carries the id of the call the
+/// process is running, once. Anything else on the protocol pipe (a line that is not a reply, a reply to
+/// another request, a line longer than the result limit allows) stops the process with everything it started:
+/// the call it was running fails (a started attempt), the calls behind it come back as not started. So a call
+/// never receives another call's result, whatever the code in the process writes.
+/// </remarks>
 public sealed partial class PythonWorker : IAsyncDisposable
 {
-    // Every reply Python can write is read (a document is read without recursion), however deep its result.
-    private static readonly JsonDocumentOptions ReplyOptions = new() { MaxDepth = PyfiLimits.MaxResultDepth + 2 };
-
     private readonly TaskCompletionSource<Stream> _stdin = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource<JsonElement> _handshake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<CallError?> _handshake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _kill = new();
     private readonly ILogger _logger;
+
+    // The calls written and not answered, in the order the process runs them: the first is running.
     private readonly Queue<PendingRequest> _pending = new();
     private CommandTask<CommandResult>? _process;
-    private long _nextId;
 
-    private PythonWorker(string key, ILogger logger)
+    // Set once the process broke the protocol or ended: no call is written to it any more.
+    private PythonWorkerExitedException? _ended;
+
+    private PythonWorker(string key, WorkerLimits limits, ILogger logger)
     {
         Key = key;
+        Limits = limits;
         _logger = logger;
     }
 
-    /// <summary>Which code this process runs: the environment key and the module.</summary>
+    /// <summary>Which code this process runs, under which limits: the environment key, the module and the memory limit.</summary>
     public string Key { get; }
+
+    /// <summary>What the process may use.</summary>
+    public WorkerLimits Limits { get; }
 
     /// <summary>The process id.</summary>
     public int ProcessId { get; private set; }
@@ -44,43 +56,46 @@ public sealed partial class PythonWorker : IAsyncDisposable
     /// <summary>When it last finished a call (or started).</summary>
     public DateTimeOffset LastUsed { get; private set; } = DateTimeOffset.UtcNow;
 
-    /// <summary>The key of a worker for <paramref name="module"/> in <paramref name="environment"/>.</summary>
-    public static string KeyOf(CodeEnvironment environment, string module) => $"{environment.Key}/{module}";
+    /// <summary>The key of a worker for <paramref name="module"/> in <paramref name="environment"/> under <paramref name="limits"/>.</summary>
+    public static string KeyOf(CodeEnvironment environment, string module, WorkerLimits limits) => $"{environment.Key}/{module}/{limits.MemoryBytes}";
 
     /// <summary>
     /// Starts a worker and waits until it has imported <paramref name="module"/>. Throws
-    /// <see cref="DeploymentException"/> when the module cannot be imported, and
-    /// <see cref="PythonWorkerExitedException"/> when the process dies first.
+    /// <see cref="DeploymentException"/> when the module is not a file of the checkout or cannot be imported,
+    /// and <see cref="PythonWorkerExitedException"/> when the process dies first or breaks the protocol.
     /// </summary>
-    public static async Task<PythonWorker> StartAsync(CodeEnvironment environment, string module, string script, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<PythonWorker> StartAsync(CodeEnvironment environment, string module, WorkerLimits limits, string script, ILogger logger, CancellationToken cancellationToken)
     {
-        var worker = new PythonWorker(KeyOf(environment, module), logger);
+        ModuleFiles.Find(environment, module);
+        var worker = new PythonWorker(KeyOf(environment, module, limits), limits, logger);
 
-        // Requests are written straight to the process's stdin by the caller; replies and stderr are read by
-        // threads of their own, blocking in read(): a call costs no thread-pool hop, and many workers cannot
-        // starve the pool.
+        // Requests are written straight to the process's stdin by the caller.
         var stdin = PipeSource.Create(async (destination, _) =>
         {
             worker._stdin.TrySetResult(destination);
             await worker._closed.Task;
         });
 
+        // -I: isolated (no PYTHONPATH, no user site-packages, not the script's folder on sys.path); -B: the
+        // checkout is never written to.
         worker._process = Cli.Wrap(environment.Python)
-            .WithArguments(["-u", "-X", "utf8", script, module, environment.CheckoutPath])
+            .WithArguments([
+                "-I", "-B", "-u", "-X", "utf8", script, module, environment.CheckoutPath,
+                limits.MemoryBytes.ToString(CultureInfo.InvariantCulture), limits.MaxPayloadBytes.ToString(CultureInfo.InvariantCulture)])
             .WithWorkingDirectory(environment.CheckoutPath)
-            .WithEnvironmentVariables(e => e.Set("PYTHONDONTWRITEBYTECODE", "1").Set("PYTHONUNBUFFERED", "1"))
+            .WithEnvironmentVariables(HideSettings)
             .WithStandardInputPipe(stdin)
-            .WithStandardOutputPipe(LinesOnOwnThread(worker.OnReply, "pyfi-worker-out"))
-            .WithStandardErrorPipe(LinesOnOwnThread(worker.OnStandardError, "pyfi-worker-err"))
+            .WithStandardOutputPipe(WorkerPipes.Lines("pyfi-worker-out", limits.ReplyLineLimit, worker.OnReply, worker.OnReplyTooLong))
+            .WithStandardErrorPipe(WorkerPipes.Lines("pyfi-worker-err", 16 * 1024, worker.OnStandardError))
             .WithValidation(CommandResultValidation.None)
             .ExecuteAsync(worker._kill.Token);
         worker.ProcessId = worker._process.ProcessId;
         _ = worker._process.Task.ContinueWith(t => worker.OnExited(t), TaskScheduler.Default);
 
-        JsonElement hello;
+        CallError? importError;
         try
         {
-            hello = await worker._handshake.Task.WaitAsync(TimeSpan.FromSeconds(120), cancellationToken);
+            importError = await worker._handshake.Task.WaitAsync(TimeSpan.FromSeconds(120), cancellationToken);
         }
         catch
         {
@@ -88,43 +103,45 @@ public sealed partial class PythonWorker : IAsyncDisposable
             throw;
         }
 
-        if (!hello.GetProperty("ready").GetBoolean())
+        if (importError is not null)
         {
             await worker.DisposeAsync();
-            var error = ErrorOf(hello.GetProperty("error"));
-            throw new DeploymentException($"module '{module}' cannot be imported: {error}");
+            throw new DeploymentException($"module '{module}' cannot be imported: {importError}");
         }
 
         return worker;
+    }
+
+    // The silo's own settings (PYFI_POSTGRES holds the database's password) are not the processor's business.
+    private static void HideSettings(EnvironmentVariablesBuilder variables)
+    {
+        foreach (var name in Environment.GetEnvironmentVariables().Keys.Cast<string>())
+        {
+            if (name.StartsWith("PYFI", StringComparison.OrdinalIgnoreCase)) variables.Set(name, null);
+        }
     }
 
     /// <summary>
     /// Runs <paramref name="function"/> after the calls written before it, and returns its reply. The time limit
     /// counts from when the process starts this call. Throws <see cref="TimeoutException"/> (the process is
     /// killed) past <paramref name="timeout"/>, and <see cref="PythonWorkerExitedException"/> when the process
-    /// dies (its <see cref="PythonWorkerExitedException.Started"/> says whether this call had begun).
+    /// dies or is stopped (its <see cref="PythonWorkerExitedException.Started"/> says whether this call had begun).
     /// </summary>
     public async Task<PythonReply> CallAsync(string function, string args, string? kwargs, TimeSpan? timeout, CancellationToken cancellationToken = default)
     {
         if (HasExited) throw new PythonWorkerExitedException("the worker process has exited", started: false);
         var stdin = await _stdin.Task;
-        var id = Interlocked.Increment(ref _nextId);
-        var request = new StringBuilder(64 + args.Length + (kwargs?.Length ?? 0))
-            .Append("{\"id\":").Append(id)
-            .Append(",\"function\":").Append(JsonSerializer.Serialize(function, PythonJsonContext.Default.String))
-            .Append(",\"args\":").Append(args);
-        if (kwargs is not null) request.Append(",\"kwargs\":").Append(kwargs);
-        request.Append("}\n");
-
         var pending = new PendingRequest();
         try
         {
             // Queued and written under one lock: the queue's order is the order the process reads them in.
             lock (_pending)
             {
+                if (_ended is { } ended) throw ended.NotStarted();
+                pending.Id = NewId();
                 if (_pending.Count == 0) pending.Started = Environment.TickCount64;
                 _pending.Enqueue(pending);
-                stdin.Write(Encoding.UTF8.GetBytes(request.ToString()));
+                stdin.Write(WorkerProtocol.Request(pending.Id, function, args, kwargs));
                 stdin.Flush();
             }
         }
@@ -134,19 +151,25 @@ public sealed partial class PythonWorker : IAsyncDisposable
         }
 
         // Cancelled: a call that runs is stopped with its process; one still behind another is taken back.
-        await using var cancel = cancellationToken.Register(() => Cancel(stdin, pending, id));
+        await using var cancel = cancellationToken.Register(() => Cancel(stdin, pending));
         var reply = timeout is { } limit ? await ReplyWithinAsync(pending, limit) : await pending.Reply.Task;
         LastUsed = DateTimeOffset.UtcNow;
-        using var document = JsonDocument.Parse(reply, ReplyOptions);
-        var root = document.RootElement;
-        var output = root.TryGetProperty("output", out var o) ? o.GetString() : null;
-        return root.GetProperty("ok").GetBoolean()
-            ? new PythonReply(true, root.GetProperty("result").GetRawText(), null, output)
-            : new PythonReply(false, null, ErrorOf(root.GetProperty("error")), output);
+        return reply;
+    }
+
+    // Random, so that a line the code writes cannot name a request by accident; unique among those pending
+    // (called under the lock). 53 bits: exact in any JSON reader.
+    private long NewId()
+    {
+        while (true)
+        {
+            var id = Random.Shared.NextInt64(1, 1L << 53);
+            if (!_pending.Any(p => p.Id == id)) return id;
+        }
     }
 
     // Waits for the reply, the limit counting from the call's start; a call still behind another waits on.
-    private async Task<string> ReplyWithinAsync(PendingRequest pending, TimeSpan limit)
+    private async Task<PythonReply> ReplyWithinAsync(PendingRequest pending, TimeSpan limit)
     {
         while (true)
         {
@@ -167,7 +190,7 @@ public sealed partial class PythonWorker : IAsyncDisposable
         throw new TimeoutException($"the call ran longer than {limit}");
     }
 
-    private void Cancel(Stream stdin, PendingRequest pending, long id)
+    private void Cancel(Stream stdin, PendingRequest pending)
     {
         lock (_pending)
         {
@@ -176,7 +199,7 @@ public sealed partial class PythonWorker : IAsyncDisposable
             {
                 try
                 {
-                    stdin.Write(Encoding.UTF8.GetBytes($"{{\"cancel\":{id}}}\n"));
+                    stdin.Write(WorkerProtocol.Cancel(pending.Id));
                     stdin.Flush();
                     return;
                 }
@@ -188,17 +211,30 @@ public sealed partial class PythonWorker : IAsyncDisposable
             }
         }
 
-        _kill.Cancel();
+        Kill();
     }
 
-    /// <summary>Kills the process at once.</summary>
+    /// <summary>Kills the process and everything it started, at once.</summary>
     public async Task KillAsync()
     {
-        _kill.Cancel();
+        Kill();
         if (_process is not null) await ((Task)_process.Task).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    /// <summary>Closes stdin so the worker ends by itself; kills it if it lingers.</summary>
+    private void Kill()
+    {
+        if (_process is not null && !HasExited) ProcessTree.Kill(ProcessId);
+        try
+        {
+            _kill.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed: the process has ended.
+        }
+    }
+
+    /// <summary>Closes stdin so the worker ends by itself (and ends what it started); kills it if it lingers.</summary>
     public async ValueTask DisposeAsync()
     {
         _closed.TrySetResult();
@@ -217,70 +253,80 @@ public sealed partial class PythonWorker : IAsyncDisposable
         _kill.Dispose();
     }
 
-    // A pipe target that reads lines on a dedicated thread until the stream ends.
-    private static PipeTarget LinesOnOwnThread(Action<string> onLine, string name) => PipeTarget.Create((origin, _) =>
+    private void OnReply(ReadOnlyMemory<byte> line)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                using var reader = new StreamReader(origin, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024);
-                while (reader.ReadLine() is { } line) onLine(line);
-                done.TrySetResult();
-            }
-            catch (Exception e)
-            {
-                done.TrySetException(e);
-            }
-        })
-        { IsBackground = true, Name = name };
-        thread.Start();
-        return done.Task;
-    });
-
-    private static CallError ErrorOf(JsonElement error) => new(
-        error.GetProperty("type").GetString() ?? "Error",
-        error.TryGetProperty("message", out var m) ? m.GetString() ?? "" : "",
-        error.TryGetProperty("traceback", out var t) ? t.GetString() : null);
-
-    private void OnReply(string line)
-    {
-        if (line.Length == 0) return;
         if (!_handshake.Task.IsCompleted)
         {
-            using var hello = JsonDocument.Parse(line);
-            _handshake.TrySetResult(hello.RootElement.Clone());
+            if (WorkerProtocol.TryReadHello(line, out var importError)) _handshake.TrySetResult(importError);
+            else Violate($"the worker wrote a line that is not its greeting ({WorkerProtocol.Preview(line)})");
+            return;
+        }
+
+        if (!WorkerProtocol.TryReadReply(line, out var id, out var reply))
+        {
+            Violate($"the worker wrote a line that is not a reply ({WorkerProtocol.Preview(line)}) on its protocol pipe; it was stopped");
             return;
         }
 
         PendingRequest? done;
         lock (_pending)
         {
-            if (!_pending.TryDequeue(out done)) return;
-            if (_pending.TryPeek(out var next)) Volatile.Write(ref next.Started, Environment.TickCount64);
+            // Only the running call's reply is accepted, once: it leaves the queue with it.
+            if (_ended is not null || !_pending.TryPeek(out done) || done.Id != id) done = null;
+            else
+            {
+                _pending.Dequeue();
+                if (_pending.TryPeek(out var next)) Volatile.Write(ref next.Started, Environment.TickCount64);
+            }
         }
 
-        done.Reply.TrySetResult(line);
+        if (done is null) Violate("the worker wrote a reply to a request it was not running; it was stopped");
+        else done.Reply.TrySetResult(reply);
     }
 
-    // Every call not answered fails: the one the process was running (the first) as started, the rest not.
+    private void OnReplyTooLong() => Violate(
+        $"the worker's reply is longer than {ByteSize.Format(Limits.ReplyLineLimit)}: the result is larger than PYFI_MAX_PAYLOAD ({ByteSize.Format(Limits.MaxPayloadBytes)}); the worker was stopped",
+        WorkerErrors.ResultTooLarge);
+
+    // Stops the process and everything it started; the call it was running fails with kind, the rest come back not started.
+    private void Violate(string message, string kind = WorkerErrors.ProtocolViolation)
+    {
+        var error = new PythonWorkerExitedException(message, started: true, kind);
+        lock (_pending)
+        {
+            if (_ended is not null || HasExited) return;
+
+            // The calls fail with this error before the process's end can fail them as merely died.
+            Fail(error);
+        }
+
+        _handshake.TrySetException(error);
+        LogViolation(ProcessId, message);
+        Kill();
+    }
+
+    // Every call not answered fails: the one the process was running (the first) as started, the rest not;
+    // and none is written to the process after.
     private void Fail(PythonWorkerExitedException error)
     {
         PendingRequest[] failed;
         lock (_pending)
         {
+            _ended ??= error;
             failed = [.. _pending];
             _pending.Clear();
         }
 
         for (var i = 0; i < failed.Length; i++)
         {
-            failed[i].Reply.TrySetException(i == 0 && error.Started ? error : new PythonWorkerExitedException(error.Message, started: false));
+            failed[i].Reply.TrySetException(i == 0 && error.Started ? error : error.NotStarted());
         }
     }
 
-    private void OnStandardError(string line) => LogWorkerOutput(ProcessId, line);
+    private void OnStandardError(ReadOnlyMemory<byte> line)
+    {
+        if (_logger.IsEnabled(LogLevel.Debug)) LogWorkerOutput(ProcessId, System.Text.Encoding.UTF8.GetString(line.Span));
+    }
 
     private void OnExited(Task<CommandResult> process)
     {
@@ -290,11 +336,17 @@ public sealed partial class PythonWorker : IAsyncDisposable
         _handshake.TrySetException(error);
         Fail(error);
         LogExited(ProcessId, how);
+
+        // A worker that died without its own clean-up (killed, os._exit) may have left processes running in its group.
+        ProcessTree.KillOrphans(ProcessId);
     }
 
     private sealed class PendingRequest
     {
-        public readonly TaskCompletionSource<string> Reply = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public readonly TaskCompletionSource<PythonReply> Reply = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // The request's id, which its reply must carry.
+        public long Id;
 
         // Environment.TickCount64 when the process began this call (it was first in line); 0 before.
         public long Started;
@@ -305,4 +357,7 @@ public sealed partial class PythonWorker : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Python worker {Pid} ended ({How})")]
     private partial void LogExited(int pid, string how);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Python worker {Pid} stopped: {Reason}")]
+    private partial void LogViolation(int pid, string reason);
 }

@@ -20,6 +20,7 @@ public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParti
     // Every process started and not yet seen exited, rented or idle: a stopping silo stops them all.
     private readonly HashSet<PythonWorker> _live = [];
     private readonly PythonRuntime _python;
+    private readonly PyfiRuntimeOptions _options;
     private readonly ILogger<PythonWorkerPool> _logger;
     private readonly int _maxIdle;
     private readonly Timer _sweeper;
@@ -28,15 +29,22 @@ public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParti
     public PythonWorkerPool(PythonRuntime python, PyfiRuntimeOptions options, ILogger<PythonWorkerPool> logger)
     {
         _python = python;
+        _options = options;
         _logger = logger;
         _maxIdle = Math.Max(2, options.Cores * 2);
         _sweeper = new Timer(_ => Sweep(), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
     }
 
-    /// <summary>A running worker for <paramref name="module"/> in <paramref name="environment"/>: a warm one if there is one.</summary>
-    public async Task<PythonWorker> RentAsync(CodeEnvironment environment, string module, CancellationToken cancellationToken = default)
+    /// <summary>The limits of a worker whose processor asks for <paramref name="memory"/> bytes (<see langword="null"/>: this silo's default).</summary>
+    public WorkerLimits LimitsFor(long? memory) => new(memory ?? _options.WorkerMemoryBytes, _options.MaxPayloadBytes);
+
+    /// <summary>
+    /// A running worker for <paramref name="module"/> in <paramref name="environment"/> under <paramref name="limits"/>
+    /// (<see cref="LimitsFor"/>): a warm one if there is one.
+    /// </summary>
+    public async Task<PythonWorker> RentAsync(CodeEnvironment environment, string module, WorkerLimits limits, CancellationToken cancellationToken = default)
     {
-        var key = PythonWorker.KeyOf(environment, module);
+        var key = PythonWorker.KeyOf(environment, module, limits);
         lock (_idle)
         {
             var warm = _idle.FindLastIndex(w => w.Key == key && !w.HasExited);
@@ -48,7 +56,7 @@ public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParti
             }
         }
 
-        var started = await PythonWorker.StartAsync(environment, module, _python.WorkerScript, _logger, cancellationToken);
+        var started = await PythonWorker.StartAsync(environment, module, limits, _python.WorkerScript, _logger, cancellationToken);
         LogStarted(started.ProcessId, module, environment.Key);
         lock (_idle) _live.Add(started);
         return started;

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
+using Pyfi.Grains.Code;
 using Pyfi.Grains.Storage;
 
 namespace Pyfi.Grains.Registry;
@@ -13,6 +14,7 @@ namespace Pyfi.Grains.Registry;
 /// </summary>
 public sealed partial class RegistryGrain(
     [PersistentState("registry", StorageNames.Model)] IPersistentState<RegistryState> state,
+    RepositoryPolicy repositories,
     TimeProvider time,
     ILogger<RegistryGrain> logger) : Grain, IRegistryGrain
 {
@@ -88,6 +90,7 @@ public sealed partial class RegistryGrain(
     public async Task<ProcessorInfo> AddProcessorAsync(ProcessorSpec spec)
     {
         ModelRules.Validate(spec);
+        AllowRepository(spec.Repository);
         if (Current.Processors.ContainsKey(spec.Name)) throw new AlreadyExistsException(ModelKind.Processor, spec.Name);
         await CommitAsync(ModelKind.Processor, spec.Name, next => next.Processors[spec.Name] = new(spec, NextStamp(next, null)));
         return ProcessorInfo(spec.Name);
@@ -98,6 +101,7 @@ public sealed partial class RegistryGrain(
     {
         var current = FindProcessor(name);
         var spec = ModelRules.Validate(update.ApplyTo(current.Spec));
+        if (update.Repository is not null) AllowRepository(spec.Repository);
         if (spec != current.Spec)
         {
             await CommitAsync(ModelKind.Processor, name, next => next.Processors[name] = new(spec, NextStamp(next, current.Stamp)));
@@ -198,6 +202,12 @@ public sealed partial class RegistryGrain(
 
     private Definition<SocketSpec> FindSocket(string name) =>
         Current.Sockets.GetValueOrDefault(ModelRules.Name(ModelKind.Socket, name)) ?? throw new NotFoundException(ModelKind.Socket, name);
+
+    // PYFI_REPOS: a processor may only come from the repositories this network allows.
+    private void AllowRepository(string repository)
+    {
+        if (!repositories.Allows(repository)) throw new InvalidSpecException(repositories.Refusal(repository));
+    }
 
     private void CheckReferences(SocketSpec spec)
     {

@@ -160,7 +160,7 @@ public sealed partial class WorkerGrain(
         }
         catch (PythonWorkerExitedException e)
         {
-            return Result(WorkOutcome.Crashed, null, new CallError("WorkerDied", e.Message), null, started);
+            return Result(WorkOutcome.Crashed, null, new CallError(e.Kind, e.Message), null, started);
         }
 
         if (attempt.Cancelled) return Result(WorkOutcome.NotStarted, null, new CallError("Cancelled", "the call was cancelled"), null, started, worker);
@@ -181,13 +181,13 @@ public sealed partial class WorkerGrain(
         catch (PythonWorkerExitedException e) when (!e.Started)
         {
             Drop(worker);
-            return Result(WorkOutcome.NotStarted, null, new CallError("WorkerDied", e.Message), null, started, worker);
+            return Result(WorkOutcome.NotStarted, null, new CallError(e.Kind, e.Message), null, started, worker);
         }
         catch (PythonWorkerExitedException e)
         {
             Drop(worker);
             if (!attempt.Cancelled) LogWorkerDied(item.Call.Id, e.Message);
-            return Result(WorkOutcome.Crashed, null, new CallError(attempt.Cancelled ? "Cancelled" : "WorkerDied", e.Message), null, started, worker);
+            return Result(WorkOutcome.Crashed, null, new CallError(attempt.Cancelled ? "Cancelled" : e.Kind, e.Message), null, started, worker);
         }
     }
 
@@ -248,7 +248,8 @@ public sealed partial class WorkerGrain(
     private async Task<PythonWorker> WorkerForAsync(ProcessorDeployment deployment)
     {
         var environment = await code.PrepareAsync(deployment);
-        var key = PythonWorker.KeyOf(environment, deployment.Module);
+        var limits = pool.LimitsFor(deployment.Memory);
+        var key = PythonWorker.KeyOf(environment, deployment.Module, limits);
         while (true)
         {
             if (_worker is { HasExited: false } current && current.Key == key) return current;
@@ -259,7 +260,7 @@ public sealed partial class WorkerGrain(
 
         if (_worker is not null) pool.Return(_worker);
         _worker = null;
-        var rental = pool.RentAsync(environment, deployment.Module);
+        var rental = pool.RentAsync(environment, deployment.Module, limits);
         _renting = rental;
         try
         {

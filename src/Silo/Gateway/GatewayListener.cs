@@ -154,7 +154,7 @@ public sealed partial class GatewayListener(
         var stream = new NetworkStream(socket, ownsSocket: true);
         var reader = PipeReader.Create(stream, ReaderOptions);
         var writer = PipeWriter.Create(stream, WriterOptions);
-        var limit = (long)options.MaxPayload + EnvelopeAllowance;
+        var limit = options.MaxPayloadBytes + EnvelopeAllowance;
         var origin = $"gateway client {remote}";
         try
         {
@@ -166,7 +166,7 @@ public sealed partial class GatewayListener(
                 {
                     connections.TooLarge(session);
                     connections.Responding(session);
-                    await WriteAsync(writer, Failure(new InvalidSpecException($"request larger than {ByteSize.Format(options.MaxPayload)} (PYFI_MAX_PAYLOAD)")), session.Closing);
+                    await WriteAsync(writer, Failure(new InvalidSpecException($"request larger than {ByteSize.Format(options.MaxPayloadBytes)} (PYFI_MAX_PAYLOAD)")), session.Closing);
                     if (!request.Ended) await DiscardRestAsync(socket, reader, limit, session.Closing);
                     return;
                 }

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Runtime;
 using Pyfi.Grains;
+using Pyfi.Grains.Code;
 using Pyfi.Grains.Hosting;
 using Pyfi.Grains.Security;
 using Pyfi.Silo.Gateway;
@@ -43,6 +44,7 @@ public static class PyfiSiloHostExtensions
         }
 
         options.Validate();
+        _ = new RepositoryPolicy(RepositoryPolicy.Split(options.Repositories)); // PYFI_REPOS reads, or the silo stops with one line
         var tls = string.IsNullOrWhiteSpace(options.TlsCert) ? null : SiloTls.Load(options.TlsCert, options.TlsKey!, options.TlsCa);
         var database = PyfiDatabase.From(storage, options.DataPath);
         var listenAddress = database.Provider == StorageProvider.Sqlite ? IPAddress.Loopback : IPAddress.Parse(options.AdvertisedAddress);
@@ -99,7 +101,9 @@ public static class PyfiSiloHostExtensions
                 LeaseDuration = options.Lease,
                 HostName = options.HostName,
                 Retention = options.Retention,
-                MaxPayloadBytes = options.MaxPayload,
+                WorkerMemoryBytes = options.WorkerMemoryBytes,
+                MaxPayloadBytes = options.MaxPayloadBytes,
+                Repositories = RepositoryPolicy.Split(options.Repositories),
             });
         });
         return builder;
@@ -111,7 +115,7 @@ public static class PyfiSiloHostExtensions
         // A message larger than this closes its connection at once, before its body is buffered. A call's record
         // (an answer to task.run, to a wait, a workflow step) carries its arguments and its result, each up to
         // PYFI_MAX_PAYLOAD, with its output and error beside them.
-        silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = 2 * options.MaxPayload + 4 * 1024 * 1024);
+        silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = (int)Math.Min(int.MaxValue, 2 * options.MaxPayloadBytes + 4 * 1024 * 1024));
         silo.Services.AddKeyedSingleton(OrleansPort.Gateway, (sp, _) => new OrleansConnectionGuard("Orleans gateway port", options.GatewayMaxConnections,
             options.OrleansHandshakeTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<OrleansConnectionGuard>>()));
         silo.Services.AddKeyedSingleton(OrleansPort.Silo, (sp, _) => new OrleansConnectionGuard("Silo port", options.GatewayMaxConnections,

@@ -78,13 +78,29 @@ public sealed class PyfiSiloOptions
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>
-    /// Largest payload a request may carry, in bytes (<c>PYFI_MAX_PAYLOAD</c>): a call's arguments (checked by its
-    /// socket, however the call arrives) and a request line on the gateway port (with 64 KiB more for its
-    /// envelope, checked while it is read). Orleans' own messages are bounded at twice this plus 4 MiB (a call's
-    /// record carries its arguments and its result).
+    /// The memory (address space) each Python worker may use unless its processor sets <c>--memory</c>
+    /// (<c>PYFI_WORKER_MEMORY</c>, e.g. <c>2G</c>, <c>512M</c>); <c>0</c> for no limit.
     /// </summary>
-    /// <value>Defaults to 16 MiB (<see cref="PyfiLimits.DefaultMaxPayloadBytes"/>).</value>
-    public int MaxPayload { get; set; } = PyfiLimits.DefaultMaxPayloadBytes;
+    /// <value>Defaults to 2G.</value>
+    public string WorkerMemory { get; set; } = "2G";
+
+    /// <summary>
+    /// The largest payload, in bytes of JSON, of a call's arguments and of its result (<c>PYFI_MAX_PAYLOAD</c>); also
+    /// of a request line on the gateway port (with 64 KiB more for its envelope, checked while it is read). Orleans'
+    /// messages are bounded at twice it and 4 MiB (a call's record carries its arguments and its result).
+    /// </summary>
+    /// <value>Defaults to 16 MiB (16777216).</value>
+    public long MaxPayloadBytes { get; set; } = PyfiLimits.DefaultMaxPayloadBytes;
+
+    /// <summary>
+    /// The repositories processors may come from (<c>PYFI_REPOS</c>): URL prefixes and folders, separated by
+    /// commas or semicolons, e.g. <c>https://github.com/myorg/,/srv/repos</c>. Empty allows any repository.
+    /// </summary>
+    /// <value>Defaults to empty: any repository.</value>
+    public string Repositories { get; set; } = "";
+
+    /// <summary>The worker memory limit in bytes (0: none); <see cref="Validate"/> has checked it reads.</summary>
+    public long WorkerMemoryBytes => ByteSize.TryParse(WorkerMemory, out var bytes) ? bytes : 0;
 
     /// <summary>
     /// Connections each listening port holds at once (<c>PYFI_GATEWAY_MAX_CONNECTIONS</c>): the gateway port, and
@@ -127,9 +143,6 @@ public sealed class PyfiSiloOptions
     /// <summary>Service id; the key under which state is stored (<c>PYFI_SERVICE_ID</c>).</summary>
     /// <value>Defaults to <c>pyfi</c>.</value>
     public string ServiceId { get; set; } = "pyfi";
-
-    // Orleans' message bound (twice the payload and 4 MiB) must fit an int.
-    private const int MaxPayloadCeiling = 256 * 1024 * 1024;
 
     /// <summary>Throws <see cref="InvalidSpecException"/> describing the first setting that cannot work.</summary>
     public void Validate()
@@ -176,8 +189,6 @@ public sealed class PyfiSiloOptions
         if (Cores is < 0 or > 4096) throw new InvalidSpecException($"PYFI_CORES must be between 1 and 4096 (0 for the machine's cores), not {Cores}");
         if (Lease < TimeSpan.FromSeconds(1) || Lease > TimeSpan.FromHours(1)) throw new InvalidSpecException($"PYFI_LEASE must be between 1 second and 1 hour, not {Lease}");
         if (Retention < TimeSpan.FromSeconds(1)) throw new InvalidSpecException($"PYFI_RETENTION must be at least a second, not {Retention}");
-        if (MaxPayload is < 1024 or > MaxPayloadCeiling)
-            throw new InvalidSpecException($"PYFI_MAX_PAYLOAD must be between 1024 and {MaxPayloadCeiling} bytes, not {MaxPayload}");
         if (GatewayMaxConnections is < 1 or > 1_000_000)
             throw new InvalidSpecException($"PYFI_GATEWAY_MAX_CONNECTIONS must be between 1 and 1000000, not {GatewayMaxConnections}");
         if (GatewayMaxConnectionsPerAddress < 1 || GatewayMaxConnectionsPerAddress > GatewayMaxConnections)
@@ -186,6 +197,9 @@ public sealed class PyfiSiloOptions
         Timeout("PYFI_GATEWAY_REQUEST_TIMEOUT", GatewayRequestTimeout);
         Timeout("PYFI_ORLEANS_HANDSHAKE_TIMEOUT", OrleansHandshakeTimeout);
         if (string.IsNullOrWhiteSpace(Python)) throw new InvalidSpecException("PYFI_PYTHON must name a Python interpreter");
+        if (!ByteSize.TryParse(WorkerMemory, out var memory)) throw new InvalidSpecException($"PYFI_WORKER_MEMORY must be an amount of memory like 2G or 512M (0 for no limit), not '{WorkerMemory}'");
+        if (memory != 0) ModelRules.WorkerMemory("PYFI_WORKER_MEMORY", memory);
+        if (MaxPayloadBytes is < 1024 or > 1L << 30) throw new InvalidSpecException($"PYFI_MAX_PAYLOAD must be between 1024 and {1L << 30} bytes, not {MaxPayloadBytes}");
         if (string.IsNullOrWhiteSpace(ClusterId) || string.IsNullOrWhiteSpace(ServiceId))
         {
             throw new InvalidSpecException("the cluster id and service id must not be empty");

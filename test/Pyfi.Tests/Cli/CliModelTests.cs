@@ -37,7 +37,7 @@ public sealed class CliModelTests(SqliteSiloFixture fixture) : IClassFixture<Sql
     public async Task ListingsAreTablesForPeople()
     {
         await Cli.OkAsync("add", "queue", "-n", "table.q", "-t", "fanout");
-        await Cli.OkAsync("add", "processor", "-n", "table.p", "-g", "/srv/git/p.git", "-m", "pkg.mod", "-b", "main", "--commit", "0123456789abcdef0123", "-w", "4");
+        await Cli.OkAsync("add", "processor", "-n", "table.p", "-g", "/srv/git/p.git", "-m", "pkg.mod", "-b", "main", "--commit", "0123456789abcdef0123", "-w", "4", "--memory", "1G");
         await Cli.OkAsync("add", "socket", "-n", "table.s", "-q", "table.q", "-pn", "table.p", "-t", "work", "--timeout", "90s", "--max-attempts", "5");
 
         var queues = (await Cli.OkAsync("ls", "queues")).Stdout;
@@ -46,7 +46,7 @@ public sealed class CliModelTests(SqliteSiloFixture fixture) : IClassFixture<Sql
 
         Assert.Contains("│ Name", queues);
         Assert.Matches(@"│ table\.q\s+│ fanout\s+│ yes\s+│ table\.s\s+│", queues);
-        Assert.Matches(@"│ table\.p\s+│ pkg\.mod\s+│ /srv/git/p\.git\s+│ main\s+│ 0123456789ab\s+│ 4\s+│ yes\s+│ ready\s+│ \w+\s+│ 1\s+│", processors);
+        Assert.Matches(@"│ table\.p\s+│ pkg\.mod\s+│ /srv/git/p\.git\s+│ main\s+│ 0123456789ab\s+│ 4\s+│ 1 GiB\s+│ yes\s+│ ready\s+│ \w+\s+│ 1\s+│", processors);
         Assert.Matches(@"Timeout\s+1m30s", socket);
         Assert.Matches(@"Max attempts\s+5", socket);
     }
@@ -59,10 +59,14 @@ public sealed class CliModelTests(SqliteSiloFixture fixture) : IClassFixture<Sql
         await Cli.OkAsync("add", "processor", "-n", "upd.p", "-g", "/srv/git/p.git", "-m", "pkg.mod");
         await Cli.OkAsync("add", "socket", "-n", "upd.s", "-q", "upd.q1", "-pn", "upd.p", "-t", "work");
 
-        await Cli.OkAsync("update", "processor", "-n", "upd.p", "--commit", "abcdef12", "--enabled", "false");
+        await Cli.OkAsync("update", "processor", "-n", "upd.p", "--commit", "abcdef12", "--enabled", "false", "--memory", "512M");
+        var memory = Parse((await Cli.OkAsync("ls", "processor", "-n", "upd.p", "--json")).Stdout).GetProperty("spec").GetProperty("memory").GetInt64();
+        await Cli.OkAsync("update", "processor", "-n", "upd.p", "--memory", "0");
         await Cli.OkAsync("update", "socket", "-n", "upd.s", "-q", "upd.q2", "-c", "3");
         var processor = Parse((await Cli.OkAsync("ls", "processor", "-n", "upd.p", "--json")).Stdout).GetProperty("spec");
         var socket = Parse((await Cli.OkAsync("ls", "socket", "-n", "upd.s", "--json")).Stdout).GetProperty("spec");
+        Assert.Equal(512L << 20, memory);
+        Assert.False(processor.TryGetProperty("memory", out _), "--memory 0 returns to the silo's default");
         Assert.Equal("abcdef12", processor.GetProperty("commit").GetString());
         Assert.False(processor.GetProperty("enabled").GetBoolean());
         Assert.Equal("pkg.mod", processor.GetProperty("module").GetString());
@@ -91,6 +95,9 @@ public sealed class CliModelTests(SqliteSiloFixture fixture) : IClassFixture<Sql
     [InlineData("add processor -n err.m -g /r -m 9bad", "processor 'err.m': module '9bad' is not a Python module path")]
     [InlineData("add socket -n err.c -q err.dup -pn err.p -t f -c 0", "socket 'err.c': concurrency must be between 1 and 4096")]
     [InlineData("add socket -n err.to -q err.dup -pn err.p -t f --timeout soon", "--timeout: 'soon' is not a duration")]
+    [InlineData("add processor -n err.mem -g /r -m m --memory lots", "--memory: 'lots' is not an amount of memory (e.g. 512M, 2G)")]
+    [InlineData("add processor -n err.mem -g /r -m m --memory 1M", "processor 'err.mem': memory must be between 64 MiB and 1 TiB, not 1 MiB")]
+    [InlineData("update processor -n err.p --memory 2T", "processor 'err.p': memory must be between 64 MiB and 1 TiB, not 2 TiB")]
     public async Task ARefusedCommandExitsOneWithOneLineAndChangesNothing(string commandLine, string message)
     {
         await EnsureErrorFixturesAsync();

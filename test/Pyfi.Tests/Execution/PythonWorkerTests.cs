@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Pyfi.Grains;
-using Pyfi.Grains.Code;
 using Pyfi.Grains.Python;
 using Pyfi.Tests.Infrastructure;
 
@@ -18,24 +15,17 @@ public sealed class PythonWorkerTests : IAsyncLifetime
     private readonly TempDirectory _folder = new("pyfi-worker");
     private PythonWorker _worker = null!;
 
-    public async Task InitializeAsync()
-    {
-        var code = Directory.CreateDirectory(_folder.File("code")).FullName;
-        await File.WriteAllTextAsync(Path.Combine(code, $"{Module}.py"), """
-            import os, time
+    public async Task InitializeAsync() => _worker = await LocalWorker.StartAsync(_folder, Module, """
+        import os, time
 
-            def sleep_then(seconds, value):
-                time.sleep(seconds)
-                return value
+        def sleep_then(seconds, value):
+            time.sleep(seconds)
+            return value
 
-            def die_after(seconds):
-                time.sleep(seconds)
-                os._exit(7)
-            """);
-        var runtime = new PythonRuntime(new PyfiRuntimeOptions(), new CodePaths(_folder.File("data")));
-        var environment = new CodeEnvironment("test", code, await runtime.InterpreterAsync());
-        _worker = await PythonWorker.StartAsync(environment, Module, runtime.WorkerScript, NullLogger.Instance, CancellationToken.None);
-    }
+        def die_after(seconds):
+            time.sleep(seconds)
+            os._exit(7)
+        """);
 
     public async Task DisposeAsync()
     {

@@ -25,6 +25,24 @@ public static class PythonProcesses
     }
 }
 
+/// <summary>Processes by id, as /proc shows them.</summary>
+public static class Processes
+{
+    /// <summary>Whether process <paramref name="pid"/> exists and has not ended (a zombie waiting to be reaped has).</summary>
+    public static bool IsRunning(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] is not ('Z' or 'X');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}
+
 /// <summary>Waiting for something a test cannot be told about.</summary>
 public static class Poll
 {

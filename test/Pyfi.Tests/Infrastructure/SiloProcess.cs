@@ -146,6 +146,18 @@ public sealed class SiloProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>SIGKILL to the silo's process alone, as the kernel's OOM killer sends it: its Python workers see their silo vanish.</summary>
+    public async Task KillProcessOnlyAsync()
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-KILL", _process.Id.ToString()]);
+            await kill.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

@@ -62,7 +62,7 @@ public sealed class SiloLifecycleTests
     [InlineData("PYFI_STORAGE", "oracle", "invalid setting: Failed to convert configuration value 'oracle' at 'Pyfi:Storage:Provider'")]
     [InlineData("PYFI_STORAGE", "postgres", "PYFI_STORAGE is postgres but no connection string is set")]
     [InlineData("PYFI_ADVERTISED_ADDRESS", "my-host", "PYFI_ADVERTISED_ADDRESS must be an IP address, not 'my-host'")]
-    [InlineData("PYFI_MAX_PAYLOAD", "100", "PYFI_MAX_PAYLOAD must be between 1024 and 268435456 bytes, not 100")]
+    [InlineData("PYFI_MAX_PAYLOAD", "100", "PYFI_MAX_PAYLOAD must be between 1024 and 1073741824 bytes, not 100")]
     [InlineData("PYFI_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", "2000", "PYFI_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS must be between 1 and PYFI_GATEWAY_MAX_CONNECTIONS (1024), not 2000")]
     [InlineData("PYFI_GATEWAY_IDLE_TIMEOUT", "00:00:00", "PYFI_GATEWAY_IDLE_TIMEOUT must be between 100 milliseconds and 1 day, not 00:00:00")]
     public async Task ASettingThatCannotWorkStopsTheSiloWithOneLine(string variable, string value, string message)

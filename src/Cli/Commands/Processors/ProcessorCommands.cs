@@ -11,7 +11,7 @@ public static class ProcessorCommands
 {
     private const string Kind = "processor";
 
-    /// <summary><c>pyfi add processor -n NAME -g REPO -m MODULE [-b BRANCH] [--commit SHA] [-w CONCURRENCY] [--requirements FILE]</c></summary>
+    /// <summary><c>pyfi add processor -n NAME -g REPO -m MODULE [-b BRANCH] [--commit SHA] [-w CONCURRENCY] [--requirements FILE] [--memory 1G]</c></summary>
     public static Command Add(CliContext context)
     {
         var name = CommonOptions.Name(Kind);
@@ -32,6 +32,7 @@ public static class ProcessorCommands
                 Commit = parse.GetValue(o.Commit),
                 Concurrency = parse.GetValue(o.Concurrency),
                 Requirements = parse.GetValue(o.Requirements),
+                Memory = o.ParseMemory(parse),
                 Hosts = [.. o.ParseHosts(parse) ?? []],
             };
             Print(context, await gateway.SendAsync<ProcessorInfo>(GatewayOps.AddProcessor, spec, cancellationToken), parse.GetValue(json), "added");
@@ -57,6 +58,7 @@ public static class ProcessorCommands
                 Commit = parse.GetValue(o.Commit),
                 Concurrency = parse.GetValue(o.Concurrency),
                 Requirements = parse.GetValue(o.Requirements),
+                Memory = o.ParseMemory(parse),
                 Enabled = parse.GetValue(o.Enabled) is { } e ? Choices.ParseBool(e, "--enabled") : null,
                 RequestedStatus = parse.GetValue(o.RequestedStatus) is { } s ? Choices.Parse<ProcessorStatus>(s, "--requested-status") : null,
                 Hosts = o.ParseHosts(parse),
@@ -80,12 +82,12 @@ public static class ProcessorCommands
 
     private static Table Table(IReadOnlyList<ProcessorInfo> processors)
     {
-        var table = Views.Table("Name", "Module", "Repository", "Branch", "Commit", "Concurrency", "Enabled", "Requested", "Status", "Sockets");
+        var table = Views.Table("Name", "Module", "Repository", "Branch", "Commit", "Concurrency", "Memory", "Enabled", "Requested", "Status", "Sockets");
         foreach (var p in processors)
         {
             table.AddRow(
                 Views.Text(p.Spec.Name), Views.Text(p.Spec.Module), Views.Text(p.Spec.Repository), Views.Text(p.Spec.Branch),
-                Views.Text(ShortCommit(p.Spec.Commit)), Concurrency(p.Spec), p.Spec.Enabled ? "yes" : "no",
+                Views.Text(ShortCommit(p.Spec.Commit)), Concurrency(p.Spec), Memory(p.Spec, "-"), p.Spec.Enabled ? "yes" : "no",
                 Views.Name(p.Spec.RequestedStatus), Views.Name(p.Status), p.Sockets.Length.ToString());
         }
 
@@ -95,6 +97,8 @@ public static class ProcessorCommands
     private static string ShortCommit(string? commit) => commit is { Length: > 12 } ? commit[..12] : commit ?? "";
 
     private static string Concurrency(ProcessorSpec spec) => spec.Concurrency?.ToString() ?? "-";
+
+    private static string Memory(ProcessorSpec spec, string otherwise) => spec.Memory is { } bytes ? ByteSize.Format(bytes) : otherwise;
 
     private static void Print(CliContext context, ProcessorInfo info, bool json, string done)
     {
@@ -111,10 +115,13 @@ public static class ProcessorCommands
         ("Commit", p.Spec.Commit ?? "(branch tip)"),
         ("Concurrency", Concurrency(p.Spec)),
         ("Requirements", p.Spec.Requirements ?? "requirements.txt (when present)"),
+        ("Memory", Memory(p.Spec, "the silo's default (PYFI_WORKER_MEMORY)")),
         ("Hosts", p.Spec.Hosts.IsDefaultOrEmpty ? "any" : string.Join(", ", p.Spec.Hosts)),
         ("Enabled", p.Spec.Enabled ? "yes" : "no"),
         ("Requested", Views.Name(p.Spec.RequestedStatus)),
         ("Status", Views.Name(p.Status)),
+        ("Deployed", p.Commit ?? "-"),
+        ("Error", p.Error ?? "-"),
         ("Sockets", p.Sockets.Length == 0 ? "-" : string.Join(", ", p.Sockets)),
         ("Revision", p.Stamp.Revision.ToString()),
         ("Created", Views.Time(p.Stamp.Created)),

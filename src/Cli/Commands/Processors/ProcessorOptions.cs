@@ -24,6 +24,12 @@ public sealed class ProcessorOptions
     /// <summary><c>--requirements</c></summary>
     public Option<string?> Requirements { get; } = new("--requirements", "-rq") { Description = "Requirements file inside the repository (default: requirements.txt when present)" };
 
+    /// <summary><c>--memory</c></summary>
+    public Option<string?> Memory { get; } = new("--memory") { Description = "Most memory each of its Python workers may use, e.g. 512M, 2G (default: the silo's PYFI_WORKER_MEMORY; update: 0 returns to it)" };
+
+    /// <summary>The memory limit given, in bytes, if any.</summary>
+    public long? ParseMemory(ParseResult parse) => parse.GetValue(Memory) is { } text ? ByteSize.Parse(text, "--memory") : null;
+
     /// <summary><c>--enabled</c> (update only)</summary>
     public Option<string?> Enabled { get; } = new("--enabled") { Description = "true or false" };
 
@@ -46,6 +52,7 @@ public sealed class ProcessorOptions
         command.Options.Add(Commit);
         command.Options.Add(Concurrency);
         command.Options.Add(Requirements);
+        command.Options.Add(Memory);
         command.Options.Add(Hosts);
         if (!forUpdate) return;
         command.Options.Add(Enabled);
