@@ -115,7 +115,7 @@ public sealed class GatewayConnection : IAsyncDisposable
             throw new PyfiConnectionException($"the connection to {Gateway} broke: {e.Message}", e);
         }
 
-        if (line is null) throw new PyfiConnectionException($"the gateway at {Gateway} closed the connection (is it a Pyfi silo's gateway port?)");
+        if (line is null) throw new PyfiConnectionException($"the gateway at {Gateway} closed the connection (is it a Pyfi silo's gateway port? one that speaks TLS needs PYFI_TLS_CA or PYFI_TLS_FINGERPRINT)");
         GatewayResponse? response;
         try
         {

@@ -2,10 +2,13 @@ using System.Buffers;
 using System.Diagnostics.Metrics;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
 using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
+using Pyfi.Grains.Security;
 using Pyfi.Protocol;
 using Pyfi.Silo.Options;
 
@@ -30,7 +33,8 @@ public sealed partial class GatewayListener(
     PyfiSiloOptions options,
     TimeProvider time,
     IMeterFactory meters,
-    ILogger<GatewayListener> logger) : ILifecycleParticipant<ISiloLifecycle>
+    ILogger<GatewayListener> logger,
+    SiloTls? tls = null) : ILifecycleParticipant<ISiloLifecycle>
 {
     /// <summary>Bytes a request line may have beyond <c>PYFI_MAX_PAYLOAD</c>: its envelope (operation, socket, key, options).</summary>
     public const int EnvelopeAllowance = 64 * 1024;
@@ -42,6 +46,9 @@ public sealed partial class GatewayListener(
     // A connection's pipes are completed after its socket is closed; this says so, and keeps a writer whose last
     // flush was cut off from writing its rest synchronously to a client that does not read.
     private static readonly IOException Closed = new("the gateway connection is closed");
+
+    // How long a client has to complete the TLS handshake, as Orleans' TLS allows on its ports.
+    private static readonly TimeSpan TlsHandshakeTimeout = TimeSpan.FromSeconds(10);
 
     // How long a refusal may take to reach a client, and to discard what it still sends of the refused request.
     private static readonly TimeSpan LastWordTimeout = TimeSpan.FromSeconds(1);
@@ -151,11 +158,32 @@ public sealed partial class GatewayListener(
 
     private async Task ServeAsync(Socket socket, GatewaySession session, EndPoint remote)
     {
-        var stream = new NetworkStream(socket, ownsSocket: true);
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        var origin = $"gateway client {remote}";
+        if (tls is not null)
+        {
+            // The handshake is waiting like any other: the connection may be evicted or time out meanwhile.
+            var secured = new SslStream(stream, leaveInnerStreamOpen: false);
+            try
+            {
+                using var handshake = CancellationTokenSource.CreateLinkedTokenSource(session.Closing);
+                handshake.CancelAfter(TlsHandshakeTimeout);
+                await secured.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = tls.Certificate }, handshake.Token);
+                stream = secured;
+            }
+            catch (Exception e) when (e is AuthenticationException or IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // Not TLS, or not in time: nothing to answer in a protocol it does not speak.
+                connections.Remove(session);
+                session.Dispose();
+                await secured.DisposeAsync();
+                return;
+            }
+        }
+
         var reader = PipeReader.Create(stream, ReaderOptions);
         var writer = PipeWriter.Create(stream, WriterOptions);
         var limit = options.MaxPayloadBytes + EnvelopeAllowance;
-        var origin = $"gateway client {remote}";
         try
         {
             while (true)
@@ -210,10 +238,16 @@ public sealed partial class GatewayListener(
         }
     }
 
-    // At a connection limit with every connection busy: one line saying so, and the connection closed.
+    // At a connection limit with every connection busy: one line saying so (in plain TCP), and the connection closed.
     private async Task RefuseAsync(Socket socket)
     {
         var stream = new NetworkStream(socket, ownsSocket: true);
+        if (tls is not null)
+        {
+            await stream.DisposeAsync();
+            return;
+        }
+
         var writer = PipeWriter.Create(stream, WriterOptions);
         try
         {

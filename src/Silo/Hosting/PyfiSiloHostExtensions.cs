@@ -67,6 +67,7 @@ public static class PyfiSiloHostExtensions
         builder.Services.AddSingleton(claim);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloReadyAnnouncer>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ExposureWarnings>();
         builder.Services.AddSingleton(new GatewayEndpoint(listenAddress, options.GatewayPort));
         builder.Services.AddSingleton(sp => new GatewayConnections(options, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<GatewayOperations>();

@@ -1,8 +1,6 @@
-using System.Net;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
-using Pyfi.Silo.Gateway;
 using Pyfi.Silo.Options;
 using Pyfi.Grains.Security;
 using Pyfi.Storage;
@@ -11,7 +9,7 @@ namespace Pyfi.Silo.Hosting;
 
 /// <summary>Logs the one line that says the silo serves: scripts and tests wait for it.</summary>
 internal sealed partial class SiloReadyAnnouncer(
-    PyfiSiloOptions options, PyfiDatabase database, GatewayEndpoint gateway, IHostApplicationLifetime host, ILogger<SiloReadyAnnouncer> logger)
+    PyfiSiloOptions options, PyfiDatabase database, IHostApplicationLifetime host, ILogger<SiloReadyAnnouncer> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     /// <summary>The text the ready line starts with.</summary>
@@ -41,16 +39,11 @@ internal sealed partial class SiloReadyAnnouncer(
         var token = Path.GetFullPath(Path.Combine(options.DataPath, AdminTokenBootstrap.FileName));
         LogReady(options.AdvertisedAddress, options.GatewayPort, options.OrleansGatewayPort, options.SiloPort, database.Describe(), dashboard,
             File.Exists(token) ? token : "in the data folder of the silo that made it", Environment.ProcessId);
-        if (!IPAddress.IsLoopback(gateway.Address) && string.IsNullOrWhiteSpace(options.Repositories)) LogAnyRepository(gateway.Address.ToString());
     }
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = ReadyText + ": gateway {Address}:{GatewayPort} (Orleans gateway {OrleansGatewayPort}), silo port {SiloPort}, storage {Database}, dashboard {Dashboard}, admin token {AdminToken}, pid {Pid}")]
     private partial void LogReady(string address, int gatewayPort, int orleansGatewayPort, int siloPort, string database, string dashboard, string adminToken, int pid);
-
-    [LoggerMessage(Level = LogLevel.Warning,
-        Message = "The gateway listens on {Address} and PYFI_REPOS is not set: processors may come from any repository, so their code runs as this silo's user. Set PYFI_REPOS to the repositories you trust (docs/security.md)")]
-    private partial void LogAnyRepository(string address);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pyfi silo stopping")]
     private partial void LogStopping();

@@ -22,7 +22,10 @@ public sealed class TestCertificates
     public string Key(string name) => Path.Combine(Folder, $"{name}.key");
 
     /// <summary>The SHA-256 fingerprint of <paramref name="name"/>'s certificate, in hex (<c>PYFI_TLS_FINGERPRINT</c>).</summary>
-    public string Fingerprint(string name) => Convert.ToHexStringLower(SHA256.HashData(X509Certificate2.CreateFromPemFile(Certificate(name)).RawData));
+    public string Fingerprint(string name) => Convert.ToHexStringLower(SHA256.HashData(X509Certificate2.CreateFromPem(File.ReadAllText(Certificate(name))).RawData));
+
+    /// <summary><paramref name="name"/>'s certificate with its private key, to show in a TLS handshake.</summary>
+    public X509Certificate2 WithKey(string name) => X509Certificate2.CreateFromPemFile(Certificate(name), Key(name));
 
     /// <summary>
     /// An authority, and for each of <paramref name="names"/> a certificate it signed for 127.0.0.1 and localhost;
