@@ -79,7 +79,11 @@ public sealed class GatewayAttackTests(ITestOutputHelper output)
         await using var second = holders[1];
         Assert.False(silo.HasExited, $"the silo died out of file descriptors:\n{silo.Output}");
         var filesHeld = ProcStatus.OpenFiles(silo.Pid);
-        var served = await TimeAsync(() => cli.OkAsync("ls", "queues"));
+        var served = await TimeAsync(async () =>
+        {
+            var listed = await cli.RunAsync(["ls", "queues"]);
+            Assert.True(listed.ExitCode == 0, $"{listed}\nthe silo's log since the attack:\n{string.Join('\n', Lines(silo)[linesBefore..])}");
+        });
         var attackLines = Lines(silo)[linesBefore..];
         var refusedAccepts = attackLines.Count(l => l.Contains("could not accept", StringComparison.Ordinal));
 
