@@ -8,9 +8,11 @@ namespace Pyfi.Client;
 /// </summary>
 internal sealed class TokenCallFilter(Func<string?> token) : IOutgoingGrainCallFilter
 {
-    public async Task Invoke(IOutgoingGrainCallContext context)
+    public Task Invoke(IOutgoingGrainCallContext context) => token() is { } value ? WithTokenAsync(context, value) : context.Invoke();
+
+    private static async Task WithTokenAsync(IOutgoingGrainCallContext context, string token)
     {
-        if (token() is { } value) RequestContext.Set(AccessContext.TokenKey, value);
+        RequestContext.Set(AccessContext.TokenKey, token);
         await context.Invoke();
     }
 }

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Pyfi.Storage.Tokens;
 
@@ -37,7 +39,7 @@ public sealed partial class AccessControl(TokenStore store, TimeProvider time, I
     /// <paramref name="permission"/>; otherwise throws <see cref="NotAuthenticatedException"/> or
     /// <see cref="NotAllowedException"/> and logs the refusal. <paramref name="origin"/> says where the request came from.
     /// </summary>
-    public async ValueTask<PyfiPrincipal> AuthorizeAsync(string? token, PyfiPermission permission, string action, string origin, CancellationToken cancellationToken = default)
+    public async ValueTask<PyfiPrincipal> AuthorizeAsync(string? token, PyfiPermission permission, string action, AccessOrigin origin, CancellationToken cancellationToken = default)
     {
         PyfiPrincipal principal;
         try
@@ -61,7 +63,7 @@ public sealed partial class AccessControl(TokenStore store, TimeProvider time, I
     /// <see cref="NotAuthenticatedException"/> for a caller without a valid token, else <see cref="NotAllowedException"/>
     /// with <paramref name="reason"/>; logs the refusal either way.
     /// </summary>
-    public async Task DenyAsync(string? token, string action, string reason, string origin, CancellationToken cancellationToken = default)
+    public async Task DenyAsync(string? token, string action, string reason, AccessOrigin origin, CancellationToken cancellationToken = default)
     {
         var principal = await AuthorizeAsync(token, PyfiPermission.Read, action, origin, cancellationToken);
         var refusal = new NotAllowedException(reason);
@@ -85,7 +87,13 @@ public sealed partial class AccessControl(TokenStore store, TimeProvider time, I
             _ = LoadAsync(id, CancellationToken.None);
         }
 
-        if (entry.Record is not { } record || !TokenCodec.Matches(record, secret)) throw new NotAuthenticatedException("the token is not valid for this network");
+        if (entry.Record is not { } record || !Verified(entry, token) && !TokenCodec.Matches(record, secret))
+        {
+            throw new NotAuthenticatedException("the token is not valid for this network");
+        }
+
+        // The hash once per token and row: after it, the same token is recognised by comparing it (constant time).
+        if (entry.Verified is null) _tokens.TryUpdate(id, entry with { Verified = token }, entry);
         if (record.Revoked is { } revoked) throw new NotAuthenticatedException($"token '{record.Name}' was revoked at {revoked.ToUniversalTime():u}");
         if (record.Expires is { } expires && expires <= time.GetUtcNow()) throw new NotAuthenticatedException($"token '{record.Name}' expired at {expires.ToUniversalTime():u}");
         return new PyfiPrincipal(record.Name, record.Role);
@@ -124,7 +132,7 @@ public sealed partial class AccessControl(TokenStore store, TimeProvider time, I
         }
     }
 
-    private void Refused(string who, string action, string origin, string reason)
+    private void Refused(string who, string action, AccessOrigin origin, string reason)
     {
         int suppressed;
         lock (_logWindow)
@@ -146,14 +154,33 @@ public sealed partial class AccessControl(TokenStore store, TimeProvider time, I
         }
 
         if (suppressed > 0) LogSuppressed(suppressed);
-        LogRefused(who, action, origin, reason);
+        LogRefused(who, action, origin.ToString(), reason);
     }
 
-    private sealed record Entry(TokenRecord? Record, long Read);
+    private static bool Verified(Entry entry, string token) =>
+        entry.Verified is { } known && CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(known.AsSpan()), MemoryMarshal.AsBytes(token.AsSpan()));
+
+    // A token's row as read at Read (a timestamp), and the token text already checked against it.
+    private sealed record Entry(TokenRecord? Record, long Read, string? Verified = null);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused to {Action} for {Who} from {Origin}: {Reason}")]
     private partial void LogRefused(string who, string action, string origin, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Count} more requests in the last second (not logged one by one)")]
     private partial void LogSuppressed(int count);
+}
+
+/// <summary>
+/// Where a request came from, as a refusal's log line says it (e.g. "gateway client 10.0.0.5:40312", "Orleans client
+/// sys.client/…"): formatted only when a refusal is logged, so an allowed call pays nothing for it.
+/// </summary>
+/// <param name="Kind">The way in.</param>
+/// <param name="Who">Its address or client id, if any.</param>
+public readonly record struct AccessOrigin(string Kind, object? Who = null)
+{
+    /// <summary>An origin said in full.</summary>
+    public static implicit operator AccessOrigin(string text) => new(text);
+
+    /// <inheritdoc />
+    public override string ToString() => Who is null ? Kind : $"{Kind} {Who}";
 }

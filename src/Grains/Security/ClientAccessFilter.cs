@@ -31,25 +31,22 @@ public sealed class ClientAccessFilter(ClusterKey key, AccessControl access) : I
     private readonly ConcurrentDictionary<MethodInfo, ClientAccessAttribute?> _access = new();
 
     /// <inheritdoc />
-    public async Task Invoke(IIncomingGrainCallContext context)
+    public Task Invoke(IIncomingGrainCallContext context)
     {
-        if (key.IsOwn(RequestContext.Get(ClusterKey.MarkKey)))
+        // The network's own call (the mark flows on with its context), a timer's tick, a call on a client's object.
+        if (key.IsOwn(RequestContext.Get(ClusterKey.MarkKey)) || context.TargetId.IsClient() || context.InterfaceType.ToString() == TimerTick)
         {
-            RequestContext.Remove(ClusterKey.MarkKey);
-            await context.Invoke();
-            return;
+            return context.Invoke();
         }
 
-        if (context.InterfaceType.ToString() == TimerTick || context.TargetId.IsClient())
-        {
-            await context.Invoke();
-            return;
-        }
+        return InvokeForClientAsync(context);
+    }
 
+    private async Task InvokeForClientAsync(IIncomingGrainCallContext context)
+    {
         var token = RequestContext.Get(AccessContext.TokenKey) as string;
         RequestContext.Remove(AccessContext.TokenKey);
-        RequestContext.Remove(ClusterKey.MarkKey);
-        var origin = $"Orleans client {context.SourceId?.ToString() ?? "?"}";
+        var origin = new AccessOrigin("Orleans client", context.SourceId);
         var method = context.InterfaceMethod;
         PyfiPrincipal caller;
         if (method is null) throw new NotAllowedException("the call names no method");
@@ -69,7 +66,9 @@ public sealed class ClientAccessFilter(ClusterKey key, AccessControl access) : I
             return;
         }
 
+        // Allowed: what the grain does for the call is the network's own (its calls carry the mark from here).
         RequestContext.Set(AccessContext.CallerKey, caller.Name);
+        if (key.Mark is { } mark) RequestContext.Set(ClusterKey.MarkKey, mark);
         await context.Invoke();
     }
 }

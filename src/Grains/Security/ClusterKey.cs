@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using System.Text;
+using System.Runtime.InteropServices;
 using Orleans.Runtime;
 using Pyfi.Storage.Tokens;
 
@@ -19,15 +19,14 @@ public sealed class ClusterKey(TokenStore tokens) : ILifecycleParticipant<ISiloL
 
     private const string KeyName = "internal-calls";
 
-    private byte[]? _mark;
 
     /// <summary>The mark, once read (<see langword="null"/> before).</summary>
     public string? Mark { get; private set; }
 
-    /// <summary>Whether <paramref name="mark"/> is this network's (constant time).</summary>
+    /// <summary>Whether <paramref name="mark"/> is this network's: the same string (it flowed here), or equal to it (constant time).</summary>
     public bool IsOwn(object? mark) =>
-        _mark is { } own && mark is string text && text.Length == Mark!.Length
-        && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(text), own);
+        Mark is { } own && mark is string text
+        && (ReferenceEquals(text, own) || CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(text.AsSpan()), MemoryMarshal.AsBytes(own.AsSpan())));
 
     /// <inheritdoc />
     public void Participate(ISiloLifecycle lifecycle) =>
@@ -35,6 +34,5 @@ public sealed class ClusterKey(TokenStore tokens) : ILifecycleParticipant<ISiloL
         {
             var key = await tokens.GetOrAddKeyAsync(KeyName, RandomNumberGenerator.GetBytes(32), cancellationToken);
             Mark = Convert.ToBase64String(key);
-            _mark = Encoding.ASCII.GetBytes(Mark);
         });
 }

@@ -4,18 +4,34 @@ namespace Pyfi.Grains.Security;
 
 /// <summary>
 /// Marks every call this silo makes, from a grain or not, as the network's own (see <see cref="ClusterKey"/>),
-/// except calls to clients: a client must never learn the mark. The mark is set for the one call only (a filter's
-/// change to the request context does not outlive it), and <see cref="ClientAccessFilter"/> removes it before the
-/// callee runs, so it never flows on by itself.
+/// except calls to clients: a client must never learn the mark. The mark flows with a call's request context like
+/// any value: a grain running a marked call (or a client's call once it was allowed, see
+/// <see cref="ClientAccessFilter"/>) already has it, so its calls cost one lookup here; code that has not (a timer,
+/// a service of the silo) gets it set for the one call (a change an async method makes to the request context ends
+/// with it), and a call to a client has it taken off for that call.
 /// </summary>
 public sealed class InternalCallMarker(ClusterKey key) : IOutgoingGrainCallFilter
 {
     /// <inheritdoc />
-    public async Task Invoke(IOutgoingGrainCallContext context)
+    public Task Invoke(IOutgoingGrainCallContext context)
     {
-        // Async on purpose: the request context is async-local, and an async method's changes end with it.
-        if (key.Mark is { } mark && !context.TargetId.IsClient()) RequestContext.Set(ClusterKey.MarkKey, mark);
-        else RequestContext.Remove(ClusterKey.MarkKey);
+        var current = RequestContext.Get(ClusterKey.MarkKey);
+        if (context.TargetId.IsClient()) return current is null && RequestContext.Get(AccessContext.TokenKey) is null ? context.Invoke() : WithoutMarkAsync(context);
+        return key.Mark is { } mark && !ReferenceEquals(current, mark) ? WithMarkAsync(context, mark) : context.Invoke();
+    }
+
+    private static async Task WithMarkAsync(IOutgoingGrainCallContext context, string mark)
+    {
+        RequestContext.Set(ClusterKey.MarkKey, mark);
+        await context.Invoke();
+    }
+
+    // Nothing of the network's travels to a client: not the mark, not another client's token (a stream's events
+    // carry the request context they were published in).
+    private static async Task WithoutMarkAsync(IOutgoingGrainCallContext context)
+    {
+        RequestContext.Remove(ClusterKey.MarkKey);
+        RequestContext.Remove(AccessContext.TokenKey);
         await context.Invoke();
     }
 }

@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Orleans.Runtime;
+using Orleans.Streams;
 using Pyfi.Client;
+using Pyfi.Client.Workflows;
 using Pyfi.Tests.Infrastructure;
 
 namespace Pyfi.Tests.Security;
@@ -108,5 +110,34 @@ public sealed class OrleansGatewayTests(SecuredSiloFixture fixture) : IClassFixt
             configure?.Invoke(client);
         });
         return builder.Build();
+    }
+}
+
+/// <summary>What reaches a client from the silo carries nothing of the network's own: not its mark, not another client's token.</summary>
+public sealed class ClientIsolationTests(SecuredSiloFixture fixture) : IClassFixture<SecuredSiloFixture>
+{
+    [Fact]
+    public async Task AWorkflowsProgressReachesAWatcherWithoutTheMarkOrTheStartersToken()
+    {
+        await using var starter = await fixture.Silo.ConnectAsync(fixture.Tokens[PyfiRole.Submitter]);
+        await using var watcher = await fixture.Silo.ConnectAsync(fixture.Tokens[PyfiRole.Viewer]);
+        var seen = new List<(object? Mark, object? Token, FlowState State)>();
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var flow = Flow.Pipeline(starter.Socket<string, string>("do_this").Bind("one"), starter.Socket<string, string>("do_this").Bind("two"));
+        var id = Guid.NewGuid();
+
+        var stream = watcher.Cluster.GetStreamProvider(FlowStreams.Provider).GetStream<FlowProgress>(StreamId.Create(FlowStreams.Namespace, id));
+        var subscription = await stream.SubscribeAsync((progress, _) =>
+        {
+            lock (seen) seen.Add((RequestContext.Get("pyfi.internal"), RequestContext.Get(AccessContext.TokenKey), progress.State));
+            if (progress.State.IsFinal()) ended.TrySetResult();
+            return Task.CompletedTask;
+        });
+        await starter.Cluster.GetGrain<IWorkflowGrain>(id).StartAsync(flow.Graph);
+        await ended.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await subscription.UnsubscribeAsync();
+
+        Assert.NotEmpty(seen);
+        Assert.All(seen, s => Assert.Equal((null, null), (s.Mark, s.Token)));
     }
 }
