@@ -5,7 +5,8 @@ namespace Pyfi;
 /// <summary>
 /// Who a grain call is made for, carried in Orleans' request context: the token a .NET client attaches to its calls
 /// (<see cref="TokenKey"/>), and the name of the token a silo accepted (<see cref="CallerKey"/>), which the silo sets
-/// itself, so grains can record who made a change (a client's own value is overwritten before it reaches a grain).
+/// itself on calls that change tokens, so the access grain can record who did (a client's own values never reach a
+/// grain). Other calls carry no caller: every value in the request context is copied into each message a call makes.
 /// </summary>
 public static class AccessContext
 {

@@ -10,9 +10,9 @@ namespace Pyfi.Grains.Security;
 /// carry a valid token (<see cref="AccessContext.TokenKey"/>, set by the .NET client) and may reach only a method
 /// marked <see cref="ClientAccessAttribute"/> whose permission the token's role holds, or one of the few Orleans
 /// services a client needs to work (its view of the cluster's grain types, stream subscriptions). Anything else is
-/// refused with <see cref="NotAllowedException"/> before it runs. The token is taken out of the request context and
-/// the caller's name put in (<see cref="AccessContext.CallerKey"/>), so grains can say who made a change and the token
-/// travels no further.
+/// refused with <see cref="NotAllowedException"/> before it runs. An allowed call's request context is replaced by the
+/// network's mark (and, for token changes, the caller's name, <see cref="AccessContext.CallerKey"/>): the token and
+/// whatever else the client put there travel no further.
 /// </summary>
 public sealed class ClientAccessFilter(ClusterKey key, AccessControl access) : IIncomingGrainCallFilter
 {
@@ -26,7 +26,7 @@ public sealed class ClientAccessFilter(ClusterKey key, AccessControl access) : I
 
     // A grain timer's tick is a message from the runtime to the activation itself (never from the wire: its invoker
     // cannot be serialised), so it carries no mark.
-    private const string TimerTick = "Orleans.Runtime.IGrainTimerInvoker";
+    private static readonly GrainInterfaceType TimerTick = GrainInterfaceType.Create("Orleans.Runtime.IGrainTimerInvoker");
 
     private readonly ConcurrentDictionary<MethodInfo, ClientAccessAttribute?> _access = new();
 
@@ -34,7 +34,7 @@ public sealed class ClientAccessFilter(ClusterKey key, AccessControl access) : I
     public Task Invoke(IIncomingGrainCallContext context)
     {
         // The network's own call (the mark flows on with its context), a timer's tick, a call on a client's object.
-        if (key.IsOwn(RequestContext.Get(ClusterKey.MarkKey)) || context.TargetId.IsClient() || context.InterfaceType.ToString() == TimerTick)
+        if (key.IsOwn(RequestContext.Get(ClusterKey.MarkKey)) || context.TargetId.IsClient() || context.InterfaceType.Equals(TimerTick))
         {
             return context.Invoke();
         }
@@ -45,12 +45,12 @@ public sealed class ClientAccessFilter(ClusterKey key, AccessControl access) : I
     private async Task InvokeForClientAsync(IIncomingGrainCallContext context)
     {
         var token = RequestContext.Get(AccessContext.TokenKey) as string;
-        RequestContext.Remove(AccessContext.TokenKey);
         var origin = new AccessOrigin("Orleans client", context.SourceId);
         var method = context.InterfaceMethod;
         PyfiPrincipal caller;
+        ClientAccessAttribute? needed = null;
         if (method is null) throw new NotAllowedException("the call names no method");
-        if (_access.GetOrAdd(method, m => m.GetCustomAttribute<ClientAccessAttribute>()) is { } needed)
+        if ((needed = _access.GetOrAdd(method, m => m.GetCustomAttribute<ClientAccessAttribute>())) is not null)
         {
             caller = await access.AuthorizeAsync(token, needed.Permission, needed.Action, origin);
             if (context.Request.GetArgumentCount() > 0 && context.Request.GetArgument(0) is CallRequest request) ModelRules.ValidateFromClient(request);
@@ -66,9 +66,12 @@ public sealed class ClientAccessFilter(ClusterKey key, AccessControl access) : I
             return;
         }
 
-        // Allowed: what the grain does for the call is the network's own (its calls carry the mark from here).
-        RequestContext.Set(AccessContext.CallerKey, caller.Name);
+        // Allowed: what the grain does for the call is the network's own (its calls carry the mark from here). Nothing
+        // the client put in the request context goes further (not its token, not a value a grain of the network
+        // reads, such as a placement's hosts); the caller's name only to grains that record who changed what (tokens).
+        RequestContext.Clear();
         if (key.Mark is { } mark) RequestContext.Set(ClusterKey.MarkKey, mark);
+        if (needed?.Permission == PyfiPermission.Administer) RequestContext.Set(AccessContext.CallerKey, caller.Name);
         await context.Invoke();
     }
 }

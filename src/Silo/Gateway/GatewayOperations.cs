@@ -87,7 +87,8 @@ public sealed class GatewayOperations
         }
 
         var caller = await _access.AuthorizeAsync(token, operation.Permission, operation.Action, origin, cancellationToken);
-        RequestContext.Set(AccessContext.CallerKey, caller.Name);
+        // Grains record who changed tokens; nothing else needs the caller, so other calls carry no more context.
+        if (operation.Permission == PyfiPermission.Administer) RequestContext.Set(AccessContext.CallerKey, caller.Name);
         return await operation.Run(args, cancellationToken);
     }
 
