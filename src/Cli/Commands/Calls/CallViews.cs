@@ -59,7 +59,7 @@ public static class CallViews
     /// <summary>Calls as a table, for <c>pyfi ls calls</c>.</summary>
     public static Table Table(IReadOnlyList<CallInfo> calls)
     {
-        var table = Views.Table("Id", "Socket", "State", "Attempts", "Created", "Duration", "Worker");
+        var table = Views.Table("Id", "Socket", "State", "Attempts", "Created", "Duration", "Worker", "Workflow");
         foreach (var call in calls)
         {
             table.AddRow(
@@ -69,7 +69,8 @@ public static class CallViews
                 call.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 Views.Time(call.Created),
                 call.Finished is { } e ? $"{(e - (call.Started ?? call.Created)).TotalMilliseconds:0.#} ms" : "-",
-                Views.Text(call.Worker));
+                Views.Text(call.Worker),
+                call.Workflow?.ToString() ?? "-");
         }
 
         return table;

@@ -82,16 +82,26 @@ public static class ProcessorCommands
 
     private static Table Table(IReadOnlyList<ProcessorInfo> processors)
     {
-        var table = Views.Table("Name", "Module", "Repository", "Branch", "Commit", "Concurrency", "Memory", "Enabled", "Requested", "Status", "Sockets");
+        var table = Views.Table("Name", "Module", "Repository", "Branch", "Commit", "Concurrency", "Memory", "Enabled", "Requested", "Status", "Sockets", "Error");
         foreach (var p in processors)
         {
             table.AddRow(
                 Views.Text(p.Spec.Name), Views.Text(p.Spec.Module), Views.Text(p.Spec.Repository), Views.Text(p.Spec.Branch),
                 Views.Text(ShortCommit(p.Spec.Commit)), Concurrency(p.Spec), Memory(p.Spec, "-"), p.Spec.Enabled ? "yes" : "no",
-                Views.Name(p.Spec.RequestedStatus), Views.Name(p.Status), p.Sockets.Length.ToString());
+                Views.Name(p.Spec.RequestedStatus), Views.Name(p.Status), p.Sockets.Length.ToString(), Views.Text(Reason(p.Error)));
         }
 
         return table;
+    }
+
+    // A table row is one line: the error's first line, shortened; `pyfi ls processor -n NAME` shows all of it.
+    private const int ReasonWidth = 100;
+
+    private static string? Reason(string? error)
+    {
+        if (string.IsNullOrWhiteSpace(error)) return null;
+        var line = error.Trim().Split('\n')[0].TrimEnd();
+        return line.Length <= ReasonWidth ? line : line[..(ReasonWidth - 1)] + "…";
     }
 
     private static string ShortCommit(string? commit) => commit is { Length: > 12 } ? commit[..12] : commit ?? "";
