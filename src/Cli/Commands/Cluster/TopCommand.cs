@@ -22,15 +22,17 @@ public static class TopCommand
     {
         var interval = CommonOptions.Number("--interval", "Seconds between refreshes", 1, "-i");
         var frames = CommonOptions.Integer("--frames", "Print this many frames, then exit (default: until Ctrl+C)", "-n");
+        // In range, once a number (a value that is not one is already the parser's error).
         interval.Validators.Add(r =>
         {
-            if (r.Errors.Any()) return;
-            if (r.GetValueOrDefault<double>() is < 0.1 or > 3600) r.AddError("--interval must be between 0.1 and 3600 seconds");
+            if (r.Tokens is [.., var t] && double.TryParse(t.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds is < 0.1 or > 3600)
+            {
+                r.AddError("--interval must be between 0.1 and 3600 seconds");
+            }
         });
         frames.Validators.Add(r =>
         {
-            if (r.Errors.Any()) return;
-            if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--frames must be 1 or more");
+            if (r.Tokens is [.., var t] && int.TryParse(t.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) && n < 1) r.AddError("--frames must be 1 or more");
         });
         var json = new Option<bool>("--json") { Description = "One JSON object per frame, one per line" };
         var command = new Command("top", "Show the cluster live: queues, calls per second, execution times, busy cores") { interval, frames, json };
