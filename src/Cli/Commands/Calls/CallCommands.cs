@@ -68,7 +68,7 @@ public static class CallCommands
             };
             var calls = await gateway.SendAsync<CallInfo[]>(GatewayOps.ListCalls, query, cancellationToken);
             if (parse.GetValue(json)) context.WriteJson(calls);
-            else context.Console.Write(CallViews.Table(calls));
+            else context.Console.Write(CallViews.Table(calls, context.Console.Profile.Width));
             return CommandActions.Done;
         });
     }
