@@ -26,6 +26,7 @@ public sealed partial class NewcomerTests(ExecutionFixture fixture) : IClassFixt
 
         var table = await Cli.OkAsync("ls", "processors");
         var details = await Cli.OkAsync("ls", "processor", "-n", "newcomer.broken");
+        var narrow = await TerminalCli.RunAsync(fixture.Silo.Gateway, fixture.Silo.AdminToken, ["ls", "processors"], columns: 80);
         await Cli.OkAsync("delete", "processor", "-n", "newcomer.broken");
 
         var error = info.GetProperty("error").GetString()!;
@@ -40,6 +41,11 @@ public sealed partial class NewcomerTests(ExecutionFixture fixture) : IClassFixt
         var reason = error.Trim().Split('\n')[0];
         Assert.Equal(reason.Length <= 100 ? reason : reason[..99] + "…", cell);
         Assert.Matches($@"Error\s+{Regex.Escape(error.Trim().Split('\n')[0])}", details.Stdout);
+        // On an 80-column terminal: the columns that say what it is and why it does not run, wrapped, not "…".
+        Assert.Equal(0, narrow.ExitCode);
+        Assert.Matches(@"│ Name\s+│ Module\s+│ Repository\s+│ Commit\s+│ Status\s+│ Sockets\s+│ Error\s+│", narrow.Stdout);
+        Assert.Matches(@"│ error\s+│ 0\s+│ module\s", narrow.Stdout);
+        Assert.All(narrow.Stdout.Split('\n'), line => Assert.True(line.TrimEnd('\r').Length <= 90, line));
     }
 
     [Fact]

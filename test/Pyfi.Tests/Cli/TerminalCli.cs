@@ -13,15 +13,17 @@ public static class TerminalCli
 {
     /// <summary>
     /// Runs <c>pyfi</c> with <paramref name="args"/> on a terminal, typing <paramref name="typed"/> into it, with
-    /// <c>PYFI_GATEWAY</c> <paramref name="gateway"/> and <c>PYFI_TOKEN</c> <paramref name="token"/>.
+    /// <c>PYFI_GATEWAY</c> <paramref name="gateway"/>, <c>PYFI_TOKEN</c> <paramref name="token"/>, on a terminal
+    /// <paramref name="columns"/> wide.
     /// </summary>
-    public static async Task<CliResult> RunAsync(string gateway, string? token, string[] args, string typed = "", TimeSpan? timeout = null)
+    public static async Task<CliResult> RunAsync(string gateway, string? token, string[] args, string typed = "", TimeSpan? timeout = null, int columns = 200)
     {
         var env = new Dictionary<string, string?>();
         foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("PYFI_", StringComparison.Ordinal))) env[key] = null;
         env["PYFI_GATEWAY"] = gateway;
         if (token is not null) env["PYFI_TOKEN"] = token;
-        var commandLine = string.Join(' ', new[] { TestEnvironment.Dotnet, TestEnvironment.CliDll }.Concat(args).Select(Quote));
+        // A terminal as wide as `columns` (script's own has no size without one around it).
+        var commandLine = $"stty cols {columns}; exec " + string.Join(' ', new[] { TestEnvironment.Dotnet, TestEnvironment.CliDll }.Concat(args).Select(Quote));
 
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         // -e: script exits with the tool's exit code; -q: no banner. The transcript file is not wanted.
