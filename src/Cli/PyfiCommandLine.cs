@@ -64,15 +64,25 @@ public static class PyfiCommandLine
         return root;
     }
 
-    /// <summary>Parses and runs <paramref name="args"/>: exit 0 done, 1 refused or failed, 2 usage.</summary>
+    /// <summary>
+    /// Parses and runs <paramref name="args"/>: exit 0 done, 1 refused or failed, 2 usage, 3 not ended yet.
+    /// No arguments at all asks for help: it prints the commands (exit 0).
+    /// </summary>
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
     {
         var root = Build(context);
+        if (args.Length == 0) args = ["--help"];
         // Multi-letter short flags (-pn, -br, -rq) are the original's; POSIX bundling would split them.
         var parse = root.Parse(args, new ParserConfiguration { EnablePosixBundling = false });
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors) context.Error.WriteLine($"pyfi: {error.Message}");
+            // A command group alone (pyfi add, pyfi ls) says which commands it has.
+            if (parse.CommandResult.Command is { Action: null, Subcommands.Count: > 0 } group)
+            {
+                context.Error.WriteLine($"{Usage(parse)} takes one of: {string.Join(", ", group.Subcommands.Select(c => c.Name))}.");
+            }
+
             context.Error.WriteLine($"Try '{Usage(parse)} --help'.");
             return CommandActions.Usage;
         }

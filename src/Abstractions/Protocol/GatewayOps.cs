@@ -72,7 +72,10 @@ public static class GatewayOps
     /// <summary><see cref="CallQuery"/> → <see cref="CallInfo"/>[], newest first.</summary>
     public const string ListCalls = "call.list";
 
-    /// <summary><see cref="CallArgs"/> → <see cref="CallGraph"/>: the call, and its workflow's graph and calls if it is a step of one.</summary>
+    /// <summary>
+    /// <see cref="CallArgs"/> → <see cref="CallGraph"/>: the call, and its workflow's graph and calls if it is a step of
+    /// one; or, for a workflow's id, that workflow's graph and calls (no call).
+    /// </summary>
     public const string CallGraph = "call.graph";
 
     /// <summary>No arguments → <see cref="AgentInfo"/>[]: every active silo as it last reported itself, with its workers.</summary>
@@ -115,10 +118,10 @@ public sealed record FlowArgs(Guid Id, bool Wait = false);
 public sealed record FlowWatchArgs(Guid Id, int Done, FlowState State);
 
 /// <summary>A call and the calls around it (<c>pyfi ls call -g/-t</c>).</summary>
-/// <param name="Call">The call asked for.</param>
-/// <param name="Flow">Its workflow, if it is a step of one.</param>
+/// <param name="Call">The call asked for; <see langword="null"/> when a workflow's id was asked for.</param>
+/// <param name="Flow">Its workflow, if it is a step of one (or the workflow asked for).</param>
 /// <param name="Calls">Every call of that workflow (oldest first), or only the call itself.</param>
-public sealed record CallGraph(CallInfo Call, FlowInfo? Flow, CallInfo[] Calls);
+public sealed record CallGraph(CallInfo? Call, FlowInfo? Flow, CallInfo[] Calls);
 
 /// <summary>Arguments of <see cref="GatewayOps.RunTask"/>.</summary>
 /// <param name="Socket">The socket to call.</param>

@@ -136,10 +136,36 @@ public sealed class GatewayOperations
 
     private async Task<object?> CallGraphAsync(JsonElement? args, CancellationToken cancellationToken)
     {
-        var call = await _grains.GetGrain<ITaskCallGrain>(Args<CallArgs>(args).Id).GetAsync();
+        var id = Args<CallArgs>(args).Id;
+        CallInfo call;
+        try
+        {
+            call = await _grains.GetGrain<ITaskCallGrain>(id).GetAsync();
+        }
+        catch (NotFoundException)
+        {
+            return await WorkflowGraphAsync(id);
+        }
+
         if (call.Workflow is not { } workflow) return new CallGraph(call, null, [call]);
         var flow = await _grains.GetGrain<IWorkflowGrain>(workflow).GetAsync();
         return new CallGraph(call, flow, await _grains.GetGrain<ICallListingGrain>(0).ListWorkflowAsync(workflow));
+    }
+
+    // People find a workflow's id (flow run) before any of its calls': it draws the same graph, no call marked.
+    private async Task<CallGraph> WorkflowGraphAsync(Guid id)
+    {
+        FlowInfo flow;
+        try
+        {
+            flow = await _grains.GetGrain<IWorkflowGrain>(id).GetAsync();
+        }
+        catch (NotFoundException)
+        {
+            throw new NotFoundException("call or workflow", id.ToString());
+        }
+
+        return new CallGraph(null, flow, await _grains.GetGrain<ICallListingGrain>(0).ListWorkflowAsync(id));
     }
 
     private async Task<object?> GetFlowAsync(JsonElement? args, CancellationToken cancellationToken)

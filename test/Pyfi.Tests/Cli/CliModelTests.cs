@@ -91,11 +91,8 @@ public sealed class CliModelTests(SqliteSiloFixture fixture) : IClassFixture<Sql
     [InlineData("update socket -n no.such.socket -c 2", "socket 'no.such.socket' does not exist")]
     [InlineData("delete socket -n no.such.socket", "socket 'no.such.socket' does not exist")]
     [InlineData("add queue -n bad/name", "queue name 'bad/name' may hold only letters")]
-    [InlineData("add queue -n err.t -t bogus", "--type: 'bogus' is not one of direct|topic|fanout")]
     [InlineData("add processor -n err.m -g /r -m 9bad", "processor 'err.m': module '9bad' is not a Python module path")]
     [InlineData("add socket -n err.c -q err.dup -pn err.p -t f -c 0", "socket 'err.c': concurrency must be between 1 and 4096")]
-    [InlineData("add socket -n err.to -q err.dup -pn err.p -t f --timeout soon", "--timeout: 'soon' is not a duration")]
-    [InlineData("add processor -n err.mem -g /r -m m --memory lots", "--memory: 'lots' is not an amount of memory (e.g. 512M, 2G)")]
     [InlineData("add processor -n err.mem -g /r -m m --memory 1M", "processor 'err.mem': memory must be between 64 MiB and 1 TiB, not 1 MiB")]
     [InlineData("update processor -n err.p --memory 2T", "processor 'err.p': memory must be between 64 MiB and 1 TiB, not 2 TiB")]
     public async Task ARefusedCommandExitsOneWithOneLineAndChangesNothing(string commandLine, string message)
@@ -118,6 +115,9 @@ public sealed class CliModelTests(SqliteSiloFixture fixture) : IClassFixture<Sql
     [InlineData("add", "Required command was not provided.")]
     [InlineData("frobnicate", "Unrecognized command or argument 'frobnicate'.")]
     [InlineData("add socket -n x -q q -pn p -t f -c many", "--concurrency: 'many' is not a whole number")]
+    [InlineData("add queue -n err.t -t bogus", "--type: 'bogus' is not one of direct|topic|fanout")]
+    [InlineData("add socket -n err.to -q err.dup -pn err.p -t f --timeout soon", "--timeout: 'soon' is not a duration")]
+    [InlineData("add processor -n err.mem -g /r -m m --memory lots", "--memory: 'lots' is not an amount of memory (e.g. 512M, 2G)")]
     public async Task AMalformedCommandLineExitsTwo(string commandLine, string message)
     {
         var result = await Cli.RunAsync(commandLine);

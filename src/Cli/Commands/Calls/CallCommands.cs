@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pyfi.Cli.Commands.Flows;
 using Pyfi.Cli.Infrastructure;
+using Pyfi.Client.Gateway;
 using Pyfi.Protocol;
 
 namespace Pyfi.Cli.Commands.Calls;
@@ -11,7 +12,7 @@ public static class CallCommands
     /// <summary><c>pyfi ls call --id ID [-g | -t] [--json]</c>: everything kept about one call, or the call graph around it.</summary>
     public static Command Show(CliContext context)
     {
-        var id = new Option<Guid>("--id") { Description = "The call's id", Required = true };
+        var id = CommonOptions.Id("The call's id, or a workflow's id (with -g or -t: the workflow's calls)");
         var graph = new Option<bool>("--graph", "-g") { Description = "Draw the call's whole workflow as a tree: pipelines, parallels, funnels, and each call's socket, state and duration" };
         var tree = new Option<bool>("--tree", "-t") { Description = "Draw the calls below this one: those its result fed, and so on" };
         var json = CommonOptions.Json();
@@ -26,7 +27,21 @@ public static class CallCommands
                 return CommandActions.Done;
             }
 
-            var call = await gateway.SendAsync<CallInfo>(GatewayOps.GetCall, new CallArgs(parse.GetRequiredValue(id), WithArguments: true), cancellationToken);
+            CallInfo call;
+            try
+            {
+                call = await gateway.SendAsync<CallInfo>(GatewayOps.GetCall, new CallArgs(parse.GetRequiredValue(id), WithArguments: true), cancellationToken);
+            }
+            catch (GatewayException e) when (e.Kind == "NotFound")
+            {
+                // A workflow's id where a call's was expected: say so, and how to see it (the graph answers for either).
+                var around = await gateway.SendAsync<CallGraph>(GatewayOps.CallGraph, new CallArgs(parse.GetRequiredValue(id)), cancellationToken);
+                if (around.Call is not null) throw;
+                var flowId = parse.GetRequiredValue(id);
+                context.Error.WriteLine($"pyfi: {flowId} is a workflow, not a call: pyfi ls call --id {flowId} -g draws its calls, pyfi flow result --id {flowId} gives its result");
+                return CommandActions.Failed;
+            }
+
             if (parse.GetValue(json)) context.WriteJson(call);
             else context.Console.Write(CallViews.Details(call));
             return CommandActions.Done;
@@ -37,8 +52,8 @@ public static class CallCommands
     public static Command List(CliContext context)
     {
         var socket = new Option<string?>("--socket", "-s") { Description = "Only this socket's calls" };
-        var state = new Option<string?>("--state") { Description = $"Only calls in this state: {Choices.Of<CallState>()}" };
-        var since = new Option<string?>("--since") { Description = "Only calls accepted since: a duration ago (30s, 5m, 2h, 1d) or a date/time (ISO 8601)" };
+        var state = new Option<string?>("--state") { Description = $"Only calls in this state: {Choices.Of<CallState>()}" }.Checked(s => Choices.Parse<CallState>(s, "--state"));
+        var since = new Option<string?>("--since") { Description = "Only calls accepted since: a duration ago (30s, 5m, 2h, 1d) or a date/time (ISO 8601)" }.Checked(t => Since(t));
         var limit = CommonOptions.Integer("--limit", "At most this many (default 100)", "-l");
         var json = CommonOptions.Json();
         var command = new Command("calls", "List task calls, newest first: id, socket, state, attempts, when, how long") { socket, state, since, limit, json };
@@ -53,7 +68,7 @@ public static class CallCommands
             };
             var calls = await gateway.SendAsync<CallInfo[]>(GatewayOps.ListCalls, query, cancellationToken);
             if (parse.GetValue(json)) context.WriteJson(calls);
-            else context.Console.Write(CallViews.Table(calls));
+            else context.Console.Write(CallViews.Table(calls, context.Console.Profile.Width));
             return CommandActions.Done;
         });
     }

@@ -56,24 +56,18 @@ public static class CallViews
         ("Output", string.IsNullOrEmpty(call.Output) ? "-" : call.Output.TrimEnd()),
     ]);
 
-    /// <summary>Calls as a table, for <c>pyfi ls calls</c>.</summary>
-    public static Table Table(IReadOnlyList<CallInfo> calls)
-    {
-        var table = Views.Table("Id", "Socket", "State", "Attempts", "Created", "Duration", "Worker");
-        foreach (var call in calls)
+    /// <summary>
+    /// Calls as a table, for <c>pyfi ls calls</c>, as wide as <paramref name="width"/> allows: on a narrower
+    /// terminal the call's id, socket, state and workflow (ids whole, to be copied).
+    /// </summary>
+    public static Table Table(IReadOnlyList<CallInfo> calls, int width) => Views.Fitted(width,
+        ["Id", "Socket", "State", "Attempts", "Created", "Duration", "Worker", "Workflow"],
+        [.. calls.Select(call => new[]
         {
-            table.AddRow(
-                call.Id.ToString(),
-                Views.Text(call.Socket),
-                Views.Name(call.State),
-                call.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                Views.Time(call.Created),
-                call.Finished is { } e ? $"{(e - (call.Started ?? call.Created)).TotalMilliseconds:0.#} ms" : "-",
-                Views.Text(call.Worker));
-        }
-
-        return table;
-    }
+            call.Id.ToString(), call.Socket, Views.Name(call.State), call.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture), Views.Time(call.Created),
+            call.Finished is { } e ? $"{(e - (call.Started ?? call.Created)).TotalMilliseconds:0.#} ms" : "-", call.Worker ?? "-", call.Workflow?.ToString() ?? "-",
+        })],
+        ["Id", "Socket", "State", "Workflow"], whole: ["Id", "Workflow"], lastAtLeast: 36);
 
     /// <summary>A result as the original printed it: a string as it is, anything else as JSON (or always JSON with <paramref name="json"/>).</summary>
     public static string Printable(string result, bool json)

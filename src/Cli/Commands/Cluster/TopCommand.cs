@@ -20,16 +20,26 @@ public static class TopCommand
     /// <summary><c>pyfi top [-i SECONDS] [-n FRAMES] [--json]</c></summary>
     public static Command Create(CliContext context)
     {
-        var interval = new Option<double>("--interval", "-i") { Description = "Seconds between refreshes", DefaultValueFactory = _ => 1 };
-        var frames = new Option<int?>("--frames", "-n") { Description = "Print this many frames, then exit (default: until Ctrl+C)" };
+        var interval = CommonOptions.Number("--interval", "Seconds between refreshes", 1, "-i");
+        var frames = CommonOptions.Integer("--frames", "Print this many frames, then exit (default: until Ctrl+C)", "-n");
+        // In range, once a number (a value that is not one is already the parser's error).
+        interval.Validators.Add(r =>
+        {
+            if (r.Tokens is [.., var t] && double.TryParse(t.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds is < 0.1 or > 3600)
+            {
+                r.AddError("--interval must be between 0.1 and 3600 seconds");
+            }
+        });
+        frames.Validators.Add(r =>
+        {
+            if (r.Tokens is [.., var t] && int.TryParse(t.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) && n < 1) r.AddError("--frames must be 1 or more");
+        });
         var json = new Option<bool>("--json") { Description = "One JSON object per frame, one per line" };
         var command = new Command("top", "Show the cluster live: queues, calls per second, execution times, busy cores") { interval, frames, json };
         return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
         {
             var every = TimeSpan.FromSeconds(parse.GetValue(interval));
-            if (every < TimeSpan.FromMilliseconds(100) || every > TimeSpan.FromHours(1)) throw new InvalidSpecException("--interval must be between 0.1 and 3600 seconds");
             var count = parse.GetValue(frames);
-            if (count is < 1) throw new InvalidSpecException("--frames must be 1 or more");
             var rates = new ClusterRates();
 
             async Task<ClusterSample> SampleAsync()

@@ -34,6 +34,8 @@ public static class FlowCommands
                 return CommandActions.Done;
             }
 
+            if (!Console.IsErrorRedirected) context.Error.WriteLine(Started(flow.Id));
+
             flow = await gateway.SendAsync<FlowInfo>(GatewayOps.GetFlow, new FlowArgs(flow.Id, Wait: true), cancellationToken);
             if (parse.GetValue(verbose)) context.Error.WriteLine(FlowViews.Summary(flow));
             return Report(context, flow, parse.GetValue(json));
@@ -127,7 +129,15 @@ public static class FlowCommands
         });
     }
 
-    private static Option<Guid> Id() => new("--id") { Description = "The workflow's id", Required = true };
+    /// <summary>
+    /// What <c>flow run</c> says on a terminal's standard error once the workflow is stored, before it waits: its
+    /// id, to follow it from another shell or after Ctrl+C. (A script gets the id in a failure's line, or from
+    /// <c>--no-wait</c> or <c>-v</c>; its standard output stays the result alone.)
+    /// </summary>
+    public static string Started(Guid id) =>
+        $"workflow {id} started: pyfi flow watch --id {id} follows it, pyfi ls call --id {id} -g draws it";
+
+    private static Option<Guid> Id() => CommonOptions.Id("The workflow's id");
 
     private static async Task<string> ReadAsync(FileInfo file, CancellationToken cancellationToken)
     {

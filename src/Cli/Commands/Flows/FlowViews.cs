@@ -29,13 +29,14 @@ public static class FlowViews
 
     /// <summary>
     /// The whole workflow as a tree (<c>pyfi ls call -g</c>): its pipelines, parallels and funnels, and each call
-    /// step with its socket, state and duration; the call asked about is marked.
+    /// step with its socket, state and duration; the call asked about (if a call's id was asked about) is marked.
     /// </summary>
     public static Tree Graph(CallGraph graph)
     {
+        var marked = graph.Call?.Id;
         if (graph.Flow is not { } flow)
         {
-            var alone = new Tree(Label(graph.Call, graph.Call.Id));
+            var alone = new Tree(Label(graph.Call!, marked));
             return alone;
         }
 
@@ -53,7 +54,7 @@ public static class FlowViews
             {
                 var step = flow.Steps[numbers[node]];
                 parent.AddNode(step.Call is { } id && byId.TryGetValue(id, out var call)
-                    ? Label(call, graph.Call.Id)
+                    ? Label(call, marked)
                     : $"{Markup.Escape(step.Socket)} · [grey]waiting[/]");
                 return;
             }
@@ -71,18 +72,34 @@ public static class FlowViews
     public static Tree Subtree(CallGraph graph)
     {
         var children = graph.Calls.Where(c => c.Parent is not null).ToLookup(c => c.Parent!.Value);
-        var tree = new Tree(Label(graph.Call, graph.Call.Id));
-        Add(tree, graph.Call.Id, 0);
+        var marked = graph.Call?.Id;
+        Tree tree;
+        if (graph.Call is { } call)
+        {
+            tree = new Tree(Label(call, marked));
+            Add(tree, call.Id, 0);
+            return tree;
+        }
+
+        // A workflow's id: every call no other call fed is a root.
+        var flow = graph.Flow!;
+        var ids = graph.Calls.Select(c => c.Id).ToHashSet();
+        tree = new Tree($"[bold]workflow {flow.Id}[/] · {Views.Name(flow.State)} · {flow.Done}/{flow.Total} steps");
+        foreach (var root in graph.Calls.Where(c => c.Parent is not { } p || !ids.Contains(p)).OrderBy(c => c.Created))
+        {
+            Add(tree.AddNode(Label(root, marked)), root.Id, 0);
+        }
+
         return tree;
 
         void Add(IHasTreeNodes parent, Guid id, int depth)
         {
             if (depth > 10_000) return;
-            foreach (var child in children[id].OrderBy(c => c.Created)) Add(parent.AddNode(Label(child, graph.Call.Id)), child.Id, depth + 1);
+            foreach (var child in children[id].OrderBy(c => c.Created)) Add(parent.AddNode(Label(child, marked)), child.Id, depth + 1);
         }
     }
 
-    private static string Label(CallInfo call, Guid marked)
+    private static string Label(CallInfo call, Guid? marked)
     {
         var took = call.Finished is { } e ? $" · {(e - (call.Started ?? call.Created)).TotalMilliseconds:0.#} ms" : "";
         var state = call.State switch

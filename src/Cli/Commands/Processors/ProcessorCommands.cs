@@ -78,23 +78,31 @@ public static class ProcessorCommands
 
     /// <summary><c>pyfi ls processors [--json]</c></summary>
     public static Command List(CliContext context) =>
-        DefinitionCommands.List<ProcessorInfo>(context, "processors", GatewayOps.ListProcessors, Table);
+        DefinitionCommands.List<ProcessorInfo>(context, "processors", GatewayOps.ListProcessors, processors => Table(processors, context.Console.Profile.Width));
 
-    private static Table Table(IReadOnlyList<ProcessorInfo> processors)
-    {
-        var table = Views.Table("Name", "Module", "Repository", "Branch", "Commit", "Concurrency", "Memory", "Enabled", "Requested", "Status", "Sockets");
-        foreach (var p in processors)
+    // On a terminal too narrow for every column: the ones that say what a processor is and why it does not run.
+    private static readonly string[] Narrow = ["Name", "Module", "Repository", "Commit", "Status", "Sockets", "Error"];
+
+    private static Table Table(IReadOnlyList<ProcessorInfo> processors, int width) => Views.Fitted(width,
+        ["Name", "Module", "Repository", "Branch", "Commit", "Concurrency", "Memory", "Enabled", "Requested", "Status", "Sockets", "Error"],
+        [.. processors.Select(p => new[]
         {
-            table.AddRow(
-                Views.Text(p.Spec.Name), Views.Text(p.Spec.Module), Views.Text(p.Spec.Repository), Views.Text(p.Spec.Branch),
-                Views.Text(ShortCommit(p.Spec.Commit)), Concurrency(p.Spec), Memory(p.Spec, "-"), p.Spec.Enabled ? "yes" : "no",
-                Views.Name(p.Spec.RequestedStatus), Views.Name(p.Status), p.Sockets.Length.ToString());
-        }
+            p.Spec.Name, p.Spec.Module, p.Spec.Repository, p.Spec.Branch ?? "-", ShortCommit(p.Spec.Commit), Concurrency(p.Spec), Memory(p.Spec, "-"),
+            p.Spec.Enabled ? "yes" : "no", Views.Name(p.Spec.RequestedStatus), Views.Name(p.Status), p.Sockets.Length.ToString(), Reason(p.Error) ?? "-",
+        })],
+        Narrow);
 
-        return table;
+    // A table row is one line: the error's first line, shortened; `pyfi ls processor -n NAME` shows all of it.
+    private const int ReasonWidth = 100;
+
+    private static string? Reason(string? error)
+    {
+        if (string.IsNullOrWhiteSpace(error)) return null;
+        var line = error.Trim().Split('\n')[0].TrimEnd();
+        return line.Length <= ReasonWidth ? line : line[..(ReasonWidth - 1)] + "…";
     }
 
-    private static string ShortCommit(string? commit) => commit is { Length: > 12 } ? commit[..12] : commit ?? "";
+    private static string ShortCommit(string? commit) => commit is { Length: > 12 } ? commit[..12] : commit ?? "-";
 
     private static string Concurrency(ProcessorSpec spec) => spec.Concurrency?.ToString() ?? "-";
 

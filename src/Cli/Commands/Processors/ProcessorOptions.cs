@@ -25,13 +25,13 @@ public sealed class ProcessorOptions
     public Option<string?> Requirements { get; } = new("--requirements", "-rq") { Description = "Requirements file inside the repository (default: requirements.txt when present)" };
 
     /// <summary><c>--memory</c></summary>
-    public Option<string?> Memory { get; } = new("--memory") { Description = "Most memory each of its Python workers may use, e.g. 512M, 2G (default: the silo's PYFI_WORKER_MEMORY; update: 0 returns to it)" };
+    public Option<string?> Memory { get; } = new Option<string?>("--memory") { Description = "Most memory each of its Python workers may use, e.g. 512M, 2G (default: the silo's PYFI_WORKER_MEMORY; update: 0 returns to it)" }.Checked(m => ByteSize.Parse(m, "--memory"));
 
     /// <summary>The memory limit given, in bytes, if any.</summary>
     public long? ParseMemory(ParseResult parse) => parse.GetValue(Memory) is { } text ? ByteSize.Parse(text, "--memory") : null;
 
     /// <summary><c>--enabled</c> (update only)</summary>
-    public Option<string?> Enabled { get; } = new("--enabled") { Description = "true or false" };
+    public Option<string?> Enabled { get; } = new Option<string?>("--enabled") { Description = "true or false" }.Checked(e => Choices.ParseBool(e, "--enabled"));
 
     /// <summary><c>--hostname</c>: the original's <c>-h/--hostname</c> (<c>-h</c> is help here)</summary>
     public Option<string?> Hosts { get; } = new("--hostname", "--hosts") { Description = "Hosts (silos' PYFI_HOSTNAME) the code may run on, comma-separated; calls wait while none is up (update: '' allows any)" };
@@ -41,7 +41,7 @@ public sealed class ProcessorOptions
         parse.GetValue(Hosts) is { } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null;
 
     /// <summary><c>--requested-status</c> (update only)</summary>
-    public Option<string?> RequestedStatus { get; } = new("--requested-status", "-r") { Description = "Status to move to: ready, running, paused or stopped" };
+    public Option<string?> RequestedStatus { get; } = new Option<string?>("--requested-status", "-r") { Description = "Status to move to: ready, running, paused or stopped" }.Checked(s => Choices.Parse<ProcessorStatus>(s, "--requested-status"));
 
     /// <summary>Adds the options to <paramref name="command"/>; <c>add</c> leaves out the update-only ones.</summary>
     public void AddTo(Command command, bool forUpdate)

@@ -35,7 +35,7 @@ public static class QueueCommands
     {
         var name = CommonOptions.Name(Kind);
         var type = TypeOption();
-        var durable = new Option<string?>("--durable") { Description = "true or false" };
+        var durable = new Option<string?>("--durable") { Description = "true or false" }.Checked(d => Choices.ParseBool(d, "--durable"));
         var json = CommonOptions.Json();
         var command = new Command(Kind, "Change a queue") { name, type, durable, json };
         return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
@@ -62,11 +62,11 @@ public static class QueueCommands
     public static Command List(CliContext context) =>
         DefinitionCommands.List<QueueInfo>(context, "queues", GatewayOps.ListQueues, Table);
 
-    private static Option<string?> TypeOption() => new("--type", "-t")
+    private static Option<string?> TypeOption() => new Option<string?>("--type", "-t")
     {
         Description = "How calls are routed to the queue's sockets",
         HelpName = Choices.Of<QueueType>(),
-    };
+    }.Checked(t => Choices.Parse<QueueType>(t, "--type"));
 
     private static void Print(CliContext context, QueueInfo info, bool json, string done)
     {

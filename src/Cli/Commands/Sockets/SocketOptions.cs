@@ -19,16 +19,16 @@ public sealed class SocketOptions
     public Option<int?> Concurrency { get; } = CommonOptions.Integer("--concurrency", "Calls that may run at once (cores occupied)", "-c");
 
     /// <summary><c>--timeout</c></summary>
-    public Option<string?> Timeout { get; } = new("--timeout") { Description = "Longest time one attempt may run, e.g. 30s, 5m (update: 0 removes it)" };
+    public Option<string?> Timeout { get; } = new Option<string?>("--timeout") { Description = "Longest time one attempt may run, e.g. 30s, 5m (update: 0 removes it)" }.Checked(t => Durations.Parse(t, "--timeout"));
 
     /// <summary><c>--max-attempts</c></summary>
     public Option<int?> MaxAttempts { get; } = CommonOptions.Integer("--max-attempts", "Attempts in all before a call fails (1 = no retry)");
 
     /// <summary><c>--backoff</c></summary>
-    public Option<string?> Backoff { get; } = new("--backoff") { Description = "Wait before the second attempt, doubling each time (e.g. 1s, 500ms)" };
+    public Option<string?> Backoff { get; } = new Option<string?>("--backoff") { Description = "Wait before the second attempt, doubling each time (e.g. 1s, 500ms)" }.Checked(t => Durations.Parse(t, "--backoff"));
 
     /// <summary><c>--max-backoff</c></summary>
-    public Option<string?> MaxBackoff { get; } = new("--max-backoff") { Description = "Longest wait between attempts (e.g. 1m)" };
+    public Option<string?> MaxBackoff { get; } = new Option<string?>("--max-backoff") { Description = "Longest wait between attempts (e.g. 1m)" }.Checked(t => Durations.Parse(t, "--max-backoff"));
 
     /// <summary><c>--no-retry-on</c></summary>
     public Option<string?> NoRetryOn { get; } = new("--no-retry-on") { Description = "Python exception types never retried, comma-separated (e.g. ValueError,KeyError; update: '' clears)" };

@@ -17,8 +17,8 @@ public static class TokenCommands
             Description = "What its holder may do",
             HelpName = Choices.Of<PyfiRole>(),
             Required = true,
-        };
-        var expires = new Option<string?>("--expires") { Description = "How long it works, e.g. 30d, 12h (default: until revoked)" };
+        }.Checked(r => Choices.Parse<PyfiRole>(r, "--role"));
+        var expires = new Option<string?>("--expires") { Description = "How long it works, e.g. 30d, 12h (default: until revoked)" }.Checked(e => Durations.Parse(e, "--expires"));
         var json = CommonOptions.Json();
         var command = new Command("create", "Make a token; it is printed on standard output, this once") { name, role, expires, json };
         return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
