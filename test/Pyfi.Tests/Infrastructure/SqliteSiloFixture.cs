@@ -19,7 +19,16 @@ public sealed class SqliteSiloFixture : IAsyncLifetime
     {
         Silo = await SiloProcess.StartAsync(_data.Path);
         Cli = Silo.Cli();
-        Client = await Silo.ConnectAsync();
+        try
+        {
+            Client = await Silo.ConnectAsync();
+        }
+        catch
+        {
+            // xUnit does not dispose a fixture whose start failed: the silo must not outlive the test run.
+            await Silo.DisposeAsync();
+            throw;
+        }
     }
 
     /// <inheritdoc />
