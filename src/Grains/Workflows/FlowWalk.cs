@@ -11,7 +11,7 @@ namespace Pyfi.Grains.Workflows;
 /// travels up at most the graph's depth (64), so a replay in which every step has already ended does not
 /// recurse along a long pipeline. Not thread-safe: the workflow grain drives it on its own scheduler.
 /// </summary>
-internal sealed class FlowWalk
+public sealed class FlowWalk
 {
     private readonly Node[] _nodes;
     private readonly int[] _nodeOfStep;
@@ -171,4 +171,6 @@ internal sealed class FlowWalk
 }
 
 /// <summary>A node's result (JSON text) and the call it came from (the parent of the calls it feeds).</summary>
-internal readonly record struct StepValue(string Json, Guid? From);
+/// <param name="Json">The result as JSON text.</param>
+/// <param name="From">The call it came from: a step's own call, or a list's last member's.</param>
+public readonly record struct StepValue(string Json, Guid? From);

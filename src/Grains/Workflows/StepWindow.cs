@@ -9,7 +9,8 @@ namespace Pyfi.Grains.Workflows;
 /// bound. Steps wait per socket, taken in turn, so a socket that is full does not hold back the others.
 /// Not thread-safe: the workflow grain drives it on its own scheduler.
 /// </summary>
-internal sealed class StepWindow(int maxInFlight)
+/// <param name="maxInFlight">Steps that may be in flight at once, on all sockets.</param>
+public sealed class StepWindow(int maxInFlight)
 {
     private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
     private readonly List<Lane> _turns = [];

@@ -30,7 +30,7 @@ public sealed partial class WorkflowGrain(
     /// Steps of one workflow submitted and not ended at a time. Enough to keep sockets' slots busy and their
     /// writes grouped (a commit takes up to 512 writes); few enough that their waits are a small, steady load.
     /// </summary>
-    internal const int MaxStepsInFlight = 1_000;
+    public const int MaxStepsInFlight = 1_000;
 
     // Cancelling the steps not ended: this many at a time.
     private const int CancelBatch = 64;
