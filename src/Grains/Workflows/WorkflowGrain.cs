@@ -33,7 +33,7 @@ public sealed partial class WorkflowGrain(
     public const int MaxStepsInFlight = 1_000;
 
     // Cancelling the steps not ended: this many at a time.
-    private const int CancelBatch = 64;
+    private const int CancelBatch = 250;
 
     private const string Reminder = "flow";
     private static readonly TimeSpan Slice = TimeSpan.FromSeconds(25);
@@ -323,7 +323,7 @@ public sealed partial class WorkflowGrain(
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                _ = CancelWhenSubmittedAsync(submitted);
+                _ = CancelWhenSubmittedAsync(submitted, request.Key!);
                 throw;
             }
             catch (QueueFullException e)
@@ -341,12 +341,15 @@ public sealed partial class WorkflowGrain(
         }
     }
 
-    private async Task CancelWhenSubmittedAsync(Task<CallInfo> submitted)
+    private async Task CancelWhenSubmittedAsync(Task<CallInfo> submitted, string key)
     {
         try
         {
             var call = await submitted;
-            if (_cancelling && !call.State.IsFinal()) await GrainFactory.GetGrain<ITaskCallGrain>(call.Id).CancelAsync();
+            if (FlowGraph.StepOf(Id, key) is { } number) Record(number, call);
+            if (!_cancelling || call.State.IsFinal()) return;
+            var cancelled = await GrainFactory.GetGrain<ISocketGrain>(call.Socket).CancelAsync(call.Id);
+            if (FlowGraph.StepOf(Id, key) is { } step) Record(step, cancelled);
         }
         catch (Exception e) when (e is PyfiException or TimeoutException or OrleansException)
         {
