@@ -134,6 +134,48 @@ public sealed class LargeWorkflowTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ASiloStoppedMidWayThroughALargeWorkflowExitsPromptlyAndFinishesItAfterARestart()
+    {
+        using var repository = await GitRepository.CreateAsync(SampleCode.Files());
+        using var data = new TempDirectory("pyfi-flow-large-stop");
+        var env = new Dictionary<string, string> { ["PYFI_CORES"] = "2" };
+        var silo = await SiloProcess.StartAsync(data.Path, env);
+        try
+        {
+            var cli = silo.Cli();
+            await SampleCode.AddAsync(cli, repository);
+            await SampleCode.AddSocketsAsync(cli, "sleepy");
+            var file = Path.Combine(data.Path, "slow.json");
+            await File.WriteAllTextAsync(file, Parallel(Enumerable.Range(0, Steps).Select(_ => """{"socket":"sleepy","args":[0.001]}""")));
+            var id = Guid.Parse((await cli.OkAsync("flow", "run", "-f", file, "--no-wait")).Stdout.Trim());
+            await using (var client = await silo.ConnectAsync())
+            {
+                await Poll.UntilAsync(async () => (await client.Flow(id).InfoAsync()).Done >= 200, TimeSpan.FromSeconds(120), "200 steps to end");
+            }
+
+            // SIGTERM with a thousand steps in flight: the walk stops with its activation and the silo exits.
+            var clock = Stopwatch.StartNew();
+            var exit = await silo.StopAsync(TimeSpan.FromSeconds(60));
+            output.WriteLine($"stopped in {clock.Elapsed.TotalMilliseconds:0} ms");
+            Assert.Equal(0, exit);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the silo took {clock.Elapsed} to stop");
+
+            silo = await SiloProcess.StartAsync(data.Path, env, ports: silo.Ports);
+            await using var after = await silo.ConnectAsync();
+            var result = await after.Flow(id).GetAsync<double[]>(TimeSpan.FromSeconds(300));
+            var calls = await after.Cluster.GetGrain<ICallListingGrain>(0).ListWorkflowAsync(id);
+
+            Assert.Equal(Steps, result.Length);
+            Assert.Equal(Steps, calls.Select(c => c.Key).Distinct().Count());
+            Assert.Equal(Steps, calls.Length);
+        }
+        finally
+        {
+            await silo.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task ASiloKilledMidWayThroughATwoThousandStepParallelFinishesItAfterARestartWithEachStepOneCall()
     {
         const int Count = 2_000;
