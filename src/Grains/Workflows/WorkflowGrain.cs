@@ -37,6 +37,11 @@ public sealed partial class WorkflowGrain(
 
     private const string Reminder = "flow";
     private static readonly TimeSpan Slice = TimeSpan.FromSeconds(25);
+
+    // A step's wait at its socket is asked again after this long. A wait is a request the socket holds, and a
+    // silo stopping waits for the requests its activations hold: short slices let it stop in seconds with a
+    // thousand steps waiting, for one cheap question per step every few seconds while a step is long.
+    private static readonly TimeSpan StepWaitSlice = TimeSpan.FromSeconds(4);
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan LastBackoff = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan PublishPeriod = TimeSpan.FromMilliseconds(100);
@@ -274,7 +279,7 @@ public sealed partial class WorkflowGrain(
             while (!call.State.IsFinal())
             {
                 var id = call.Id;
-                call = await RetryingAsync(() => socket.WaitCallAsync(id, Slice), socketName, cancellationToken)
+                call = await RetryingAsync(() => socket.WaitCallAsync(id, StepWaitSlice), socketName, cancellationToken)
                     ?? throw new NotFoundException("call", id.ToString());
                 Record(number, call);
             }

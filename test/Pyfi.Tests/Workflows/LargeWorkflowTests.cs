@@ -158,7 +158,7 @@ public sealed class LargeWorkflowTests(ITestOutputHelper output)
             var exit = await silo.StopAsync(TimeSpan.FromSeconds(60));
             output.WriteLine($"stopped in {clock.Elapsed.TotalMilliseconds:0} ms");
             Assert.Equal(0, exit);
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the silo took {clock.Elapsed} to stop");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the silo took {clock.Elapsed} to stop");
 
             silo = await SiloProcess.StartAsync(data.Path, env, ports: silo.Ports);
             await using var after = await silo.ConnectAsync();
