@@ -92,6 +92,27 @@ public sealed class LargeWorkflowTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task AWorkflowFortyTimesLargerThanItsSocketsQueueRunsWithoutOneQueueFullRefusal()
+    {
+        using var repository = await GitRepository.CreateAsync(SampleCode.Files());
+        using var data = new TempDirectory("pyfi-flow-small-queue");
+        await using var silo = await SiloProcess.StartAsync(data.Path, new Dictionary<string, string> { ["PYFI_CORES"] = "2" });
+        var cli = silo.Cli();
+        await SampleCode.AddAsync(cli, repository);
+        await cli.OkAsync("add", "socket", "-n", "noop", "-q", "q", "-pn", "sample", "-t", "noop", "-c", "2", "--max-queue", "50");
+        var file = Path.Combine(data.Path, "wide.json");
+        await File.WriteAllTextAsync(file, Parallel(Enumerable.Range(0, 2_000).Select(i => $$"""{"socket":"noop","args":[{{i}}]}""")));
+
+        var id = Guid.Parse((await cli.OkAsync("flow", "run", "-f", file, "--no-wait")).Stdout.Trim());
+        await using var client = await silo.ConnectAsync();
+        var result = await client.Flow(id).GetAsync<int[]>(TimeSpan.FromMinutes(5));
+
+        Assert.Equal(Enumerable.Range(0, 2_000), result);
+        // The workflow kept at most 50 steps at the socket: it was never told its queue was full.
+        Assert.DoesNotContain("refused steps", silo.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CancellingALargeWorkflowAnswersAtOnceAndStopsItsSubmissions()
     {
         using var repository = await GitRepository.CreateAsync(SampleCode.Files());
