@@ -37,6 +37,60 @@ public static class FlowsBench
         return 0;
     }
 
+    /// <summary>
+    /// A parallel of <paramref name="steps"/> noop calls (<c>Pyfi.Bench flows-large</c>, issue 13), timed from
+    /// submit to result, while a reader asks the workflow where it is (its counts, as watchers do, and the whole
+    /// workflow, as <c>pyfi flow result</c> does, every fifth time) every 200 ms: how long those answers take while
+    /// thousands of steps are in flight.
+    /// </summary>
+    public static async Task<int> RunLargeAsync(string gateway, int steps)
+    {
+        await using var client = await PyfiClient.ConnectAsync(new PyfiClientOptions { Gateways = gateway, RetryConnect = true });
+        var noop = client.Socket<int, int>("bench.noop");
+        var watch = Stopwatch.StartNew();
+        var flow = await client.StartAsync(Flow.Parallel([.. Enumerable.Range(0, steps).Select(i => noop.Bind(i))]));
+        var started = watch.Elapsed.TotalMilliseconds;
+        var grain = client.Cluster.GetGrain<IWorkflowGrain>(flow.Id);
+        var progress = new List<double>();
+        var whole = new List<double>();
+        using var reading = new CancellationTokenSource();
+        var reader = Task.Run(async () =>
+        {
+            while (!reading.IsCancellationRequested)
+            {
+                var clock = Stopwatch.StartNew();
+                var now = await grain.GetProgressAsync();
+                progress.Add(clock.Elapsed.TotalMilliseconds);
+                if (now.State.IsFinal()) return;
+                if (progress.Count % 5 == 1)
+                {
+                    clock.Restart();
+                    await grain.GetAsync();
+                    whole.Add(clock.Elapsed.TotalMilliseconds);
+                }
+
+                await Task.Delay(200);
+            }
+        });
+        var result = await flow.GetAsync<int[]>();
+        var ms = watch.Elapsed.TotalMilliseconds;
+        await reading.CancelAsync();
+        await reader;
+        if (result.Length != steps || result.Where((value, i) => value != i).Any()) throw new InvalidOperationException($"the parallel of {steps} gave the wrong list");
+        Output.Emit("parallel", new Dictionary<string, object>
+        {
+            ["steps"] = steps,
+            ["ms"] = Output.Round(ms, 1),
+            ["steps_per_s"] = Output.Round(steps / (ms / 1000), 0),
+            ["started_ms"] = Output.Round(started, 1),
+            ["progress_p50_ms"] = Output.Round(Stats.Percentile([.. progress], 0.5), 1),
+            ["progress_max_ms"] = Output.Round(progress.Max(), 1),
+            ["whole_p50_ms"] = Output.Round(whole.Count > 0 ? Stats.Percentile([.. whole], 0.5) : 0, 1),
+            ["whole_max_ms"] = Output.Round(whole.Count > 0 ? whole.Max() : 0, 1),
+        });
+        return 0;
+    }
+
     private static async Task TimeAsync(PyfiClient client, string workload, PyfiStep step, int expected, (string Name, int Value) size)
     {
         var watch = Stopwatch.StartNew();

@@ -3,6 +3,7 @@ using Pyfi.Bench;
 // Pyfi's benchmark client. Prints one JSON object per figure, like the peers in ../shared/bench/peers.
 //   Pyfi.Bench calls --gateway HOST:PORT          (BENCH_N, BENCH_M, BENCH_K, BENCH_F, BENCH_S, BENCH_C as the peers take them)
 //   Pyfi.Bench flows --gateway HOST:PORT [--rounds R]   (the pipeline and funnel workloads alone, R times)
+//   Pyfi.Bench flows-large --gateway HOST:PORT --steps N   (a parallel of N noop calls, and how fast the workflow answers meanwhile)
 //   Pyfi.Bench cluster --gateway HOST:PORT --entries HOST:PORT[,HOST:PORT...] [--rounds R]   (bench/cluster.sh: the silos'
 //       Orleans gateways, the first as the one entry; BENCH_N noop, BENCH_S spin of BENCH_SPIN steps, BENCH_C real cores,
 //       BENCH_SLOTS the sockets' concurrency, BENCH_CPU_PIDS name=pid,... whose CPU time is counted per call)
@@ -18,6 +19,7 @@ return args switch
         Int("BENCH_N", "2000"), Int("BENCH_M", "200"), Int("BENCH_K", "50"), Int("BENCH_F", "200"), Int("BENCH_S", "200"),
         Int("BENCH_C", Environment.ProcessorCount.ToString())),
     ["flows", ..] => await FlowsBench.RunAsync(Arg("--gateway", "localhost:30000"), Int("BENCH_K", "50"), Int("BENCH_F", "200"), int.Parse(Arg("--rounds", "5"))),
+    ["flows-large", ..] => await FlowsBench.RunLargeAsync(Arg("--gateway", "localhost:30000"), int.Parse(Arg("--steps", "10000"))),
     ["cluster", ..] => await ClusterBench.RunAsync(Arg("--gateway", "localhost:30000"),
         Arg("--entries", "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), int.Parse(Arg("--rounds", "3")),
         Int("BENCH_N", "2000"), Int("BENCH_S", "400"), Int("BENCH_SPIN", "500000"), Int("BENCH_C", Environment.ProcessorCount.ToString()),

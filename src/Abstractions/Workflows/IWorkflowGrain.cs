@@ -20,6 +20,13 @@ public interface IWorkflowGrain : IGrainWithGuidKey
     [ClientAccess(PyfiPermission.Read, "read workflows")]
     [AlwaysInterleave] Task<FlowInfo> GetAsync();
 
+    /// <summary>
+    /// Where the workflow is (its state, steps ended of all), without its graph and steps: what watchers ask for,
+    /// cheap whatever the workflow's size. Throws <see cref="NotFoundException"/> for an unknown id.
+    /// </summary>
+    [ClientAccess(PyfiPermission.Read, "read workflows")]
+    [AlwaysInterleave] Task<FlowProgress> GetProgressAsync();
+
     /// <summary>The workflow once it has ended, or as it is when <paramref name="timeout"/> passes (at most 25 s).</summary>
     [ClientAccess(PyfiPermission.Read, "read workflows")]
     [AlwaysInterleave] Task<FlowInfo> WaitAsync(TimeSpan timeout);

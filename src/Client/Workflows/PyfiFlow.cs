@@ -75,8 +75,7 @@ public sealed class PyfiFlow
     {
         var updates = Channel.CreateUnbounded<FlowProgress>(new UnboundedChannelOptions { SingleReader = true });
         // Where it is now comes first, before subscribing (which can take a moment the first time).
-        var now = await InfoAsync(cancellationToken);
-        updates.Writer.TryWrite(new FlowProgress(Id, now.State, now.Done, now.Total, null));
+        updates.Writer.TryWrite(await Grain.GetProgressAsync().WaitAsync(cancellationToken));
         var stream = _cluster.GetStreamProvider(FlowStreams.Provider).GetStream<FlowProgress>(StreamId.Create(FlowStreams.Namespace, Id));
         var subscription = await stream.SubscribeAsync((progress, _) =>
         {
@@ -118,8 +117,7 @@ public sealed class PyfiFlow
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var info = await Grain.GetAsync().WaitAsync(cancellationToken);
-                updates.TryWrite(new FlowProgress(Id, info.State, info.Done, info.Total, null));
+                updates.TryWrite(await Grain.GetProgressAsync().WaitAsync(cancellationToken));
                 await Task.Delay(PollPeriod, cancellationToken);
             }
         }

@@ -7,7 +7,7 @@ namespace Pyfi.Grains.Workflows;
 /// its steps), which names its step in the calls table (the call's key), so a workflow taken up again finds
 /// the calls it already submitted.
 /// </summary>
-internal sealed class FlowGraph
+public sealed class FlowGraph
 {
     /// <summary>Call steps one workflow may have.</summary>
     public const int MaxSteps = PyfiLimits.MaxWorkflowCalls;

@@ -1,15 +1,20 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 using Pyfi.Grains.Storage;
+using Pyfi.Grains.Telemetry;
 using Pyfi.Storage.Calls;
 
 namespace Pyfi.Grains.Workflows;
 
 /// <summary>
-/// One workflow (see <see cref="IWorkflowGrain"/>). It stores its graph, then walks it: a call node is submitted
-/// to its socket once its input is known (the input put before its bound arguments), a pipeline feeds each
-/// result to the next node, a parallel runs its nodes at once and gives the list of their results, a funnel
-/// gives that list to its final node. Each call is submitted with the workflow's id and a key naming its step,
+/// One workflow (see <see cref="IWorkflowGrain"/>). It stores its graph, then walks it (<see cref="FlowWalk"/>):
+/// a call node is submitted to its socket once its input is known (the input put before its bound arguments),
+/// a pipeline feeds each result to the next node, a parallel runs its nodes at once and gives the list of their
+/// results, a funnel gives that list to its final node. Ready steps are submitted through a window
+/// (<see cref="StepWindow"/>): at most <see cref="MaxStepsInFlight"/> submitted and not ended, and never more on
+/// a socket than its queue takes, so a parallel of 100,000 calls is a steady stream, not 100,000 grain calls at
+/// once. The walk runs beside the grain's requests, not inside one, so reading, watching and cancelling the
+/// workflow are answered while it runs. Each call is submitted with the workflow's id and a key naming its step,
 /// so the walk can be replayed: after a restart or the loss of its silo, steps that ended give their stored
 /// results and steps in flight are the same calls, not new ones. A reminder brings the workflow back while it
 /// runs; the call sweeper brings it back at once when a silo is lost while its calls are open.
@@ -21,25 +26,50 @@ public sealed partial class WorkflowGrain(
     ILogger<WorkflowGrain> logger)
     : Grain, IWorkflowGrain, IRemindable
 {
+    /// <summary>
+    /// Steps of one workflow submitted and not ended at a time. Enough to keep sockets' slots busy and their
+    /// writes grouped (a commit takes up to 512 writes); few enough that their waits are a small, steady load.
+    /// </summary>
+    public const int MaxStepsInFlight = 1_000;
+
+    // Cancelling the steps not ended: this many at a time.
+    private const int CancelBatch = 250;
+
     private const string Reminder = "flow";
     private static readonly TimeSpan Slice = TimeSpan.FromSeconds(25);
+
+    // A step's wait at its socket is asked again after this long. A wait is a request the socket holds, and a
+    // silo stopping waits for the requests its activations hold: short slices let it stop in seconds with a
+    // thousand steps waiting, for one cheap question per step every few seconds while a step is long.
+    private static readonly TimeSpan StepWaitSlice = TimeSpan.FromSeconds(4);
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan LastBackoff = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan PublishPeriod = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan RetryLogPeriod = TimeSpan.FromSeconds(10);
 
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly StepWindow _window = new(MaxStepsInFlight);
+    private LogThrottle? _retries;
+    private LogThrottle? _queueFull;
     private FlowGraph? _graph;
+    private FlowWalk? _walk;
     private StepRun[] _steps = [];
     private int _done;
     private (int Step, CallError Error)? _failure;
     private bool _cancelling;
+    private bool _succeeding;
     private IAsyncStream<FlowProgress>? _progress;
     private FlowStepInfo? _lastChange;
     private bool _publishing;
     private bool _unpublished;
 
     private Guid Id => this.GetPrimaryKey();
+
+    // Retries of submissions and waits (the database away, a silo leaving): one line per period, with how many.
+    private LogThrottle Retries => _retries ??= new LogThrottle(time, RetryLogPeriod);
+
+    private LogThrottle QueueFull => _queueFull ??= new LogThrottle(time, RetryLogPeriod);
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -56,7 +86,16 @@ public sealed partial class WorkflowGrain(
         }
 
         LogTakenUp(Id, _done, _steps.Length);
-        _ = RunAsync();
+        _ = WalkAsync(null);
+    }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // The silo stops or the activation moves: the walk stops submitting and waiting (its steps' calls go on
+        // in their sockets), and the next activation replays it from the calls.
+        _stop.Cancel();
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -64,9 +103,11 @@ public sealed partial class WorkflowGrain(
     {
         if (state.State.Graph is not null) return Info();
         var checkedGraph = FlowGraph.Of(graph);
+        var bounds = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var socket in checkedGraph.Calls.Select(c => c.Socket!).Distinct(StringComparer.Ordinal))
         {
-            if (await GrainFactory.GetGrain<ISocketGrain>(socket).GetDefinitionAsync() is null) throw new NotFoundException("socket", socket);
+            var definition = await GrainFactory.GetGrain<ISocketGrain>(socket).GetDefinitionAsync() ?? throw new NotFoundException("socket", socket);
+            bounds[socket] = definition.Spec.MaxQueued;
         }
 
         // Both stored before the answer (one after the other: on SQLite they share a file and its one writer).
@@ -74,12 +115,19 @@ public sealed partial class WorkflowGrain(
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         Prepare(checkedGraph);
-        _ = RunAsync();
+        _ = WalkAsync(bounds);
         return Info();
     }
 
     /// <inheritdoc />
     public Task<FlowInfo> GetAsync() => Task.FromResult(Known());
+
+    /// <inheritdoc />
+    public Task<FlowProgress> GetProgressAsync()
+    {
+        if (state.State.Graph is null) Known();
+        return Task.FromResult(new FlowProgress(Id, state.State.State, _done, _steps.Length, null));
+    }
 
     /// <inheritdoc />
     public async Task<FlowInfo> WaitAsync(TimeSpan timeout)
@@ -122,7 +170,9 @@ public sealed partial class WorkflowGrain(
     private void Prepare(FlowGraph graph)
     {
         _graph = graph;
-        _steps = [.. graph.Calls.Select(_ => new StepRun())];
+        _walk = new FlowWalk(graph);
+        _steps = new StepRun[graph.Calls.Count];
+        for (var i = 0; i < _steps.Length; i++) _steps[i] = new StepRun();
         _progress = this.GetStreamProvider(FlowStreams.Provider).GetStream<FlowProgress>(StreamId.Create(FlowStreams.Namespace, Id));
     }
 
@@ -136,72 +186,91 @@ public sealed partial class WorkflowGrain(
         }
     }
 
-    private async Task RunAsync()
+    // Starts the walk once the sockets' queue bounds are known (given by StartAsync, else asked here).
+    private async Task WalkAsync(Dictionary<string, int>? bounds)
     {
+        // StartAsync answers first; the walk goes on beside the grain's requests.
+        await Task.Yield();
         try
         {
-            var result = await EvaluateAsync(_graph!.Root, null, _stop.Token);
-            await EndAsync(FlowState.Succeeded, result.Json, null, null);
+            bounds ??= await BoundsAsync(_stop.Token);
+            foreach (var (socket, maxQueued) in bounds) _window.Bound(socket, maxQueued);
+            _walk!.Start();
+            Pump();
         }
-        catch (Exception) when (_failure is { } failure)
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
-            await EndAsync(FlowState.Failed, null, failure.Error, failure.Step);
-        }
-        catch (OperationCanceledException) when (_cancelling)
-        {
-            // CancelAsync ends the workflow.
+            // Cancelled, or deactivating, before the walk began.
         }
         catch (Exception e)
         {
-            // Not expected (transient failures are retried where they happen): start over from storage.
-            LogWalkFailed(e, Id);
-            DeactivateOnIdle();
+            Broke(e);
         }
     }
 
-    private async Task<Value> EvaluateAsync(FlowStep node, Value? input, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, int>> BoundsAsync(CancellationToken cancellationToken)
     {
-        switch (node.Kind)
+        var bounds = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var socket in _graph!.Calls.Select(c => c.Socket!).Distinct(StringComparer.Ordinal))
         {
-            case FlowStepKind.Call:
-                return await RunStepAsync(_graph!.NumberOf(node), node, input, cancellationToken);
-            case FlowStepKind.Pipeline:
-                var value = input;
-                foreach (var step in node.Steps) value = await EvaluateAsync(step, value, cancellationToken);
-                return value!.Value;
-            case FlowStepKind.Parallel:
-                return await AllAsync(node.Steps, input, cancellationToken);
-            default:
-                var results = await AllAsync(node.Steps, input, cancellationToken);
-                return await EvaluateAsync(node.Final!, results, cancellationToken);
+            // A socket that is gone has no bound; its step fails when it is submitted.
+            var definition = await RetryingAsync(() => GrainFactory.GetGrain<ISocketGrain>(socket).GetDefinitionAsync(), socket, cancellationToken);
+            if (definition is not null) bounds[socket] = definition.Spec.MaxQueued;
+        }
+
+        return bounds;
+    }
+
+    // Moves the walk on: steps made ready whose end is already known (a replay) are taken at once, the others
+    // wait in the window; as many as it has room for are submitted. Called again as each step ends.
+    private void Pump()
+    {
+        if (_stop.IsCancellationRequested || _walk is null) return;
+        while (_walk.TryTakeReady(out var number))
+        {
+            var run = _steps[number];
+            if (run.State == CallState.Succeeded)
+            {
+                _walk.Succeeded(number, new StepValue(run.Result ?? "null", run.Call));
+                continue;
+            }
+
+            if (run.State is CallState.Failed or CallState.Cancelled)
+            {
+                Fail(number, ErrorOf(run));
+                return;
+            }
+
+            _window.Add(number, _graph!.Calls[number].Socket!);
+        }
+
+        while (_window.TryTake(out var step)) _ = RunStepAsync(step);
+
+        if (_walk.Result is { } result && !_succeeding)
+        {
+            _succeeding = true;
+            _ = FinishAsync(FlowState.Succeeded, result.Json, null, null);
         }
     }
 
-    // Each step given the same input, at once; their results as one JSON list in their order. The list's
-    // "parent" in the call graph is the last step's call.
-    private async Task<Value> AllAsync(IReadOnlyList<FlowStep> steps, Value? input, CancellationToken cancellationToken)
+    // One step: submitted (a step already submitted is the same call: its key names it), then waited for until
+    // it ends; the socket answers a wait when the call ends. Its end moves the walk on.
+    private async Task RunStepAsync(int number)
     {
-        var results = await Task.WhenAll(steps.Select(step => EvaluateAsync(step, input, cancellationToken)));
-        return new Value($"[{string.Join(',', results.Select(r => r.Json))}]", results[^1].From);
-    }
-
-    private async Task<Value> RunStepAsync(int number, FlowStep node, Value? input, CancellationToken cancellationToken)
-    {
-        var run = _steps[number];
-        if (run.State == CallState.Succeeded) return new Value(run.Result ?? "null", run.Call);
-        if (run.State is CallState.Failed or CallState.Cancelled) throw Fail(number, ErrorOf(run));
-        cancellationToken.ThrowIfCancellationRequested();
-
+        var node = _graph!.Calls[number];
+        var socketName = node.Socket!;
+        var input = _walk!.InputOf(number);
+        var cancellationToken = _stop.Token;
         var request = new CallRequest
         {
-            Socket = node.Socket!,
+            Socket = socketName,
             Args = input is { } value ? Prepend(value.Json, node.Args) : node.Args,
             Kwargs = node.Kwargs,
             Parent = input?.From,
             Workflow = Id,
             Key = FlowGraph.KeyOf(Id, number),
         };
-        var socket = GrainFactory.GetGrain<ISocketGrain>(node.Socket!);
+        var socket = GrainFactory.GetGrain<ISocketGrain>(socketName);
         CallInfo call;
         try
         {
@@ -210,24 +279,43 @@ public sealed partial class WorkflowGrain(
             while (!call.State.IsFinal())
             {
                 var id = call.Id;
-                call = await RetryingAsync(() => socket.WaitCallAsync(id, Slice), cancellationToken)
+                call = await RetryingAsync(() => socket.WaitCallAsync(id, StepWaitSlice), socketName, cancellationToken)
                     ?? throw new NotFoundException("call", id.ToString());
                 Record(number, call);
             }
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The walk stopped: cancelled, failed at another step, or this activation is going away.
+            return;
+        }
         catch (PyfiException e)
         {
             // Not transient: the socket was removed, or the call's row is gone. The step fails with why.
-            throw Fail(number, new CallError(e.GetType().Name.Replace("Exception", "", StringComparison.Ordinal), e.Message));
+            Fail(number, new CallError(e.GetType().Name.Replace("Exception", "", StringComparison.Ordinal), e.Message));
+            return;
+        }
+        catch (Exception e)
+        {
+            Broke(e);
+            return;
         }
 
-        if (call.State != CallState.Succeeded) throw Fail(number, ErrorOf(run));
-        return new Value(call.Result ?? "null", call.Id);
+        _window.Ended(socketName);
+        if (call.State != CallState.Succeeded)
+        {
+            Fail(number, ErrorOf(_steps[number]));
+            return;
+        }
+
+        _walk.Succeeded(number, new StepValue(call.Result ?? "null", call.Id));
+        Pump();
     }
 
     // Returns once the socket has stored the call (not when it ends), so the workflow knows each call it has
-    // in flight: a cancel reaches it, and progress shows it. Submitting may be given up when the workflow
-    // stops; a submission that lands after a cancel is cancelled.
+    // in flight: a cancel reaches it, and progress shows it. A socket whose queue is full is waited for (and
+    // gets fewer of this workflow's steps); submitting may be given up when the workflow stops, and a
+    // submission that lands after a cancel is cancelled.
     private async Task<CallInfo> SubmitAsync(ISocketGrain socket, CallRequest request, CancellationToken cancellationToken)
     {
         var backoff = FirstBackoff;
@@ -240,24 +328,33 @@ public sealed partial class WorkflowGrain(
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                _ = CancelWhenSubmittedAsync(submitted);
+                _ = CancelWhenSubmittedAsync(submitted, request.Key!);
                 throw;
+            }
+            catch (QueueFullException e)
+            {
+                _window.Refused(request.Socket);
+                if (QueueFull.TryEnter(out var held)) LogQueueFull(Id, request.Socket, held + 1, e.Message);
             }
             catch (Exception e) when (IsTransient(e))
             {
-                LogStepRetrying(e, Id, request.Socket);
-                await Task.Delay(backoff, time, cancellationToken);
-                backoff = Next(backoff);
+                if (Retries.TryEnter(out var held)) LogStepsRetrying(e, Id, request.Socket, held + 1);
             }
+
+            await Task.Delay(backoff, time, cancellationToken);
+            backoff = Next(backoff);
         }
     }
 
-    private async Task CancelWhenSubmittedAsync(Task<CallInfo> submitted)
+    private async Task CancelWhenSubmittedAsync(Task<CallInfo> submitted, string key)
     {
         try
         {
             var call = await submitted;
-            if (_cancelling && !call.State.IsFinal()) await GrainFactory.GetGrain<ITaskCallGrain>(call.Id).CancelAsync();
+            if (FlowGraph.StepOf(Id, key) is { } number) Record(number, call);
+            if (!_cancelling || call.State.IsFinal()) return;
+            var cancelled = await GrainFactory.GetGrain<ISocketGrain>(call.Socket).CancelAsync(call.Id);
+            if (FlowGraph.StepOf(Id, key) is { } step) Record(step, cancelled);
         }
         catch (Exception e) when (e is PyfiException or TimeoutException or OrleansException)
         {
@@ -265,7 +362,7 @@ public sealed partial class WorkflowGrain(
         }
     }
 
-    private async Task<T> RetryingAsync<T>(Func<Task<T>> attempt, CancellationToken cancellationToken)
+    private async Task<T> RetryingAsync<T>(Func<Task<T>> attempt, string socket, CancellationToken cancellationToken)
     {
         var backoff = FirstBackoff;
         while (true)
@@ -276,6 +373,7 @@ public sealed partial class WorkflowGrain(
             }
             catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
             {
+                if (Retries.TryEnter(out var held)) LogStepsRetrying(e, Id, socket, held + 1);
                 await Task.Delay(backoff, time, cancellationToken);
                 backoff = Next(backoff);
             }
@@ -288,11 +386,36 @@ public sealed partial class WorkflowGrain(
     private static bool IsTransient(Exception e) =>
         e is StorageUnavailableException or QueueFullException or NoCapacityException or TimeoutException or SiloUnavailableException or OrleansMessageRejectionException;
 
-    private Exception Fail(int number, CallError error)
+    // A step failed after its attempts (or could not be submitted): the workflow fails with its error, and
+    // nothing more is submitted; steps already submitted finish on their own.
+    private void Fail(int number, CallError error)
     {
-        _failure ??= (number, error);
+        if (_failure is not null || _cancelling || state.State.State.IsFinal()) return;
+        _failure = (number, error);
         _stop.Cancel();
-        return new OperationCanceledException($"step {number} failed");
+        _ = FinishAsync(FlowState.Failed, null, error, number);
+    }
+
+    private async Task FinishAsync(FlowState end, string? result, CallError? error, int? failedStep)
+    {
+        try
+        {
+            await EndAsync(end, result, error, failedStep);
+        }
+        catch (Exception e)
+        {
+            Broke(e);
+        }
+    }
+
+    // Not expected (transient failures are retried where they happen): the walk stops and the workflow starts
+    // over from storage.
+    private void Broke(Exception e)
+    {
+        if (_stop.IsCancellationRequested && e is OperationCanceledException) return;
+        LogWalkFailed(e, Id);
+        _stop.Cancel();
+        DeactivateOnIdle();
     }
 
     private static CallError ErrorOf(StepRun run) =>
@@ -356,23 +479,34 @@ public sealed partial class WorkflowGrain(
         Changed(null);
     }
 
+    // The steps not ended are cancelled at their sockets, a batch at a time (at most the window's worth are open).
     private async Task CancelOpenStepsAsync()
     {
-        foreach (var run in _steps.Where(s => s.Call is not null && s.State?.IsFinal() != true).ToList())
+        var open = new List<int>();
+        for (var i = 0; i < _steps.Length; i++)
         {
-            try
-            {
-                var cancelled = await GrainFactory.GetGrain<ITaskCallGrain>(run.Call!.Value).CancelAsync();
-                run.State = cancelled.State;
-            }
-            catch (CallEndedException)
-            {
-                // It ended first.
-            }
-            catch (Exception e) when (e is PyfiException or TimeoutException or OrleansException)
-            {
-                LogCancelFailed(e, Id, run.Call!.Value);
-            }
+            if (_steps[i].Call is not null && _steps[i].State?.IsFinal() != true) open.Add(i);
+        }
+
+        foreach (var batch in open.Chunk(CancelBatch)) await Task.WhenAll(batch.Select(CancelStepAsync));
+    }
+
+    private async Task CancelStepAsync(int number)
+    {
+        var run = _steps[number];
+        var call = run.Call!.Value;
+        try
+        {
+            var cancelled = await GrainFactory.GetGrain<ISocketGrain>(_graph!.Calls[number].Socket!).CancelAsync(call);
+            Record(number, cancelled);
+        }
+        catch (CallEndedException)
+        {
+            // It ended first.
+        }
+        catch (Exception e) when (e is PyfiException or TimeoutException or OrleansException)
+        {
+            LogCancelFailed(e, Id, call);
         }
     }
 
@@ -447,9 +581,6 @@ public sealed partial class WorkflowGrain(
         Steps = [.. _steps.Select((run, i) => new FlowStepInfo(i, _graph!.Calls[i].Socket!, run.Call, run.State))],
     };
 
-    // A node's result (JSON text) and the call it came from (the parent of the calls it feeds).
-    private readonly record struct Value(string Json, Guid? From);
-
     private sealed class StepRun
     {
         public Guid? Call { get; set; }
@@ -467,8 +598,11 @@ public sealed partial class WorkflowGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "Workflow {Flow} failed at step {Step}: {Error}")]
     private partial void LogFailed(Guid flow, int? step, string? error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Workflow {Flow}: submitting a step to {Socket} failed; trying again")]
-    private partial void LogStepRetrying(Exception exception, Guid flow, string socket);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Workflow {Flow}: submitting or waiting for steps on {Socket} failed ({Count} times since the last such line); trying again")]
+    private partial void LogStepsRetrying(Exception exception, Guid flow, string socket, long count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Workflow {Flow}: socket {Socket} refused steps {Count} times since the last such line ({Reason}); fewer are sent until its calls end")]
+    private partial void LogQueueFull(Guid flow, string socket, long count, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Workflow {Flow}: its end could not be stored; trying again")]
     private partial void LogStorageFailed(Exception exception, Guid flow);

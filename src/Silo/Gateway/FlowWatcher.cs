@@ -27,7 +27,7 @@ public sealed class FlowWatcher(IGrainFactory grains, IServiceProvider services)
         try
         {
             // Asked after subscribing, so a change between the two is not missed.
-            var now = Progress(await flow.GetAsync());
+            var now = await flow.GetProgressAsync();
             if (Differs(now, seen)) return now;
             try
             {
@@ -35,7 +35,7 @@ public sealed class FlowWatcher(IGrainFactory grains, IServiceProvider services)
             }
             catch (TimeoutException)
             {
-                return Progress(await flow.GetAsync());
+                return await flow.GetProgressAsync();
             }
         }
         finally
@@ -43,8 +43,6 @@ public sealed class FlowWatcher(IGrainFactory grains, IServiceProvider services)
             await subscription.UnsubscribeAsync();
         }
     }
-
-    private static FlowProgress Progress(FlowInfo flow) => new(flow.Id, flow.State, flow.Done, flow.Total, null);
 
     private static bool Differs(FlowProgress progress, FlowWatchArgs seen) => progress.Done != seen.Done || progress.State != seen.State;
 }

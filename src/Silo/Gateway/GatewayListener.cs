@@ -9,6 +9,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Pyfi.Grains.Security;
+using Pyfi.Grains.Telemetry;
 using Pyfi.Protocol;
 using Pyfi.Silo.Options;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using Pyfi.Silo.Gateway;
+using Pyfi.Grains.Telemetry;
 
 namespace Pyfi.Tests.Gateway;
 

@@ -1,4 +1,4 @@
-namespace Pyfi.Silo.Gateway;
+namespace Pyfi.Grains.Telemetry;
 
 /// <summary>
 /// Lets through at most one log line per interval about one kind of event, and counts the ones it held back so the
