@@ -40,6 +40,9 @@ internal sealed partial class SqliteCallStore : CallStore
 
     // One checkpoint at a time: SQLite refuses a second one at once instead of waiting for it.
     private readonly SemaphoreSlim _checkpoint = new(1, 1);
+
+    // Reads of the file; closed while the log is emptied, so reads that keep overlapping cannot hold that off.
+    private readonly ReadGate _reads = new();
     private SqliteConnection? _writer;
     private int _commitsSinceCheckpoint;
     private long _sizeBeforeCommit;
@@ -189,7 +192,8 @@ internal sealed partial class SqliteCallStore : CallStore
 
     // Between two commits: empties the log once it passes a quarter of the limit (unless a checkpoint is running:
     // then after a later commit), and before the next commit could take it past the limit (waiting for a running
-    // checkpoint). A reader that holds the log past TruncateWait makes the next try wait, doubling, so a stuck
+    // checkpoint). This process's reads wait at the gate meanwhile, so only a read already in flight or another
+    // process's can hold the log; one that does past TruncateWait makes the next try wait, doubling, so a stuck
     // reader costs the writer at most one wait in MaxTruncateBackoff; past the limit that is logged.
     private async Task BoundLogAsync(CancellationToken cancellationToken)
     {
@@ -202,7 +206,9 @@ internal sealed partial class SqliteCallStore : CallStore
         else if (!_checkpoint.Wait(0)) return;
         try
         {
-            if (await SqliteWal.TruncateAsync(_writer!, TruncateWait, BusyTimeoutMs, cancellationToken))
+            bool emptied;
+            using (_reads.Close()) emptied = await SqliteWal.TruncateAsync(_writer!, TruncateWait, BusyTimeoutMs, cancellationToken);
+            if (emptied)
             {
                 _truncateBackoff = TruncateBackoff;
                 Volatile.Write(ref _sizeBeforeCommit, 0);
@@ -344,9 +350,11 @@ internal sealed partial class SqliteCallStore : CallStore
         return (IReadOnlyList<CallInfo>)[.. ordered.Take(limit).Select(r => FromRow(r.Payload, r.Lease is null ? null : DateTimeOffset.Parse(r.Lease, CultureInfo.InvariantCulture)))];
     });
 
-    // A driver failure on a read becomes one line naming the file (a damaged one says what to do).
+    // Every read and delete: through the read gate, and a driver failure becomes one line naming the file (a
+    // damaged one says what to do).
     private async Task<T> TranslateAsync<T>(Func<Task<T>> read)
     {
+        await _reads.EnterAsync(_closing.Token);
         try
         {
             return await read();
