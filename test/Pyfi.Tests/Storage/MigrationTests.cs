@@ -146,8 +146,8 @@ public sealed class MigrationTests
         foreach (var flow in expected.GetProperty("workflows").EnumerateArray())
         {
             var id = flow.GetProperty("id").GetString()!;
-            var result = await cli.OkAsync("flow", "result", "--id", id, "--json");
-            Assert.Equal(JsonDocument.Parse(flow.GetProperty("result").GetString()!).RootElement.GetRawText(), JsonDocument.Parse(result.Stdout).RootElement.GetRawText());
+            var result = JsonDocument.Parse((await cli.OkAsync("flow", "result", "--id", id, "--json")).Stdout).RootElement;
+            Assert.Equal(Compact(flow.GetProperty("result").GetString()!), Compact(result.GetProperty("result").GetString()!));
             var steps = JsonDocument.Parse((await cli.OkAsync("ls", "calls", "--json")).Stdout).RootElement.EnumerateArray()
                 .Count(c => c.TryGetProperty("workflow", out var w) && w.GetString() == id);
             Assert.Equal(flow.GetProperty("steps").GetInt32(), steps);
@@ -156,6 +156,8 @@ public sealed class MigrationTests
         await cli.OkAsync("add", "queue", "-n", "after.migration");
         Assert.Contains("admin", (await cli.OkAsync("token", "ls")).Stdout);
     }
+
+    private static string Compact(string json) => JsonSerializer.Serialize(JsonDocument.Parse(json).RootElement);
 
     private static async Task<List<string>> SqliteColumnAsync(string file, string sql)
     {
