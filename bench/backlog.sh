@@ -27,7 +27,7 @@ export PYFI_GATEWAY="127.0.0.1:$(free_port)"
 export PYFI_TOKEN_FILE="$data/admin.token"
 ports="PYFI_SILO_PORT=$(free_port) PYFI_ORLEANS_GATEWAY_PORT=$(free_port)"
 
-# start_silo LOG: the silo on $data; prints the seconds to its ready line.
+# start_silo LOG: the silo on $data (pid in $silo); writes the seconds to its ready line to $work/ready.
 start_silo() {
   local t0=$(date +%s%N)
   env $ports PYFI_DATA="$data" PYFI_CORES=1 PYFI_GATEWAY_PORT="${PYFI_GATEWAY##*:}" PYFI_DASHBOARD_PORT=0 \
@@ -36,12 +36,11 @@ start_silo() {
   pids+=("$silo")
   for _ in $(seq 3000); do grep -qs "Pyfi silo ready\|could not run" "$1" && break; sleep 0.05; done
   grep -q "Pyfi silo ready" "$1" || { cat "$1" >&2; exit 1; }
-  python3 -c "print(round(($(date +%s%N) - $t0) / 1e9, 2))"
+  python3 -c "print(round(($(date +%s%N) - $t0) / 1e9, 2))" >"$work/ready"
 }
 
 # The largest size of each log, sampled every 100 ms until SIGTERM; printed as JSON.
-sample_logs() {
-  python3 - "$data" <<'PY'
+cat >"$work/walpeak.py" <<'PY'
 import json, os, signal, sys, time
 d = sys.argv[1]; peak = {"pyfi-calls.db-wal": 0, "pyfi.db-wal": 0}; stop = False
 def on_term(*_):
@@ -54,11 +53,10 @@ while not stop:
     time.sleep(0.1)
 print(json.dumps({"calls_wal_max_mb": round(peak["pyfi-calls.db-wal"] / 2**20, 1), "main_wal_max_mb": round(peak["pyfi.db-wal"] / 2**20, 1)}))
 PY
-}
 mb() { python3 -c "import os,sys; p=sys.argv[1]; print(round(os.path.getsize(p)/2**20, 1) if os.path.exists(p) else 0)" "$1"; }
 
 say "a silo on a fresh data folder, a slow socket (one slot, a minute a call)"
-start_silo "$work/silo.log" >/dev/null
+start_silo "$work/silo.log"
 pyfi add queue -n backlog >/dev/null
 pyfi add processor -n backlog -g "$work/repo" -m bench_tasks >/dev/null
 pyfi add socket -n backlog.slow -q backlog -pn backlog -t busy -c 1 --max-queue $((n + 1000)) >/dev/null
@@ -66,7 +64,7 @@ pyfi add socket -n backlog.slow -q backlog -pn backlog -t busy -c 1 --max-queue 
 say "submitting $n calls, $k at a time"
 python3 bench/rss.py --tree "$silo" >"$work/rss.json" &
 rss=$!
-sample_logs >"$work/wal.json" &
+python3 "$work/walpeak.py" "$data" >"$work/wal.json" &
 sampler=$!
 dotnet bench/Pyfi.Bench/bin/Release/net10.0/Pyfi.Bench.dll backlog --gateway "$PYFI_GATEWAY" --calls "$n" --in-flight "$k" --args "[60000]"
 sleep 2  # the background checkpoint's pause (250 ms) and the state loop's tick (1 s) have passed
@@ -76,7 +74,8 @@ echo "{\"system\": \"pyfi\", \"workload\": \"backlog-memory\", $(tail -c +2 "$wo
 
 say "stopping the silo (SIGTERM) and starting it again on the backlog"
 kill -TERM "$silo"; wait "$silo" || true
-ready=$(start_silo "$work/silo2.log")
+start_silo "$work/silo2.log"
+ready=$(cat "$work/ready")
 t0=$(date +%s%N)
 pyfi task run -s backlog.slow -d 1 --no-wait >/dev/null
 taken=$(python3 -c "print(round(($(date +%s%N) - $t0) / 1e9, 2))")
