@@ -22,6 +22,8 @@ public static class PyfiEnvironment
         ["PYFI_STORAGE"] = "Pyfi:Storage:Provider",
         ["PYFI_POSTGRES"] = "Pyfi:Storage:Postgres",
         ["PYFI_SQLITE_SYNC"] = "Pyfi:Storage:SqliteSync",
+        ["PYFI_SQLITE_WAL_LIMIT"] = "Pyfi:Storage:WalLimit",
+        ["PYFI_SQLITE_CHECK"] = "Pyfi:Storage:StartCheck",
         ["PYFI_GATEWAY"] = "Pyfi:Client:Gateways",
         ["PYFI_CORES"] = "Pyfi:Cores",
         ["PYFI_PYTHON"] = "Pyfi:Python",

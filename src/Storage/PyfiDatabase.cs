@@ -17,6 +17,15 @@ public sealed record PyfiDatabase(StorageProvider Provider, string ConnectionStr
     /// </summary>
     public string CallsConnectionString { get; init; } = ConnectionString;
 
+    /// <summary>The main SQLite file (grain state, reminders, tokens); meaningless on PostgreSQL.</summary>
+    public string SqliteFile => new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+
+    /// <summary>The SQLite file of the task calls (<see cref="CallsConnectionString"/>); meaningless on PostgreSQL.</summary>
+    public string CallsFile => new SqliteConnectionStringBuilder(CallsConnectionString).DataSource;
+
+    /// <summary>Most bytes a SQLite file's write-ahead log may hold before the silo empties it (see <see cref="PyfiStorageOptions.WalLimit"/>).</summary>
+    public long WalLimit { get; init; } = PyfiStorageOptions.DefaultWalLimit;
+
     /// <summary>How hard SQLite flushes the calls it stores (ignored for PostgreSQL, whose server decides).</summary>
     public SqliteSync SqliteSync { get; init; } = SqliteSync.Normal;
 
@@ -29,7 +38,7 @@ public sealed record PyfiDatabase(StorageProvider Provider, string ConnectionStr
     /// <summary>Where the database is, without secrets, for logs and messages.</summary>
     public string Describe() => Provider switch
     {
-        StorageProvider.Sqlite => $"sqlite {new SqliteConnectionStringBuilder(ConnectionString).DataSource}",
+        StorageProvider.Sqlite => $"sqlite {SqliteFile}",
         _ => DescribePostgres(ConnectionString),
     };
 
@@ -55,6 +64,7 @@ public sealed record PyfiDatabase(StorageProvider Provider, string ConnectionStr
             {
                 CallsConnectionString = calls.ConnectionString,
                 SqliteSync = options.SqliteSync,
+                WalLimit = options.WalLimit,
             };
         }
 

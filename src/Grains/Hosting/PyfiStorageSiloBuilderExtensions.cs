@@ -7,6 +7,7 @@ using Pyfi.Grains.Storage;
 using Pyfi.Storage;
 using Pyfi.Storage.Calls;
 using Pyfi.Storage.Tokens;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Pyfi.Grains.Hosting;
@@ -35,11 +36,15 @@ public static class PyfiStorageSiloBuilderExtensions
             options.DeleteStateOnClear = true;
         });
         silo.Services.AddGrainStorage(StorageNames.Model, (services, _) =>
-            new FaultTranslatingGrainStorage(services.GetRequiredKeyedService<IGrainStorage>(StorageNames.ModelDriver)));
+            new FaultTranslatingGrainStorage(services.GetRequiredKeyedService<IGrainStorage>(StorageNames.ModelDriver), database));
 
         // Task calls have their own table and a group-committing writer (see CallStore).
         silo.Services.AddSingleton(services =>
-            CallStore.Create(database, services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
+            CallStore.Create(database, services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
+                services.GetRequiredService<ILoggerFactory>().CreateLogger<CallStore>()));
+
+        // The embedded pyfi.db's write-ahead log stays bounded (the calls' file is bounded by its own writer).
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StateLogLimiter>();
 
         // Access tokens, read by every silo's AccessControl.
         silo.Services.AddSingleton(services =>

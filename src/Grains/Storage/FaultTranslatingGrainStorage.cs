@@ -1,14 +1,15 @@
-using System.Data.Common;
 using Orleans.Storage;
+using Pyfi.Storage;
 
 namespace Pyfi.Grains.Storage;
 
 /// <summary>
 /// Grain storage that turns the database driver's failures into <see cref="StorageUnavailableException"/>.
 /// Driver exceptions (Npgsql, SQLite) cannot cross to clients, which would otherwise see a codec error
-/// instead of "the database is unavailable"; this includes failures while a grain activates.
+/// instead of "the database is unavailable"; this includes failures while a grain activates. A SQLite file that
+/// is damaged is named, with what to do (<see cref="StorageFaults"/>).
 /// </summary>
-internal sealed class FaultTranslatingGrainStorage(IGrainStorage inner) : IGrainStorage
+internal sealed class FaultTranslatingGrainStorage(IGrainStorage inner, PyfiDatabase database) : IGrainStorage
 {
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         Translate(() => inner.ReadStateAsync(stateName, grainId, grainState));
@@ -19,7 +20,7 @@ internal sealed class FaultTranslatingGrainStorage(IGrainStorage inner) : IGrain
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         Translate(() => inner.ClearStateAsync(stateName, grainId, grainState));
 
-    private static async Task Translate(Func<Task> operation)
+    private async Task Translate(Func<Task> operation)
     {
         try
         {
@@ -27,7 +28,7 @@ internal sealed class FaultTranslatingGrainStorage(IGrainStorage inner) : IGrain
         }
         catch (Exception e) when (Cause(e) is { } cause)
         {
-            throw new StorageUnavailableException($"the database is unavailable ({cause.Message.Split('\n')[0].Trim()})");
+            throw StorageFaults.Unavailable(cause, database);
         }
     }
 
@@ -35,7 +36,7 @@ internal sealed class FaultTranslatingGrainStorage(IGrainStorage inner) : IGrain
     {
         for (var inner = e; inner is not null; inner = inner.InnerException)
         {
-            if (inner is DbException or TimeoutException or System.Net.Sockets.SocketException) return inner;
+            if (StorageFaults.IsDriverFailure(inner)) return inner;
         }
 
         return null;

@@ -44,12 +44,14 @@ public static class PyfiSiloHostExtensions
         }
 
         options.Validate();
+        storage.Validate();
         _ = new RepositoryPolicy(RepositoryPolicy.Split(options.Repositories)); // PYFI_REPOS reads, or the silo stops with one line
         var tls = string.IsNullOrWhiteSpace(options.TlsCert) ? null : SiloTls.Load(options.TlsCert, options.TlsKey!, options.TlsCa);
         var database = PyfiDatabase.From(storage, options.DataPath);
         var listenAddress = database.Provider == StorageProvider.Sqlite ? IPAddress.Loopback : IPAddress.Parse(options.AdvertisedAddress);
         var claim = ExclusiveResources.Claim(options.DataPath, listenAddress,
             (options.SiloPort, "PYFI_SILO_PORT"), (options.GatewayPort, "PYFI_GATEWAY_PORT"), (options.OrleansGatewayPort, "PYFI_ORLEANS_GATEWAY_PORT"));
+        StorageStartup.Prepare(database, storage); // after the claim: no second silo is migrating this data folder
 
         if (options.DashboardPort > 0)
         {

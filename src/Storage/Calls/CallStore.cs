@@ -1,4 +1,6 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Pyfi.Protocol;
 
 namespace Pyfi.Storage.Calls;
@@ -35,9 +37,9 @@ public abstract class CallStore : IAsyncDisposable
     /// <summary>The service whose calls these are.</summary>
     protected string ServiceId { get; }
 
-    /// <summary>A store on <paramref name="database"/> for <paramref name="serviceId"/>.</summary>
-    public static CallStore Create(PyfiDatabase database, string serviceId) => database.Provider == StorageProvider.Sqlite
-        ? new SqliteCallStore(database, serviceId)
+    /// <summary>A store on <paramref name="database"/> for <paramref name="serviceId"/>, logging to <paramref name="logger"/> (none by default).</summary>
+    public static CallStore Create(PyfiDatabase database, string serviceId, ILogger? logger = null) => database.Provider == StorageProvider.Sqlite
+        ? new SqliteCallStore(database, serviceId, logger ?? NullLogger.Instance)
         : new PostgresCallStore(database, serviceId);
 
     /// <summary>

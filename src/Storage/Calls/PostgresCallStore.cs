@@ -47,15 +47,15 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId)
         OpenCallsByAsync("Workflow", reader => reader.GetGuid(0), cancellationToken);
 
     // The distinct values of a column (Socket, Workflow) over the calls not ended.
-    private async Task<IReadOnlyList<T>> OpenCallsByAsync<T>(string column, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    private Task<IReadOnlyList<T>> OpenCallsByAsync<T>(string column, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken) => TranslateAsync(async () =>
     {
         await using var command = _source.CreateCommand($"SELECT DISTINCT {column} FROM PyfiCalls WHERE ServiceId = $1 AND State IN ('Queued', 'Running') AND {column} IS NOT NULL");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
         var values = new List<T>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) values.Add(read(reader));
-        return values;
-    }
+        return (IReadOnlyList<T>)values;
+    });
 
     public override Task<IReadOnlyList<CallInfo>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default)
     {
@@ -83,7 +83,7 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId)
         return SelectAsync($"{where} ORDER BY Created DESC LIMIT ${parameters.Count + 1}", cancellationToken, [.. parameters]);
     }
 
-    public override async Task<int> DeleteEndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default)
+    public override Task<int> DeleteEndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default) => TranslateAsync(async () =>
     {
         await using var command = _source.CreateCommand(
             "DELETE FROM PyfiCalls WHERE ServiceId = $1 AND Id IN (SELECT Id FROM PyfiCalls WHERE ServiceId = $1 " +
@@ -92,7 +92,7 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId)
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = cutoff.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
         return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    });
 
     protected override async Task CommitAsync(IReadOnlyList<CallWrite> batch, CancellationToken cancellationToken)
     {
@@ -150,7 +150,7 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId)
     private static NpgsqlParameter Time(DateTimeOffset? at) =>
         new() { Value = (object?)at?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 
-    private async Task<IReadOnlyList<CallInfo>> SelectAsync(string where, CancellationToken cancellationToken, params NpgsqlParameter[] parameters)
+    private Task<IReadOnlyList<CallInfo>> SelectAsync(string where, CancellationToken cancellationToken, params NpgsqlParameter[] parameters) => TranslateAsync(async () =>
     {
         await using var command = _source.CreateCommand($"SELECT Payload, LeaseUntil FROM PyfiCalls {where}");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
@@ -162,6 +162,19 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId)
             calls.Add(FromRow(reader.GetString(0), reader.IsDBNull(1) ? null : new DateTimeOffset(reader.GetDateTime(1), TimeSpan.Zero)));
         }
 
-        return calls;
+        return (IReadOnlyList<CallInfo>)calls;
+    });
+
+    // A driver failure on a read becomes one line naming the database (a client never sees Npgsql's types).
+    private async Task<T> TranslateAsync<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (Exception e) when (StorageFaults.IsDriverFailure(e))
+        {
+            throw StorageFaults.Unavailable(e, database);
+        }
     }
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Pyfi.Storage.Sqlite;
 
 namespace Pyfi.Storage.Calls;
 
@@ -8,25 +10,53 @@ namespace Pyfi.Storage.Calls;
 /// The write-ahead log is checkpointed by a background loop, not by the commit that happens to cross
 /// SQLite's threshold: that commit would copy the log into the database file and flush it while every call
 /// in its batch waits (measured: one call in ~80 took 12–18 ms instead of 1). The loop checkpoints when
-/// writes pause, or after <see cref="CheckpointAfterCommits"/> commits under sustained load.
+/// writes pause, or after <see cref="CheckpointAfterCommits"/> commits under sustained load. Those checkpoints
+/// (PASSIVE) never empty the log under steady writes (see <see cref="SqliteWal"/>), so the writer itself empties
+/// it (TRUNCATE, between two commits) once it passes a quarter of <see cref="PyfiDatabase.WalLimit"/>, and waits
+/// for that before its next commit would pass the limit. Reads copy their rows out and close before parsing
+/// them, so no read holds a snapshot of the log longer than SQLite takes to step through its rows.
 /// </summary>
-internal sealed class SqliteCallStore : CallStore
+internal sealed partial class SqliteCallStore : CallStore
 {
     private const string Columns = "ServiceId, Id, Socket, State, Attempt, LeaseUntil, IdemKey, Workflow, Created, Finished, Version, Payload";
     private const int CheckpointAfterCommits = 4000;
     private const int BusyTimeoutMs = 30_000;
     private static readonly TimeSpan CheckpointPeriod = TimeSpan.FromMilliseconds(250);
 
+    // How long emptying the log waits for readers to leave it; the writer waits meanwhile.
+    private static readonly TimeSpan TruncateWait = TimeSpan.FromSeconds(1);
+
+    // After a truncation a reader held up, the next is tried this much later, doubling up to MaxTruncateBackoff.
+    private static readonly TimeSpan TruncateBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxTruncateBackoff = TimeSpan.FromSeconds(30);
+
     private readonly PyfiDatabase database;
+    private readonly ILogger _logger;
+    private readonly string _file;
+    private readonly string _wal;
+    private readonly long _walLimit;
     private readonly CancellationTokenSource _closing = new();
     private readonly Task _checkpoints;
+
+    // One checkpoint at a time: SQLite refuses a second one at once instead of waiting for it.
+    private readonly SemaphoreSlim _checkpoint = new(1, 1);
+
+    // Reads of the file; closed while the log is emptied, so reads that keep overlapping cannot hold that off.
+    private readonly ReadGate _reads = new();
     private SqliteConnection? _writer;
     private int _commitsSinceCheckpoint;
+    private long _sizeBeforeCommit;
+    private long _nextTruncate;
+    private TimeSpan _truncateBackoff = TruncateBackoff;
 
-    public SqliteCallStore(PyfiDatabase database, string serviceId)
+    public SqliteCallStore(PyfiDatabase database, string serviceId, ILogger logger)
         : base(serviceId)
     {
         this.database = database;
+        _logger = logger;
+        _file = database.CallsFile;
+        _wal = SqliteWal.LogOf(_file);
+        _walLimit = database.WalLimit;
         _checkpoints = Task.Run(CheckpointLoopAsync);
     }
 
@@ -48,36 +78,39 @@ internal sealed class SqliteCallStore : CallStore
 
     public override Task<IReadOnlyList<CallInfo>> ListAsync(string socket, IReadOnlyCollection<CallState> states, int limit, CancellationToken cancellationToken = default)
     {
+        // Sorted here, not by SQLite: sorting a socket's whole backlog in SQL would hold the read (and the log) meanwhile.
         var names = states.Select((_, i) => $"$s{i}").ToList();
-        return SelectAsync($"WHERE ServiceId = $service AND Socket = $socket AND State IN ({string.Join(',', names)}) ORDER BY Created LIMIT $limit", command =>
+        return SelectAsync($"WHERE ServiceId = $service AND Socket = $socket AND State IN ({string.Join(',', names)})", command =>
         {
             command.Parameters.AddWithValue("$socket", socket);
-            command.Parameters.AddWithValue("$limit", limit);
             foreach (var (state, i) in states.Select((s, i) => (s, i))) command.Parameters.AddWithValue($"$s{i}", state.ToString());
-        }, cancellationToken);
+        }, cancellationToken, oldestFirst: true, limit: limit);
     }
 
     public override Task<IReadOnlyList<string>> SocketsWithOpenCallsAsync(CancellationToken cancellationToken = default) =>
         OpenCallsByAsync("Socket", text => text, cancellationToken);
 
     public override Task<IReadOnlyList<CallInfo>> ListByWorkflowAsync(Guid workflow, CancellationToken cancellationToken = default) =>
-        SelectAsync("WHERE ServiceId = $service AND Workflow = $workflow ORDER BY Created", command => command.Parameters.AddWithValue("$workflow", workflow.ToString()), cancellationToken);
+        SelectAsync("WHERE ServiceId = $service AND Workflow = $workflow", command => command.Parameters.AddWithValue("$workflow", workflow.ToString()), cancellationToken, oldestFirst: true);
 
     public override Task<IReadOnlyList<Guid>> WorkflowsWithOpenCallsAsync(CancellationToken cancellationToken = default) =>
         OpenCallsByAsync("Workflow", Guid.Parse, cancellationToken);
 
     // The distinct values of a column (Socket, Workflow) over the calls not ended.
-    private async Task<IReadOnlyList<T>> OpenCallsByAsync<T>(string column, Func<string, T> read, CancellationToken cancellationToken)
+    private Task<IReadOnlyList<T>> OpenCallsByAsync<T>(string column, Func<string, T> read, CancellationToken cancellationToken) => TranslateAsync(async () =>
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT DISTINCT {column} FROM PyfiCalls WHERE ServiceId = $service AND State IN ('Queued', 'Running') AND {column} IS NOT NULL";
-        command.Parameters.AddWithValue("$service", ServiceId);
-        var values = new List<T>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) values.Add(read(reader.GetString(0)));
-        return values;
-    }
+        var texts = new List<string>();
+        await using (var connection = await OpenAsync(cancellationToken))
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT DISTINCT {column} FROM PyfiCalls WHERE ServiceId = $service AND State IN ('Queued', 'Running') AND {column} IS NOT NULL";
+            command.Parameters.AddWithValue("$service", ServiceId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) texts.Add(reader.GetString(0));
+        }
+
+        return (IReadOnlyList<T>)[.. texts.Select(read)];
+    });
 
     public override Task<IReadOnlyList<CallInfo>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default)
     {
@@ -94,7 +127,7 @@ internal sealed class SqliteCallStore : CallStore
         }, cancellationToken);
     }
 
-    public override async Task<int> DeleteEndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default)
+    public override Task<int> DeleteEndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default) => TranslateAsync(async () =>
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -104,11 +137,21 @@ internal sealed class SqliteCallStore : CallStore
         command.Parameters.AddWithValue("$cutoff", Timestamp(cutoff));
         command.Parameters.AddWithValue("$limit", limit);
         return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    });
 
     protected override async Task CommitAsync(IReadOnlyList<CallWrite> batch, CancellationToken cancellationToken)
     {
-        _writer ??= await OpenWriterAsync(cancellationToken);
+        try
+        {
+            _writer ??= await OpenWriterAsync(cancellationToken);
+        }
+        catch (SqliteException e)
+        {
+            throw StorageFaults.Unavailable(e, database, _file);
+        }
+
+        // The log's size before this commit: BoundLogAsync estimates what the next commit adds from what this one did.
+        Volatile.Write(ref _sizeBeforeCommit, SqliteWal.Size(_wal));
         try
         {
             await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
@@ -135,14 +178,65 @@ internal sealed class SqliteCallStore : CallStore
             Interlocked.Increment(ref _commitsSinceCheckpoint);
             for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(changed[i]);
         }
-        catch
+        catch (Exception e)
         {
             // Start the next batch on a fresh connection: this one may be broken.
             await _writer.DisposeAsync();
             _writer = null;
+            if (e is SqliteException sqlite) throw StorageFaults.Unavailable(sqlite, database, _file);
             throw;
         }
+
+        await BoundLogAsync(cancellationToken);
     }
+
+    // Between two commits: empties the log once it passes a quarter of the limit (unless a checkpoint is running:
+    // then after a later commit), and before the next commit could take it past the limit (waiting for a running
+    // checkpoint). This process's reads wait at the gate meanwhile, so only a read already in flight or another
+    // process's can hold the log; one that does past TruncateWait makes the next try wait, doubling, so a stuck
+    // reader costs the writer at most one wait in MaxTruncateBackoff; past the limit that is logged.
+    private async Task BoundLogAsync(CancellationToken cancellationToken)
+    {
+        var size = SqliteWal.Size(_wal);
+        var growth = Math.Max(0, size - Volatile.Read(ref _sizeBeforeCommit)); // what the last commit added
+        if (size < _walLimit / 4) return;
+        var nearLimit = size + 2 * growth >= _walLimit;
+        if (Environment.TickCount64 < _nextTruncate) return;
+        if (nearLimit) await _checkpoint.WaitAsync(cancellationToken);
+        else if (!_checkpoint.Wait(0)) return;
+        try
+        {
+            bool emptied;
+            using (_reads.Close()) emptied = await SqliteWal.TruncateAsync(_writer!, TruncateWait, BusyTimeoutMs, cancellationToken);
+            if (emptied)
+            {
+                _truncateBackoff = TruncateBackoff;
+                Volatile.Write(ref _sizeBeforeCommit, 0);
+                Interlocked.Exchange(ref _commitsSinceCheckpoint, 0);
+                return;
+            }
+
+            _nextTruncate = Environment.TickCount64 + (long)_truncateBackoff.TotalMilliseconds;
+            _truncateBackoff = TimeSpan.FromTicks(Math.Min(MaxTruncateBackoff.Ticks, _truncateBackoff.Ticks * 2));
+            if (nearLimit) LogLogHeld(_wal, size / (1024 * 1024), _walLimit / (1024 * 1024), (long)TruncateWait.TotalMilliseconds);
+        }
+        catch (SqliteException e)
+        {
+            // The commit stands; the log is emptied after a later one. A broken file shows in the next commit.
+            LogTruncateFailed(_wal, StorageFaults.Describe(e, _file));
+            _nextTruncate = Environment.TickCount64 + (long)_truncateBackoff.TotalMilliseconds;
+        }
+        finally
+        {
+            _checkpoint.Release();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The calls' log {Wal} is {SizeMb} MB (limit {LimitMb} MB) and could not be emptied: a reader held it past {WaitMs} ms. Close long reads of the file (an open sqlite3 shell?)")]
+    private partial void LogLogHeld(string wal, long sizeMb, long limitMb, long waitMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not empty the calls' log {Wal}: {Reason}")]
+    private partial void LogTruncateFailed(string wal, string reason);
 
     public override async ValueTask DisposeAsync()
     {
@@ -150,6 +244,8 @@ internal sealed class SqliteCallStore : CallStore
         _closing.Cancel();
         await _checkpoints.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (_writer is not null) await _writer.DisposeAsync();
+        _checkpoint.Dispose();
+        _closing.Dispose();
     }
 
     // Copies committed pages from the log into the database file while writers go on (PASSIVE: it takes no
@@ -166,9 +262,11 @@ internal sealed class SqliteCallStore : CallStore
                 var commits = Volatile.Read(ref _commitsSinceCheckpoint);
                 var paused = commits == seen;
                 seen = commits;
-                if (commits == 0 || (!paused && commits < CheckpointAfterCommits)) continue;
+                // Copying ahead of the writer's truncation leaves it less to copy while commits wait.
+                if (commits == 0 || (!paused && commits < CheckpointAfterCommits && SqliteWal.Size(_wal) < _walLimit / 8)) continue;
                 Interlocked.Add(ref _commitsSinceCheckpoint, -commits);
                 seen = 0;
+                await _checkpoint.WaitAsync(_closing.Token);
                 try
                 {
                     connection ??= await OpenAsync(_closing.Token);
@@ -182,6 +280,10 @@ internal sealed class SqliteCallStore : CallStore
                     if (connection is not null) await connection.DisposeAsync();
                     connection = null;
                     Interlocked.Increment(ref _commitsSinceCheckpoint);
+                }
+                finally
+                {
+                    _checkpoint.Release();
                 }
             }
         }
@@ -228,21 +330,39 @@ internal sealed class SqliteCallStore : CallStore
         return command;
     }
 
-    private async Task<IReadOnlyList<CallInfo>> SelectAsync(string where, Action<SqliteCommand> bind, CancellationToken cancellationToken)
+    // The rows are copied out as text and the read closed before they are parsed (or sorted, oldestFirst): a read
+    // holds its snapshot of the log, and so any checkpoint that would empty it, only while SQLite steps.
+    private Task<IReadOnlyList<CallInfo>> SelectAsync(string where, Action<SqliteCommand> bind, CancellationToken cancellationToken,
+        bool oldestFirst = false, int limit = int.MaxValue) => TranslateAsync(async () =>
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT Payload, LeaseUntil FROM PyfiCalls {where}";
-        command.Parameters.AddWithValue("$service", ServiceId);
-        bind(command);
-        var calls = new List<CallInfo>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var rows = new List<(string Created, string Payload, string? Lease)>();
+        await using (var connection = await OpenAsync(cancellationToken))
+        await using (var command = connection.CreateCommand())
         {
-            calls.Add(FromRow(reader.GetString(0), reader.IsDBNull(1) ? null : DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture)));
+            command.CommandText = $"SELECT Created, Payload, LeaseUntil FROM PyfiCalls {where}";
+            command.Parameters.AddWithValue("$service", ServiceId);
+            bind(command);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) rows.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
         }
 
-        return calls;
+        IEnumerable<(string Created, string Payload, string? Lease)> ordered = oldestFirst ? rows.OrderBy(r => r.Created, StringComparer.Ordinal) : rows;
+        return (IReadOnlyList<CallInfo>)[.. ordered.Take(limit).Select(r => FromRow(r.Payload, r.Lease is null ? null : DateTimeOffset.Parse(r.Lease, CultureInfo.InvariantCulture)))];
+    });
+
+    // Every read and delete: through the read gate, and a driver failure becomes one line naming the file (a
+    // damaged one says what to do).
+    private async Task<T> TranslateAsync<T>(Func<Task<T>> read)
+    {
+        await _reads.EnterAsync(_closing.Token);
+        try
+        {
+            return await read();
+        }
+        catch (SqliteException e)
+        {
+            throw StorageFaults.Unavailable(e, database, _file);
+        }
     }
 
     // Sortable text: SQLite compares these as strings.

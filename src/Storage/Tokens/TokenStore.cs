@@ -115,7 +115,7 @@ public sealed class TokenStore(PyfiDatabase database, string serviceId)
         }
         catch (DbException e)
         {
-            throw new StorageUnavailableException($"the database is unavailable ({database.Describe()}): {e.Message.Split('\n')[0]}");
+            throw StorageFaults.Unavailable(e, database);
         }
     }
 }

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# A backlog on the embedded SQLite default: BACKLOG_N calls (default 200,000) queued on a slow socket (one slot, each
+# call busy for a minute), submitted through the .NET client BACKLOG_K at a time without waiting for their ends.
+# Prints JSON lines: the submit rate; the silo's peak RSS; the largest size of pyfi-calls.db-wal and pyfi.db-wal
+# during the run (sampled every 100 ms) and the sizes after it; the database files' sizes; then the silo stopped
+# (SIGTERM) and started again on that backlog: time to its ready line, and until the socket (which reads its
+# whole backlog when it activates) acknowledges one more call. See bench/README.md.
+#   bench/backlog.sh            (BACKLOG_N, BACKLOG_K; PYFI_SQLITE_WAL_LIMIT passes through to the silo)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+n=${BACKLOG_N:-200000}
+k=${BACKLOG_K:-64}
+work=$(mktemp -d /tmp/pyfi-backlog.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+. bench/common.sh
+
+say "building (Release)"
+dotnet build Orleans.sln -c Release -nologo -clp:ErrorsOnly >/dev/null
+pyfi() { dotnet src/Cli/bin/Release/net10.0/pyfi.dll "$@"; }
+bench_repo "$work/repo"
+data="$work/data"
+export PYFI_GATEWAY="127.0.0.1:$(free_port)"
+export PYFI_TOKEN_FILE="$data/admin.token"
+ports="PYFI_SILO_PORT=$(free_port) PYFI_ORLEANS_GATEWAY_PORT=$(free_port)"
+
+# start_silo LOG: the silo on $data (pid in $silo); writes the seconds to its ready line to $work/ready.
+start_silo() {
+  local t0=$(date +%s%N)
+  env $ports PYFI_DATA="$data" PYFI_CORES=1 PYFI_GATEWAY_PORT="${PYFI_GATEWAY##*:}" PYFI_DASHBOARD_PORT=0 \
+    dotnet src/Silo/bin/Release/net10.0/Pyfi.Silo.dll >"$1" 2>&1 &
+  silo=$!
+  pids+=("$silo")
+  for _ in $(seq 3000); do grep -qs "Pyfi silo ready\|could not run" "$1" && break; sleep 0.05; done
+  grep -q "Pyfi silo ready" "$1" || { cat "$1" >&2; exit 1; }
+  python3 -c "print(round(($(date +%s%N) - $t0) / 1e9, 2))" >"$work/ready"
+}
+
+# The largest size of each log, sampled every 100 ms until SIGTERM; printed as JSON.
+cat >"$work/walpeak.py" <<'PY'
+import json, os, signal, sys, time
+d = sys.argv[1]; peak = {"pyfi-calls.db-wal": 0, "pyfi.db-wal": 0}; stop = False
+def on_term(*_):
+    global stop; stop = True
+signal.signal(signal.SIGTERM, on_term)
+while not stop:
+    for f in peak:
+        try: peak[f] = max(peak[f], os.path.getsize(os.path.join(d, f)))
+        except OSError: pass
+    time.sleep(0.1)
+print(json.dumps({"calls_wal_max_mb": round(peak["pyfi-calls.db-wal"] / 2**20, 1), "main_wal_max_mb": round(peak["pyfi.db-wal"] / 2**20, 1)}))
+PY
+mb() { python3 -c "import os,sys; p=sys.argv[1]; print(round(os.path.getsize(p)/2**20, 1) if os.path.exists(p) else 0)" "$1"; }
+
+say "a silo on a fresh data folder, a slow socket (one slot, a minute a call)"
+start_silo "$work/silo.log"
+pyfi add queue -n backlog >/dev/null
+pyfi add processor -n backlog -g "$work/repo" -m bench_tasks >/dev/null
+pyfi add socket -n backlog.slow -q backlog -pn backlog -t busy -c 1 --max-queue $((n + 1000)) >/dev/null
+
+say "submitting $n calls, $k at a time"
+python3 bench/rss.py --tree "$silo" >"$work/rss.json" &
+rss=$!
+python3 "$work/walpeak.py" "$data" >"$work/wal.json" &
+sampler=$!
+dotnet bench/Pyfi.Bench/bin/Release/net10.0/Pyfi.Bench.dll backlog --gateway "$PYFI_GATEWAY" --calls "$n" --in-flight "$k" --args "[60000]"
+sleep 2  # the background checkpoint's pause (250 ms) and the state loop's tick (1 s) have passed
+kill -TERM "$sampler" "$rss"; wait "$sampler" "$rss" || true
+echo "{\"system\": \"pyfi\", \"workload\": \"backlog-disk\", \"calls\": $n, $(tail -c +2 "$work/wal.json" | head -c -2), \"calls_wal_after_mb\": $(mb "$data/pyfi-calls.db-wal"), \"main_wal_after_mb\": $(mb "$data/pyfi.db-wal"), \"calls_db_mb\": $(mb "$data/pyfi-calls.db"), \"main_db_mb\": $(mb "$data/pyfi.db")}"
+echo "{\"system\": \"pyfi\", \"workload\": \"backlog-memory\", $(tail -c +2 "$work/rss.json")"
+
+say "stopping the silo (SIGTERM) and starting it again on the backlog"
+kill -TERM "$silo"; wait "$silo" || true
+start_silo "$work/silo2.log"
+ready=$(cat "$work/ready")
+t0=$(date +%s%N)
+pyfi task run -s backlog.slow -d 1 --no-wait >/dev/null
+taken=$(python3 -c "print(round(($(date +%s%N) - $t0) / 1e9, 2))")
+echo "{\"system\": \"pyfi\", \"workload\": \"backlog-restart\", \"calls\": $n, \"ready_s\": $ready, \"socket_takes_a_call_after_s\": $taken, \"calls_wal_after_restart_mb\": $(mb "$data/pyfi-calls.db-wal")}"
+kill -TERM "$silo"; wait "$silo" || true
