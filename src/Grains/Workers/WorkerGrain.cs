@@ -22,6 +22,7 @@ namespace Pyfi.Grains.Workers;
 /// </summary>
 [PerCorePlacement]
 [Reentrant]
+[Orleans.Placement.Immovable] // holds a core on the silo it was placed on: never moved (a move would ask placement without the network's mark)
 public sealed partial class WorkerGrain(
     CodeCache code,
     PythonWorkerPool pool,
