@@ -30,6 +30,7 @@ public static class PyfiEnvironment
         ["PYFI_LEASE"] = "Pyfi:Lease",
         ["PYFI_HOSTNAME"] = "Pyfi:HostName",
         ["PYFI_RETENTION"] = "Pyfi:Retention",
+        ["PYFI_DRAIN"] = "Pyfi:Drain",
         ["PYFI_GATEWAY_MAX_CONNECTIONS"] = "Pyfi:GatewayMaxConnections",
         ["PYFI_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS"] = "Pyfi:GatewayMaxConnectionsPerAddress",
         ["PYFI_GATEWAY_IDLE_TIMEOUT"] = "Pyfi:GatewayIdleTimeout",

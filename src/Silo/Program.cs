@@ -1,6 +1,9 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pyfi;
+using Pyfi.Grains.Workers;
 using Pyfi.Silo.Hosting;
 
 // A Pyfi silo. Configuration: appsettings.json beside the binary, then PYFI_* environment variables,
@@ -16,6 +19,20 @@ try
     var builder = PyfiSiloHost.CreateBuilder(args);
     builder.AddPyfiSilo();
     using var host = PyfiSiloHost.Build(builder);
+
+    // SIGTERM or Ctrl+C stops the silo gracefully (the host's own handler): running attempts may finish for
+    // PYFI_DRAIN. A second one cuts them off at once (handed back, not counted as attempts).
+    var drain = host.Services.GetRequiredService<SiloDrain>();
+    var signals = 0;
+    void OnSignal(PosixSignalContext context)
+    {
+        if (Interlocked.Increment(ref signals) < 2) return;
+        context.Cancel = true;
+        drain.Hurry();
+    }
+
+    using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+    using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
     await host.RunAsync();
     return 0;
 }

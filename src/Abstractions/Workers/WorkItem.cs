@@ -27,8 +27,14 @@ public enum WorkOutcome
     /// <summary>The code could not be made ready here (checkout, environment, import): not the call's fault.</summary>
     CannotStart,
 
-    /// <summary>The attempt never began (it waited behind a call whose process died): run it again, not counted.</summary>
+    /// <summary>
+    /// The attempt never began (it waited behind a call whose process died, was taken back because its silo is
+    /// stopping, or found no process to start on during a stop): run it again, not counted.
+    /// </summary>
     NotStarted,
+
+    /// <summary>The attempt began but its silo stopped before it ended (past <c>PYFI_DRAIN</c>): run it again, not counted.</summary>
+    Interrupted,
 }
 
 /// <summary>What a worker reports for one attempt.</summary>
@@ -39,5 +45,11 @@ public enum WorkOutcome
 /// <param name="Worker">Which worker ran it (host, process id).</param>
 /// <param name="Started">When the attempt started.</param>
 /// <param name="Finished">When it ended.</param>
+/// <param name="StartStored">
+/// Whether the attempt's start is stored (the worker stores it when its process begins the attempt): <see langword="true"/>,
+/// the row says running at this attempt; <see langword="false"/>, it still says queued at the attempt before (the
+/// attempt never began, or ended so soon that its start was never written); <see langword="null"/>, unknown (the
+/// database failed).
+/// </param>
 [GenerateSerializer, Immutable, Alias("pyfi.WorkResult")]
-public sealed record WorkResult(WorkOutcome Outcome, string? Result, CallError? Error, string? Output, string Worker, DateTimeOffset Started, DateTimeOffset Finished);
+public sealed record WorkResult(WorkOutcome Outcome, string? Result, CallError? Error, string? Output, string Worker, DateTimeOffset Started, DateTimeOffset Finished, bool? StartStored = null);

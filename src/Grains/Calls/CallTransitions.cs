@@ -31,17 +31,19 @@ public static class CallTransitions
         NotBefore = null,
     };
 
+    /// <summary>The error kind noted in a call's history for an attempt its silo's stop cut off (not counted).</summary>
+    public const string InterruptedByShutdown = "InterruptedByShutdown";
+
     /// <summary>
     /// The call after its running attempt ended with <paramref name="result"/>: ended (succeeded, or failed for
-    /// good), or queued again for another attempt after a backoff, or (the attempt never started) queued again
-    /// as it was. <paramref name="random"/> in [0, 1) spreads the backoff by the policy's jitter.
+    /// good), or queued again for another attempt after a backoff, or (the attempt never started, or its silo's stop
+    /// cut it off) queued again at the attempt before. <paramref name="random"/> in [0, 1) spreads the backoff by the
+    /// policy's jitter.
     /// </summary>
     public static CallInfo AfterAttempt(CallInfo running, WorkResult result, RetryPolicy policy, DateTimeOffset now, double random)
     {
-        if (result.Outcome == WorkOutcome.NotStarted)
-        {
-            return running with { State = CallState.Queued, Attempts = running.Attempts - 1, LeaseUntil = null, Owner = null, Started = null };
-        }
+        if (result.Outcome == WorkOutcome.NotStarted) return NotStarted(running);
+        if (result.Outcome == WorkOutcome.Interrupted) return Interrupted(running, result.Worker, result.Started, now);
 
         if (result.Outcome == WorkOutcome.Succeeded)
         {
@@ -59,6 +61,21 @@ public static class CallTransitions
 
         return Requeued(running, new CallAttempt(running.Attempts, result.Worker, running.Started, now, error), policy, now, random) with { Output = result.Output };
     }
+
+    /// <summary>The call as it was before an attempt that never began: queued at the attempt before, as stored.</summary>
+    public static CallInfo NotStarted(CallInfo running) =>
+        running with { State = CallState.Queued, Attempts = running.Attempts - 1, LeaseUntil = null, Owner = null, Started = null };
+
+    /// <summary>
+    /// The call after its silo's stop cut its running attempt off (it ran past <c>PYFI_DRAIN</c>): handed back,
+    /// queued at once at the attempt before: not an attempt, and so never the reason a call fails. Its history notes it.
+    /// </summary>
+    public static CallInfo Interrupted(CallInfo running, string? worker, DateTimeOffset? started, DateTimeOffset now) => NotStarted(running) with
+    {
+        History = running.History.Add(new CallAttempt(running.Attempts, worker, started ?? running.Started, now,
+            new CallError(InterruptedByShutdown, "the silo stopped before the attempt ended; it was handed back and does not count as an attempt"))),
+        NotBefore = null,
+    };
 
     /// <summary>The call after its running attempt was found lost (its worker or silo gone, its lease lapsed): queued again at once, or failed when it has no attempts left.</summary>
     public static CallInfo Lost(CallInfo running, CallError why, RetryPolicy policy, DateTimeOffset now)

@@ -24,6 +24,12 @@ public sealed class PyfiRuntimeOptions
     /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// How long a stopping silo lets the attempts running on it finish (<c>PYFI_DRAIN</c>); those still running then are
+    /// cut off and handed back, not counted as attempts.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long ended calls (and their results) are kept before the sweeper removes them.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 

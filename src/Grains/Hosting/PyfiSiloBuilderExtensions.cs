@@ -38,6 +38,8 @@ public static class PyfiSiloBuilderExtensions
         silo.Services.AddSingleton<CodeCache>();
         silo.Services.AddSingleton<PythonWorkerPool>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<PythonWorkerPool>());
+        silo.Services.AddSingleton<SiloDrain>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<SiloDrain>());
         silo.Services.AddSingleton<LocalWorkers>();
         silo.Services.AddMetrics();
         silo.Services.AddSingleton<PyfiMetrics>();

@@ -24,6 +24,9 @@ public sealed partial class ProcessorGrain(
     private readonly HashSet<string> _subscribers = new(StringComparer.Ordinal);
     private Task<ProcessorDeployment>? _deploying;
 
+    // What was last published: the deployment in progress, or the one stored.
+    private ProcessorDeployment? _current;
+
     private string Name => this.GetPrimaryKeyString();
 
     /// <inheritdoc />
@@ -39,28 +42,24 @@ public sealed partial class ProcessorGrain(
     }
 
     /// <inheritdoc />
-    public async Task<ProcessorDeployment> GetDeploymentAsync(string? subscriber = null)
+    public Task<ProcessorDeployment> GetDeploymentAsync(string? subscriber = null)
     {
+        // Answered at once: a deployment (git, a venv, pip) may take far longer than any caller's grain call may
+        // wait. A subscriber hears of its end (DeploymentChangedAsync).
         if (subscriber is not null) _subscribers.Add(subscriber);
-        while (true)
-        {
-            var definition = Definition ?? throw new NotFoundException("processor", Name);
-            if (_deploying is { IsCompleted: false } running)
-            {
-                await running;
-                continue;
-            }
-
-            if (State.State.Deployment is { } deployment && deployment.Revision == definition.Stamp.Revision) return deployment;
-            _ = StartDeployment(definition);
-        }
+        var definition = Definition ?? throw new NotFoundException("processor", Name);
+        if (_deploying is { IsCompleted: false } && _current is { } deploying) return Task.FromResult(deploying);
+        if (State.State.Deployment is { } deployment && deployment.Revision == definition.Stamp.Revision) return Task.FromResult(deployment);
+        StartDeployment(definition).Ignore();
+        return Task.FromResult(_current!);
     }
 
     /// <inheritdoc />
     public Task<ProcessorDeployment> RedeployAsync()
     {
         var definition = Definition ?? throw new NotFoundException("processor", Name);
-        return StartDeployment(definition);
+        StartDeployment(definition).Ignore();
+        return Task.FromResult(_current!);
     }
 
     /// <inheritdoc />
@@ -107,6 +106,12 @@ public sealed partial class ProcessorGrain(
             result = candidate;
             LogDeployed(Name, commit);
         }
+        catch (SiloStoppingException)
+        {
+            // Not the code's fault: the next activation (after the restart, or on another silo) deploys again.
+            LogDeploymentStopped(Name);
+            return new ProcessorDeployment(Name, spec.Repository, spec.Module, null, spec.Requirements, ProcessorStatus.Deploying, null, definition.Stamp.Revision, spec.Hosts, spec.Memory);
+        }
         catch (Exception e)
         {
             var reason = e switch
@@ -129,12 +134,16 @@ public sealed partial class ProcessorGrain(
 
     private void Publish(ProcessorDeployment deployment)
     {
+        _current = deployment;
         GrainFactory.GetGrain<IRegistryGrain>(IRegistryGrain.DefaultKey).ReportDeploymentAsync(deployment).Ignore();
         foreach (var socket in _subscribers) GrainFactory.GetGrain<ISocketGrain>(socket).DeploymentChangedAsync(deployment).Ignore();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Processor {Processor} deployed at {Commit}")]
     private partial void LogDeployed(string processor, string commit);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {Processor}: its deployment stopped with the silo; it deploys again when it is next needed")]
+    private partial void LogDeploymentStopped(string processor);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Processor {Processor} cannot be deployed: {Reason}")]
     private partial void LogDeploymentFailed(string processor, string reason);

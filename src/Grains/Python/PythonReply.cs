@@ -5,7 +5,11 @@ namespace Pyfi.Grains.Python;
 /// <param name="Result">The value as JSON text.</param>
 /// <param name="Error">The exception or reason, when not.</param>
 /// <param name="Output">What the function printed.</param>
-public sealed record PythonReply(bool Ok, string? Result, CallError? Error, string? Output);
+public sealed record PythonReply(bool Ok, string? Result, CallError? Error, string? Output)
+{
+    /// <summary>Whether the process began the call (said so before it replied); a call it skipped (cancelled, taken back) never did.</summary>
+    public bool Started { get; init; }
+}
 
 /// <summary>The worker process ended (or was stopped) while it held a call, or could not start.</summary>
 /// <param name="message">What happened.</param>

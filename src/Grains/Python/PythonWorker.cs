@@ -13,8 +13,9 @@ namespace Pyfi.Grains.Python;
 /// one ended, so the process starts it the moment it replies instead of waiting for the silo.
 /// </summary>
 /// <remarks>
-/// Each request carries a random id, and a reply is accepted only when it carries the id of the call the
-/// process is running, once. Anything else on the protocol pipe (a line that is not a reply, a reply to
+/// Each request carries a random id. The process says when it begins a request (a started line with its id), and
+/// a reply is accepted only when it carries the id of the call the process is running, once: so the silo knows
+/// which calls ran and which only waited in the process's stdin (those never count as attempts). Anything else on the protocol pipe (a line that is not a reply, a reply to
 /// another request, a line longer than the result limit allows) stops the process with everything it started:
 /// the call it was running fails (a started attempt), the calls behind it come back as not started. So a call
 /// never receives another call's result, whatever the code in the process writes.
@@ -126,12 +127,14 @@ public sealed partial class PythonWorker : IAsyncDisposable
     /// counts from when the process starts this call. Throws <see cref="TimeoutException"/> (the process is
     /// killed) past <paramref name="timeout"/>, and <see cref="PythonWorkerExitedException"/> when the process
     /// dies or is stopped (its <see cref="PythonWorkerExitedException.Started"/> says whether this call had begun).
+    /// <paramref name="onStarted"/> is called (on the thread reading the process's output) when the process begins the
+    /// call; a call it never began gets a reply with <see cref="PythonReply.Started"/> false, or a not-started failure.
     /// </summary>
-    public async Task<PythonReply> CallAsync(string function, string args, string? kwargs, TimeSpan? timeout, CancellationToken cancellationToken = default)
+    public async Task<PythonReply> CallAsync(string function, string args, string? kwargs, TimeSpan? timeout, CancellationToken cancellationToken = default, Action? onStarted = null)
     {
         if (HasExited) throw new PythonWorkerExitedException("the worker process has exited", started: false);
         var stdin = await _stdin.Task;
-        var pending = new PendingRequest();
+        var pending = new PendingRequest { OnStarted = onStarted };
         try
         {
             // Queued and written under one lock: the queue's order is the order the process reads them in.
@@ -139,7 +142,6 @@ public sealed partial class PythonWorker : IAsyncDisposable
             {
                 if (_ended is { } ended) throw ended.NotStarted();
                 pending.Id = NewId();
-                if (_pending.Count == 0) pending.Started = Environment.TickCount64;
                 _pending.Enqueue(pending);
                 stdin.Write(WorkerProtocol.Request(pending.Id, function, args, kwargs));
                 stdin.Flush();
@@ -190,6 +192,8 @@ public sealed partial class PythonWorker : IAsyncDisposable
         throw new TimeoutException($"the call ran longer than {limit}");
     }
 
+    // A call not begun is told to the process to skip (if the process begins it meanwhile, its started line finds
+    // the cancel and the process is killed); a call running is stopped with its process.
     private void Cancel(Stream stdin, PendingRequest pending)
     {
         lock (_pending)
@@ -197,21 +201,62 @@ public sealed partial class PythonWorker : IAsyncDisposable
             if (pending.Reply.Task.IsCompleted) return;
             if (Volatile.Read(ref pending.Started) == 0 && !HasExited)
             {
-                try
-                {
-                    stdin.Write(WorkerProtocol.Cancel(pending.Id));
-                    stdin.Flush();
-                    return;
-                }
-                catch (IOException)
-                {
-                    // The process is going: it will not run the call.
-                    return;
-                }
+                pending.CancelRequested = true;
+                TrySkip(stdin, pending);
+                return;
             }
         }
 
         Kill();
+    }
+
+    /// <summary>
+    /// Takes back every call written to the process that it has not begun: the process answers each as cancelled
+    /// without running it (its reply says it never started). A call the process begins meanwhile runs on. Returns
+    /// how many were taken back.
+    /// </summary>
+    public int WithdrawNotStarted()
+    {
+        if (!_stdin.Task.IsCompletedSuccessfully) return 0;
+        var stdin = _stdin.Task.Result;
+        var withdrawn = 0;
+        lock (_pending)
+        {
+            if (_ended is not null || HasExited) return 0;
+            foreach (var pending in _pending)
+            {
+                if (Volatile.Read(ref pending.Started) != 0 || pending.Withdrawn) continue;
+                pending.Withdrawn = true;
+                if (TrySkip(stdin, pending)) withdrawn++;
+            }
+        }
+
+        return withdrawn;
+    }
+
+    /// <summary>Whether the process runs a call now (it has begun one and not answered it).</summary>
+    public bool IsRunningACall
+    {
+        get
+        {
+            lock (_pending) return _pending.TryPeek(out var first) && Volatile.Read(ref first.Started) != 0;
+        }
+    }
+
+    // Called under the lock.
+    private static bool TrySkip(Stream stdin, PendingRequest pending)
+    {
+        try
+        {
+            stdin.Write(WorkerProtocol.Cancel(pending.Id));
+            stdin.Flush();
+            return true;
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The process is going: it will not run the call.
+            return false;
+        }
     }
 
     /// <summary>Kills the process and everything it started, at once.</summary>
@@ -262,6 +307,12 @@ public sealed partial class PythonWorker : IAsyncDisposable
             return;
         }
 
+        if (WorkerProtocol.TryReadStarted(line.Span, out var startedId))
+        {
+            OnStarted(startedId);
+            return;
+        }
+
         if (!WorkerProtocol.TryReadReply(line, out var id, out var reply))
         {
             Violate($"the worker wrote a line that is not a reply ({WorkerProtocol.Preview(line)}) on its protocol pipe; it was stopped");
@@ -273,15 +324,37 @@ public sealed partial class PythonWorker : IAsyncDisposable
         {
             // Only the running call's reply is accepted, once: it leaves the queue with it.
             if (_ended is not null || !_pending.TryPeek(out done) || done.Id != id) done = null;
-            else
-            {
-                _pending.Dequeue();
-                if (_pending.TryPeek(out var next)) Volatile.Write(ref next.Started, Environment.TickCount64);
-            }
+            else _pending.Dequeue();
         }
 
         if (done is null) Violate("the worker wrote a reply to a request it was not running; it was stopped");
-        else done.Reply.TrySetResult(reply);
+        else done.Reply.TrySetResult(Volatile.Read(ref done.Started) != 0 ? reply with { Started = true } : reply);
+    }
+
+    // The process begins the first call in line: only that one, once.
+    private void OnStarted(long id)
+    {
+        PendingRequest? first;
+        lock (_pending)
+        {
+            if (_ended is not null || !_pending.TryPeek(out first) || first.Id != id || first.Started != 0) first = null;
+            else Volatile.Write(ref first.Started, Environment.TickCount64);
+        }
+
+        if (first is null)
+        {
+            Violate("the worker said it began a request that was not next in line; it was stopped");
+            return;
+        }
+
+        if (first.CancelRequested)
+        {
+            // Cancelled while the process was taking it up: it is stopped like a running call.
+            Kill();
+            return;
+        }
+
+        first.OnStarted?.Invoke();
     }
 
     private void OnReplyTooLong() => Violate(
@@ -317,9 +390,9 @@ public sealed partial class PythonWorker : IAsyncDisposable
             _pending.Clear();
         }
 
-        for (var i = 0; i < failed.Length; i++)
+        foreach (var pending in failed)
         {
-            failed[i].Reply.TrySetException(i == 0 && error.Started ? error : error.NotStarted());
+            pending.Reply.TrySetException(error.Started && Volatile.Read(ref pending.Started) != 0 ? error : error.NotStarted());
         }
     }
 
@@ -348,8 +421,17 @@ public sealed partial class PythonWorker : IAsyncDisposable
         // The request's id, which its reply must carry.
         public long Id;
 
-        // Environment.TickCount64 when the process began this call (it was first in line); 0 before.
+        // Environment.TickCount64 when the process said it began this call; 0 before.
         public long Started;
+
+        // Called when the process begins the call.
+        public Action? OnStarted;
+
+        // Cancelled before the process began it: if it begins it anyway, the process is killed.
+        public bool CancelRequested;
+
+        // Taken back (the silo is stopping): the process skips it unless it has begun it.
+        public bool Withdrawn;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Python worker {Pid}: {Line}")]

@@ -25,6 +25,9 @@ public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParti
     private readonly int _maxIdle;
     private readonly Timer _sweeper;
 
+    // Set when the silo stops: no process is started after it.
+    private volatile bool _stopping;
+
     /// <summary>Creates the pool; it keeps at most two idle workers per core.</summary>
     public PythonWorkerPool(PythonRuntime python, PyfiRuntimeOptions options, ILogger<PythonWorkerPool> logger)
     {
@@ -42,8 +45,10 @@ public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParti
     /// A running worker for <paramref name="module"/> in <paramref name="environment"/> under <paramref name="limits"/>
     /// (<see cref="LimitsFor"/>): a warm one if there is one.
     /// </summary>
+    /// <remarks>Throws <see cref="SiloStoppingException"/> once the silo stops: no process starts during a stop.</remarks>
     public async Task<PythonWorker> RentAsync(CodeEnvironment environment, string module, WorkerLimits limits, CancellationToken cancellationToken = default)
     {
+        if (_stopping) throw new SiloStoppingException();
         var key = PythonWorker.KeyOf(environment, module, limits);
         lock (_idle)
         {
@@ -57,8 +62,21 @@ public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParti
         }
 
         var started = await PythonWorker.StartAsync(environment, module, limits, _python.WorkerScript, _logger, cancellationToken);
+        bool stopping;
+        lock (_idle)
+        {
+            // The stop began while it started: it is not used.
+            stopping = _stopping;
+            if (!stopping) _live.Add(started);
+        }
+
+        if (stopping)
+        {
+            await started.DisposeAsync();
+            throw new SiloStoppingException();
+        }
+
         LogStarted(started.ProcessId, module, environment.Key);
-        lock (_idle) _live.Add(started);
         return started;
     }
 
@@ -80,12 +98,34 @@ public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParti
         _ = worker.DisposeAsync().AsTask();
     }
 
+    /// <summary>No process is started from now on (the silo stops): <see cref="RentAsync"/> throws <see cref="SiloStoppingException"/>.</summary>
+    public void StopStarting()
+    {
+        lock (_idle) _stopping = true;
+    }
+
+    /// <summary>Takes back, in every process, the calls written behind the one it runs (see <see cref="PythonWorker.WithdrawNotStarted"/>); returns how many.</summary>
+    public int WithdrawNotStarted()
+    {
+        PythonWorker[] live;
+        lock (_idle) live = [.. _live];
+        return live.Sum(w => w.WithdrawNotStarted());
+    }
+
+    /// <summary>Kills every process at once, with what it started: the calls they run end as their process died.</summary>
+    public async Task KillAllAsync()
+    {
+        PythonWorker[] live;
+        lock (_idle) live = [.. _live];
+        await Task.WhenAll(live.Select(w => w.KillAsync()));
+    }
+
     /// <inheritdoc />
     public void Participate(ISiloLifecycle lifecycle)
     {
         lifecycle.Subscribe(nameof(PythonWorkerPool), ServiceLifecycleStage.RuntimeGrainServices, _ => Task.CompletedTask, async _ => await DisposeAsync());
-        // First thing when the silo stops (Active is stopped first): a graceful stop must not wait for long
-        // calls. Their attempts end as crashed; their calls are stored and run again when taken up.
+        // When the silo stops, after the drain (SiloDrain, Active + 1) has let running calls end or cut them off:
+        // what is left is idle.
         lifecycle.Subscribe($"{nameof(PythonWorkerPool)}.busy", ServiceLifecycleStage.Active, _ => Task.CompletedTask, _ => StopAllAsync());
     }
 
@@ -127,3 +167,6 @@ public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParti
     [LoggerMessage(Level = LogLevel.Information, Message = "Started Python worker {Pid} for {Module} ({Environment})")]
     private partial void LogStarted(int pid, string module, string environment);
 }
+
+/// <summary>The silo is stopping: no Python process is started, so no attempt begins here.</summary>
+public sealed class SiloStoppingException() : Exception("the silo is stopping");

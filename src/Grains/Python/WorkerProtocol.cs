@@ -45,6 +45,20 @@ internal static class WorkerProtocol
         }
     }
 
+    private static ReadOnlySpan<byte> StartedPrefix => "{\"started\":"u8;
+
+    /// <summary>
+    /// Reads a started line (<c>{"started":N}</c>, written by the worker as it begins a request): the request's id;
+    /// <see langword="false"/> when the line is not one (it may be a reply).
+    /// </summary>
+    public static bool TryReadStarted(ReadOnlySpan<byte> line, out long id)
+    {
+        id = 0;
+        if (!line.StartsWith(StartedPrefix) || line.Length < StartedPrefix.Length + 2 || line[^1] != (byte)'}') return false;
+        var digits = line[StartedPrefix.Length..^1];
+        return System.Buffers.Text.Utf8Parser.TryParse(digits, out id, out var used) && used == digits.Length && id > 0;
+    }
+
     /// <summary>Reads a reply line: the id of the request it answers and what it says; <see langword="false"/> when the line is not a reply.</summary>
     public static bool TryReadReply(ReadOnlyMemory<byte> line, out long id, out PythonReply reply)
     {

@@ -8,13 +8,16 @@ code runs, so nothing user code prints (Python or C level) can corrupt the proto
 
   start  -> {"ready": true, "pid": N, "python": "3.11.7"}  or  {"ready": false, "error": {...}}
   {"id": n, "function": "f", "args": [...], "kwargs": {...}}
+         -> {"started": n}   (first: the call begins now)
          -> {"id": n, "ok": true, "result": <json>, "output": "..."}
          -> {"id": n, "ok": false, "error": {"type", "message", "traceback"}, "output": "..."}
   {"cancel": n}   (a request written earlier that has not started: it is answered as cancelled, never run)
          -> {"id": n, "ok": false, "error": {"type": "Cancelled", ...}, "output": ""}
 
 Requests are read ahead (the silo writes the next one while this one runs), so a cancel that arrives while
-an earlier call runs is seen before the cancelled request would start. Replies come in the order of the
+an earlier call runs is seen before the cancelled request would start. A request is begun only once this
+process has said so ({"started": n}, before anything of the call runs): a request that got no such line never
+ran, so the silo can give it back without counting an attempt when this process or the silo goes away. Replies come in the order of the
 requests, each carrying its request's id (random, chosen by the silo); the silo accepts a reply only for the
 request this process is running, once, and stops a worker that writes anything else.
 
@@ -316,6 +319,8 @@ def main():
             send_json({"id": call_id, "ok": False, "output": "", "error": {
                 "type": "Cancelled", "message": "the call was cancelled before it started"}})
             continue
+        reply_id = call_id if type(call_id) is int else json.dumps(call_id)
+        send('{"started":%s}' % reply_id)
         name = request.get("function", "")
         function = getattr(module, name, None)
         if function is None or not callable(function) or name.startswith("_"):
@@ -349,7 +354,6 @@ def main():
         while len(output) > MAX_OUTPUT + 100:  # escapes can make a character many bytes
             output = json.dumps(cut(json.loads(output), MAX_OUTPUT * MAX_OUTPUT // len(output)))
         del text
-        reply_id = call_id if type(call_id) is int else json.dumps(call_id)
         if failure is None:
             try:
                 encoded = encode_result(result)

@@ -25,6 +25,7 @@ public sealed partial class SocketGrain(
     CallStore calls,
     PyfiMetrics metrics,
     PyfiRuntimeOptions options,
+    SiloDrain drain,
     IClusterMembershipService membership,
     ILocalSiloDetails silo,
     TimeProvider time,
@@ -52,6 +53,10 @@ public sealed partial class SocketGrain(
     private Slot[] _slots = [];
     private ProcessorDeployment? _deployment;
     private Task? _fetchingDeployment;
+
+    // While the processor deploys, its push says when it is done; this asks again in case a push was lost.
+    private IGrainTimer? _deploymentRecheck;
+    private static readonly TimeSpan DeploymentRecheck = TimeSpan.FromSeconds(5);
     private IGrainTimer? _slotRetry;
     private IGrainTimer? _wakeUp;
     private DateTimeOffset _wakeUpAt = DateTimeOffset.MaxValue;
@@ -415,10 +420,26 @@ public sealed partial class SocketGrain(
     // the moment the last one ends instead of after a round trip to the socket.
     private void StartQueued()
     {
-        if (_queue.Count == 0 || Definition is not { } definition) return;
-        if (_deployment is not { } deployment || deployment.Status == ProcessorStatus.Deploying)
+        // A stopping silo starts no attempt: its calls stay queued, stored, for the next start (or another silo).
+        if (_queue.Count == 0 || Definition is not { } definition || drain.IsStopping) return;
+        if (_deployment is not { } deployment)
         {
             _fetchingDeployment ??= FetchDeploymentAsync(definition.Spec.Processor);
+            return;
+        }
+
+        if (deployment.Status == ProcessorStatus.Deploying)
+        {
+            // However long the deployment takes, the calls wait for it: the processor pushes its end
+            // (DeploymentChangedAsync); a timer asks again now and then in case that push was lost.
+            _deploymentRecheck ??= this.RegisterGrainTimer(() =>
+            {
+                _deploymentRecheck?.Dispose();
+                _deploymentRecheck = null;
+                if (_deployment?.Status == ProcessorStatus.Deploying) _deployment = null;
+                Pump();
+                return Task.CompletedTask;
+            }, new GrainTimerCreationOptions(DeploymentRecheck, Timeout.InfiniteTimeSpan) { Interleave = true });
             return;
         }
 
@@ -460,13 +481,20 @@ public sealed partial class SocketGrain(
     {
         try
         {
+            // Answered at once, deploying or not: a deployment may take far longer than a grain call may.
             _deployment = await GrainFactory.GetGrain<IProcessorGrain>(processor).GetDeploymentAsync(Name);
+        }
+        catch (Exception e) when (PyfiException.Find(e) is { } refused)
+        {
+            _deployment = null;
+            FailQueued(new CallError("DeploymentFailed", $"processor '{processor}' cannot run: {refused.Message}"));
         }
         catch (Exception e)
         {
-            var reason = PyfiException.Find(e)?.Message ?? e.Message;
-            _deployment = null;
-            FailQueued(new CallError("DeploymentFailed", $"processor '{processor}' cannot run: {reason}"));
+            // The processor could not be asked (its silo went away, the cluster is changing): the calls wait, and
+            // it is asked again shortly.
+            LogDeploymentUnreachable(processor, e.Message.Split('\n')[0]);
+            _deployment = new ProcessorDeployment(processor, "", "", null, null, ProcessorStatus.Deploying, null, 0);
         }
         finally
         {
@@ -476,12 +504,26 @@ public sealed partial class SocketGrain(
         Pump();
     }
 
-    // Runs one attempt of a queued call on a slot. The call is stored running (attempt, lease, this silo as
-    // the owner of the attempt: only this activation can store its end) as the attempt is handed over, without
-    // waiting: the end is stored after it by the same ordered writer (a short attempt's start and end fold into
-    // one write), and a start that failed to store makes the end's guarded write change nothing. The slot is
-    // free as soon as the worker answers.
+    // Runs one attempt of a queued call on a slot. The worker stores the call running (attempt, lease, this silo
+    // as the owner of the attempt: only this activation can store its end) when its Python process begins it, so a
+    // call that only waited behind another is never stored running; a short attempt's start is folded into its end.
+    // The worker says whether the start is stored, and the end is stored from there. The slot is free as soon as
+    // the worker answers.
     private async Task RunOnSlotAsync(Slot slot, HeldCall held, ProcessorDeployment deployment)
+    {
+        // A stopping silo waits until what its sockets handed over has come back and is stored.
+        drain.HandedOver();
+        try
+        {
+            await RunAndStoreAsync(slot, held, deployment);
+        }
+        finally
+        {
+            drain.Settled();
+        }
+    }
+
+    private async Task RunAndStoreAsync(Slot slot, HeldCall held, ProcessorDeployment deployment)
     {
         var queued = held.Call;
         var attempt = queued.Attempts + 1;
@@ -507,7 +549,6 @@ public sealed partial class SocketGrain(
             running = CallTransitions.Started(queued, attempt, worker.GetPrimaryKeyString(), silo.SiloAddress.ToParsableString(), deployment.Commit, now, now + options.LeaseDuration);
             held.Slot = slot.Index;
             held.Call = running;
-            calls.StartAsync(running).Ignore();
             if (deployment.HostList.Length > 0) RequestContext.Set(PlacementHosts.Key, deployment.HostList);
             result = await worker.ExecuteAsync(new WorkItem(running, attempt, deployment, running.Timeout ?? Definition?.Spec.Timeout));
             slot.Placed = true;
@@ -516,9 +557,7 @@ public sealed partial class SocketGrain(
         }
         catch (Exception e) when (PyfiException.Find(e) is NoCapacityException)
         {
-            // No free core anywhere: the call waits at the front of the queue; the slot backs off. A start
-            // already written is taken back (folded away if it is still held).
-            if (held.Call.State == CallState.Running) calls.TransitionAsync(queued, CallState.Running, attempt).Ignore();
+            // No free core anywhere: the call waits at the front of the queue (nothing was stored); the slot backs off.
             held.Slot = null;
             held.Call = queued;
             if (_held.ContainsKey(queued.Id)) _queue.AddFirst(held);
@@ -565,12 +604,27 @@ public sealed partial class SocketGrain(
         Pump();
         if (!_held.ContainsKey(queued.Id)) return; // ended here meanwhile (cancelled): its end is stored already
         var next = CallTransitions.AfterAttempt(running, result, Policy(running), time.GetUtcNow(), Random.Shared.NextDouble());
-        if (result.Outcome is not WorkOutcome.Succeeded and not WorkOutcome.NotStarted && !next.State.IsFinal())
+        if (result.Outcome == WorkOutcome.Interrupted) LogInterrupted(queued.Id, attempt);
+        else if (result.Outcome is not WorkOutcome.Succeeded and not WorkOutcome.NotStarted && !next.State.IsFinal())
         {
             LogRetrying(queued.Id, attempt, result.Error?.ToString() ?? result.Outcome.ToString());
         }
 
-        await StoreAndApplyAsync(held, next, CallState.Running, attempt, startMayBeMissing: true);
+        if (result.Outcome == WorkOutcome.NotStarted && result.StartStored == false)
+        {
+            // Never begun and never stored running: the row already says what the call is (queued at the attempt before).
+            await ApplyStoredAsync(held, next);
+        }
+        else if (result.StartStored == false)
+        {
+            // Its start was never written (it ended within the start's deferral): the row still says queued.
+            await StoreAndApplyAsync(held, next, CallState.Queued, attempt - 1);
+        }
+        else
+        {
+            await StoreAndApplyAsync(held, next, CallState.Running, attempt, startMayBeMissing: result.StartStored is null);
+        }
+
         Pump();
     }
 
@@ -750,6 +804,12 @@ public sealed partial class SocketGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId} attempt {Attempt} did not succeed ({Reason}); it will run again")]
     private partial void LogRetrying(Guid callId, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId} attempt {Attempt} was cut off by its silo's stop; it is queued again, not counted as an attempt")]
+    private partial void LogInterrupted(Guid callId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {Processor} could not be asked for its deployment ({Reason}); asking again")]
+    private partial void LogDeploymentUnreachable(string processor, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId} attempt {Attempt} is lost ({Reason})")]
     private partial void LogAttemptLost(Guid callId, int attempt, string reason);

@@ -12,7 +12,7 @@ namespace Pyfi.Grains.Workers;
 /// show. Sent as the silo becomes active and every two seconds (so a ledger activated elsewhere learns it again).
 /// </summary>
 internal sealed partial class NodeReporter(
-    IGrainFactory grains, ILocalSiloDetails silo, PyfiRuntimeOptions options, LocalWorkers workers, PyfiMetrics metrics, TimeProvider time, ILogger<NodeReporter> logger)
+    IGrainFactory grains, ILocalSiloDetails silo, PyfiRuntimeOptions options, LocalWorkers workers, PyfiMetrics metrics, SiloDrain drain, TimeProvider time, ILogger<NodeReporter> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(2);
@@ -26,6 +26,9 @@ internal sealed partial class NodeReporter(
     {
         await ReportAsync();
         _timer = new Timer(_ => ReportAsync().Ignore(), null, Period, Period);
+
+        // A stopping silo offers no core from its first moment: no slot is placed here any more.
+        drain.Stopping.Register(() => ReportAsync().Ignore());
     }
 
     private async Task StopAsync(CancellationToken cancellationToken)
@@ -43,7 +46,7 @@ internal sealed partial class NodeReporter(
             {
                 Silo = address,
                 Host = options.HostName,
-                Cores = options.Cores,
+                Cores = drain.IsStopping ? 0 : options.Cores,
                 Processors = Environment.ProcessorCount,
                 MemoryMb = total,
                 MemoryAvailableMb = available,

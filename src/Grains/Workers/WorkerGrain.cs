@@ -1,6 +1,7 @@
 using System.Net;
 using Orleans.Concurrency;
 using Microsoft.Extensions.Logging;
+using Pyfi.Grains.Calls;
 using Pyfi.Grains.Code;
 using Pyfi.Grains.Placement;
 using Pyfi.Grains.Python;
@@ -14,10 +15,14 @@ namespace Pyfi.Grains.Workers;
 /// Python worker rented from this host's pool, for the commit the attempt names; replaces a worker that
 /// died; kills one that runs past the time limit; and lets its core go after a short idle spell. Reentrant:
 /// the socket may hand it the next attempt while one runs, and that attempt is written to the process at
-/// once, so the process runs them back to back (one at a time; the socket sends at most two).
+/// once, so the process runs them back to back (one at a time; the socket sends at most two). It stores each
+/// attempt's start when its process says it began it (a call that only waited in the process's stdin is never
+/// stored running, so no loss of a silo or a process charges it an attempt), folded away when the attempt ends
+/// within the call store's deferral.
 /// </summary>
 [PerCorePlacement]
 [Reentrant]
+[Orleans.Placement.Immovable] // holds a core on the silo it was placed on: never moved (a move would ask placement without the network's mark)
 public sealed partial class WorkerGrain(
     CodeCache code,
     PythonWorkerPool pool,
@@ -25,6 +30,7 @@ public sealed partial class WorkerGrain(
     PyfiRuntimeOptions options,
     LocalWorkers local,
     PyfiMetrics metrics,
+    SiloDrain drain,
     ILocalSiloDetails silo,
     TimeProvider time,
     ILogger<WorkerGrain> logger) : Grain, IWorkerGrain
@@ -46,9 +52,6 @@ public sealed partial class WorkerGrain(
 
     // Its socket's counts on this silo: executions are counted where they run.
     private SocketTally _tally = null!;
-
-    // When the last attempt on this slot's process ended: one written behind it starts executing then.
-    private DateTimeOffset _lastExecuted;
 
     // The last attempt written to the current worker: a switch to other code waits for it to end.
     private Task _lastOnWorker = Task.CompletedTask;
@@ -80,7 +83,9 @@ public sealed partial class WorkerGrain(
         if (_worker is not null) pool.Return(_worker);
         _worker = null;
         local.Remove(this.GetGrainId());
-        await GrainFactory.GetGrain<ISlotLedgerGrain>(0).ReleaseAsync(this.GetGrainId());
+
+        // A stopping silo leaves the cluster, and the ledger forgets its cores with it (it may no longer be reachable).
+        if (!drain.IsStopping) await GrainFactory.GetGrain<ISlotLedgerGrain>(0).ReleaseAsync(this.GetGrainId());
     }
 
     /// <inheritdoc />
@@ -93,7 +98,15 @@ public sealed partial class WorkerGrain(
             throw new NoCapacityException($"{this.GetGrainId()} runs on host {options.HostName}, not one of {item.Deployment.HostList}");
         }
 
+        // The silo is stopping: nothing starts here. The socket holds the call (or runs it on another silo).
+        if (drain.IsStopping)
+        {
+            DeactivateOnIdle();
+            return Result(WorkOutcome.NotStarted, null, new CallError("SiloStopping", "the silo is stopping"), null, time.GetUtcNow(), startStored: false);
+        }
+
         Interlocked.Increment(ref _status.Running);
+        drain.AttemptBegan();
         var attempt = new Attempt(item);
         _attempts[item.Call.Id] = attempt;
         try
@@ -106,6 +119,7 @@ public sealed partial class WorkerGrain(
         {
             attempt.Cancel.Dispose();
             _attempts.Remove(item.Call.Id);
+            drain.AttemptEnded();
             Interlocked.Decrement(ref _status.Running);
             Interlocked.Increment(ref _status.CallsDone);
             _status.Pid = _worker?.ProcessId;
@@ -113,15 +127,11 @@ public sealed partial class WorkerGrain(
         }
     }
 
-    // Counts the attempt's execution time: from when it was written to its process, or, written behind another,
-    // from when that one ended (one process runs its attempts one at a time, in order).
+    // Counts the attempt's execution time: from when its process said it began it.
     private void Measure(Attempt attempt, WorkOutcome outcome)
     {
-        if (attempt.Started is not { } written || outcome is WorkOutcome.NotStarted or WorkOutcome.CannotStart) return;
-        var ended = time.GetUtcNow();
-        var began = written > _lastExecuted ? written : _lastExecuted;
-        _lastExecuted = ended;
-        metrics.Executed(_tally, Math.Max(0, (ended - began).TotalSeconds));
+        if (attempt.Began is not { } began || outcome is WorkOutcome.NotStarted or WorkOutcome.CannotStart) return;
+        metrics.Executed(_tally, Math.Max(0, (time.GetUtcNow() - began).TotalSeconds));
     }
 
     /// <inheritdoc />
@@ -137,9 +147,9 @@ public sealed partial class WorkerGrain(
         return Task.CompletedTask;
     }
 
-    // Runs the attempt on this deployment's Python process. The socket stores the call as running (with its
-    // lease) as it hands the attempt over, and stores its end from what this returns: no database write
-    // stands between two calls on this slot.
+    // Runs the attempt on this deployment's Python process. Its start is stored when the process begins it (see
+    // OnBegan); the socket stores its end from what this returns (and whether the start is stored): no database
+    // write stands between two calls on this slot.
     private async Task<WorkResult> RunAsync(WorkItem item, Attempt attempt)
     {
         var started = time.GetUtcNow();
@@ -150,44 +160,108 @@ public sealed partial class WorkerGrain(
         }
         catch (DeploymentException e)
         {
-            return Result(WorkOutcome.CannotStart, null, new CallError("DeploymentFailed", e.Message), null, started);
+            return Result(WorkOutcome.CannotStart, null, new CallError("DeploymentFailed", e.Message), null, started, startStored: false);
         }
-        catch (Exception e) when (e is not PythonWorkerExitedException)
+        catch (SiloStoppingException e)
         {
-            // Whatever failed while readying the code stays here: its type may not cross to the socket.
-            LogCannotStart(e, item.Call.Id);
-            return Result(WorkOutcome.CannotStart, null, new CallError("DeploymentFailed", $"{e.GetType().Name}: {e.Message}"), null, started);
+            return Result(WorkOutcome.NotStarted, null, new CallError("SiloStopping", e.Message), null, started, startStored: false);
         }
         catch (PythonWorkerExitedException e)
         {
-            return Result(WorkOutcome.Crashed, null, new CallError(e.Kind, e.Message), null, started);
+            // The process died before it took the call (killed by a stop, or its import killed it).
+            var outcome = drain.IsStopping ? WorkOutcome.NotStarted : WorkOutcome.Crashed;
+            return Result(outcome, null, new CallError(e.Kind, e.Message), null, started, startStored: false);
+        }
+        catch (Exception e)
+        {
+            // Whatever failed while readying the code stays here: its type may not cross to the socket.
+            LogCannotStart(e, item.Call.Id);
+            return Result(WorkOutcome.CannotStart, null, new CallError("DeploymentFailed", $"{e.GetType().Name}: {e.Message}"), null, started, startStored: false);
         }
 
-        if (attempt.Cancelled) return Result(WorkOutcome.NotStarted, null, new CallError("Cancelled", "the call was cancelled"), null, started, worker);
-        attempt.Started = time.GetUtcNow();
+        if (attempt.Cancelled) return Result(WorkOutcome.NotStarted, null, new CallError("Cancelled", "the call was cancelled"), null, started, worker, startStored: false);
+        if (drain.IsStopping) return Result(WorkOutcome.NotStarted, null, new CallError("SiloStopping", "the silo is stopping"), null, started, worker, startStored: false);
         attempt.Process = worker;
-        var running = worker.CallAsync(item.Call.Function, item.Call.Args, item.Call.Kwargs, item.Timeout, attempt.Cancel.Token);
+        var running = worker.CallAsync(item.Call.Function, item.Call.Args, item.Call.Kwargs, item.Timeout, attempt.Cancel.Token, () => OnBegan(attempt));
         _lastOnWorker = running;
         try
         {
             var reply = await running;
-            return Result(reply.Ok ? WorkOutcome.Succeeded : WorkOutcome.Failed, reply.Result, reply.Error, reply.Output, started, worker);
+            var stored = await SettleStartAsync(attempt);
+            if (!reply.Started && !reply.Ok)
+            {
+                // Skipped by the process (cancelled, or taken back as the silo stops): never begun.
+                return Result(WorkOutcome.NotStarted, null, reply.Error, null, started, worker, stored);
+            }
+
+            return Result(reply.Ok ? WorkOutcome.Succeeded : WorkOutcome.Failed, reply.Result, reply.Error, reply.Output, attempt.Began ?? started, worker, stored);
         }
         catch (TimeoutException)
         {
             Drop(worker);
-            return Result(WorkOutcome.TimedOut, null, new CallError("TimeLimitExceeded", $"the attempt ran longer than {item.Timeout} and its worker was killed"), null, started, worker);
+            var stored = await SettleStartAsync(attempt);
+            return Result(WorkOutcome.TimedOut, null, new CallError("TimeLimitExceeded", $"the attempt ran longer than {item.Timeout} and its worker was killed"), null, attempt.Began ?? started, worker, stored);
         }
         catch (PythonWorkerExitedException e) when (!e.Started)
         {
             Drop(worker);
-            return Result(WorkOutcome.NotStarted, null, new CallError(e.Kind, e.Message), null, started, worker);
+            var stored = await SettleStartAsync(attempt);
+            return Result(WorkOutcome.NotStarted, null, new CallError(e.Kind, e.Message), null, started, worker, stored);
         }
         catch (PythonWorkerExitedException e)
         {
             Drop(worker);
+            var stored = await SettleStartAsync(attempt);
+            if (drain.IsInterrupting && !attempt.Cancelled)
+            {
+                // Cut off by the silo's stop: handed back, not an attempt.
+                return Result(WorkOutcome.Interrupted, null, new CallError(CallTransitions.InterruptedByShutdown, "the silo stopped before the attempt ended"), null, attempt.Began ?? started, worker, stored);
+            }
+
             if (!attempt.Cancelled) LogWorkerDied(item.Call.Id, e.Message);
-            return Result(WorkOutcome.Crashed, null, new CallError(attempt.Cancelled ? "Cancelled" : e.Kind, e.Message), null, started, worker);
+            return Result(WorkOutcome.Crashed, null, new CallError(attempt.Cancelled ? "Cancelled" : e.Kind, e.Message), null, attempt.Began ?? started, worker, stored);
+        }
+    }
+
+    // The process began the attempt (called on the thread reading its output): its start is stored now, held back
+    // briefly by the call store so an attempt that ends at once is stored in one write with its end.
+    private void OnBegan(Attempt attempt)
+    {
+        var now = time.GetUtcNow();
+        var running = attempt.Item.Call with { Started = now, LeaseUntil = now + options.LeaseDuration };
+        var write = calls.StartAsync(running);
+        lock (attempt)
+        {
+            attempt.Began = now;
+            attempt.StartWrite = write;
+        }
+
+        // The row moved on (the call was cancelled, or taken up elsewhere): this attempt's end would be refused.
+        write.ContinueWith(static (stored, state) =>
+        {
+            var attempt = (Attempt)state!;
+            if (stored.IsCompletedSuccessfully && !stored.Result && !attempt.Withdrawn) attempt.TryCancel();
+        }, attempt, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Ignore();
+    }
+
+    // Whether the attempt's start is stored once it ended: false when it never began or its start was still held
+    // back (taken back now: the end is stored from queued in one write), null when the database failed.
+    private async Task<bool?> SettleStartAsync(Attempt attempt)
+    {
+        Task<bool>? write;
+        lock (attempt) write = attempt.StartWrite;
+        if (write is null) return false;
+        attempt.Withdrawn = true;
+        if (calls.WithdrawStart(attempt.Item.Call.Id, attempt.Item.Attempt)) return false;
+        attempt.Withdrawn = false;
+
+        try
+        {
+            return await write;
+        }
+        catch (Exception)
+        {
+            return null;
         }
     }
 
@@ -197,7 +271,16 @@ public sealed partial class WorkerGrain(
     {
         foreach (var attempt in _attempts.Values)
         {
-            if (attempt.Started is not { } started || attempt.Renewing) continue;
+            DateTimeOffset? began;
+            Task<bool>? start;
+            lock (attempt)
+            {
+                began = attempt.Began;
+                start = attempt.StartWrite;
+            }
+
+            // Only a start that is stored has a lease to renew.
+            if (began is not { } started || start is not { IsCompletedSuccessfully: true, Result: true } || attempt.Renewing) continue;
             if ((attempt.Renewed ?? started) + (options.LeaseDuration / 3) > now) continue;
             attempt.Renewing = true;
             _ = RenewAsync(attempt, now, now + options.LeaseDuration);
@@ -237,8 +320,8 @@ public sealed partial class WorkerGrain(
         return Task.CompletedTask;
     }
 
-    private WorkResult Result(WorkOutcome outcome, string? result, CallError? error, string? output, DateTimeOffset started, PythonWorker? worker = null) =>
-        new(outcome, result, error, output, WorkerName(worker ?? _worker), started, time.GetUtcNow());
+    private WorkResult Result(WorkOutcome outcome, string? result, CallError? error, string? output, DateTimeOffset started, PythonWorker? worker = null, bool? startStored = null) =>
+        new(outcome, result, error, output, WorkerName(worker ?? _worker), started, time.GetUtcNow(), startStored);
 
     private string WorkerName(PythonWorker? worker) => $"{options.HostName}:{silo.SiloAddress.Endpoint.Port}/{worker?.ProcessId.ToString() ?? "-"}";
 
@@ -292,7 +375,7 @@ public sealed partial class WorkerGrain(
         }
 
         // A ledger that restarted has forgotten this slot: claim it again, or give the core up if it is gone.
-        if (now - _lastConfirmed >= ConfirmPeriod)
+        if (now - _lastConfirmed >= ConfirmPeriod && !drain.IsStopping)
         {
             _lastConfirmed = now;
             var held = await GrainFactory.GetGrain<ISlotLedgerGrain>(0).ReserveAsync(this.GetGrainId(), [silo.SiloAddress]);
@@ -314,8 +397,13 @@ public sealed partial class WorkerGrain(
     {
         public WorkItem Item { get; } = item;
 
-        // When its request went to a process.
-        public DateTimeOffset? Started { get; set; }
+        // When its process said it began it (set on the thread reading the process's output, under the attempt's lock).
+        public DateTimeOffset? Began { get; set; }
+
+        // Its start's write (see OnBegan), and whether it was taken back unwritten.
+        public Task<bool>? StartWrite { get; set; }
+
+        public volatile bool Withdrawn;
 
         public DateTimeOffset? Renewed { get; set; }
 
@@ -326,5 +414,17 @@ public sealed partial class WorkerGrain(
         public bool Cancelled => Cancel.IsCancellationRequested;
 
         public CancellationTokenSource Cancel { get; } = new();
+
+        public void TryCancel()
+        {
+            try
+            {
+                Cancel.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // It has ended.
+            }
+        }
     }
 }

@@ -65,6 +65,10 @@ public static class PyfiSiloHostExtensions
             builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(PyfiMetrics.MeterName).AddPrometheusExporter());
         }
 
+        // A stop first lets running attempts finish for PYFI_DRAIN (SiloDrain); the rest of Orleans' stop needs its
+        // own time after that.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.Drain + TimeSpan.FromSeconds(60));
+
         // Held for the life of the host; the container disposes it at shutdown.
         builder.Services.AddSingleton(claim);
         builder.Services.AddSingleton(options);
@@ -104,6 +108,7 @@ public static class PyfiSiloHostExtensions
                 LeaseDuration = options.Lease,
                 HostName = options.HostName,
                 Retention = options.Retention,
+                DrainTimeout = options.Drain,
                 WorkerMemoryBytes = options.WorkerMemoryBytes,
                 MaxPayloadBytes = options.MaxPayloadBytes,
                 Repositories = RepositoryPolicy.Split(options.Repositories),

@@ -74,6 +74,14 @@ public sealed class PyfiSiloOptions
     /// <summary>How long a running attempt's lease holds without renewal (<c>PYFI_LEASE</c>, e.g. <c>00:00:20</c>).</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// How long a stopping silo (SIGTERM, Ctrl+C) lets the attempts running on it finish (<c>PYFI_DRAIN</c>, e.g.
+    /// <c>00:00:30</c>); those still running then are cut off and handed back to their queue, not counted as attempts.
+    /// A second Ctrl+C cuts them off at once.
+    /// </summary>
+    /// <value>Defaults to 30 seconds.</value>
+    public TimeSpan Drain { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long ended calls are kept (<c>PYFI_RETENTION</c>, e.g. <c>7.00:00:00</c>).</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
@@ -188,6 +196,7 @@ public sealed class PyfiSiloOptions
         if (string.IsNullOrWhiteSpace(DataPath)) throw new InvalidSpecException("PYFI_DATA must name a folder");
         if (Cores is < 0 or > 4096) throw new InvalidSpecException($"PYFI_CORES must be between 1 and 4096 (0 for the machine's cores), not {Cores}");
         if (Lease < TimeSpan.FromSeconds(1) || Lease > TimeSpan.FromHours(1)) throw new InvalidSpecException($"PYFI_LEASE must be between 1 second and 1 hour, not {Lease}");
+        if (Drain < TimeSpan.Zero || Drain > TimeSpan.FromHours(1)) throw new InvalidSpecException($"PYFI_DRAIN must be between 0 and 1 hour, not {Drain}");
         if (Retention < TimeSpan.FromSeconds(1)) throw new InvalidSpecException($"PYFI_RETENTION must be at least a second, not {Retention}");
         if (GatewayMaxConnections is < 1 or > 1_000_000)
             throw new InvalidSpecException($"PYFI_GATEWAY_MAX_CONNECTIONS must be between 1 and 1000000, not {GatewayMaxConnections}");

@@ -71,6 +71,19 @@ public abstract class CallStore : IAsyncDisposable
         return write.Done.Task;
     }
 
+    /// <summary>
+    /// Takes back the start of attempt <paramref name="attempt"/> of call <paramref name="id"/> given to
+    /// <see cref="StartAsync"/> if it is still held back: <see langword="true"/> when it was, and nothing is written
+    /// for it (its task completes with <see langword="false"/>); the row still says queued at the attempt before.
+    /// For an attempt that ended within the deferral, whose end is then stored from there in one write.
+    /// </summary>
+    public bool WithdrawStart(Guid id, int attempt)
+    {
+        if (!_held.TryGetValue(id, out var start) || start.Call.Attempts != attempt || !_held.TryRemove(new KeyValuePair<Guid, CallWrite>(id, start))) return false;
+        start.Done.TrySetResult(false);
+        return true;
+    }
+
     /// <summary>How long a start is held back for its end (see <see cref="StartAsync"/>).</summary>
     public static TimeSpan StartDeferral { get; } = TimeSpan.FromMilliseconds(2);
 

@@ -105,6 +105,14 @@ public static class SampleCode
             return seconds
 
 
+        def marked_sleep(path, seconds):
+            # Says it began (a line per start, written at once), then sleeps: starts can be counted and awaited.
+            with open(path, "a") as f:
+                f.write("began\n")
+            time.sleep(seconds)
+            return seconds
+
+
         def poison():
             # Kills its interpreter every time.
             os._exit(3)

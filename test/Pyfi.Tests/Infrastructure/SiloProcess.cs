@@ -71,12 +71,15 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>
     /// Starts a silo with <paramref name="dataPath"/> as PYFI_DATA and <paramref name="environment"/> on top
     /// (no inherited PYFI_* variable leaks in). Waits for its ready line unless <paramref name="waitForReady"/> is false.
+    /// With <paramref name="ownProcessGroup"/> it leads a process group of its own, as a silo started in a terminal
+    /// is in the terminal's foreground group (<see cref="InterruptGroupAsync"/> is then the terminal's Ctrl+C).
     /// </summary>
     public static async Task<SiloProcess> StartAsync(string dataPath, IReadOnlyDictionary<string, string>? environment = null,
-        bool waitForReady = true, int[]? ports = null)
+        bool waitForReady = true, int[]? ports = null, bool ownProcessGroup = false)
     {
         ports ??= FreePorts.Take(3);
-        var start = new ProcessStartInfo(TestEnvironment.Dotnet)
+        // setsid execs in place (the child of Process.Start leads no group), so the process id stays the silo's.
+        var start = new ProcessStartInfo(ownProcessGroup ? "setsid" : TestEnvironment.Dotnet)
         {
             ArgumentList = { TestEnvironment.SiloDll },
             RedirectStandardOutput = true,
@@ -85,6 +88,7 @@ public sealed class SiloProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = dataPath,
         };
+        if (ownProcessGroup) start.ArgumentList.Insert(0, TestEnvironment.Dotnet);
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("PYFI_", StringComparison.Ordinal)).ToList()) start.Environment.Remove(key);
         start.Environment["PYFI_DATA"] = dataPath;
         start.Environment["PYFI_SILO_PORT"] = ports[0].ToString();
@@ -138,6 +142,38 @@ public sealed class SiloProcess : IAsyncDisposable
 
         return await WaitForExitAsync(timeout ?? TimeSpan.FromSeconds(30));
     }
+
+    /// <summary>SIGINT to the silo's whole process group, as Ctrl+C in its terminal sends it (start it with its own group).</summary>
+    public async Task InterruptGroupAsync()
+    {
+        if (_process.HasExited) return;
+        using var kill = Process.Start("kill", ["-INT", "--", $"-{_process.Id}"]);
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM, without waiting for the exit.</summary>
+    public async Task TerminateAsync()
+    {
+        if (_process.HasExited) return;
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]);
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>Waits until the silo has printed a line containing <paramref name="text"/>.</summary>
+    public Task WaitForOutputAsync(string text, TimeSpan timeout) =>
+        Poll.UntilAsync(() => Output.Contains(text, StringComparison.Ordinal), timeout, $"the silo to print '{text}':\n{Output}");
+
+    /// <summary>
+    /// The lines it logged at warning level or above (the console logger's <c>warn:</c>, <c>fail:</c>, <c>crit:</c>), but
+    /// Orleans' scheduler saying a turn took longer than a second (WorkItemGroup 101215): that measures how busy the
+    /// machine is (the suite shares two cores), not what the silo did.
+    /// </summary>
+    public IReadOnlyList<string> WarningsAndErrors =>
+        [
+            .. Output.Split('\n')
+                .Where(l => l.Contains(" warn: ", StringComparison.Ordinal) || l.Contains(" fail: ", StringComparison.Ordinal) || l.Contains(" crit: ", StringComparison.Ordinal))
+                .Where(l => !l.Contains("Orleans.Runtime.Scheduler.WorkItemGroup[101215]", StringComparison.Ordinal)),
+        ];
 
     /// <summary>SIGKILL: the process dies at once, as in a crash or power loss of the process.</summary>
     public async Task KillAsync()
