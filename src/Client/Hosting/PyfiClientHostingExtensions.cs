@@ -61,8 +61,11 @@ public static class PyfiClientHostingExtensions
             client.Services.AddSingleton(services => new ResolvedToken(PyfiToken.Resolve(services.GetRequiredService<IOptions<PyfiClientOptions>>().Value.Token)));
             client.UsePyfiToken(services => services.GetRequiredService<ResolvedToken>().Value);
         });
-        builder.Services.AddSingleton(services => PyfiClient.Over(
-            services.GetRequiredService<IClusterClient>(), services.GetRequiredService<IOptions<PyfiClientOptions>>().Value.Gateways));
+        builder.Services.AddSingleton(services =>
+        {
+            var settings = services.GetRequiredService<IOptions<PyfiClientOptions>>().Value;
+            return PyfiClient.Over(services.GetRequiredService<IClusterClient>(), settings.Gateways, settings.Patience);
+        });
         return builder;
     }
 }
