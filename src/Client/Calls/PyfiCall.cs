@@ -93,8 +93,8 @@ public sealed class PyfiCall
     public async Task<CallInfo> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         if (Last is { } known && known.State.IsFinal()) return known;
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (timeout is { } t) limit.CancelAfter(t);
+        using var deadline = timeout is { } t ? new CancellationTokenSource(t, _retry.Time) : null;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline?.Token ?? CancellationToken.None);
         var grain = Grain;
         try
         {

@@ -58,6 +58,9 @@ public sealed class PyfiRetry
     /// <summary>How long failures in a row are retried before the operation gives up.</summary>
     public TimeSpan Patience { get; }
 
+    /// <summary>The clock its backoff and patience run on (and the deadlines of waits that use it).</summary>
+    public TimeProvider Time => _time;
+
     /// <summary>
     /// Whether <paramref name="exception"/> says only that the cluster is changing, so the same request may succeed
     /// if sent again: a message rejected or undeliverable (a silo lost, its address still cached), a silo unavailable,

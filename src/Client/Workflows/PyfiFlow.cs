@@ -63,8 +63,8 @@ public sealed class PyfiFlow
     /// <summary>Waits for the workflow to end, however it ends, and returns it (see <see cref="GetAsync{TResult}"/> for the timeout).</summary>
     public async Task<FlowInfo> EndedAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (timeout is { } t) limit.CancelAfter(t);
+        using var deadline = timeout is { } t ? new CancellationTokenSource(t, _retry.Time) : null;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline?.Token ?? CancellationToken.None);
         var grain = Grain;
         try
         {
