@@ -40,6 +40,7 @@ public static class PyfiClientHostingExtensions
 
             configure?.Invoke(o);
         });
+        options.Validate(o => o.Patience >= TimeSpan.Zero, $"{PyfiClientOptions.Section}:Patience cannot be negative").ValidateOnStart();
 
         builder.UseOrleansClient(client =>
         {
