@@ -3,6 +3,7 @@
 # git worktree, then alternates the two builds (BASE, this checkout, BASE, ...) ROUNDS times over the calls
 # workloads (throughput, latency, saturation; sizes as bench/run.sh) and prints the medians and ratios.
 #   bench/ab.sh BASE [ROUNDS]      e.g. bench/ab.sh bfb5548 3
+# AB_OWN_CLIENT=1 runs each side's workloads through its own build of the bench client (the .NET client with it).
 # AB_BASE_ENV / AB_HEAD_ENV ("VAR=VALUE ...") set more silo settings for one side: with BASE = HEAD, two settings
 # of one build, e.g. AB_HEAD_ENV="PYFI_DASHBOARD_PORT=18080" bench/ab.sh HEAD 3 (the dashboard and /metrics on).
 set -euo pipefail
@@ -42,7 +43,10 @@ one() {
   "${pyfi[@]}" add processor -n bench -g "$work/repo" -m bench_tasks >/dev/null
   for f in noop busy inc total; do "${pyfi[@]}" add socket -n "bench.$f" -q bench -pn bench -t "$f" -c "$cores" >/dev/null; done
   "${pyfi[@]}" task run -s bench.noop -d 1 >/dev/null
-  PYFI_BENCH_SYSTEM="$label" BENCH_C=$cores dotnet bench/Pyfi.Bench/bin/Release/net10.0/Pyfi.Bench.dll calls --gateway "$gateway" >>"$work/results.jsonl"
+  # AB_OWN_CLIENT=1: each side's own bench client (needed when a grain interface changed: the clients differ too).
+  local client=$root
+  [ "${AB_OWN_CLIENT:-0}" = 1 ] && client=$tree
+  PYFI_BENCH_SYSTEM="$label" BENCH_C=$cores dotnet "$client/bench/Pyfi.Bench/bin/Release/net10.0/Pyfi.Bench.dll" calls --gateway "$gateway" >>"$work/results.jsonl"
   kill -TERM "$silo"; wait "$silo" || true; silo=""
 }
 

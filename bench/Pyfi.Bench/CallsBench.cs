@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Pyfi.Client;
+using Pyfi.Client.Calls;
 
 namespace Pyfi.Bench;
 
@@ -48,8 +49,8 @@ public static class CallsBench
     // One call, submitted and awaited to its end; returns the result's JSON text.
     private static async Task<string> CallAsync(PyfiClient client, string socket, string args)
     {
-        var call = await client.Cluster.GetGrain<ISocketGrain>(socket).RunAsync(new CallRequest { Socket = socket, Args = args }, TimeSpan.FromSeconds(25));
-        while (!call.State.IsFinal()) call = await client.Cluster.GetGrain<ITaskCallGrain>(call.Id).WaitAsync(TimeSpan.FromSeconds(20));
+        var started = await PyfiCall.StartAsync(client.Cluster, new CallRequest { Socket = socket, Args = args }, PyfiCall.Slice, client.Retry);
+        var call = await started.WaitAsync();
         return call.State == CallState.Succeeded ? call.Result! : throw new InvalidOperationException($"{socket} failed: {call.Error}");
     }
 }

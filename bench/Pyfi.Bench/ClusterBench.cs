@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Pyfi.Client;
+using Pyfi.Client.Calls;
 using Pyfi.Protocol;
 
 namespace Pyfi.Bench;
@@ -163,8 +164,8 @@ public static class ClusterBench
     // One call, submitted and awaited to its end.
     private static async Task<CallInfo> CallAsync(IGrainFactory grains, string socket, string args)
     {
-        var call = await grains.GetGrain<ISocketGrain>(socket).RunAsync(new CallRequest { Socket = socket, Args = args }, TimeSpan.FromSeconds(25));
-        while (!call.State.IsFinal()) call = await grains.GetGrain<ITaskCallGrain>(call.Id).WaitAsync(TimeSpan.FromSeconds(20));
+        var started = await PyfiCall.StartAsync(grains, new CallRequest { Socket = socket, Args = args }, PyfiCall.Slice);
+        var call = await started.WaitAsync();
         return call.State == CallState.Succeeded ? call : throw new InvalidOperationException($"{socket} failed: {call.Error}");
     }
 

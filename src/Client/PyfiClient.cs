@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using Pyfi.Client.Calls;
 using Pyfi.Client.Gateway;
 using Pyfi.Client.Sockets;
 using Pyfi.Client.Workflows;
@@ -30,12 +31,13 @@ public sealed class PyfiClient : IAsyncDisposable
     // The host this client started (ConnectAsync), or null when an application's host owns the Orleans client.
     private readonly IHost? _host;
 
-    private PyfiClient(IClusterClient cluster, IHost? host, string gateways, GatewayHello? network)
+    private PyfiClient(IClusterClient cluster, IHost? host, string gateways, GatewayHello? network, PyfiRetry retry)
     {
         _host = host;
         Gateways = gateways;
         Network = network;
         Cluster = cluster;
+        Retry = retry;
     }
 
     /// <summary>The gateways this client was given.</summary>
@@ -46,6 +48,13 @@ public sealed class PyfiClient : IAsyncDisposable
 
     /// <summary>The underlying Orleans client, for grain calls the typed API does not cover.</summary>
     public IClusterClient Cluster { get; }
+
+    /// <summary>
+    /// How this client's calls, workflows and sockets ride through changes of the cluster: transient failures are
+    /// retried for <see cref="PyfiClientOptions.Patience"/> (see <see cref="PyfiRetry"/>). Grain calls made directly
+    /// through <see cref="Cluster"/> or <see cref="Registry"/> are not retried; wrap the safe ones in <c>Retry.RunAsync</c>.
+    /// </summary>
+    public PyfiRetry Retry { get; }
 
     /// <summary>The network's registry of queues, processors and sockets.</summary>
     public IRegistryGrain Registry => Cluster.GetGrain<IRegistryGrain>(IRegistryGrain.DefaultKey);
@@ -59,9 +68,11 @@ public sealed class PyfiClient : IAsyncDisposable
     public async Task<PyfiFlow> StartAsync(PyfiStep step, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(step);
+        // The id is chosen here, so a start sent again (a silo lost meanwhile) finds the workflow the first one stored.
         var id = Guid.NewGuid();
-        await Cluster.GetGrain<IWorkflowGrain>(id).StartAsync(step.Graph).WaitAsync(cancellationToken);
-        return new PyfiFlow(Cluster, id);
+        var grain = Cluster.GetGrain<IWorkflowGrain>(id);
+        await Retry.RunAsync(token => grain.StartAsync(step.Graph).WaitAsync(token), cancellationToken);
+        return new PyfiFlow(Cluster, id, Retry);
     }
 
     /// <summary>Runs <paramref name="step"/> as a workflow and returns its result (see <see cref="StartAsync"/> and <see cref="PyfiFlow.GetAsync{TResult}"/>).</summary>
@@ -71,20 +82,23 @@ public sealed class PyfiClient : IAsyncDisposable
         await (await StartAsync(step, cancellationToken)).GetAsync<TResult>(cancellationToken: cancellationToken);
 
     /// <summary>The workflow <paramref name="id"/>, started by this client or any other, to wait for, watch or cancel.</summary>
-    public PyfiFlow Flow(Guid id) => new(Cluster, id);
+    public PyfiFlow Flow(Guid id) => new(Cluster, id, Retry);
+
+    /// <summary>The task call <paramref name="id"/>, submitted by this client or any other, to ask about, wait for, take the result of or cancel.</summary>
+    public PyfiCall Call(Guid id) => new(Cluster, id, Retry);
 
     /// <summary>
     /// Socket <paramref name="name"/> as a function returning <typeparamref name="TResult"/>, called with any
     /// positional (and keyword) arguments: <c>await pyfi.Socket&lt;string&gt;("sample.do_something").CallAsync(["One"])</c>.
     /// Nothing is asked of the network until it is called.
     /// </summary>
-    public PyfiSocket<TResult> Socket<TResult>(string name) => new(Cluster, name);
+    public PyfiSocket<TResult> Socket<TResult>(string name) => new(Cluster, name, Retry);
 
     /// <summary>
     /// Socket <paramref name="name"/> as a function of one <typeparamref name="TArg"/> returning
     /// <typeparamref name="TResult"/>: <c>await pyfi.Socket&lt;string, string&gt;("sample.do_something").CallAsync("One")</c>.
     /// </summary>
-    public PyfiSocket<TArg, TResult> Socket<TArg, TResult>(string name) => new(Cluster, name);
+    public PyfiSocket<TArg, TResult> Socket<TArg, TResult>(string name) => new(Cluster, name, Retry);
 
     /// <summary>
     /// Connects to the network at <paramref name="gateways"/> (<c>host:port[,host:port]</c>); <see langword="null"/>
@@ -140,11 +154,11 @@ public sealed class PyfiClient : IAsyncDisposable
                 $"cannot reach the Orleans gateways of the network at {options.Gateways} ({string.Join(", ", network.OrleansGateways)}): {Reason(e)}", e);
         }
 
-        return new PyfiClient(host.Services.GetRequiredService<IClusterClient>(), host, options.Gateways, network);
+        return new PyfiClient(host.Services.GetRequiredService<IClusterClient>(), host, options.Gateways, network, new PyfiRetry(options.Patience));
     }
 
     /// <summary>A client over an Orleans client that an application's host owns (see <c>AddPyfiClient</c>); disposing it leaves that client alone.</summary>
-    internal static PyfiClient Over(IClusterClient cluster, string gateways) => new(cluster, null, gateways, null);
+    internal static PyfiClient Over(IClusterClient cluster, string gateways, TimeSpan patience) => new(cluster, null, gateways, null, new PyfiRetry(patience));
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -13,9 +13,14 @@ public interface ITaskCallGrain : IGrainWithGuidKey
     [ClientAccess(PyfiPermission.Read, "read calls")]
     [AlwaysInterleave] Task<CallInfo> GetAsync();
 
-    /// <summary>The call once it has ended, or as it is when <paramref name="timeout"/> passes (at most 25 s).</summary>
+    /// <summary>
+    /// The call once it has ended, or as it is when <paramref name="timeout"/> passes (at most 25 s, inside Orleans'
+    /// response timeout): the socket holding the call answers the moment it ends. Cancelling
+    /// <paramref name="cancellationToken"/> (the caller gone) drops the wait at once, so a waiter that left holds
+    /// nothing. A longer wait is a loop of these (<c>PyfiCall.WaitAsync</c>).
+    /// </summary>
     [ClientAccess(PyfiPermission.Read, "read calls")]
-    [AlwaysInterleave] Task<CallInfo> WaitAsync(TimeSpan timeout);
+    [AlwaysInterleave] Task<CallInfo> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default);
 
     /// <summary>Cancels the call (see <see cref="ISocketGrain.CancelAsync"/>) and returns it cancelled.</summary>
     [ClientAccess(PyfiPermission.Operate, "cancel calls")]

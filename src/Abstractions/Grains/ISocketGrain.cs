@@ -12,9 +12,10 @@ public interface ISocketGrain : IDefinitionOwner<SocketSpec>
     /// Accepts a call: it is stored in SQL before this returns anything. Then waits up to <paramref name="wait"/>
     /// (at most 25 s) for it to end, and returns the call as it is then. Throws <see cref="NotFoundException"/>
     /// for a socket that does not exist and <see cref="InvalidSpecException"/> for malformed arguments.
+    /// Cancelling <paramref name="cancellationToken"/> drops the wait, not the call.
     /// </summary>
     [ClientAccess(PyfiPermission.Submit, "run calls")]
-    [AlwaysInterleave] Task<CallInfo> RunAsync(CallRequest request, TimeSpan wait);
+    [AlwaysInterleave] Task<CallInfo> RunAsync(CallRequest request, TimeSpan wait, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// The call as this socket holds it now (queued, or running with its attempt and worker), or
@@ -27,9 +28,10 @@ public interface ISocketGrain : IDefinitionOwner<SocketSpec>
     /// Waits up to <paramref name="timeout"/> (at most 25 s) for call <paramref name="id"/> to end, and returns it
     /// as it is then. A call of this socket stored as not ended that this socket does not hold (its end could
     /// not be stored) is taken up again first. <see langword="null"/> when the call is not this socket's.
+    /// Cancelling <paramref name="cancellationToken"/> (the waiter gone) drops the wait at once.
     /// </summary>
     [ClientAccess(PyfiPermission.Read, "read calls")]
-    [AlwaysInterleave] Task<CallInfo?> WaitCallAsync(Guid id, TimeSpan timeout);
+    [AlwaysInterleave] Task<CallInfo?> WaitCallAsync(Guid id, TimeSpan timeout, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Cancels call <paramref name="id"/>: stored as cancelled first, so a queued call never runs and a running

@@ -102,6 +102,19 @@ public static class GatewayOps
     /// <summary>No arguments → <see cref="TokenInfo"/>[]: every token, revoked ones included, never a secret.</summary>
     public const string ListTokens = "token.list";
 
+    /// <summary>
+    /// Whether a request may be sent again when its answer was lost (the connection broke, the silo stopped): it
+    /// only reads, waits or cancels, or it is a call's submission under an idempotency key (sent again, it finds
+    /// the first call). Changes of definitions and tokens, and a workflow's start, are not.
+    /// </summary>
+    public static bool IsRepeatable(string op, object? args) => op switch
+    {
+        Hello or GetQueue or ListQueues or GetProcessor or ListProcessors or GetSocket or ListSockets
+            or GetCall or CancelCall or ListCalls or CallGraph or ListAgents or GetFlow or CancelFlow or WatchFlow or ListTokens => true,
+        RunTask => args is TaskRunArgs { Key: not null },
+        _ => false,
+    };
+
     /// <summary><see cref="NameArgs"/> → <see cref="TokenInfo"/>, revoked.</summary>
     public const string RevokeToken = "token.revoke";
 }

@@ -57,10 +57,12 @@ public static class CommandActions
             return await body(gateway, parse, cancellationToken);
         });
 
-    // An error from inside the network that is not one of Pyfi's: say what it was without a stack trace.
+    // An error that is not one of Pyfi's: say what it was in words, without a stack trace or a .NET type's name.
     private static string Describe(Exception e)
     {
         var inner = e is AggregateException { InnerException: { } first } ? first : e;
-        return $"{inner.GetType().Name}: {inner.Message.Split('\n')[0]}";
+        return Pyfi.Client.PyfiRetry.IsTransient(inner)
+            ? $"the network did not answer ({Pyfi.Client.PyfiRetry.Reason(inner)}): try again"
+            : $"unexpected error: {inner.Message.Split('\n')[0]}";
     }
 }

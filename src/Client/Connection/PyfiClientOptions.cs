@@ -43,6 +43,13 @@ public sealed class PyfiClientOptions
     /// <value>Defaults to <see langword="false"/>.</value>
     public bool RetryConnect { get; set; }
 
+    /// <summary>
+    /// How long the client keeps trying an operation through failures in a row that only say the cluster is changing
+    /// (a silo lost, membership settling; see <see cref="PyfiRetry"/>) before it gives up with <see cref="UnavailableException"/>.
+    /// </summary>
+    /// <value>Defaults to 60 seconds (<see cref="PyfiRetry.DefaultPatience"/>).</value>
+    public TimeSpan Patience { get; set; } = PyfiRetry.DefaultPatience;
+
     /// <summary>Options from the environment (<c>PYFI_GATEWAY</c>) over the defaults.</summary>
     public static PyfiClientOptions FromEnvironment()
     {

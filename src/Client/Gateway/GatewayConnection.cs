@@ -13,24 +13,33 @@ namespace Pyfi.Client.Gateway;
 /// <see cref="GatewayOps"/>): what the <c>pyfi</c> tool uses, and how <see cref="PyfiClient"/> finds Orleans.
 /// It starts in milliseconds because it needs no Orleans client.
 /// </summary>
+/// <remarks>
+/// A request that may be sent twice (<see cref="GatewayOps.IsRepeatable"/>) rides through the loss of the gateway it
+/// went to: when the connection breaks, or the silo answers that it is stopping, the connection is made again (to the
+/// first of the gateways that accepts) and the request sent again, through <see cref="PyfiRetry"/>. The silo's gateway
+/// retries its own grain calls through a cluster's changes; this covers the gateway itself going away.
+/// </remarks>
 public sealed class GatewayConnection : IAsyncDisposable
 {
-    private readonly TcpClient _client;
-    private readonly StreamReader _reader;
-    private readonly StreamWriter _writer;
+    private readonly string _gateways;
+    private readonly TimeSpan _timeout;
     private readonly string? _token;
+    private readonly PyfiTls? _tls;
+    private readonly PyfiRetry _retry;
+    private Link? _link;
 
-    private GatewayConnection(TcpClient client, Stream stream, string gateway, string? token)
+    private GatewayConnection(Link link, string gateways, TimeSpan timeout, string? token, PyfiTls? tls, PyfiRetry? retry)
     {
-        _client = client;
-        Gateway = gateway;
+        _link = link;
+        _gateways = gateways;
+        _timeout = timeout;
         _token = token;
-        _reader = new StreamReader(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024);
-        _writer = new StreamWriter(stream, new UTF8Encoding(false), bufferSize: 64 * 1024) { NewLine = "\n" };
+        _tls = tls;
+        _retry = retry ?? PyfiRetry.Default;
     }
 
-    /// <summary>The gateway this connection reached, as <c>host:port</c>.</summary>
-    public string Gateway { get; }
+    /// <summary>The gateway this connection reached (last), as <c>host:port</c>.</summary>
+    public string Gateway { get; private set; } = "";
 
     /// <summary>
     /// Connects to the first gateway of <paramref name="gateways"/> (<c>host:port[,host:port]</c>) that accepts;
@@ -53,6 +62,12 @@ public sealed class GatewayConnection : IAsyncDisposable
     /// </summary>
     public static async Task<GatewayConnection> ConnectAsync(string gateways, TimeSpan timeout, string? token, PyfiTls? tls, CancellationToken cancellationToken = default)
     {
+        var link = await LinkAsync(gateways, timeout, tls, cancellationToken);
+        return new GatewayConnection(link, gateways, timeout, token, tls, null) { Gateway = link.Gateway };
+    }
+
+    private static async Task<Link> LinkAsync(string gateways, TimeSpan timeout, PyfiTls? tls, CancellationToken cancellationToken)
+    {
         var entries = GatewayList.Parse(gateways);
         var failures = new List<string>();
         foreach (var (host, port) in entries)
@@ -72,7 +87,7 @@ public sealed class GatewayConnection : IAsyncDisposable
                     stream = secured;
                 }
 
-                return new GatewayConnection(client, stream, $"{host}:{port}", token);
+                return new Link(client, stream, $"{host}:{port}");
             }
             catch (AuthenticationException e)
             {
@@ -103,12 +118,38 @@ public sealed class GatewayConnection : IAsyncDisposable
     public async Task<JsonElement?> SendAsync(string op, object? args, CancellationToken cancellationToken = default)
     {
         var request = new GatewayRequest(op, args is null ? null : PyfiJson.ToElement(args)) { Token = _token };
+        if (!GatewayOps.IsRepeatable(op, args)) return await SendOnceAsync(request, cancellationToken);
+        return await _retry.RunAsync(async token =>
+        {
+            try
+            {
+                return await SendOnceAsync(request, token);
+            }
+            catch (Exception e) when (PyfiRetry.IsTransient(e))
+            {
+                // This connection is done with: the next try connects again.
+                _link?.Dispose();
+                _link = null;
+                throw;
+            }
+        }, cancellationToken);
+    }
+
+    private async Task<JsonElement?> SendOnceAsync(GatewayRequest request, CancellationToken cancellationToken)
+    {
+        if (_link is null)
+        {
+            _link = await LinkAsync(_gateways, _timeout, _tls, cancellationToken);
+            Gateway = _link.Gateway;
+        }
+
+        var link = _link;
         string? line;
         try
         {
-            await _writer.WriteLineAsync(PyfiJson.Serialize(request).AsMemory(), cancellationToken);
-            await _writer.FlushAsync(cancellationToken);
-            line = await _reader.ReadLineAsync(cancellationToken);
+            await link.Writer.WriteLineAsync(PyfiJson.Serialize(request).AsMemory(), cancellationToken);
+            await link.Writer.FlushAsync(cancellationToken);
+            line = await link.Reader.ReadLineAsync(cancellationToken);
         }
         catch (IOException e)
         {
@@ -143,8 +184,21 @@ public sealed class GatewayConnection : IAsyncDisposable
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
-        _client.Dispose();
+        _link?.Dispose();
+        _link = null;
         return ValueTask.CompletedTask;
+    }
+
+    // One TCP (or TLS) connection to one gateway.
+    private sealed class Link(TcpClient client, Stream stream, string gateway) : IDisposable
+    {
+        public string Gateway { get; } = gateway;
+
+        public StreamReader Reader { get; } = new(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024);
+
+        public StreamWriter Writer { get; } = new(stream, new UTF8Encoding(false), bufferSize: 64 * 1024) { NewLine = "\n" };
+
+        public void Dispose() => client.Dispose();
     }
 
     private static string SocketReason(SocketException e) => e.SocketErrorCode switch
@@ -160,6 +214,9 @@ public sealed class GatewayConnection : IAsyncDisposable
 [GenerateSerializer, Alias("pyfi.GatewayException")]
 public sealed class GatewayException : PyfiException
 {
+    /// <summary>The kind of a refusal from a silo that is stopping: the same request can go to another gateway, or to this one once it is back.</summary>
+    public const string Stopping = "Stopping";
+
     /// <summary>Creates the exception.</summary>
     public GatewayException(string kind, string message) : base(message) => Kind = kind;
 

@@ -40,6 +40,7 @@ public static class PyfiClientHostingExtensions
 
             configure?.Invoke(o);
         });
+        options.Validate(o => o.Patience >= TimeSpan.Zero, $"{PyfiClientOptions.Section}:Patience cannot be negative").ValidateOnStart();
 
         builder.UseOrleansClient(client =>
         {
@@ -61,8 +62,11 @@ public static class PyfiClientHostingExtensions
             client.Services.AddSingleton(services => new ResolvedToken(PyfiToken.Resolve(services.GetRequiredService<IOptions<PyfiClientOptions>>().Value.Token)));
             client.UsePyfiToken(services => services.GetRequiredService<ResolvedToken>().Value);
         });
-        builder.Services.AddSingleton(services => PyfiClient.Over(
-            services.GetRequiredService<IClusterClient>(), services.GetRequiredService<IOptions<PyfiClientOptions>>().Value.Gateways));
+        builder.Services.AddSingleton(services =>
+        {
+            var settings = services.GetRequiredService<IOptions<PyfiClientOptions>>().Value;
+            return PyfiClient.Over(services.GetRequiredService<IClusterClient>(), settings.Gateways, settings.Patience);
+        });
         return builder;
     }
 }

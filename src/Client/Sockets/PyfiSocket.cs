@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Pyfi.Client.Calls;
 using Pyfi.Client.Workflows;
 
 namespace Pyfi.Client.Sockets;
@@ -12,12 +13,13 @@ namespace Pyfi.Client.Sockets;
 /// <typeparam name="TResult">What the Python function returns, read from its JSON result.</typeparam>
 public class PyfiSocket<TResult>
 {
-    private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(20);
-    private readonly IClusterClient _cluster;
+    private readonly IGrainFactory _grains;
+    private readonly PyfiRetry _retry;
 
-    internal PyfiSocket(IClusterClient cluster, string name)
+    internal PyfiSocket(IGrainFactory grains, string name, PyfiRetry retry)
     {
-        _cluster = cluster;
+        _grains = grains;
+        _retry = retry;
         Name = ModelRules.Name("socket", name);
     }
 
@@ -31,7 +33,9 @@ public class PyfiSocket<TResult>
     /// <see cref="PyfiTypeMismatchException"/> when an argument cannot be sent as JSON or the result is not a
     /// <typeparamref name="TResult"/>, and <see cref="InvalidSpecException"/> when the arguments nest deeper than
     /// <see cref="PyfiLimits.MaxDepth"/> levels or are larger than <see cref="PyfiLimits.DefaultMaxPayloadBytes"/>.
-    /// <paramref name="cancellationToken"/> stops the waiting, not the call.
+    /// It rides through changes of the cluster (a silo lost, see <see cref="PyfiRetry"/>): the call is submitted with
+    /// an idempotency key, so a submission sent again is the same call; <see cref="UnavailableException"/> when the
+    /// network did not answer for the retry's patience. <paramref name="cancellationToken"/> stops the waiting, not the call.
     /// </summary>
     [RequiresUnreferencedCode(Json.Reflection)]
     [RequiresDynamicCode(Json.Reflection)]
@@ -43,26 +47,35 @@ public class PyfiSocket<TResult>
     [RequiresDynamicCode(Json.Reflection)]
     public async Task<TResult> CallAsync(object?[] args, IReadOnlyDictionary<string, object?>? kwargs, CancellationToken cancellationToken = default)
     {
-        var request = new CallRequest { Socket = Name, Args = Json.Arguments(Name, args), Kwargs = kwargs is null ? null : Json.Keywords(Name, kwargs) };
-        var call = await _cluster.GetGrain<ISocketGrain>(Name).RunAsync(request, WaitSlice).WaitAsync(cancellationToken);
-        var grain = _cluster.GetGrain<ITaskCallGrain>(call.Id);
-        while (!call.State.IsFinal()) call = await grain.WaitAsync(WaitSlice).WaitAsync(cancellationToken);
-        return ResultOf(call);
+        // A short call is submitted and answered in one grain call; a longer one is waited for by its handle.
+        var call = await PyfiCall.StartAsync(_grains, Request(args, kwargs), PyfiCall.Slice, _retry, cancellationToken);
+        return await call.GetAsync<TResult>(cancellationToken: cancellationToken);
     }
+
+    /// <summary>
+    /// Submits a call of the function with <paramref name="args"/> and returns its handle once the network has stored
+    /// it, without waiting for it to run (see <see cref="PyfiCall"/>: wait, take its result, cancel).
+    /// </summary>
+    [RequiresUnreferencedCode(Json.Reflection)]
+    [RequiresDynamicCode(Json.Reflection)]
+    public Task<PyfiCall> StartAsync(object?[] args, CancellationToken cancellationToken = default) => StartAsync(args, null, cancellationToken);
+
+    /// <summary>Submits a call with positional <paramref name="args"/> and keyword <paramref name="kwargs"/> (see <see cref="StartAsync(object?[], CancellationToken)"/>).</summary>
+    [RequiresUnreferencedCode(Json.Reflection)]
+    [RequiresDynamicCode(Json.Reflection)]
+    public Task<PyfiCall> StartAsync(object?[] args, IReadOnlyDictionary<string, object?>? kwargs, CancellationToken cancellationToken = default) =>
+        PyfiCall.StartAsync(_grains, Request(args, kwargs), _retry, cancellationToken);
+
+    [RequiresUnreferencedCode(Json.Reflection)]
+    [RequiresDynamicCode(Json.Reflection)]
+    private CallRequest Request(object?[] args, IReadOnlyDictionary<string, object?>? kwargs) =>
+        new() { Socket = Name, Args = Json.Arguments(Name, args), Kwargs = kwargs is null ? null : Json.Keywords(Name, kwargs) };
 
     /// <summary>A deferred call of this socket with <paramref name="args"/> (the original's <c>socket.p(...)</c>), for pipelines, parallels and funnels.</summary>
     [RequiresUnreferencedCode(Json.Reflection)]
     [RequiresDynamicCode(Json.Reflection)]
     public PyfiStep<TResult> Bind(params object?[] args) => new(FlowStep.Call(Name, Json.Arguments(Name, args)));
 
-    /// <summary>The result of an ended call as <typeparamref name="TResult"/>, or the failure as an exception.</summary>
-    [RequiresUnreferencedCode(Json.Reflection)]
-    [RequiresDynamicCode(Json.Reflection)]
-    internal TResult ResultOf(CallInfo call)
-    {
-        if (call.State != CallState.Succeeded) throw new PyfiCallFailedException(call);
-        return Json.Result<TResult>(Name, call.Result ?? "null");
-    }
 }
 
 /// <summary>A socket taking one argument of a known type (see <see cref="PyfiClient.Socket{TArg, TResult}(string)"/>).</summary>
@@ -70,8 +83,8 @@ public class PyfiSocket<TResult>
 /// <typeparam name="TResult">The result's type, read from JSON.</typeparam>
 public sealed class PyfiSocket<TArg, TResult> : PyfiSocket<TResult>
 {
-    internal PyfiSocket(IClusterClient cluster, string name)
-        : base(cluster, name)
+    internal PyfiSocket(IGrainFactory grains, string name, PyfiRetry retry)
+        : base(grains, name, retry)
     {
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Orleans.Streams;
+using Pyfi.Client.Calls;
 using Pyfi.Client.Sockets;
 
 namespace Pyfi.Client.Workflows;
@@ -9,27 +10,47 @@ namespace Pyfi.Client.Workflows;
 /// <summary>
 /// A workflow running in the network (see <see cref="PyfiClient.StartAsync"/>). It runs whether or not this
 /// handle is kept: any client can take it up again by id (<see cref="PyfiClient.Flow(Guid)"/>) to wait for its
-/// result, watch its progress or cancel it.
+/// result, watch its progress or cancel it. Every operation rides through changes of the cluster (<see cref="PyfiRetry"/>).
 /// </summary>
 public sealed class PyfiFlow
 {
-    private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan PollPeriod = TimeSpan.FromSeconds(2);
-    private readonly IClusterClient _cluster;
+    private readonly IGrainFactory _grains;
+    private readonly IClusterClient? _cluster;
+    private readonly PyfiRetry _retry;
 
-    internal PyfiFlow(IClusterClient cluster, Guid id)
+    /// <summary>
+    /// A handle on workflow <paramref name="id"/> through <paramref name="grains"/> (an Orleans client, or a grain factory
+    /// inside a silo), retrying through cluster changes with <paramref name="retry"/> (default <see cref="PyfiRetry.Default"/>).
+    /// Through an Orleans client, <see cref="WatchAsync"/> hears progress on the workflow's stream; otherwise it asks every two seconds.
+    /// </summary>
+    public PyfiFlow(IGrainFactory grains, Guid id, PyfiRetry? retry = null)
     {
-        _cluster = cluster;
+        ArgumentNullException.ThrowIfNull(grains);
+        _grains = grains;
+        _cluster = grains as IClusterClient;
+        _retry = retry ?? PyfiRetry.Default;
         Id = id;
     }
 
     /// <summary>The workflow's id.</summary>
     public Guid Id { get; }
 
-    private IWorkflowGrain Grain => _cluster.GetGrain<IWorkflowGrain>(Id);
+    private IWorkflowGrain Grain => _grains.GetGrain<IWorkflowGrain>(Id);
 
     /// <summary>The workflow as it is now: state, steps done, each step. Throws <see cref="NotFoundException"/> for an unknown id.</summary>
-    public Task<FlowInfo> InfoAsync(CancellationToken cancellationToken = default) => Grain.GetAsync().WaitAsync(cancellationToken);
+    public Task<FlowInfo> InfoAsync(CancellationToken cancellationToken = default)
+    {
+        var grain = Grain;
+        return _retry.RunAsync(_ => grain.GetAsync(), cancellationToken);
+    }
+
+    // Where the workflow is (state and counts), retried like every read.
+    private Task<FlowProgress> ProgressAsync(CancellationToken cancellationToken)
+    {
+        var grain = Grain;
+        return _retry.RunAsync(token => grain.GetProgressAsync().WaitAsync(token), cancellationToken);
+    }
 
     /// <summary>
     /// Waits for the workflow to end and returns its result as <typeparamref name="TResult"/>. Throws
@@ -49,12 +70,14 @@ public sealed class PyfiFlow
     /// <summary>Waits for the workflow to end, however it ends, and returns it (see <see cref="GetAsync{TResult}"/> for the timeout).</summary>
     public async Task<FlowInfo> EndedAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (timeout is { } t) limit.CancelAfter(t);
+        using var deadline = timeout is { } t ? new CancellationTokenSource(t, _retry.Time) : null;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline?.Token ?? CancellationToken.None);
+        var grain = Grain;
         try
         {
-            var info = await Grain.GetAsync().WaitAsync(limit.Token);
-            while (!info.State.IsFinal()) info = await Grain.WaitAsync(WaitSlice).WaitAsync(limit.Token);
+            // Each wait is answered by the workflow the moment it ends; one grain call waits at most a slice.
+            var info = await InfoAsync(limit.Token);
+            while (!info.State.IsFinal()) info = await _retry.RunAsync(token => grain.WaitAsync(PyfiCall.Slice).WaitAsync(token), limit.Token);
             return info;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -64,7 +87,11 @@ public sealed class PyfiFlow
     }
 
     /// <summary>Cancels the workflow: no step starts after this and the steps not ended are cancelled. Returns it as it ended.</summary>
-    public Task<FlowInfo> CancelAsync(CancellationToken cancellationToken = default) => Grain.CancelAsync().WaitAsync(cancellationToken);
+    public Task<FlowInfo> CancelAsync(CancellationToken cancellationToken = default)
+    {
+        var grain = Grain;
+        return _retry.RunAsync(token => grain.CancelAsync().WaitAsync(token), cancellationToken);
+    }
 
     /// <summary>
     /// The workflow's progress as it happens, from where it is now until it ends: pushed by the workflow on its
@@ -75,13 +102,15 @@ public sealed class PyfiFlow
     {
         var updates = Channel.CreateUnbounded<FlowProgress>(new UnboundedChannelOptions { SingleReader = true });
         // Where it is now comes first, before subscribing (which can take a moment the first time).
-        updates.Writer.TryWrite(await Grain.GetProgressAsync().WaitAsync(cancellationToken));
-        var stream = _cluster.GetStreamProvider(FlowStreams.Provider).GetStream<FlowProgress>(StreamId.Create(FlowStreams.Namespace, Id));
-        var subscription = await stream.SubscribeAsync((progress, _) =>
-        {
-            updates.Writer.TryWrite(progress);
-            return Task.CompletedTask;
-        });
+        // Counts only: a large workflow's whole record (every step) is for those who ask for it.
+        updates.Writer.TryWrite(await ProgressAsync(cancellationToken));
+        var subscription = _cluster is null ? null : await _retry.RunAsync(_ => _cluster.GetStreamProvider(FlowStreams.Provider)
+            .GetStream<FlowProgress>(StreamId.Create(FlowStreams.Namespace, Id))
+            .SubscribeAsync((progress, _) =>
+            {
+                updates.Writer.TryWrite(progress);
+                return Task.CompletedTask;
+            }), cancellationToken);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var polling = PollAsync(updates.Writer, stop.Token);
         try
@@ -102,7 +131,7 @@ public sealed class PyfiFlow
             await polling.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             try
             {
-                await subscription.UnsubscribeAsync();
+                if (subscription is not null) await subscription.UnsubscribeAsync();
             }
             catch (Exception e) when (e is OrleansException or TimeoutException)
             {
@@ -117,7 +146,7 @@ public sealed class PyfiFlow
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                updates.TryWrite(await Grain.GetProgressAsync().WaitAsync(cancellationToken));
+                updates.TryWrite(await ProgressAsync(cancellationToken));
                 await Task.Delay(PollPeriod, cancellationToken);
             }
         }

@@ -24,11 +24,12 @@ public sealed class TaskCallGrain(CallStore store) : Grain, ITaskCallGrain
     }
 
     /// <inheritdoc />
-    public async Task<CallInfo> WaitAsync(TimeSpan timeout)
+    public async Task<CallInfo> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var stored = await ReadAsync();
         if (stored.State.IsFinal()) return Answer(stored);
-        var live = await GrainFactory.GetGrain<ISocketGrain>(stored.Socket).WaitCallAsync(stored.Id, timeout);
+        // The caller's token goes on to the socket: a waiter that leaves takes its wait there with it.
+        var live = await GrainFactory.GetGrain<ISocketGrain>(stored.Socket).WaitCallAsync(stored.Id, timeout, cancellationToken);
         return Answer(live ?? await ReadAsync());
     }
 

@@ -105,11 +105,11 @@ public sealed partial class SocketGrain(
     }
 
     /// <inheritdoc />
-    public async Task<CallInfo> RunAsync(CallRequest request, TimeSpan wait)
+    public async Task<CallInfo> RunAsync(CallRequest request, TimeSpan wait, CancellationToken cancellationToken = default)
     {
         var spec = Definition?.Spec ?? throw new NotFoundException("socket", Name);
         CheckRequest(request);
-        if (request.Key is { } key && _byKey.TryGetValue(key, out var known)) return await WaitForEndAsync(known, wait);
+        if (request.Key is { } key && _byKey.TryGetValue(key, out var known)) return await WaitForEndAsync(known, wait, cancellationToken);
         if (_held.Count >= spec.MaxQueued) throw new QueueFullException(Name, spec.MaxQueued);
         var call = new CallInfo
         {
@@ -135,20 +135,20 @@ public sealed partial class SocketGrain(
             if (first.State.IsFinal()) return first;
             var adopted = _held.TryGetValue(first.Id, out var held) ? held : await AdoptAsync(first);
             Pump();
-            return adopted is null ? (await calls.ReadAsync(first.Id))! : await WaitForEndAsync(adopted, wait);
+            return adopted is null ? (await calls.ReadAsync(first.Id))! : await WaitForEndAsync(adopted, wait, cancellationToken);
         }
 
         metrics.Submitted(Tally);
         var accepted = Hold(call);
         Pump();
-        return await WaitForEndAsync(accepted, wait);
+        return await WaitForEndAsync(accepted, wait, cancellationToken);
     }
 
     /// <inheritdoc />
     public Task<CallInfo?> GetCallAsync(Guid id) => Task.FromResult(_held.TryGetValue(id, out var held) ? held.Call : null);
 
     /// <inheritdoc />
-    public async Task<CallInfo?> WaitCallAsync(Guid id, TimeSpan timeout)
+    public async Task<CallInfo?> WaitCallAsync(Guid id, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         if (!_held.TryGetValue(id, out var held))
         {
@@ -160,7 +160,7 @@ public sealed partial class SocketGrain(
             if (held is null) return await calls.ReadAsync(id);
         }
 
-        return await WaitForEndAsync(held, timeout);
+        return await WaitForEndAsync(held, timeout, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -367,12 +367,14 @@ public sealed partial class SocketGrain(
         }
     }
 
-    private async Task<CallInfo> WaitForEndAsync(HeldCall held, TimeSpan wait)
+    // The wait is a continuation on the call's end: it answers the moment the call ends, and holds nothing once
+    // the wait passes or the waiter cancels (WaitAsync drops its timer and registration; a bare Task.Delay would live on).
+    private async Task<CallInfo> WaitForEndAsync(HeldCall held, TimeSpan wait, CancellationToken cancellationToken)
     {
+        if (held.Ended.Task.IsCompleted || wait <= TimeSpan.Zero) return held.Ended.Task.IsCompleted ? await held.Ended.Task : held.Call;
         try
         {
-            // WaitAsync drops its timer as soon as the call ends (a bare Task.Delay would live on).
-            return await held.Ended.Task.WaitAsync(wait < MaxWait ? wait : MaxWait, time);
+            return await held.Ended.Task.WaitAsync(wait < MaxWait ? wait : MaxWait, time, cancellationToken);
         }
         catch (TimeoutException)
         {

@@ -8,6 +8,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
+using Pyfi.Client;
 using Pyfi.Grains.Security;
 using Pyfi.Grains.Telemetry;
 using Pyfi.Protocol;
@@ -201,19 +202,30 @@ public sealed partial class GatewayListener(
                 }
 
                 connections.Handling(session);
-                GatewayResponse response;
+                GatewayRequest? parsed;
+                GatewayResponse? response;
                 try
                 {
-                    // A silo that stops does not wait for operations that wait (task.run, flow.watch): their clients reconnect.
-                    response = await HandleAsync(request.Line, origin).WaitAsync(_stopping.Token);
+                    (parsed, response) = Parse(request.Line);
                 }
                 finally
                 {
                     reader.AdvanceTo(request.Next);
                 }
 
+                if (parsed is not null)
+                {
+                    // A silo that stops does not wait for operations that wait (task.run, flow.watch): their clients reconnect.
+                    response = operations.Waits(parsed.Op)
+                        ? await HandleWatchingAsync(parsed, origin, reader)
+                        : await HandleAsync(parsed, origin, _stopping.Token).WaitAsync(_stopping.Token);
+
+                    // The client left while it waited: nothing to answer, and nothing of its wait is left here.
+                    if (response is null) return;
+                }
+
                 connections.Responding(session);
-                await WriteAsync(writer, response, session.Closing);
+                await WriteAsync(writer, response!, session.Closing);
                 connections.Waiting(session);
             }
         }
@@ -286,7 +298,8 @@ public sealed partial class GatewayListener(
         }
     }
 
-    private async Task<GatewayResponse> HandleAsync(ReadOnlySequence<byte> line, string origin)
+    // The request read whole from the line, before the reader moves on (its arguments are copied out of the pipe's buffer).
+    private static (GatewayRequest? Request, GatewayResponse? Refusal) Parse(ReadOnlySequence<byte> line)
     {
         GatewayRequest? request;
         try
@@ -295,13 +308,57 @@ public sealed partial class GatewayListener(
         }
         catch (JsonException e)
         {
-            return Failure(new InvalidSpecException($"the request is malformed: {PyfiJson.Describe(e)}"));
+            return (null, Failure(new InvalidSpecException($"the request is malformed: {PyfiJson.Describe(e)}")));
         }
 
-        if (request is null || string.IsNullOrEmpty(request.Op)) return Failure(new InvalidSpecException("the request names no operation"));
+        return request is null || string.IsNullOrEmpty(request.Op)
+            ? (null, Failure(new InvalidSpecException("the request names no operation")))
+            : (request, null);
+    }
+
+    // An operation that may wait long runs while the connection is read for its end: a client that leaves cancels it,
+    // and with it the grain calls it waits on (their tokens travel with them), so a waiter gone holds nothing here.
+    // Null when the client left.
+    private async Task<GatewayResponse?> HandleWatchingAsync(GatewayRequest request, string origin, PipeReader reader)
+    {
+        using var gone = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        var watching = WatchForCloseAsync(reader, gone);
         try
         {
-            var result = await operations.RunAsync(request.Op, request.Args, request.Token, origin, _stopping.Token);
+            var response = await HandleAsync(request, origin, gone.Token).WaitAsync(_stopping.Token);
+            return gone.IsCancellationRequested && !_stopping.IsCancellationRequested ? null : response;
+        }
+        finally
+        {
+            // Ends the watch's pending read (the request reader looks again after a cancelled read).
+            reader.CancelPendingRead();
+            await watching;
+        }
+    }
+
+    // Reads until the client closes its side (then cancels the operation), bytes arrive (a next request, left unread
+    // for the request reader: the watch ends), or the operation ends and cancels the read.
+    private static async Task WatchForCloseAsync(PipeReader reader, CancellationTokenSource gone)
+    {
+        try
+        {
+            var result = await reader.ReadAsync();
+            var buffer = result.Buffer;
+            reader.AdvanceTo(buffer.Start);
+            if (result.IsCompleted && !result.IsCanceled && buffer.IsEmpty) await gone.CancelAsync();
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            // The connection broke: the client is gone as surely as if it had closed.
+            await gone.CancelAsync();
+        }
+    }
+
+    private async Task<GatewayResponse> HandleAsync(GatewayRequest request, string origin, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await operations.RunAsync(request.Op, request.Args, request.Token, origin, cancellationToken);
             return new GatewayResponse(true, result is null ? null : PyfiJson.ToElement(result));
         }
         catch (Exception e) when (PyfiException.Find(e) is { } pyfi)
@@ -312,14 +369,25 @@ public sealed partial class GatewayListener(
         {
             return Stopping;
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client left (HandleWatchingAsync answers no one).
+            return Stopping;
+        }
+        catch (Exception e) when (PyfiRetry.IsTransient(e))
+        {
+            // An operation that is not run twice (a change of a definition or a token) met a silo's loss.
+            return Failure(new UnavailableException(
+                $"the network did not answer ({PyfiRetry.Reason(e)}); a silo may have been lost, and the change may or may not have been made: look before trying again"));
+        }
         catch (Exception e)
         {
             LogOperationFailed(e, request.Op, origin);
-            return new GatewayResponse(false, Error: new GatewayError("Unexpected", $"{e.GetType().Name}: {e.Message.Split('\n')[0]}"));
+            return new GatewayResponse(false, Error: new GatewayError("Unexpected", $"the silo could not carry out {request.Op} (its log says why): {e.Message.Split('\n')[0]}"));
         }
     }
 
-    private static readonly GatewayResponse Stopping = new(false, Error: new GatewayError("Unavailable", "the silo is stopping: try again (another gateway, or once it is back)"));
+    private static readonly GatewayResponse Stopping = new(false, Error: new GatewayError(Pyfi.Client.Gateway.GatewayException.Stopping, "the silo is stopping: try again (another gateway, or once it is back)"));
 
     private static GatewayResponse Failure(PyfiException e) =>
         new(false, Error: new GatewayError(e.GetType().Name.Replace("Exception", "", StringComparison.Ordinal), e.Message));

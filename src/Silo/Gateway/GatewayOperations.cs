@@ -1,5 +1,8 @@
 using System.Text.Json;
 using Orleans.Runtime;
+using Pyfi.Client;
+using Pyfi.Client.Calls;
+using Pyfi.Client.Workflows;
 using Pyfi.Grains.Security;
 using Pyfi.Protocol;
 using Pyfi.Silo.Options;
@@ -10,57 +13,67 @@ namespace Pyfi.Silo.Gateway;
 /// What each gateway-protocol operation does: it reads the arguments, calls the grains, and returns what
 /// the operation answers. The protocol is documented in <see cref="GatewayOps"/>.
 /// </summary>
+/// <remarks>
+/// The <c>pyfi</c> tool has no Orleans client, so this is where its operations ride through changes of the cluster:
+/// every operation that may safely run twice (reads, waits, cancels, a submission under its idempotency key, a
+/// workflow's start under the id chosen here) is retried through transient failures by <see cref="PyfiRetry"/>; a
+/// change of a definition or a token is not (it may have been made), and a transient failure of one is answered
+/// as <c>Unavailable</c>. Waits are <see cref="PyfiCall"/>'s and <see cref="PyfiFlow"/>'s, run here in the silo: the
+/// tool gets one answer when the call or workflow ends, however long that is.
+/// </remarks>
 public sealed class GatewayOperations
 {
     private readonly Dictionary<string, GatewayOperation> _operations;
     private readonly IGrainFactory _grains;
     private readonly PyfiSiloOptions _options;
     private readonly AccessControl _access;
+    private readonly PyfiRetry _retry;
 
     /// <summary>Creates the dispatch table: each operation with the permission it needs and what it does, as a refusal names it.</summary>
-    public GatewayOperations(IGrainFactory grains, PyfiSiloOptions options, FlowWatcher flows, AccessControl access)
+    public GatewayOperations(IGrainFactory grains, PyfiSiloOptions options, FlowWatcher flows, AccessControl access, TimeProvider time)
     {
         _grains = grains;
         _options = options;
         _access = access;
+        _retry = new PyfiRetry(PyfiRetry.DefaultPatience, time);
         const PyfiPermission Read = PyfiPermission.Read, Submit = PyfiPermission.Submit, Operate = PyfiPermission.Operate,
             Develop = PyfiPermission.Develop, Administer = PyfiPermission.Administer;
         _operations = new(StringComparer.Ordinal)
         {
-            [GatewayOps.Hello] = new(Read, "connect", (_, _) => HelloAsync()),
+            [GatewayOps.Hello] = new(Read, "connect", (_, _) => HelloAsync()) { Retried = true },
 
             [GatewayOps.AddQueue] = new(Operate, "add queues", async (a, _) => await Registry.AddQueueAsync(Args<QueueSpec>(a))),
             [GatewayOps.UpdateQueue] = new(Operate, "change queues", async (a, _) => await Update<QueueUpdate, QueueInfo>(a, Registry.UpdateQueueAsync)),
             [GatewayOps.DeleteQueue] = new(Operate, "delete queues", async (a, _) => { await Registry.DeleteQueueAsync(Args<NameArgs>(a).Name); return null; }),
-            [GatewayOps.GetQueue] = new(Read, "read queues", async (a, _) => await Registry.GetQueueAsync(Args<NameArgs>(a).Name)),
-            [GatewayOps.ListQueues] = new(Read, "list queues", async (_, _) => (await Registry.ListQueuesAsync()).ToArray()),
+            [GatewayOps.GetQueue] = new(Read, "read queues", async (a, _) => await Registry.GetQueueAsync(Args<NameArgs>(a).Name)) { Retried = true },
+            [GatewayOps.ListQueues] = new(Read, "list queues", async (_, _) => (await Registry.ListQueuesAsync()).ToArray()) { Retried = true },
 
             [GatewayOps.AddProcessor] = new(Develop, "add processors", async (a, _) => await Registry.AddProcessorAsync(Args<ProcessorSpec>(a))),
             [GatewayOps.UpdateProcessor] = new(Develop, "change processors", async (a, _) => await Update<ProcessorUpdate, ProcessorInfo>(a, Registry.UpdateProcessorAsync)),
             [GatewayOps.DeleteProcessor] = new(Develop, "delete processors", async (a, _) => { await Registry.DeleteProcessorAsync(Args<NameArgs>(a).Name); return null; }),
-            [GatewayOps.GetProcessor] = new(Read, "read processors", async (a, _) => await Registry.GetProcessorAsync(Args<NameArgs>(a).Name)),
-            [GatewayOps.ListProcessors] = new(Read, "list processors", async (_, _) => (await Registry.ListProcessorsAsync()).ToArray()),
+            [GatewayOps.GetProcessor] = new(Read, "read processors", async (a, _) => await Registry.GetProcessorAsync(Args<NameArgs>(a).Name)) { Retried = true },
+            [GatewayOps.ListProcessors] = new(Read, "list processors", async (_, _) => (await Registry.ListProcessorsAsync()).ToArray()) { Retried = true },
 
             [GatewayOps.AddSocket] = new(Operate, "add sockets", async (a, _) => await Registry.AddSocketAsync(Args<SocketSpec>(a))),
             [GatewayOps.UpdateSocket] = new(Operate, "change sockets", async (a, _) => await Update<SocketUpdate, SocketInfo>(a, Registry.UpdateSocketAsync)),
             [GatewayOps.DeleteSocket] = new(Operate, "delete sockets", async (a, _) => { await Registry.DeleteSocketAsync(Args<NameArgs>(a).Name); return null; }),
-            [GatewayOps.GetSocket] = new(Read, "read sockets", async (a, _) => await Registry.GetSocketAsync(Args<NameArgs>(a).Name)),
-            [GatewayOps.ListSockets] = new(Read, "list sockets", async (_, _) => (await Registry.ListSocketsAsync()).ToArray()),
+            [GatewayOps.GetSocket] = new(Read, "read sockets", async (a, _) => await Registry.GetSocketAsync(Args<NameArgs>(a).Name)) { Retried = true },
+            [GatewayOps.ListSockets] = new(Read, "list sockets", async (_, _) => (await Registry.ListSocketsAsync()).ToArray()) { Retried = true },
 
-            [GatewayOps.RunTask] = new(Submit, "run calls", RunTaskAsync),
-            [GatewayOps.GetCall] = new(Read, "read calls", GetCallAsync),
-            [GatewayOps.CancelCall] = new(Operate, "cancel calls", async (a, _) => WithoutArguments(await _grains.GetGrain<ITaskCallGrain>(Args<CallArgs>(a).Id).CancelAsync())),
-            [GatewayOps.ListCalls] = new(Read, "list calls", async (a, _) => await _grains.GetGrain<ICallListingGrain>(0).ListAsync(Args<CallQuery>(a))),
-            [GatewayOps.CallGraph] = new(Read, "read calls", CallGraphAsync),
-            [GatewayOps.ListAgents] = new(Read, "read the cluster", async (_, _) => await _grains.GetGrain<ISlotLedgerGrain>(0).GetAgentsAsync()),
+            [GatewayOps.RunTask] = new(Submit, "run calls", RunTaskAsync) { Waits = true },
+            [GatewayOps.GetCall] = new(Read, "read calls", GetCallAsync) { Waits = true },
+            [GatewayOps.CancelCall] = new(Operate, "cancel calls", async (a, c) => WithoutArguments(await Call(Args<CallArgs>(a).Id).CancelAsync(c))),
+            [GatewayOps.ListCalls] = new(Read, "list calls", async (a, _) => await _grains.GetGrain<ICallListingGrain>(0).ListAsync(Args<CallQuery>(a))) { Retried = true },
+            [GatewayOps.CallGraph] = new(Read, "read calls", CallGraphAsync) { Retried = true },
+            [GatewayOps.ListAgents] = new(Read, "read the cluster", async (_, _) => await _grains.GetGrain<ISlotLedgerGrain>(0).GetAgentsAsync()) { Retried = true },
 
-            [GatewayOps.StartFlow] = new(Submit, "start workflows", async (a, _) => await _grains.GetGrain<IWorkflowGrain>(Guid.NewGuid()).StartAsync(Args<FlowStep>(a))),
-            [GatewayOps.GetFlow] = new(Read, "read workflows", GetFlowAsync),
-            [GatewayOps.CancelFlow] = new(Operate, "cancel workflows", async (a, _) => await _grains.GetGrain<IWorkflowGrain>(Args<FlowArgs>(a).Id).CancelAsync()),
-            [GatewayOps.WatchFlow] = new(Read, "read workflows", async (a, c) => await flows.NextAsync(Args<FlowWatchArgs>(a), c)),
+            [GatewayOps.StartFlow] = new(Submit, "start workflows", StartFlowAsync),
+            [GatewayOps.GetFlow] = new(Read, "read workflows", GetFlowAsync) { Waits = true },
+            [GatewayOps.CancelFlow] = new(Operate, "cancel workflows", async (a, c) => await Flow(Args<FlowArgs>(a).Id).CancelAsync(c)),
+            [GatewayOps.WatchFlow] = new(Read, "read workflows", async (a, c) => await flows.NextAsync(Args<FlowWatchArgs>(a), c)) { Retried = true, Waits = true },
 
             [GatewayOps.CreateToken] = new(Administer, "manage tokens", async (a, _) => await Access.CreateTokenAsync(Args<TokenRequest>(a))),
-            [GatewayOps.ListTokens] = new(Administer, "manage tokens", async (_, _) => await Access.ListTokensAsync()),
+            [GatewayOps.ListTokens] = new(Administer, "manage tokens", async (_, _) => await Access.ListTokensAsync()) { Retried = true },
             [GatewayOps.RevokeToken] = new(Administer, "manage tokens", async (a, _) => await Access.RevokeTokenAsync(Args<NameArgs>(a).Name)),
         };
     }
@@ -89,8 +102,17 @@ public sealed class GatewayOperations
         var caller = await _access.AuthorizeAsync(token, operation.Permission, operation.Action, origin, cancellationToken);
         // Grains record who changed tokens; nothing else needs the caller, so other calls carry no more context.
         if (operation.Permission == PyfiPermission.Administer) RequestContext.Set(AccessContext.CallerKey, caller.Name);
-        return await operation.Run(args, cancellationToken);
+        return operation.Retried
+            ? await _retry.RunAsync(token => operation.Run(args, token), cancellationToken)
+            : await operation.Run(args, cancellationToken);
     }
+
+    /// <summary>Whether <paramref name="op"/> may wait long for what it answers (a call's or workflow's end, a workflow's next step).</summary>
+    public bool Waits(string op) => _operations.TryGetValue(op, out var operation) && operation.Waits;
+
+    private PyfiCall Call(Guid id) => new(_grains, id, _retry);
+
+    private PyfiFlow Flow(Guid id) => new(_grains, id, _retry);
 
     private async Task<object?> RunTaskAsync(JsonElement? args, CancellationToken cancellationToken)
     {
@@ -99,19 +121,21 @@ public sealed class GatewayOperations
         ModelRules.Name("socket", run.Socket);
         var socket = _grains.GetGrain<ISocketGrain>(run.Socket);
         var retry = run.MaxAttempts is { } attempts
-            ? ((await socket.GetDefinitionAsync())?.Spec.Retry ?? throw new NotFoundException("socket", run.Socket)) with { MaxAttempts = attempts }
+            ? ((await _retry.RunAsync(_ => socket.GetDefinitionAsync(), cancellationToken))?.Spec.Retry ?? throw new NotFoundException("socket", run.Socket)) with { MaxAttempts = attempts }
             : null;
         var request = new CallRequest
         {
             Socket = run.Socket,
             Args = CallArguments(run),
             Kwargs = CallKeywords(run),
-            Key = run.Key,
+            // Without a key of its own a submission gets one, so it can be sent again through a silo's loss.
+            Key = run.Key ?? PyfiCall.NewKey(),
             Retry = retry,
             Timeout = run.Timeout,
         };
-        var call = await socket.RunAsync(ModelRules.ValidateFromClient(request), run.Wait ? WaitSlice : TimeSpan.Zero);
-        return WithoutArguments(run.Wait ? await WaitForEndAsync(call, cancellationToken) : call);
+        // A short call is submitted and answered in one grain call; a longer one is waited for here, in the silo.
+        var call = await PyfiCall.StartAsync(_grains, ModelRules.ValidateFromClient(request), run.Wait ? PyfiCall.Slice : TimeSpan.Zero, _retry, cancellationToken);
+        return WithoutArguments(run.Wait ? await call.WaitAsync(cancellationToken: cancellationToken) : call.Last!);
     }
 
     // The caller sent the arguments (up to PYFI_MAX_PAYLOAD): echoing them would double every large submission, and
@@ -168,42 +192,28 @@ public sealed class GatewayOperations
         return new CallGraph(null, flow, await _grains.GetGrain<ICallListingGrain>(0).ListWorkflowAsync(id));
     }
 
+    // The id is chosen before the first try, so a start sent again finds the workflow the first one stored.
+    private async Task<object?> StartFlowAsync(JsonElement? args, CancellationToken cancellationToken)
+    {
+        var graph = Args<FlowStep>(args);
+        var grain = _grains.GetGrain<IWorkflowGrain>(Guid.NewGuid());
+        return await _retry.RunAsync(token => grain.StartAsync(graph).WaitAsync(token), cancellationToken);
+    }
+
     private async Task<object?> GetFlowAsync(JsonElement? args, CancellationToken cancellationToken)
     {
         var get = Args<FlowArgs>(args);
-        var grain = _grains.GetGrain<IWorkflowGrain>(get.Id);
-        var flow = await grain.GetAsync();
-        while (get.Wait && !flow.State.IsFinal())
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            flow = await grain.WaitAsync(WaitSlice);
-        }
-
-        return flow;
+        var flow = Flow(get.Id);
+        return get.Wait ? await flow.EndedAsync(cancellationToken: cancellationToken) : await flow.InfoAsync(cancellationToken);
     }
 
     private async Task<object?> GetCallAsync(JsonElement? args, CancellationToken cancellationToken)
     {
         var get = Args<CallArgs>(args);
-        var call = await _grains.GetGrain<ITaskCallGrain>(get.Id).GetAsync();
-        if (get.Wait) call = await WaitForEndAsync(call, cancellationToken);
+        var handle = Call(get.Id);
+        var call = get.Wait ? await handle.WaitAsync(cancellationToken: cancellationToken) : await handle.InfoAsync(cancellationToken);
         return get.WithArguments ? call : WithoutArguments(call);
     }
-
-    // Grain calls time out after 30 s, so a long call is waited for in slices.
-    private async Task<CallInfo> WaitForEndAsync(CallInfo call, CancellationToken cancellationToken)
-    {
-        var grain = _grains.GetGrain<ITaskCallGrain>(call.Id);
-        while (!call.State.IsFinal())
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            call = await grain.WaitAsync(WaitSlice);
-        }
-
-        return call;
-    }
-
-    private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(20);
 
     private async Task<object?> HelloAsync()
     {
@@ -236,4 +246,11 @@ public sealed class GatewayOperations
 /// <param name="Permission">What the caller's role must hold.</param>
 /// <param name="Action">What it does: "role viewer cannot <c>add queues</c>".</param>
 /// <param name="Run">Reads the arguments, calls the grains, returns the result.</param>
-public sealed record GatewayOperation(PyfiPermission Permission, string Action, Func<JsonElement?, CancellationToken, Task<object?>> Run);
+public sealed record GatewayOperation(PyfiPermission Permission, string Action, Func<JsonElement?, CancellationToken, Task<object?>> Run)
+{
+    /// <summary>Whether it is run again through transient failures as a whole (it only reads); operations that submit, wait or cancel retry their own steps.</summary>
+    public bool Retried { get; init; }
+
+    /// <summary>Whether it may wait long: while it runs the connection is watched, and a client that leaves cancels it.</summary>
+    public bool Waits { get; init; }
+}

@@ -72,7 +72,14 @@ public static class GatewayRequestReader
                 return new RequestLine(RequestLineKind.TooLarge);
             }
 
-            if (result.IsCompleted || result.IsCanceled)
+            if (result.IsCanceled && !result.IsCompleted)
+            {
+                // A read cancelled to end a watch for the client's leaving (GatewayListener): look again.
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                continue;
+            }
+
+            if (result.IsCompleted)
             {
                 // A last request without its newline is still a request (as a text reader would read it).
                 if (!buffer.IsEmpty) return new RequestLine(RequestLineKind.Line, TrimReturn(buffer), buffer.End);

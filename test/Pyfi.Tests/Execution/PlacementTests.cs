@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Pyfi.Client;
+using Pyfi.Client.Calls;
 using Pyfi.Storage;
 using Pyfi.Tests.Infrastructure;
 
@@ -74,8 +75,8 @@ public sealed class PlacementTests
 
     private static async Task<Window> RunAsync(PyfiClient client, string socket, double seconds)
     {
-        var call = await client.Cluster.GetGrain<ISocketGrain>(socket).RunAsync(new CallRequest { Socket = socket, Args = $"[{seconds}]" }, TimeSpan.FromSeconds(25));
-        while (!call.State.IsFinal()) call = await client.Cluster.GetGrain<ITaskCallGrain>(call.Id).WaitAsync(TimeSpan.FromSeconds(20));
+        var started = await PyfiCall.StartAsync(client.Cluster, new CallRequest { Socket = socket, Args = $"[{seconds}]" }, PyfiCall.Slice, client.Retry);
+        var call = await started.WaitAsync();
         Assert.True(call.State == CallState.Succeeded, $"{socket}: {call.State} {call.Error}");
         var result = JsonDocument.Parse(call.Result!).RootElement;
         // Worker is host:siloPort/pid.

@@ -87,6 +87,26 @@ public sealed class GatewayRequestReaderTests
         Assert.False(found);
     }
 
+    [Fact]
+    public async Task AReadCancelledToEndAWatchIsNotARequestOrAnEnd()
+    {
+        // The listener cancels a pending read to stop watching a waiting connection for its end; the cancel can
+        // land on the request reader's next read instead, with half a request or nothing buffered.
+        await WriteAsync("{\"op\":");
+        _pipe.Reader.CancelPendingRead();
+        var reading = GatewayRequestReader.ReadAsync(_pipe.Reader, 100, () => { }, CancellationToken.None).AsTask();
+        await WriteAsync("\"a\"}\n");
+
+        var line = await reading;
+
+        Assert.Equal(RequestLineKind.Line, line.Kind);
+        Assert.Equal("{\"op\":\"a\"}", Encoding.UTF8.GetString(line.Line.ToArray()));
+        _pipe.Reader.AdvanceTo(line.Next);
+        _pipe.Reader.CancelPendingRead();
+        await _pipe.Writer.CompleteAsync();
+        Assert.Equal(["(closed)"], await ReadAllAsync(limit: 100));
+    }
+
     private async Task WriteAsync(string text)
     {
         await _pipe.Writer.WriteAsync(Encoding.UTF8.GetBytes(text));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pyfi.Cli.Infrastructure;
+using Pyfi.Client.Calls;
 using Pyfi.Protocol;
 
 namespace Pyfi.Cli.Commands.Tasks;
@@ -30,7 +31,8 @@ public static class TaskCommands
             if (ReadsTerminal(parse.GetValue(data), parse.GetValue(noData))) context.Error.WriteLine(ReadingNotice);
             var (args, keywords) = TaskArguments.From(parse.GetValue(data), parse.GetValue(kwargs), parse.GetValue(noData), Console.In, CliContext.MaxPayloadBytes);
             var wait = !parse.GetValue(noWait);
-            var run = new TaskRunArgs(parse.GetRequiredValue(socket), args, keywords, wait, parse.GetValue(key), parse.GetValue(attempts),
+            // Without a key of its own the submission gets one: sent again after a lost gateway, it finds the first call.
+            var run = new TaskRunArgs(parse.GetRequiredValue(socket), args, keywords, wait, parse.GetValue(key) ?? PyfiCall.NewKey(), parse.GetValue(attempts),
                 parse.GetValue(timeout) is { } t ? Durations.Parse(t, "--timeout") : null);
             await using var gateway = await context.ConnectAsync(parse, cancellationToken);
             var call = await gateway.SendAsync<CallInfo>(GatewayOps.RunTask, run, cancellationToken);
