@@ -122,7 +122,8 @@ public static class GatewayOps
 /// <summary>Arguments naming one workflow.</summary>
 /// <param name="Id">The workflow's id.</param>
 /// <param name="Wait">Whether to answer only once it has ended.</param>
-public sealed record FlowArgs(Guid Id, bool Wait = false);
+/// <param name="Brief">Whether to answer with a <see cref="FlowSummary"/> (no graph, no steps) instead of a <see cref="FlowInfo"/>.</param>
+public sealed record FlowArgs(Guid Id, bool Wait = false, bool Brief = false);
 
 /// <summary>Arguments of <see cref="GatewayOps.WatchFlow"/>: the workflow, and the progress the caller has seen.</summary>
 /// <param name="Id">The workflow's id.</param>

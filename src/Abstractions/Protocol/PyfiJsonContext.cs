@@ -33,6 +33,7 @@ namespace Pyfi.Protocol;
 [JsonSerializable(typeof(CallGraph))]
 [JsonSerializable(typeof(FlowStep))]
 [JsonSerializable(typeof(FlowInfo))]
+[JsonSerializable(typeof(FlowSummary))]
 [JsonSerializable(typeof(FlowArgs))]
 [JsonSerializable(typeof(FlowWatchArgs))]
 [JsonSerializable(typeof(FlowProgress))]

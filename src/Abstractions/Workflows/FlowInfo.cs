@@ -38,6 +38,32 @@ public sealed record FlowStepInfo(
     [property: Id(2)] Guid? Call,
     [property: Id(3)] CallState? State);
 
+/// <summary>
+/// A workflow as it is now without its graph and steps: what <c>pyfi flow result</c> and <c>flow cancel</c> print,
+/// cheap whatever the workflow's size (a 100,000-step workflow's whole record is tens of megabytes).
+/// </summary>
+/// <param name="Id">The workflow's id.</param>
+/// <param name="State">Where it is in its life.</param>
+/// <param name="Result">Its result (JSON text), once it succeeded.</param>
+/// <param name="Error">Why it failed: the failing step's error.</param>
+/// <param name="Failed">The step whose failure failed it.</param>
+/// <param name="Done">Steps ended.</param>
+/// <param name="Total">Call steps in its graph.</param>
+[GenerateSerializer, Immutable, Alias("pyfi.FlowSummary")]
+public sealed record FlowSummary(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] FlowState State,
+    [property: Id(2)] string? Result,
+    [property: Id(3)] CallError? Error,
+    [property: Id(4)] FlowStepInfo? Failed,
+    [property: Id(5)] int Done,
+    [property: Id(6)] int Total)
+{
+    /// <summary>The summary of <paramref name="flow"/>.</summary>
+    public static FlowSummary Of(FlowInfo flow) => new(flow.Id, flow.State, flow.Result, flow.Error,
+        flow.FailedStep is { } n && n < flow.Steps.Length ? flow.Steps[n] : null, flow.Done, flow.Total);
+}
+
 /// <summary>A workflow as it is now: its graph, state, result or error, and each step.</summary>
 [GenerateSerializer, Immutable, Alias("pyfi.FlowInfo")]
 public sealed record FlowInfo

@@ -27,6 +27,13 @@ public interface IWorkflowGrain : IGrainWithGuidKey
     [ClientAccess(PyfiPermission.Read, "read workflows")]
     [AlwaysInterleave] Task<FlowProgress> GetProgressAsync();
 
+    /// <summary>
+    /// The workflow as it is now without its graph and steps (<see cref="FlowSummary"/>), cheap whatever its size.
+    /// Throws <see cref="NotFoundException"/> for an unknown id.
+    /// </summary>
+    [ClientAccess(PyfiPermission.Read, "read workflows")]
+    [AlwaysInterleave] Task<FlowSummary> GetSummaryAsync();
+
     /// <summary>The workflow once it has ended, or as it is when <paramref name="timeout"/> passes (at most 25 s).</summary>
     [ClientAccess(PyfiPermission.Read, "read workflows")]
     [AlwaysInterleave] Task<FlowInfo> WaitAsync(TimeSpan timeout);

@@ -45,6 +45,13 @@ public sealed class PyfiFlow
         return _retry.RunAsync(_ => grain.GetAsync(), cancellationToken);
     }
 
+    /// <summary>The workflow as it is now without its graph and steps: cheap whatever its size.</summary>
+    public Task<FlowSummary> SummaryAsync(CancellationToken cancellationToken = default)
+    {
+        var grain = Grain;
+        return _retry.RunAsync(token => grain.GetSummaryAsync().WaitAsync(token), cancellationToken);
+    }
+
     // Where the workflow is (state and counts), retried like every read.
     private Task<FlowProgress> ProgressAsync(CancellationToken cancellationToken)
     {

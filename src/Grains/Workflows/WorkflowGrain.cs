@@ -130,6 +130,14 @@ public sealed partial class WorkflowGrain(
     }
 
     /// <inheritdoc />
+    public Task<FlowSummary> GetSummaryAsync()
+    {
+        var known = state.State.Graph is null ? Known() : null;
+        var failed = state.State.FailedStep is { } n && n < _steps.Length ? new FlowStepInfo(n, _graph!.Calls[n].Socket!, _steps[n].Call, _steps[n].State) : null;
+        return Task.FromResult(new FlowSummary(Id, state.State.State, state.State.Result, state.State.Error, failed, _done, _steps.Length));
+    }
+
+    /// <inheritdoc />
     public async Task<FlowInfo> WaitAsync(TimeSpan timeout)
     {
         var info = Known();

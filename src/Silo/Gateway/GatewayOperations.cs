@@ -69,7 +69,7 @@ public sealed class GatewayOperations
 
             [GatewayOps.StartFlow] = new(Submit, "start workflows", StartFlowAsync),
             [GatewayOps.GetFlow] = new(Read, "read workflows", GetFlowAsync) { Waits = true },
-            [GatewayOps.CancelFlow] = new(Operate, "cancel workflows", async (a, c) => await Flow(Args<FlowArgs>(a).Id).CancelAsync(c)),
+            [GatewayOps.CancelFlow] = new(Operate, "cancel workflows", CancelFlowAsync),
             [GatewayOps.WatchFlow] = new(Read, "read workflows", async (a, c) => await flows.NextAsync(Args<FlowWatchArgs>(a), c)) { Retried = true, Waits = true },
 
             [GatewayOps.CreateToken] = new(Administer, "manage tokens", async (a, _) => await Access.CreateTokenAsync(Args<TokenRequest>(a))),
@@ -200,10 +200,18 @@ public sealed class GatewayOperations
         return await _retry.RunAsync(token => grain.StartAsync(graph).WaitAsync(token), cancellationToken);
     }
 
+    private async Task<object?> CancelFlowAsync(JsonElement? args, CancellationToken cancellationToken)
+    {
+        var cancel = Args<FlowArgs>(args);
+        var flow = await Flow(cancel.Id).CancelAsync(cancellationToken);
+        return cancel.Brief ? FlowSummary.Of(flow) : flow;
+    }
+
     private async Task<object?> GetFlowAsync(JsonElement? args, CancellationToken cancellationToken)
     {
         var get = Args<FlowArgs>(args);
         var flow = Flow(get.Id);
+        if (get.Brief) return get.Wait ? FlowSummary.Of(await flow.EndedAsync(cancellationToken: cancellationToken)) : await flow.SummaryAsync(cancellationToken);
         return get.Wait ? await flow.EndedAsync(cancellationToken: cancellationToken) : await flow.InfoAsync(cancellationToken);
     }
 

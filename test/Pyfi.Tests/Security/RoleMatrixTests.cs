@@ -43,7 +43,7 @@ public sealed class RoleMatrixTests(SecuredSiloFixture fixture) : IClassFixture<
         ["ITaskCallGrain.GetAsync"] = R, ["ITaskCallGrain.WaitAsync"] = R, ["ITaskCallGrain.CancelAsync"] = O,
         ["ICallListingGrain.ListAsync"] = R, ["ICallListingGrain.ListWorkflowAsync"] = R,
         ["ICallSweeperGrain.SweepAsync"] = O,
-        ["IWorkflowGrain.StartAsync"] = S, ["IWorkflowGrain.GetAsync"] = R, ["IWorkflowGrain.GetProgressAsync"] = R, ["IWorkflowGrain.WaitAsync"] = R, ["IWorkflowGrain.CancelAsync"] = O,
+        ["IWorkflowGrain.StartAsync"] = S, ["IWorkflowGrain.GetAsync"] = R, ["IWorkflowGrain.GetProgressAsync"] = R, ["IWorkflowGrain.GetSummaryAsync"] = R, ["IWorkflowGrain.WaitAsync"] = R, ["IWorkflowGrain.CancelAsync"] = O,
         ["ISlotLedgerGrain.GetAgentsAsync"] = R,
         ["IAccessGrain.CreateTokenAsync"] = A, ["IAccessGrain.ListTokensAsync"] = A, ["IAccessGrain.RevokeTokenAsync"] = A,
     };

@@ -36,9 +36,15 @@ public static class FlowCommands
 
             if (!Console.IsErrorRedirected) context.Error.WriteLine(Started(flow.Id));
 
+            if (!parse.GetValue(verbose))
+            {
+                var ended = await gateway.SendAsync<FlowSummary>(GatewayOps.GetFlow, new FlowArgs(flow.Id, Wait: true, Brief: true), cancellationToken);
+                return Report(context, ended, parse.GetValue(json));
+            }
+
             flow = await gateway.SendAsync<FlowInfo>(GatewayOps.GetFlow, new FlowArgs(flow.Id, Wait: true), cancellationToken);
-            if (parse.GetValue(verbose)) context.Error.WriteLine(FlowViews.Summary(flow));
-            return Report(context, flow, parse.GetValue(json));
+            context.Error.WriteLine(FlowViews.Summary(flow));
+            return Report(context, FlowSummary.Of(flow), parse.GetValue(json));
         });
     }
 
@@ -51,8 +57,14 @@ public static class FlowCommands
         var command = new Command("result", "Print a workflow's result (exit 1 if it failed, 3 if it has not ended)") { id, wait, json };
         return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
         {
+            // Without --json only the summary travels: a large workflow's whole record is tens of megabytes.
+            if (!parse.GetValue(json))
+            {
+                var summary = await gateway.SendAsync<FlowSummary>(GatewayOps.GetFlow, new FlowArgs(parse.GetRequiredValue(id), parse.GetValue(wait), Brief: true), cancellationToken);
+                return Report(context, summary, json: false);
+            }
+
             var flow = await gateway.SendAsync<FlowInfo>(GatewayOps.GetFlow, new FlowArgs(parse.GetRequiredValue(id), parse.GetValue(wait)), cancellationToken);
-            if (!parse.GetValue(json)) return Report(context, flow, json: false);
             context.WriteJson(flow);
             return flow.State == FlowState.Succeeded ? CommandActions.Done : flow.State.IsFinal() ? CommandActions.Failed : CommandActions.NotEnded;
         });
@@ -104,7 +116,7 @@ public static class FlowCommands
             }
 
             if (last.State == FlowState.Succeeded) return CommandActions.Done;
-            var ended = await gateway.SendAsync<FlowInfo>(GatewayOps.GetFlow, new FlowArgs(flowId), cancellationToken);
+            var ended = await gateway.SendAsync<FlowSummary>(GatewayOps.GetFlow, new FlowArgs(flowId, Brief: true), cancellationToken);
             context.Error.Write(FlowViews.Failure(ended));
             return CommandActions.Failed;
         });
@@ -117,7 +129,7 @@ public static class FlowCommands
         var command = new Command("cancel", "Cancel a workflow: no step starts after this, and its steps not ended are cancelled") { id };
         return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
         {
-            var flow = await gateway.SendAsync<FlowInfo>(GatewayOps.CancelFlow, new FlowArgs(parse.GetRequiredValue(id)), cancellationToken);
+            var flow = await gateway.SendAsync<FlowSummary>(GatewayOps.CancelFlow, new FlowArgs(parse.GetRequiredValue(id), Brief: true), cancellationToken);
             if (flow.State == FlowState.Cancelled)
             {
                 context.Output.WriteLine($"workflow {flow.Id} cancelled");
@@ -156,7 +168,7 @@ public static class FlowCommands
         }
     }
 
-    private static int Report(CliContext context, FlowInfo flow, bool json)
+    private static int Report(CliContext context, FlowSummary flow, bool json)
     {
         switch (flow.State)
         {

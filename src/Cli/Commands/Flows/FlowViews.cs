@@ -16,13 +16,13 @@ public static class FlowViews
     }
 
     /// <summary>Why a workflow did not succeed, for stderr: the failing step, its error and the traceback's last frames.</summary>
-    public static string Failure(FlowInfo flow)
+    public static string Failure(FlowSummary flow)
     {
         if (flow.State == FlowState.Cancelled) return $"pyfi: workflow {flow.Id} was cancelled ({flow.Done} of {flow.Total} steps done)\n";
         var text = new StringBuilder();
-        var step = flow.FailedStep is { } n && n < flow.Steps.Length ? flow.Steps[n] : null;
+        var step = flow.Failed;
         var error = flow.Error ?? new CallError(Views.Name(flow.State), "");
-        text.AppendLine($"pyfi: workflow {flow.Id} failed at step {flow.FailedStep} ({step?.Socket ?? "?"}, call {step?.Call?.ToString() ?? "-"}): {error}");
+        text.AppendLine($"pyfi: workflow {flow.Id} failed at step {step?.Number.ToString() ?? "?"} ({step?.Socket ?? "?"}, call {step?.Call?.ToString() ?? "-"}): {error}");
         if (error.Traceback is { } traceback) text.Append(CallViews.LastFrames(traceback, CallViews.TracebackFrames));
         return text.ToString();
     }
