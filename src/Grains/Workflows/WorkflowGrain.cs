@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 using Pyfi.Grains.Storage;
 using Pyfi.Grains.Telemetry;
+using Pyfi.Grains.Workers;
 using Pyfi.Storage.Calls;
 
 namespace Pyfi.Grains.Workflows;
@@ -22,6 +23,7 @@ namespace Pyfi.Grains.Workflows;
 public sealed partial class WorkflowGrain(
     [PersistentState("workflow", StorageNames.Model)] IPersistentState<WorkflowState> state,
     CallStore calls,
+    SiloDrain drain,
     TimeProvider time,
     ILogger<WorkflowGrain> logger)
     : Grain, IWorkflowGrain, IRemindable
@@ -421,7 +423,10 @@ public sealed partial class WorkflowGrain(
     private void Broke(Exception e)
     {
         if (_stop.IsCancellationRequested && e is OperationCanceledException) return;
-        LogWalkFailed(e, Id);
+        // A stopping silo's walks break as the cluster goes from under them (a socket's silo left, the database is
+        // closing): expected, and the workflow is taken up again from storage on the next start.
+        if (drain.IsStopping) LogStoppedWithSilo(Id, e.Message.Split('\n')[0]);
+        else LogWalkFailed(e, Id);
         _stop.Cancel();
         DeactivateOnIdle();
     }
@@ -620,6 +625,9 @@ public sealed partial class WorkflowGrain(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Workflow {Flow} stopped unexpectedly; it is taken up again from storage")]
     private partial void LogWalkFailed(Exception exception, Guid flow);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Workflow {Flow} stopped with its silo ({Reason}); it is taken up again from storage")]
+    private partial void LogStoppedWithSilo(Guid flow, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Workflow {Flow}: progress could not be published")]
     private partial void LogPublishFailed(Exception exception, Guid flow);

@@ -69,6 +69,9 @@ public static class PyfiSiloHostExtensions
         // own time after that.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.Drain + TimeSpan.FromSeconds(60));
 
+        // A call waiting for a core is not an error (see PlacementRefusalLogFilter).
+        PlacementRefusalLogFilter.Apply(builder.Services);
+
         // Held for the life of the host; the container disposes it at shutdown.
         builder.Services.AddSingleton(claim);
         builder.Services.AddSingleton(options);

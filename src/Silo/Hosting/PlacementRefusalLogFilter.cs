@@ -1,0 +1,60 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Pyfi.Silo.Hosting;
+
+/// <summary>
+/// Drops Orleans' "Failed to address message" error (<c>Orleans.Messaging</c>, event 100071) when what failed is a
+/// worker slot's placement refused for want of a free core (<see cref="NoCapacityException"/>): that is a call
+/// waiting for a core, which its socket keeps queued and tries again, not a failure. Orleans logs every refused
+/// placement at error level with its stack before it hands the refusal to the caller, and a refusal cannot be
+/// avoided: a socket that believes its idle worker still holds a core may find the ledger took it back for another
+/// socket meanwhile. Every other line of that event, and every other event, is logged as before.
+/// </summary>
+internal sealed class PlacementRefusalLogFilter(ILoggerProvider inner) : ILoggerProvider, ISupportExternalScope
+{
+    private const string Category = "Orleans.Messaging";
+    private const int FailedToAddressMessage = 100071;
+
+    /// <summary>Wraps every logger provider registered so far in <paramref name="services"/>.</summary>
+    public static void Apply(IServiceCollection services)
+    {
+        for (var i = 0; i < services.Count; i++)
+        {
+            var descriptor = services[i];
+            if (descriptor.ServiceType != typeof(ILoggerProvider) || descriptor.IsKeyedService) continue;
+            services[i] = ServiceDescriptor.Singleton<ILoggerProvider>(sp => new PlacementRefusalLogFilter(Create(sp, descriptor)));
+        }
+    }
+
+    private static ILoggerProvider Create(IServiceProvider services, ServiceDescriptor descriptor) =>
+        descriptor.ImplementationInstance as ILoggerProvider
+        ?? (ILoggerProvider?)descriptor.ImplementationFactory?.Invoke(services)
+        ?? (ILoggerProvider)ActivatorUtilities.CreateInstance(services, descriptor.ImplementationType!);
+
+    /// <inheritdoc />
+    public ILogger CreateLogger(string categoryName) =>
+        categoryName == Category ? new Logger(inner.CreateLogger(categoryName)) : inner.CreateLogger(categoryName);
+
+    /// <inheritdoc />
+    public void SetScopeProvider(IExternalScopeProvider scopeProvider)
+    {
+        if (inner is ISupportExternalScope scoped) scoped.SetScopeProvider(scopeProvider);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => inner.Dispose();
+
+    private sealed class Logger(ILogger inner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
+
+        public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Id == FailedToAddressMessage && exception is not null && PyfiException.Find(exception) is NoCapacityException) return;
+            inner.Log(logLevel, eventId, state, exception, formatter);
+        }
+    }
+}
