@@ -40,6 +40,8 @@ public sealed class SlowDeploymentTests
         {
             foreach (var id in ids) Assert.Equal("queued", await StateAsync(cli, id));
             Assert.Equal("deploying", await ProcessorStatusAsync(cli));
+            // Looked at every second or so, not in a tight loop of processes that would load a busy host.
+            await Task.Delay(TimeSpan.FromSeconds(1));
         }
 
         index.Release();
