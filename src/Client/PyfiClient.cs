@@ -118,7 +118,17 @@ public sealed class PyfiClient : IAsyncDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
         var token = PyfiToken.Resolve(options.Token);
-        var network = await HelloAsync(options, token, timeout.Token);
+        GatewayHello network;
+        try
+        {
+            network = await HelloAsync(options, token, timeout.Token);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A gateway that never answers (a silo speaking TLS to a client that does not, or one too busy).
+            throw new PyfiConnectionException($"the gateway at {options.Gateways} did not answer within {options.ConnectTimeout.TotalSeconds:0.#} s (if it uses TLS, give the client its authority or fingerprint: PYFI_TLS_CA, PYFI_TLS_FINGERPRINT)", e);
+        }
+
         if (network.OrleansGateways.Count == 0) throw new PyfiConnectionException($"the network at {options.Gateways} has no active silo yet");
         var endpoints = await GatewayList.ResolveAsync(string.Join(',', network.OrleansGateways), cancellationToken);
 

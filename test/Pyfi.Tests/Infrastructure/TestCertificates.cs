@@ -37,7 +37,10 @@ public sealed class TestCertificates
         var authorityRequest = new CertificateRequest("CN=Pyfi test CA", authorityKey, HashAlgorithmName.SHA256);
         authorityRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         authorityRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        using var authority = authorityRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        // One validity for all: a certificate may not outlive its issuer (an issuer made a moment earlier ends earlier).
+        var from = DateTimeOffset.UtcNow.AddDays(-1);
+        var until = from.AddDays(31);
+        using var authority = authorityRequest.CreateSelfSigned(from, until.AddMinutes(1));
         var certificates = new TestCertificates(folder);
         File.WriteAllText(certificates.Authority, authority.ExportCertificatePem());
 
@@ -51,8 +54,8 @@ public sealed class TestCertificates
             request.CertificateExtensions.Add(altNames.Build());
             request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
             using var certificate = name == "stranger"
-                ? request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30))
-                : request.Create(authority, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), RandomNumberGenerator.GetBytes(8));
+                ? request.CreateSelfSigned(from, until)
+                : request.Create(authority, from, until, RandomNumberGenerator.GetBytes(8));
             File.WriteAllText(certificates.Certificate(name), certificate.ExportCertificatePem());
             File.WriteAllText(certificates.Key(name), key.ExportPkcs8PrivateKeyPem());
         }
