@@ -172,7 +172,7 @@ public sealed class TaskRunTests(ExecutionFixture fixture) : IClassFixture<Execu
         var result = await Cli.RunAsync(["ls", "call", "--id", id.ToString()]);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal($"pyfi: call '{id}' does not exist", result.Stderr.Trim());
+        Assert.Equal($"pyfi: call or workflow '{id}' does not exist", result.Stderr.Trim());
     }
 
     /// <summary>The call id from <c>task run -v</c>'s line on stderr.</summary>
