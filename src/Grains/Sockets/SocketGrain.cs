@@ -311,12 +311,15 @@ public sealed partial class SocketGrain(
         }
     }
 
-    // Counts a change this socket stored: an end, or a running attempt that ended (or was lost) queued again. An
-    // attempt that never started goes back to the attempt before, and is not a retry.
+    // Counts a change this socket stored: an end, or an attempt that ended (or was lost) queued again. An attempt's
+    // end is guarded on its stored start (running, attempt n) or, when the start was folded into the end, on the row
+    // still queued (attempt n - 1); either way a retry counts the attempt. An attempt that never started goes back
+    // to the attempt before, and is not a retry.
     private void Count(CallInfo next, CallState from, int fromAttempt)
     {
+        var counted = from == CallState.Running ? fromAttempt : fromAttempt + 1;
         if (next.State.IsFinal()) metrics.Ended(Tally, next.State);
-        else if (from == CallState.Running && next.State == CallState.Queued && next.Attempts == fromAttempt) metrics.Retried(Tally);
+        else if (next.State == CallState.Queued && next.Attempts == counted) metrics.Retried(Tally);
     }
 
     // Reads the call's row and acts on it; if the database cannot be read, tries again later.

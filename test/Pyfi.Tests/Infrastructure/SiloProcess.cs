@@ -96,6 +96,9 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment["PYFI_ORLEANS_GATEWAY_PORT"] = ports[2].ToString();
         start.Environment["PYFI_DASHBOARD_PORT"] = "0";
         start.Environment["DOTNET_gcServer"] = "0";
+        // A stop waits this long for running calls before handing them back: short, so a test that stops a silo
+        // under a long call does not wait out the 30 s default (tests of the drain itself set their own).
+        start.Environment["PYFI_DRAIN"] = "00:00:02";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
@@ -127,7 +130,15 @@ public sealed class SiloProcess : IAsyncDisposable
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(cts.Token);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"the silo did not exit within {timeout}:\n{Output}");
+        }
+
         return _process.ExitCode;
     }
 

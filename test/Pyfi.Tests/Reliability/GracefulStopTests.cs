@@ -68,7 +68,7 @@ public sealed class GracefulStopTests
         using var data = new TempDirectory("pyfi-stop");
         using var scratch = new TempDirectory("pyfi-stop-scratch");
         using var repository = await GitRepository.CreateAsync(SampleCode.Files());
-        var environment = new Dictionary<string, string> { ["PYFI_CORES"] = "1" };
+        var environment = new Dictionary<string, string> { ["PYFI_CORES"] = "1", ["PYFI_DRAIN"] = "00:01:00" };
         await using (var silo = await SiloProcess.StartAsync(data.Path, environment, ownProcessGroup: true))
         {
             var cli = silo.Cli();

@@ -39,7 +39,7 @@ public sealed class RetentionTests
             while (gone.ExitCode == 0 && clock.Elapsed < TimeSpan.FromSeconds(20));
 
             Assert.Equal(1, gone.ExitCode);
-            Assert.Contains($"call '{ended}' does not exist", gone.Stderr);
+            Assert.Contains($"call or workflow '{ended}' does not exist", gone.Stderr);
             var kept = await cli.RunAsync(["ls", "call", "--id", open]);
             Assert.True(kept.ExitCode == 0, kept.ToString());
             Assert.Matches("queued|running", kept.Stdout);
@@ -75,6 +75,6 @@ public sealed class RetentionTests
 
         var gone = await cli.RunAsync(["ls", "call", "--id", ended]);
         Assert.True(gone.ExitCode == 1, $"a sweep after the retention kept the ended call:\n{gone}");
-        Assert.Contains($"call '{ended}' does not exist", gone.Stderr);
+        Assert.Contains($"call or workflow '{ended}' does not exist", gone.Stderr);
     }
 }
