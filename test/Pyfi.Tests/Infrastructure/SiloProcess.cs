@@ -78,8 +78,11 @@ public sealed class SiloProcess : IAsyncDisposable
         bool waitForReady = true, int[]? ports = null, bool ownProcessGroup = false)
     {
         ports ??= FreePorts.Take(3);
-        // setsid execs in place (the child of Process.Start leads no group), so the process id stays the silo's.
-        var start = new ProcessStartInfo(ownProcessGroup ? "setsid" : TestEnvironment.Dotnet)
+        // A session of its own, made by a wrapper that execs in place (the child of Process.Start leads no group),
+        // so the process id stays the silo's. The wrapper also gives SIGINT its default action back: a test run
+        // started in the background by a shell without job control inherits it ignored, and the runtime keeps an
+        // ignored SIGINT ignored (a terminal's foreground silo always gets it).
+        var start = new ProcessStartInfo(ownProcessGroup ? "python3" : TestEnvironment.Dotnet)
         {
             ArgumentList = { TestEnvironment.SiloDll },
             RedirectStandardOutput = true,
@@ -88,7 +91,12 @@ public sealed class SiloProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = dataPath,
         };
-        if (ownProcessGroup) start.ArgumentList.Insert(0, TestEnvironment.Dotnet);
+        if (ownProcessGroup)
+        {
+            start.ArgumentList.Insert(0, TestEnvironment.Dotnet);
+            start.ArgumentList.Insert(0, "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); os.execvp(sys.argv[1], sys.argv[1:])");
+            start.ArgumentList.Insert(0, "-c");
+        }
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("PYFI_", StringComparison.Ordinal)).ToList()) start.Environment.Remove(key);
         start.Environment["PYFI_DATA"] = dataPath;
         start.Environment["PYFI_SILO_PORT"] = ports[0].ToString();
