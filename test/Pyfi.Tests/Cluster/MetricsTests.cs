@@ -103,7 +103,7 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Equal(1, Socket(after, "fail")!.Value.GetProperty("failed").GetInt64());
         Assert.Equal(3, after.GetProperty("sockets").EnumerateArray().Sum(s => s.GetProperty("retried").GetInt64()));
         foreach (var column in new[] { "Socket", "Queued", "Succeeded/s", "p95", "Utilization", "noop", "sleepy" }) Assert.Contains(column, table.Stdout);
-        Assert.Equal(1, badInterval.ExitCode);
+        Assert.Equal(2, badInterval.ExitCode); // a flag value out of its range is a usage error
         Assert.Contains("--interval", badInterval.Stderr);
     }
 
