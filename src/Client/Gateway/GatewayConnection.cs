@@ -156,7 +156,16 @@ public sealed class GatewayConnection : IAsyncDisposable
             throw new PyfiConnectionException($"the connection to {Gateway} broke: {e.Message}", e);
         }
 
-        if (line is null) throw new PyfiConnectionException($"the gateway at {Gateway} closed the connection (is it a Pyfi silo's gateway port? one that speaks TLS needs PYFI_TLS_CA or PYFI_TLS_FINGERPRINT)");
+        if (line is null)
+        {
+            var closed = $"the gateway at {Gateway} closed the connection (is it a Pyfi silo's gateway port? one that speaks TLS needs PYFI_TLS_CA or PYFI_TLS_FINGERPRINT)";
+            // A connection that never answered was refused (TLS spoken on one side only, another program's port):
+            // trying again would be refused again. One that answered before lost its silo, which is worth a retry.
+            if (!link.Answered) throw new GatewayException(GatewayException.Refused, closed);
+            throw new PyfiConnectionException(closed);
+        }
+
+        link.Answered = true;
         GatewayResponse? response;
         try
         {
@@ -194,6 +203,9 @@ public sealed class GatewayConnection : IAsyncDisposable
     {
         public string Gateway { get; } = gateway;
 
+        /// <summary>Whether the gateway has answered on this connection.</summary>
+        public bool Answered { get; set; }
+
         public StreamReader Reader { get; } = new(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024);
 
         public StreamWriter Writer { get; } = new(stream, new UTF8Encoding(false), bufferSize: 64 * 1024) { NewLine = "\n" };
@@ -216,6 +228,9 @@ public sealed class GatewayException : PyfiException
 {
     /// <summary>The kind of a refusal from a silo that is stopping: the same request can go to another gateway, or to this one once it is back.</summary>
     public const string Stopping = "Stopping";
+
+    /// <summary>The kind of a connection closed before it ever answered: not a Pyfi gateway this client can speak to.</summary>
+    public const string Refused = "Refused";
 
     /// <summary>Creates the exception.</summary>
     public GatewayException(string kind, string message) : base(message) => Kind = kind;
