@@ -197,6 +197,11 @@ public sealed class PyfiClient : IAsyncDisposable
             {
                 await Task.Delay(RetryDelay, cancellationToken);
             }
+            catch (GatewayException e) when (e.Kind == GatewayException.Refused)
+            {
+                // Closed before it answered (TLS on one side only): the client cannot reach the network this way.
+                throw new PyfiConnectionException(e.Message, e);
+            }
         }
     }
 
