@@ -91,26 +91,9 @@ public static class SchemaInstaller
                 await ExecuteAsync(connection, null, "PRAGMA journal_mode=WAL;", cancellationToken);
             }
 
-            var applied = new List<int>();
-            while (true)
-            {
-                // BEGIN IMMEDIATE: the write lock first, so `pyfi db init` beside a silo cannot apply a migration twice.
-                await using var transaction = connection.BeginTransaction(deferred: !apply);
-                if (apply) await ExecuteAsync(connection, transaction, ReadScript("Sqlite/PyfiSchema.sql"), cancellationToken);
-                var has = await VersionsAsync(connection, transaction, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'PyfiSchema'", cancellationToken);
-                var state = Check(schema, file, has, apply);
-                if (!apply || state.Missing.Count == 0)
-                {
-                    await transaction.CommitAsync(cancellationToken);
-                    return state with { Applied = applied };
-                }
-
-                var next = state.Missing[0];
-                await ExecuteAsync(connection, transaction, next.Script, cancellationToken);
-                await RecordAsync(connection, transaction, next, cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
-                applied.Add(next.Version);
-            }
+            // BEGIN IMMEDIATE: the write lock first, so `pyfi db init` beside a silo cannot apply a migration twice.
+            return await MigrateAsync(connection, _ => Task.FromResult<DbTransaction>(connection.BeginTransaction(deferred: !apply)), null,
+                "Sqlite/PyfiSchema.sql", "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'PyfiSchema'", schema, file, apply, cancellationToken);
         }
         catch (SqliteException e)
         {
@@ -123,14 +106,22 @@ public static class SchemaInstaller
         var where = database.Describe();
         await using var connection = new NpgsqlConnection(database.ConnectionString);
         await connection.OpenAsync(cancellationToken);
+        return await MigrateAsync(connection, async token => await connection.BeginTransactionAsync(token), $"SELECT pg_advisory_xact_lock({LockKey});",
+            "PostgreSQL/PyfiSchema.sql", "SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = 'pyfischema' AND schemaname = current_schema()",
+            SchemaName.Postgres, where, apply, cancellationToken);
+    }
+
+    // Applies the missing migrations one transaction each (begun by begin, under lockSql if any), or only checks them.
+    private static async Task<SchemaState> MigrateAsync(DbConnection connection, Func<CancellationToken, Task<DbTransaction>> begin, string? lockSql,
+        string schemaScript, string tableExists, SchemaName schema, string where, bool apply, CancellationToken cancellationToken)
+    {
         var applied = new List<int>();
         while (true)
         {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({LockKey});", cancellationToken);
-            if (apply) await ExecuteAsync(connection, transaction, ReadScript("PostgreSQL/PyfiSchema.sql"), cancellationToken);
-            var has = await VersionsAsync(connection, transaction, "SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = 'pyfischema' AND schemaname = current_schema()", cancellationToken);
-            var state = Check(SchemaName.Postgres, where, has, apply);
+            await using var transaction = await begin(cancellationToken);
+            if (lockSql is not null) await ExecuteAsync(connection, transaction, lockSql, cancellationToken);
+            if (apply) await ExecuteAsync(connection, transaction, ReadScript(schemaScript), cancellationToken);
+            var state = Check(schema, where, await VersionsAsync(connection, transaction, tableExists, cancellationToken), apply);
             if (!apply || state.Missing.Count == 0)
             {
                 await transaction.CommitAsync(cancellationToken);
