@@ -16,7 +16,7 @@ public sealed partial class GatewayListener
         "{Refused} refused with every connection busy, {Slow} too slow, {TooLarge} too large; {Open} open now (see docs/security.md, \"The gateway port\")")]
     private partial void LogDropped(long evicted, long refused, long slow, long tooLarge, int open);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "PYFI_GATEWAY_MAX_CONNECTIONS {PerPort} on each of three ports may need {Needed} file descriptors, " +
-        "and this process may open {Limit}: raise the limit (ulimit -n, systemd LimitNOFILE=) or lower the setting")]
-    private partial void LogFewFileDescriptors(int perPort, long limit, long needed);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "PYFI_GATEWAY_MAX_CONNECTIONS {AsSet} is more than this process may open files for (ulimit -n {Limit}, " +
+        "three ports and the silo's own files): each port holds at most {PerPort} connections; raise the limit (ulimit -n, systemd LimitNOFILE=) for more")]
+    private partial void LogConnectionsCut(int asSet, long limit, int perPort);
 }

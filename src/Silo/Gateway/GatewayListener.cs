@@ -81,10 +81,7 @@ public sealed partial class GatewayListener(
         listener.Bind(new IPEndPoint(endpoint.Address, endpoint.Port));
         listener.Listen(backlog: 512);
         _listener = listener;
-        if (FileDescriptors.Limit() is { } limit && limit < FileDescriptors.Needed(options.GatewayMaxConnections))
-        {
-            LogFewFileDescriptors(options.GatewayMaxConnections, limit, FileDescriptors.Needed(options.GatewayMaxConnections));
-        }
+        if (options.GatewayMaxConnectionsAsSet is { } asSet) LogConnectionsCut(asSet, FileDescriptors.Limit() ?? 0, options.GatewayMaxConnections);
 
         GatewayInstruments.Observe(meters, connections);
         _summary = time.CreateTimer(_ => Summarize(), null, SummaryInterval, SummaryInterval);

@@ -45,6 +45,7 @@ public static class PyfiSiloHostExtensions
 
         options.Validate();
         storage.Validate();
+        if (FileDescriptors.Limit() is { } fileLimit) options.FitConnectionsTo(FileDescriptors.PerPort(fileLimit));
         _ = new RepositoryPolicy(RepositoryPolicy.Split(options.Repositories)); // PYFI_REPOS reads, or the silo stops with one line
         var tls = string.IsNullOrWhiteSpace(options.TlsCert) ? null : SiloTls.Load(options.TlsCert, options.TlsKey!, options.TlsCa);
         var database = PyfiDatabase.From(storage, options.DataPath);

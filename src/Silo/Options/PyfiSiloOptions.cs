@@ -107,6 +107,19 @@ public sealed class PyfiSiloOptions
     /// <value>Defaults to empty: any repository.</value>
     public string Repositories { get; set; } = "";
 
+    /// <summary>
+    /// Cuts the connection limits to <paramref name="perPort"/> connections a port (what the process's file limit
+    /// allows, see <c>FileDescriptors.PerPort</c>) when they are set higher, remembering the setting in
+    /// <see cref="GatewayMaxConnectionsAsSet"/>: running out of file descriptors can kill the process.
+    /// </summary>
+    public void FitConnectionsTo(int perPort)
+    {
+        if (GatewayMaxConnections <= perPort) return;
+        GatewayMaxConnectionsAsSet = GatewayMaxConnections;
+        GatewayMaxConnections = perPort;
+        GatewayMaxConnectionsPerAddress = Math.Min(GatewayMaxConnectionsPerAddress, perPort);
+    }
+
     /// <summary>The worker memory limit in bytes (0: none); <see cref="Validate"/> has checked it reads.</summary>
     public long WorkerMemoryBytes => ByteSize.TryParse(WorkerMemory, out var bytes) ? bytes : 0;
 
@@ -117,6 +130,12 @@ public sealed class PyfiSiloOptions
     /// </summary>
     /// <value>Defaults to 1024.</value>
     public int GatewayMaxConnections { get; set; } = 1024;
+
+    /// <summary>
+    /// <see cref="GatewayMaxConnections"/> as set, when <see cref="FitConnectionsTo"/> cut it to what the process's
+    /// file limit allows; <see langword="null"/> when it was not cut.
+    /// </summary>
+    public int? GatewayMaxConnectionsAsSet { get; private set; }
 
     /// <summary>Connections one remote address holds on the gateway port at once (<c>PYFI_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS</c>).</summary>
     /// <value>Defaults to 256.</value>

@@ -178,6 +178,29 @@ public sealed class GatewayConnectionsTests : IDisposable
         Assert.Null(newer.Dropped);
     }
 
+    [Theory]
+    [InlineData(20_000, 5_000)] // this machine: a quarter kept
+    [InlineData(1_048_576, 262_144)]
+    [InlineData(4_096, 1_024)] // the Reserve kept
+    [InlineData(1_024, 170)] // half kept: a limit too small for the Reserve
+    public void EachPortGetsAShareOfTheFileLimitWithTheSilosOwnFilesKept(long limit, int perPort)
+    {
+        Assert.Equal(perPort, FileDescriptors.PerPort(limit));
+        Assert.True(FileDescriptors.Ports * (long)perPort <= limit - Math.Min(FileDescriptors.Reserve, limit / 2));
+    }
+
+    [Fact]
+    public void ConnectionLimitsAboveWhatTheFileLimitAllowsAreCutAndRemembered()
+    {
+        var options = new PyfiSiloOptions { GatewayMaxConnections = 100_000, GatewayMaxConnectionsPerAddress = 100_000 };
+        options.FitConnectionsTo(FileDescriptors.PerPort(20_000));
+        Assert.Equal((5_000, 5_000, 100_000), (options.GatewayMaxConnections, options.GatewayMaxConnectionsPerAddress, options.GatewayMaxConnectionsAsSet));
+
+        var defaults = new PyfiSiloOptions();
+        defaults.FitConnectionsTo(FileDescriptors.PerPort(20_000));
+        Assert.Equal((1_024, 256, (int?)null), (defaults.GatewayMaxConnections, defaults.GatewayMaxConnectionsPerAddress, defaults.GatewayMaxConnectionsAsSet));
+    }
+
     [Fact]
     public void AConnectionThatEndedNoLongerCounts()
     {

@@ -12,4 +12,9 @@ public static class ProcStatus
 
     /// <summary>File descriptors open now (entries of <c>/proc/PID/fd</c>).</summary>
     public static int OpenFiles(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
+
+    /// <summary>The files process <paramref name="pid"/> may open (its soft limit, "Max open files" in /proc/PID/limits).</summary>
+    public static long OpenFilesLimit(int pid) =>
+        long.Parse(File.ReadLines($"/proc/{pid}/limits").First(l => l.StartsWith("Max open files", StringComparison.Ordinal))["Max open files".Length..]
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]);
 }
