@@ -5,7 +5,9 @@
 #   bench/flows.sh [ROUNDS]       (default 5; BENCH_K, BENCH_F, BENCH_C as for the peers)
 # Then, on a fresh silo each, parallels of BENCH_LARGE noop calls (default "10000 100000": the documented maximum)
 # on a 2-slot socket: time, peak RSS of the silo and its workers, how fast the workflow answers meanwhile, and
-# how many lines the silo logged. BENCH_LARGE_ONLY=1 runs only those.
+# how many lines the silo logged; then, on another fresh silo, the tool's answers about a running parallel of
+# BENCH_CONTROL calls (default 100000): `flow result`, `flow watch`'s first line, and `flow cancel` until the
+# workflow ends cancelled. BENCH_LARGE_ONLY=1 runs only those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -38,8 +40,52 @@ PY
   done
 }
 
+# control: the tool (a process start each, as a user runs it) against a running parallel, 10 s into it.
+control() {
+  local steps=${BENCH_CONTROL:-100000}
+  say "Pyfi (2 slots): flow result, watch and cancel on a running parallel of $steps noop calls"
+  start_silo "control" 2
+  python3 - "$steps" >"$work/control.yaml" <<'PY'
+import sys
+print("parallel:")
+for i in range(int(sys.argv[1])):
+    print(f"  - {{socket: bench.noop, args: [{i}]}}")
+PY
+  python3 - "$work/control.yaml" "${pyfi[@]}" <<'PY'
+import json, subprocess, sys, time
+flow_file, tool = sys.argv[1], sys.argv[2:]
+def run(*args):
+    t = time.perf_counter()
+    p = subprocess.run([*tool, *args], capture_output=True, text=True, timeout=300)
+    return (time.perf_counter() - t) * 1000, p
+ms_start, started = run("flow", "run", "-f", flow_file, "--no-wait")
+flow = started.stdout.strip()
+time.sleep(10)
+results = [run("flow", "result", "--id", flow) for _ in range(5)]
+t = time.perf_counter()
+watch = subprocess.Popen([*tool, "flow", "watch", "--id", flow], stdout=subprocess.PIPE, text=True)
+first_line = watch.stdout.readline().strip()
+ms_watch = (time.perf_counter() - t) * 1000
+watch.kill()
+ms_cancel, cancelled = run("flow", "cancel", "--id", flow)
+t = time.perf_counter()
+while True:
+    _, after = run("flow", "result", "--id", flow)
+    if after.returncode != 3: break
+ms_ended = (time.perf_counter() - t) * 1000
+print(json.dumps({"workload": "control", "steps": len(open(flow_file).readlines()) - 1,
+    "run_no_wait_ms": round(ms_start), "result_ms": [round(ms) for ms, _ in results], "result_exit": results[-1][1].returncode,
+    "result_says": results[-1][1].stdout.strip()[:120] or results[-1][1].stderr.strip()[:120],
+    "watch_first_line_ms": round(ms_watch), "watch_says": first_line[:80],
+    "cancel_ms": round(ms_cancel), "cancel_exit": cancelled.returncode, "cancel_says": (cancelled.stdout or cancelled.stderr).strip()[:120],
+    "cancel_to_ended_ms": round(ms_ended), "ended_exit": after.returncode, "ended_says": (after.stdout or after.stderr).strip()[:120]}))
+PY
+  stop_silo
+}
+
 if [ "${BENCH_LARGE_ONLY:-}" = 1 ]; then
   large
+  control
   exit 0
 fi
 
@@ -49,6 +95,7 @@ dotnet bench/Pyfi.Bench/bin/Release/net10.0/Pyfi.Bench.dll flows --gateway "$PYF
 stop_silo
 
 large
+control
 
 say "Celery + Redis: $rounds runs of the peer benchmark (the other workloads made small)"
 for _ in $(seq "$rounds"); do
