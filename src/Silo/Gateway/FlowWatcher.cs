@@ -16,6 +16,9 @@ public sealed class FlowWatcher(IGrainFactory grains, IServiceProvider services)
     public async Task<FlowProgress> NextAsync(FlowWatchArgs seen, CancellationToken cancellationToken)
     {
         var flow = grains.GetGrain<IWorkflowGrain>(seen.Id);
+        // A watcher's first question (nothing seen yet) is answered with where the workflow is now, at once: a
+        // subscription costs a write of the stream's subscribers, slow while thousands of steps are being stored.
+        if (seen.Done < 0) return await flow.GetProgressAsync();
         var stream = services.GetRequiredKeyedService<IStreamProvider>(FlowStreams.Provider)
             .GetStream<FlowProgress>(StreamId.Create(FlowStreams.Namespace, seen.Id));
         var next = new TaskCompletionSource<FlowProgress>(TaskCreationOptions.RunContinuationsAsynchronously);
