@@ -13,6 +13,9 @@ public class PyfiException : Exception
     /// <summary>Creates the exception with its user-facing message and the cause.</summary>
     public PyfiException(string message, Exception? innerException) : base(message, innerException) { }
 
+    /// <summary>The error's kind as answers name it: the type's name without <c>Exception</c> (<c>NotFound</c>, <c>QueueFull</c>).</summary>
+    public string ErrorKind => GetType().Name is var name && name.EndsWith(nameof(Exception), StringComparison.Ordinal) ? name[..^nameof(Exception).Length] : name;
+
     /// <summary>
     /// The Pyfi error in <paramref name="exception"/> or among its inner exceptions, if any: Orleans wraps
     /// errors raised by storage providers and activations in its own exception types.

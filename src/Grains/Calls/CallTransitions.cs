@@ -1,5 +1,3 @@
-using Pyfi.Grains.Python;
-
 namespace Pyfi.Grains.Calls;
 
 /// <summary>
@@ -9,15 +7,6 @@ namespace Pyfi.Grains.Calls;
 /// </summary>
 public static class CallTransitions
 {
-    // Errors that say the code or its result is wrong, not that the attempt was unlucky: another attempt
-    // would end the same way (a result too large, memory past the worker's limit, lines written on the
-    // worker's protocol pipe).
-    private static readonly HashSet<string> NeverRetried =
-    [
-        "FunctionNotFound", "ResultNotSerializable", "DeploymentFailed",
-        WorkerErrors.ResultTooLarge, WorkerErrors.MemoryLimitExceeded, WorkerErrors.ProtocolViolation,
-    ];
-
     /// <summary>The call as attempt <paramref name="attempt"/> starts on <paramref name="worker"/>, holding a lease until <paramref name="leaseUntil"/>.</summary>
     public static CallInfo Started(CallInfo queued, int attempt, string worker, string owner, string? commit, DateTimeOffset now, DateTimeOffset leaseUntil) => queued with
     {
@@ -30,9 +19,6 @@ public static class CallTransitions
         LeaseUntil = leaseUntil,
         NotBefore = null,
     };
-
-    /// <summary>The error kind noted in a call's history for an attempt its silo's stop cut off (not counted).</summary>
-    public const string InterruptedByShutdown = "InterruptedByShutdown";
 
     /// <summary>
     /// The call after its running attempt ended with <paramref name="result"/>: ended (succeeded, or failed for
@@ -50,7 +36,7 @@ public static class CallTransitions
             return Ended(running, CallState.Succeeded, result.Result, null, result, now);
         }
 
-        var error = result.Error ?? new CallError("Unknown", "the attempt failed without saying why");
+        var error = result.Error ?? FailureKinds.Unknown.Error("the attempt failed without saying why");
         if (!Retries(policy, result.Outcome, error) || running.Attempts >= policy.MaxAttempts)
         {
             var final = running.Attempts > 1 || result.Outcome is WorkOutcome.Crashed or WorkOutcome.TimedOut
@@ -73,7 +59,7 @@ public static class CallTransitions
     public static CallInfo Interrupted(CallInfo running, string? worker, DateTimeOffset? started, DateTimeOffset now) => NotStarted(running) with
     {
         History = running.History.Add(new CallAttempt(running.Attempts, worker, started ?? running.Started, now,
-            new CallError(InterruptedByShutdown, "the silo stopped before the attempt ended; it was handed back and does not count as an attempt"))),
+            FailureKinds.InterruptedByShutdown.Error("the silo stopped before the attempt ended; it was handed back and does not count as an attempt"))),
         NotBefore = null,
     };
 
@@ -105,7 +91,7 @@ public static class CallTransitions
     public static CallInfo Cancelled(CallInfo call, DateTimeOffset now) => call with
     {
         State = CallState.Cancelled,
-        Error = new CallError("Cancelled", "the call was cancelled"),
+        Error = FailureKinds.Cancelled.Error("the call was cancelled"),
         Cancelled = now,
         Finished = now,
         LeaseUntil = null,
@@ -131,7 +117,7 @@ public static class CallTransitions
 
     private static bool Retries(RetryPolicy policy, WorkOutcome outcome, CallError error) =>
         outcome is WorkOutcome.Failed or WorkOutcome.Crashed or WorkOutcome.TimedOut
-        && !NeverRetried.Contains(error.Type)
+        && FailureKinds.IsRetried(error.Type)
         && !policy.NonRetryable.Contains(error.Type);
 
     private static CallInfo Requeued(CallInfo running, CallAttempt ended, RetryPolicy policy, DateTimeOffset now, double random) => running with

@@ -82,7 +82,7 @@ public sealed partial class PythonWorker : IAsyncDisposable
         worker._process = Cli.Wrap(environment.Python)
             .WithArguments([
                 "-I", "-B", "-u", "-X", "utf8", script, module, environment.CheckoutPath,
-                limits.MemoryBytes.ToString(CultureInfo.InvariantCulture), limits.MaxPayloadBytes.ToString(CultureInfo.InvariantCulture)])
+                limits.MemoryBytes.ToString(CultureInfo.InvariantCulture), limits.MaxPayloadBytes.ToString(CultureInfo.InvariantCulture), WorkerErrors.ForWorker])
             .WithWorkingDirectory(environment.CheckoutPath)
             .WithEnvironmentVariables(HideSettings)
             .WithStandardInputPipe(stdin)
@@ -359,12 +359,12 @@ public sealed partial class PythonWorker : IAsyncDisposable
 
     private void OnReplyTooLong() => Violate(
         $"the worker's reply is longer than {ByteSize.Format(Limits.ReplyLineLimit)}: the result is larger than PYFI_MAX_PAYLOAD ({ByteSize.Format(Limits.MaxPayloadBytes)}); the worker was stopped",
-        WorkerErrors.ResultTooLarge);
+        FailureKinds.ResultTooLarge);
 
     // Stops the process and everything it started; the call it was running fails with kind, the rest come back not started.
-    private void Violate(string message, string kind = WorkerErrors.ProtocolViolation)
+    private void Violate(string message, FailureKind? kind = null)
     {
-        var error = new PythonWorkerExitedException(message, started: true, kind);
+        var error = new PythonWorkerExitedException(message, started: true, kind ?? FailureKinds.WorkerProtocolViolation);
         lock (_pending)
         {
             if (_ended is not null || HasExited) return;

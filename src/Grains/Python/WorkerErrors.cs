@@ -1,17 +1,15 @@
 namespace Pyfi.Grains.Python;
 
-/// <summary>The error kinds (<see cref="CallError.Type"/>) a Python worker's failures are reported as, when they are not the function's own exception.</summary>
+/// <summary>The failure kinds a Python worker reports, handed to <c>pyfi_worker.py</c> when it starts: it has no names of its own.</summary>
 public static class WorkerErrors
 {
-    /// <summary>The worker process ended while it ran the call (killed, crashed, <c>os._exit</c>).</summary>
-    public const string Died = "WorkerDied";
-
-    /// <summary>The worker wrote something on its protocol pipe that is not the reply to the call it was running; it was stopped.</summary>
-    public const string ProtocolViolation = "WorkerProtocolViolation";
-
-    /// <summary>The call's result is larger than <c>PYFI_MAX_PAYLOAD</c> (said by the worker, or enforced by the silo while reading it).</summary>
-    public const string ResultTooLarge = "ResultTooLarge";
-
-    /// <summary>The call needed more memory than its worker's limit (the processor's <c>--memory</c>, else <c>PYFI_WORKER_MEMORY</c>); said by the worker.</summary>
-    public const string MemoryLimitExceeded = "MemoryLimitExceeded";
+    /// <summary>The names <c>pyfi_worker.py</c> reports, by the role it reports them in, as its JSON argument.</summary>
+    public static string ForWorker { get; } = "{" + string.Join(',', new (string Role, FailureKind Kind)[]
+    {
+        ("cancelled", FailureKinds.Cancelled),
+        ("function_not_found", FailureKinds.FunctionNotFound),
+        ("result_not_serializable", FailureKinds.ResultNotSerializable),
+        ("result_too_large", FailureKinds.ResultTooLarge),
+        ("memory_limit_exceeded", FailureKinds.MemoryLimitExceeded),
+    }.Select(k => $"\"{k.Role}\":\"{k.Kind.Name}\"")) + "}";
 }

@@ -1,6 +1,9 @@
 """Pyfi's Python worker: runs functions of one processor module for a silo, one call at a time.
 
-    python -I -B -u -X utf8 pyfi_worker.py MODULE CHECKOUT MEMORY_BYTES MAX_PAYLOAD_BYTES
+    python -I -B -u -X utf8 pyfi_worker.py MODULE CHECKOUT MEMORY_BYTES MAX_PAYLOAD_BYTES KINDS
+
+KINDS is the silo's names for the failures this script reports (JSON, by role: {"cancelled": ..., ...}); the
+list of failure kinds lives in the silo (FailureKinds), and this script has no names of its own.
 
 Protocol (JSON, one object per line). The silo writes requests to this process's stdin; replies go to the
 process's original stdout, which this script keeps for itself: fd 1 is pointed at stderr before any user
@@ -12,7 +15,7 @@ code runs, so nothing user code prints (Python or C level) can corrupt the proto
          -> {"id": n, "ok": true, "result": <json>, "output": "..."}
          -> {"id": n, "ok": false, "error": {"type", "message", "traceback"}, "output": "..."}
   {"cancel": n}   (a request written earlier that has not started: it is answered as cancelled, never run)
-         -> {"id": n, "ok": false, "error": {"type": "Cancelled", ...}, "output": ""}
+         -> {"id": n, "ok": false, "error": {"type": KINDS.cancelled, ...}, "output": ""}
 
 Requests are read ahead (the silo writes the next one while this one runs), so a cancel that arrives while
 an earlier call runs is seen before the cancelled request would start. A request is begun only once this
@@ -26,7 +29,7 @@ back into this script's code, by returning or raising SystemExit, ends there (os
 requests or writing replies meant for its parent.
 
 Limits, set before the module is imported: address space (MEMORY_BYTES, 0 for none; an allocation past it
-raises MemoryError, reported as MemoryLimitExceeded), open files, no core dumps, no new privileges. The process
+raises MemoryError, reported as KINDS.memory_limit_exceeded), open files, no core dumps, no new privileges. The process
 is its own process group (the terminal's Ctrl+C does not reach it) and the subreaper of everything it starts, so
 what a call leaves running is found and killed when the call ends, and everything is killed when this process
 ends or its silo goes away.
@@ -55,6 +58,7 @@ import sys
 import threading
 import time
 import traceback
+import types
 
 MAIN_PID = os.getpid()
 MAX_OUTPUT = 1024 * 1024          # captured output kept per call, in characters and in bytes of JSON
@@ -62,6 +66,9 @@ MAX_ERROR_TEXT = 64 * 1024        # an exception's message and traceback, each
 OPEN_FILES = 4096
 WATCHDOG_PERIOD = 1.0
 encode_result = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode  # one encoder, not one per call
+
+
+KINDS = None  # the silo's names for the failures reported here (argument 5), set in main()
 
 
 def describe(exc, skip_frames=0):
@@ -206,7 +213,7 @@ def memory_error(exc, memory, skip_frames=0):
     traceback.clear_frames(exc.__traceback__)
     error = describe(exc, skip_frames)
     if memory > 0:
-        error["type"] = "MemoryLimitExceeded"
+        error["type"] = KINDS.memory_limit_exceeded
         error["message"] = (f"the call needed more memory than the worker's limit of {size(memory)} "
                             "(the processor's --memory, else PYFI_WORKER_MEMORY)")
     return error
@@ -280,6 +287,8 @@ class Requests:
 def main():
     module_name, code_path = sys.argv[1], sys.argv[2]
     memory, max_payload = int(sys.argv[3]), int(sys.argv[4])
+    global KINDS
+    KINDS = types.SimpleNamespace(**json.loads(sys.argv[5]))
 
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     os.dup2(2, 1)
@@ -317,7 +326,7 @@ def main():
         call_id = request.get("id")
         if cancelled:
             send_json({"id": call_id, "ok": False, "output": "", "error": {
-                "type": "Cancelled", "message": "the call was cancelled before it started"}})
+                "type": KINDS.cancelled, "message": "the call was cancelled before it started"}})
             continue
         reply_id = call_id if type(call_id) is int else json.dumps(call_id)
         send('{"started":%s}' % reply_id)
@@ -325,7 +334,7 @@ def main():
         function = getattr(module, name, None)
         if function is None or not callable(function) or name.startswith("_"):
             send_json({"id": call_id, "ok": False, "output": "", "error": {
-                "type": "FunctionNotFound",
+                "type": KINDS.function_not_found,
                 "message": f"module '{module_name}' has no function '{name}'"}})
             continue
 
@@ -358,14 +367,14 @@ def main():
             try:
                 encoded = encode_result(result)
                 if len(encoded) > max_payload:
-                    failure = {"type": "ResultTooLarge",
+                    failure = {"type": KINDS.result_too_large,
                                "message": f"the result of {name}() is {len(encoded)} bytes of JSON, more than the "
                                           f"{size(max_payload)} a result may be (PYFI_MAX_PAYLOAD)"}
             except MemoryError as exc:
                 result = None
                 failure = memory_error(exc, memory)
             except Exception as exc:  # TypeError, ValueError, RecursionError: not JSON
-                failure = {"type": "ResultNotSerializable",
+                failure = {"type": KINDS.result_not_serializable,
                            "message": cut(f"the result of {name}() cannot be sent back as JSON: {exc}", MAX_ERROR_TEXT)}
             del result
         if failure is not None:

@@ -33,24 +33,14 @@ public sealed partial class SocketGrain(
     : DefinitionGrain<SocketSpec, SocketState>(state), ISocketGrain
 {
     private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(25);
-    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(20);
-    private static readonly TimeSpan LastBackoff = TimeSpan.FromMilliseconds(500);
 
     // How soon a call whose row could not be read or written is looked at again, at first and at most.
     private static readonly TimeSpan FirstRecheck = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan LastRecheck = TimeSpan.FromSeconds(10);
 
-    // One call running and one written to its process behind it, at most, per slot.
-    private const int MaxInFlightPerSlot = 2;
-
     // Every call of this socket not ended, from accepted (or found in SQL) until its end is known here.
-    private readonly Dictionary<Guid, HeldCall> _held = [];
-    private readonly Dictionary<string, HeldCall> _byKey = new(StringComparer.Ordinal);
-    private readonly LinkedList<HeldCall> _queue = new();
-
-    // Calls waiting for a time: a retry's backoff, a lease to lapse, a row to be readable again.
-    private readonly PriorityQueue<HeldCall, DateTimeOffset> _later = new();
-    private Slot[] _slots = [];
+    private readonly HeldCalls _held = new();
+    private readonly SlotDispatcher _slots = new();
     private ProcessorDeployment? _deployment;
     private Task? _fetchingDeployment;
 
@@ -72,7 +62,7 @@ public sealed partial class SocketGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (Definition is not { } definition) return;
-        Resize(definition.Spec.Concurrency);
+        _slots.Resize(definition.Spec.Concurrency);
         LogActivated(silo.SiloAddress);
         // Calls accepted before this activation (a restart, a silo lost) and not ended are taken up again.
         await ResumeAsync();
@@ -94,7 +84,7 @@ public sealed partial class SocketGrain(
         var adopted = 0;
         foreach (var call in await calls.ListAsync(Name, [CallState.Queued, CallState.Running], int.MaxValue))
         {
-            if (_held.ContainsKey(call.Id)) continue;
+            if (_held.Contains(call.Id)) continue;
             await AdoptAsync(call);
             adopted++;
         }
@@ -109,8 +99,8 @@ public sealed partial class SocketGrain(
     {
         var spec = Definition?.Spec ?? throw new NotFoundException("socket", Name);
         CheckRequest(request);
-        if (request.Key is { } key && _byKey.TryGetValue(key, out var known)) return await WaitForEndAsync(known, wait, cancellationToken);
-        if (_held.Count >= spec.MaxQueued) throw new QueueFullException(Name, spec.MaxQueued);
+        if (request.Key is { } key && _held.TryGetByKey(key, out var known)) return await WaitForEndAsync(known, wait, cancellationToken);
+        _held.EnsureRoom(Name, spec.MaxQueued);
         var call = new CallInfo
         {
             Id = Guid.NewGuid(),
@@ -133,29 +123,30 @@ public sealed partial class SocketGrain(
             // The key was used before: that submission is this one.
             var first = await calls.FindByKeyAsync(Name, request.Key!) ?? throw new StorageUnavailableException($"call with key '{request.Key}' could not be read back");
             if (first.State.IsFinal()) return first;
-            var adopted = _held.TryGetValue(first.Id, out var held) ? held : await AdoptAsync(first);
+            var adopted = _held.TryGet(first.Id, out var held) ? held : await AdoptAsync(first);
             Pump();
             return adopted is null ? (await calls.ReadAsync(first.Id))! : await WaitForEndAsync(adopted, wait, cancellationToken);
         }
 
         metrics.Submitted(Tally);
-        var accepted = Hold(call);
+        var accepted = _held.Hold(call, queue: true);
+        KeepAlive();
         Pump();
         return await WaitForEndAsync(accepted, wait, cancellationToken);
     }
 
     /// <inheritdoc />
-    public Task<CallInfo?> GetCallAsync(Guid id) => Task.FromResult(_held.TryGetValue(id, out var held) ? held.Call : null);
+    public Task<CallInfo?> GetCallAsync(Guid id) => Task.FromResult(_held.TryGet(id, out var held) ? held.Call : null);
 
     /// <inheritdoc />
     public async Task<CallInfo?> WaitCallAsync(Guid id, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        if (!_held.TryGetValue(id, out var held))
+        if (!_held.TryGet(id, out var held))
         {
             // Not held: ended, or not this socket's, or not yet taken up by this activation.
             if (await calls.ReadAsync(id) is not { } stored || stored.Socket != Name) return null;
             if (stored.State.IsFinal()) return stored;
-            held = _held.TryGetValue(id, out var now) ? now : await AdoptAsync(stored);
+            held = _held.TryGet(id, out var now) ? now : await AdoptAsync(stored);
             Pump();
             if (held is null) return await calls.ReadAsync(id);
         }
@@ -176,9 +167,9 @@ public sealed partial class SocketGrain(
             if (await calls.TransitionAsync(cancelled, stored.State, stored.Attempts))
             {
                 metrics.Ended(Tally, CallState.Cancelled);
-                if (_held.TryGetValue(id, out var held))
+                if (_held.TryGet(id, out var held))
                 {
-                    _queue.Remove(held);
+                    _held.Unqueue(held);
                     if (held.Slot is { } slot) GrainFactory.GetGrain<IWorkerGrain>(WorkerKey.Of(Name, slot)).CancelAsync(id).Ignore();
                     End(held, cancelled);
                 }
@@ -208,22 +199,9 @@ public sealed partial class SocketGrain(
     protected override Task OnDefinitionChangedAsync(Definition<SocketSpec>? previous, Definition<SocketSpec> current)
     {
         if (previous?.Spec.Processor != current.Spec.Processor) _deployment = null;
-        Resize(current.Spec.Concurrency);
+        _slots.Resize(current.Spec.Concurrency);
         Pump();
         return Task.CompletedTask;
-    }
-
-    // Holds a call accepted by this activation, queued to run.
-    private HeldCall Hold(CallInfo call)
-    {
-        // Taken up already by a resume that read the row before this continuation ran.
-        if (_held.TryGetValue(call.Id, out var known)) return known;
-        var held = new HeldCall(call);
-        _held[call.Id] = held;
-        if (call.Key is { } key) _byKey[key] = held;
-        _queue.AddLast(held);
-        KeepAlive();
-        return held;
     }
 
     // Takes up a call found not ended in storage: queued (at once, or after its backoff), or running — on a
@@ -232,12 +210,10 @@ public sealed partial class SocketGrain(
     // attempts left). Returns null when the call turned out to have ended.
     private async Task<HeldCall?> AdoptAsync(CallInfo stored)
     {
-        var held = new HeldCall(stored);
-        _held[stored.Id] = held;
-        if (stored.Key is { } key) _byKey[key] = held;
+        var held = _held.Hold(stored, queue: false);
         KeepAlive();
         await ApplyStoredAsync(held, stored);
-        return _held.ContainsKey(stored.Id) ? held : null;
+        return _held.Contains(stored.Id) ? held : null;
     }
 
     // Acts on the call as storage has it.
@@ -255,7 +231,7 @@ public sealed partial class SocketGrain(
                 Later(held, notBefore);
                 return;
             case CallState.Queued:
-                _queue.AddLast(held);
+                _held.Enqueue(held);
                 return;
         }
 
@@ -268,7 +244,7 @@ public sealed partial class SocketGrain(
             return;
         }
 
-        var why = new CallError("WorkerLost", ownerGone
+        var why = FailureKinds.WorkerLost.Error(ownerGone
             ? $"the silo running attempt {stored.Attempts} ({stored.Owner}) is gone"
             : $"attempt {stored.Attempts}'s lease lapsed at {stored.LeaseUntil:O}");
         var next = CallTransitions.Lost(stored, why, Policy(stored), now);
@@ -294,7 +270,7 @@ public sealed partial class SocketGrain(
             // The database failed: the same change is tried again (guarded, so it cannot apply twice) until it
             // is stored; an attempt's result is not thrown away because the database was away for a while.
             LogStorageFailed(e, held.Call.Id);
-            held.Pending = (next, from, fromAttempt, startMayBeMissing);
+            held.Pending = new PendingChange(next, from, fromAttempt, startMayBeMissing);
             RecheckLater(held);
             return;
         }
@@ -396,14 +372,6 @@ public sealed partial class SocketGrain(
             throw new InvalidSpecException("the call's time limit must be between 0 and 7 days");
     }
 
-    private void Resize(int concurrency)
-    {
-        if (_slots.Length == concurrency) return;
-        var resized = new Slot[concurrency];
-        for (var i = 0; i < concurrency; i++) resized[i] = i < _slots.Length ? _slots[i] : new Slot(i);
-        _slots = resized;
-    }
-
     // Starts what can start, and shows the queue as it is then.
     private void Pump()
     {
@@ -414,19 +382,16 @@ public sealed partial class SocketGrain(
     // Queue depth and calls in flight, for the gauges (held calls are either).
     private void Publish()
     {
-        var inFlight = 0;
-        foreach (var slot in _slots) inFlight += slot.InFlight;
+        var inFlight = _slots.InFlight;
         Volatile.Write(ref Tally.InFlight, inFlight);
         Volatile.Write(ref Tally.Queued, Math.Max(0, _held.Count - inFlight));
     }
 
-    // Starts as many queued calls as there are free slots; returns at once. With a backlog, each slot also
-    // gets one call queued behind the one it runs (as Celery prefetches), so its worker starts the next call
-    // the moment the last one ends instead of after a round trip to the socket.
+    // Starts as many queued calls as the slots take (see SlotDispatcher); returns at once.
     private void StartQueued()
     {
         // A stopping silo starts no attempt: its calls stay queued, stored, for the next start (or another silo).
-        if (_queue.Count == 0 || Definition is not { } definition || drain.IsStopping) return;
+        if (_held.Queued == 0 || Definition is not { } definition || drain.IsStopping) return;
         if (_deployment is not { } deployment)
         {
             _fetchingDeployment ??= FetchDeploymentAsync(definition.Spec.Processor);
@@ -450,36 +415,13 @@ public sealed partial class SocketGrain(
 
         if (deployment.Status == ProcessorStatus.Error)
         {
-            FailQueued(new CallError("DeploymentFailed", $"processor '{deployment.Processor}' cannot run: {deployment.Error}"));
+            FailQueued(FailureKinds.DeploymentFailed.Error($"processor '{deployment.Processor}' cannot run: {deployment.Error}"));
             return;
         }
 
-        var now = time.GetUtcNow();
-        for (var depth = 0; depth < MaxInFlightPerSlot && _queue.Count > 0; depth++)
-        {
-            if (depth > 0 && _queue.Count < _slots.Length) break;
-            foreach (var slot in _slots)
-            {
-                if (_queue.First is not { } next) return;
-                // A call is written behind another only on a slot whose worker is known to hold a core: one sent
-                // while the first still waits for a core would go to placement on its own and be refused there.
-                if (slot.InFlight != depth || slot.WaitUntil > now || (depth > 0 && !slot.Placed)) continue;
-                _queue.RemoveFirst();
-                slot.InFlight++;
-                RunOnSlotAsync(slot, next.Value, deployment).Ignore();
-            }
-        }
-
-        // Calls are left and a slot is idle only because it backs off: look again when it may try.
-        if (_queue.Count == 0) return;
-        foreach (var slot in _slots)
-        {
-            if (slot.InFlight == 0 && slot.WaitUntil > now)
-            {
-                ScheduleSlotRetry();
-                return;
-            }
-        }
+        var starting = _slots.Assign(_held, time.GetUtcNow(), out var retryAt);
+        foreach (var (slot, held) in starting) RunOnSlotAsync(slot, held, deployment).Ignore();
+        if (retryAt is { } at) ScheduleSlotRetry(at);
     }
 
     private async Task FetchDeploymentAsync(string processor)
@@ -492,7 +434,7 @@ public sealed partial class SocketGrain(
         catch (Exception e) when (PyfiException.Find(e) is { } refused)
         {
             _deployment = null;
-            FailQueued(new CallError("DeploymentFailed", $"processor '{processor}' cannot run: {refused.Message}"));
+            FailQueued(FailureKinds.DeploymentFailed.Error($"processor '{processor}' cannot run: {refused.Message}"));
         }
         catch (Exception e)
         {
@@ -514,7 +456,7 @@ public sealed partial class SocketGrain(
     // call that only waited behind another is never stored running; a short attempt's start is folded into its end.
     // The worker says whether the start is stored, and the end is stored from there. The slot is free as soon as
     // the worker answers.
-    private async Task RunOnSlotAsync(Slot slot, HeldCall held, ProcessorDeployment deployment)
+    private async Task RunOnSlotAsync(SocketSlot slot, HeldCall held, ProcessorDeployment deployment)
     {
         // A stopping silo waits until what its sockets handed over has come back and is stored.
         drain.HandedOver();
@@ -528,7 +470,7 @@ public sealed partial class SocketGrain(
         }
     }
 
-    private async Task RunAndStoreAsync(Slot slot, HeldCall held, ProcessorDeployment deployment)
+    private async Task RunAndStoreAsync(SocketSlot slot, HeldCall held, ProcessorDeployment deployment)
     {
         var queued = held.Call;
         var attempt = queued.Attempts + 1;
@@ -541,9 +483,8 @@ public sealed partial class SocketGrain(
             // asking the ledger is cheaper (and quieter) than a failed placement. (A worker that ended a
             // call less than half its idle timeout ago still holds its core.)
             // Until its worker has answered, the slot gets no call written behind this one (see Pump).
-            if (time.GetUtcNow() - slot.LastEnded > options.SlotIdleTimeout / 2 && slot.InFlight == 1)
+            if (SlotDispatcher.MustReserveCore(slot, time.GetUtcNow(), options.SlotIdleTimeout))
             {
-                slot.Placed = false;
                 if (!await GrainFactory.GetGrain<ISlotLedgerGrain>(0).TryReserveAsync(worker.GetGrainId(), deployment.HostList))
                 {
                     throw new NoCapacityException("every core is running a call");
@@ -556,24 +497,17 @@ public sealed partial class SocketGrain(
             held.Call = running;
             if (deployment.HostList.Length > 0) RequestContext.Set(PlacementHosts.Key, deployment.HostList);
             result = await worker.ExecuteAsync(new WorkItem(running, attempt, deployment, running.Timeout ?? Definition?.Spec.Timeout));
-            slot.Placed = true;
-            slot.Backoff = TimeSpan.Zero;
-            slot.LastEnded = time.GetUtcNow();
+            SlotDispatcher.Answered(slot, time.GetUtcNow());
         }
         catch (Exception e) when (PyfiException.Find(e) is NoCapacityException)
         {
             // No free core anywhere: the call waits at the front of the queue (nothing was stored); the slot backs off.
             held.Slot = null;
             held.Call = queued;
-            if (_held.ContainsKey(queued.Id)) _queue.AddFirst(held);
+            _held.Requeue(held);
             LogNoCore(slot.Index, e.Message);
-            slot.Placed = false;
-            // Its worker had let its core go (asked to, by another socket): the next try asks the ledger, which
-            // asks idle holders to yield and tells this socket when a core is let go.
-            slot.LastEnded = DateTimeOffset.MinValue;
-            slot.Backoff = slot.Backoff == TimeSpan.Zero ? FirstBackoff : TimeSpan.FromTicks(Math.Min(slot.Backoff.Ticks * 2, LastBackoff.Ticks));
-            slot.WaitUntil = time.GetUtcNow() + slot.Backoff;
-            slot.InFlight--;
+            // Its worker had let its core go (asked to, by another socket).
+            SlotDispatcher.NoCore(slot, time.GetUtcNow());
             Pump();
             return;
         }
@@ -582,15 +516,14 @@ public sealed partial class SocketGrain(
             // The worker's silo went away mid-call, or the call to it failed. With its silo gone the attempt
             // is lost now; otherwise it may still run, and its lease says when it is lost.
             LogWorkerUnreachable(e, queued.Id, worker.GetPrimaryKeyString());
-            slot.InFlight--;
-            slot.Placed = false;
+            SlotDispatcher.Unreachable(slot);
             held.Slot = null;
-            if (_held.ContainsKey(queued.Id))
+            if (_held.Contains(queued.Id))
             {
                 var stored = held.Call;
                 if (e is SiloUnavailableException || e.InnerException is SiloUnavailableException)
                 {
-                    var lost = CallTransitions.Lost(stored, new CallError("WorkerLost", $"the silo running attempt {attempt} went away"), Policy(stored), time.GetUtcNow());
+                    var lost = CallTransitions.Lost(stored, FailureKinds.WorkerLost.Error($"the silo running attempt {attempt} went away"), Policy(stored), time.GetUtcNow());
                     await StoreAndApplyAsync(held, lost, CallState.Running, attempt);
                 }
                 else
@@ -604,10 +537,10 @@ public sealed partial class SocketGrain(
         }
 
         // The worker is free as soon as it answered: the next call starts while this one's end is stored.
-        slot.InFlight--;
+        SlotDispatcher.Returned(slot);
         held.Slot = null;
         Pump();
-        if (!_held.ContainsKey(queued.Id)) return; // ended here meanwhile (cancelled): its end is stored already
+        if (!_held.Contains(queued.Id)) return; // ended here meanwhile (cancelled): its end is stored already
         var next = CallTransitions.AfterAttempt(running, result, Policy(running), time.GetUtcNow(), Random.Shared.NextDouble());
         if (result.Outcome == WorkOutcome.Interrupted) LogInterrupted(queued.Id, attempt);
         else if (result.Outcome is not WorkOutcome.Succeeded and not WorkOutcome.NotStarted && !next.State.IsFinal())
@@ -650,16 +583,13 @@ public sealed partial class SocketGrain(
 
     private void Forget(HeldCall held)
     {
-        _held.Remove(held.Call.Id);
-        if (held.Call.Key is { } key && _byKey.TryGetValue(key, out var known) && ReferenceEquals(known, held)) _byKey.Remove(key);
-        _queue.Remove(held);
+        _held.Forget(held);
         Publish();
     }
 
     private void FailQueued(CallError error)
     {
-        var failed = _queue.ToList();
-        _queue.Clear();
+        var failed = _held.TakeQueued();
         var now = time.GetUtcNow();
         foreach (var held in failed)
         {
@@ -670,7 +600,12 @@ public sealed partial class SocketGrain(
     // Puts a call aside until a time: the timer wakes the socket at the earliest such time.
     private void Later(HeldCall held, DateTimeOffset at)
     {
-        _later.Enqueue(held, at);
+        _held.Later(held, at);
+        WakeUpAt(at);
+    }
+
+    private void WakeUpAt(DateTimeOffset at)
+    {
         if (at >= _wakeUpAt) return;
         _wakeUp?.Dispose();
         _wakeUpAt = at;
@@ -683,27 +618,15 @@ public sealed partial class SocketGrain(
         _wakeUp?.Dispose();
         _wakeUp = null;
         _wakeUpAt = DateTimeOffset.MaxValue;
-        var now = time.GetUtcNow();
-        var due = new List<HeldCall>();
-        while (_later.TryPeek(out var held, out var at) && at <= now)
-        {
-            _later.Dequeue();
-            due.Add(held);
-        }
-
-        if (_later.TryPeek(out var first, out var next))
-        {
-            _later.Dequeue();
-            Later(first, next);
-        }
-
+        var due = _held.TakeDue(time.GetUtcNow());
+        if (_held.NextDue is { } next) WakeUpAt(next);
         foreach (var held in due)
         {
-            if (!_held.ContainsKey(held.Call.Id)) continue;
-            if (held.Pending is var (change, from, fromAttempt, startMayBeMissing))
+            if (!_held.Contains(held.Call.Id)) continue;
+            if (held.Pending is { } pending)
             {
                 held.Reconcile = false;
-                await StoreAndApplyAsync(held, change, from, fromAttempt, startMayBeMissing);
+                await StoreAndApplyAsync(held, pending.Next, pending.From, pending.FromAttempt, pending.StartMayBeMissing);
             }
             else if (held.Reconcile || held.Call.State == CallState.Running)
             {
@@ -712,7 +635,7 @@ public sealed partial class SocketGrain(
             }
             else
             {
-                _queue.AddLast(held);
+                _held.Enqueue(held);
             }
         }
 
@@ -722,21 +645,15 @@ public sealed partial class SocketGrain(
     /// <inheritdoc />
     public Task CoreFreedAsync()
     {
-        var now = time.GetUtcNow();
-        foreach (var slot in _slots.Where(s => s.InFlight == 0))
-        {
-            slot.Backoff = TimeSpan.Zero;
-            slot.WaitUntil = now;
-        }
-
+        _slots.CoreFreed(time.GetUtcNow());
         Pump();
         return Task.CompletedTask;
     }
 
-    private void ScheduleSlotRetry()
+    private void ScheduleSlotRetry(DateTimeOffset at)
     {
         if (_slotRetry is not null) return;
-        var due = _slots.Where(s => s.InFlight == 0).Min(s => s.WaitUntil) - time.GetUtcNow();
+        var due = at - time.GetUtcNow();
         _slotRetry = this.RegisterGrainTimer(() =>
         {
             _slotRetry?.Dispose();
@@ -759,41 +676,6 @@ public sealed partial class SocketGrain(
 
             return Task.CompletedTask;
         }, new GrainTimerCreationOptions(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)) { Interleave = true, KeepAlive = true });
-
-    private sealed class Slot(int index)
-    {
-        public int Index { get; } = index;
-
-        public int InFlight { get; set; }
-
-        public DateTimeOffset WaitUntil { get; set; }
-
-        public TimeSpan Backoff { get; set; }
-
-        public DateTimeOffset LastEnded { get; set; } = DateTimeOffset.MinValue;
-
-        // Its worker answered since the slot last had to find a core: it is active and holds one.
-        public bool Placed { get; set; }
-    }
-
-    // A call of this socket not ended: as anyone asking sees it, and its end.
-    private sealed class HeldCall(CallInfo call)
-    {
-        public CallInfo Call { get; set; } = call;
-
-        // The slot running its attempt, while one does.
-        public int? Slot { get; set; }
-
-        // Its row is to be read again when it comes out of the waiting line (storage failed, or a lease runs).
-        public bool Reconcile { get; set; }
-
-        public TimeSpan Recheck { get; set; }
-
-        // A change that could not be stored (the database failed), to be tried again.
-        public (CallInfo Next, CallState From, int FromAttempt, bool StartMayBeMissing)? Pending { get; set; }
-
-        public TaskCompletionSource<CallInfo> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Slot {Slot} has no core: {Reason}")]
     private partial void LogNoCore(int slot, string reason);

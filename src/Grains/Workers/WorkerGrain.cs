@@ -160,7 +160,7 @@ public sealed partial class WorkerGrain(
         }
         catch (DeploymentException e)
         {
-            return Result(WorkOutcome.CannotStart, null, new CallError("DeploymentFailed", e.Message), null, started, startStored: false);
+            return Result(WorkOutcome.CannotStart, null, FailureKinds.DeploymentFailed.Error(e.Message), null, started, startStored: false);
         }
         catch (SiloStoppingException e)
         {
@@ -176,10 +176,10 @@ public sealed partial class WorkerGrain(
         {
             // Whatever failed while readying the code stays here: its type may not cross to the socket.
             LogCannotStart(e, item.Call.Id);
-            return Result(WorkOutcome.CannotStart, null, new CallError("DeploymentFailed", $"{e.GetType().Name}: {e.Message}"), null, started, startStored: false);
+            return Result(WorkOutcome.CannotStart, null, FailureKinds.DeploymentFailed.Error($"{e.GetType().Name}: {e.Message}"), null, started, startStored: false);
         }
 
-        if (attempt.Cancelled) return Result(WorkOutcome.NotStarted, null, new CallError("Cancelled", "the call was cancelled"), null, started, worker, startStored: false);
+        if (attempt.Cancelled) return Result(WorkOutcome.NotStarted, null, FailureKinds.Cancelled.Error("the call was cancelled"), null, started, worker, startStored: false);
         if (drain.IsStopping) return Result(WorkOutcome.NotStarted, null, new CallError("SiloStopping", "the silo is stopping"), null, started, worker, startStored: false);
         attempt.Process = worker;
         var running = worker.CallAsync(item.Call.Function, item.Call.Args, item.Call.Kwargs, item.Timeout, attempt.Cancel.Token, () => OnBegan(attempt));
@@ -200,7 +200,7 @@ public sealed partial class WorkerGrain(
         {
             Drop(worker);
             var stored = await SettleStartAsync(attempt);
-            return Result(WorkOutcome.TimedOut, null, new CallError("TimeLimitExceeded", $"the attempt ran longer than {item.Timeout} and its worker was killed"), null, attempt.Began ?? started, worker, stored);
+            return Result(WorkOutcome.TimedOut, null, FailureKinds.TimeLimitExceeded.Error($"the attempt ran longer than {item.Timeout} and its worker was killed"), null, attempt.Began ?? started, worker, stored);
         }
         catch (PythonWorkerExitedException e) when (!e.Started)
         {
@@ -215,11 +215,11 @@ public sealed partial class WorkerGrain(
             if (drain.IsInterrupting && !attempt.Cancelled)
             {
                 // Cut off by the silo's stop: handed back, not an attempt.
-                return Result(WorkOutcome.Interrupted, null, new CallError(CallTransitions.InterruptedByShutdown, "the silo stopped before the attempt ended"), null, attempt.Began ?? started, worker, stored);
+                return Result(WorkOutcome.Interrupted, null, FailureKinds.InterruptedByShutdown.Error("the silo stopped before the attempt ended"), null, attempt.Began ?? started, worker, stored);
             }
 
             if (!attempt.Cancelled) LogWorkerDied(item.Call.Id, e.Message);
-            return Result(WorkOutcome.Crashed, null, new CallError(attempt.Cancelled ? "Cancelled" : e.Kind, e.Message), null, attempt.Began ?? started, worker, stored);
+            return Result(WorkOutcome.Crashed, null, new CallError(attempt.Cancelled ? FailureKinds.Cancelled.Name : e.Kind, e.Message), null, attempt.Began ?? started, worker, stored);
         }
     }
 

@@ -302,7 +302,7 @@ public sealed partial class WorkflowGrain(
         catch (PyfiException e)
         {
             // Not transient: the socket was removed, or the call's row is gone. The step fails with why.
-            Fail(number, new CallError(e.GetType().Name.Replace("Exception", "", StringComparison.Ordinal), e.Message));
+            Fail(number, new CallError(e.ErrorKind, e.Message));
             return;
         }
         catch (Exception e)
@@ -432,7 +432,7 @@ public sealed partial class WorkflowGrain(
     }
 
     private static CallError ErrorOf(StepRun run) =>
-        run.Error ?? new CallError(run.State == CallState.Cancelled ? "Cancelled" : "Failed", $"the call {run.Call} {run.State?.ToString().ToLowerInvariant()}");
+        run.Error ?? new CallError(run.State == CallState.Cancelled ? FailureKinds.Cancelled.Name : "Failed", $"the call {run.Call} {run.State?.ToString().ToLowerInvariant()}");
 
     // As text, not a tree: a result may nest deeper than a tree is read here. The arguments are a JSON array
     // (FlowGraph checked them); the socket refuses them with why if the input made them too deep or too large.

@@ -387,7 +387,7 @@ public sealed partial class GatewayListener(
     private static readonly GatewayResponse Stopping = new(false, Error: new GatewayError(Pyfi.Client.Gateway.GatewayException.Stopping, "the silo is stopping: try again (another gateway, or once it is back)"));
 
     private static GatewayResponse Failure(PyfiException e) =>
-        new(false, Error: new GatewayError(e.GetType().Name.Replace("Exception", "", StringComparison.Ordinal), e.Message));
+        new(false, Error: new GatewayError(e.ErrorKind, e.Message));
 
     // One response line, written into the pipe's pooled buffers and flushed at once.
     private static async ValueTask WriteAsync(PipeWriter writer, GatewayResponse response, CancellationToken cancellationToken)

@@ -58,7 +58,7 @@ public sealed class WorkerSandboxTests : IAsyncLifetime
         var notStarted = await Assert.ThrowsAsync<PythonWorkerExitedException>(() => behind);
 
         Assert.True(violation.Started);
-        Assert.Equal(WorkerErrors.ProtocolViolation, violation.Kind);
+        Assert.Equal(FailureKinds.WorkerProtocolViolation.Name, violation.Kind);
         Assert.StartsWith("the worker wrote a reply to a request it was not running", violation.Message);
         Assert.False(notStarted.Started);
         await Poll.UntilAsync(() => _worker.HasExited, TimeSpan.FromSeconds(5), "the worker to be stopped");
@@ -73,7 +73,7 @@ public sealed class WorkerSandboxTests : IAsyncLifetime
         // The forger's own code said what its result is; the worker's real reply for it is then one too many.
         Assert.Equal("\"forged\"", (await forger).Result);
         var violation = await Assert.ThrowsAsync<PythonWorkerExitedException>(() => next);
-        Assert.Equal(WorkerErrors.ProtocolViolation, violation.Kind);
+        Assert.Equal(FailureKinds.WorkerProtocolViolation.Name, violation.Kind);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class WorkerSandboxTests : IAsyncLifetime
         var violation = await Assert.ThrowsAsync<PythonWorkerExitedException>(() => _worker.CallAsync("write_line", "[\"hello, silo\", \"A\"]", null, TimeSpan.FromSeconds(30)));
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
-        Assert.Equal(WorkerErrors.ProtocolViolation, violation.Kind);
+        Assert.Equal(FailureKinds.WorkerProtocolViolation.Name, violation.Kind);
         Assert.Equal("the worker wrote a line that is not a reply ('hello, silo') on its protocol pipe; it was stopped", violation.Message);
     }
 
@@ -100,7 +100,7 @@ public sealed class WorkerSandboxTests : IAsyncLifetime
         foreach (var reply in new[] { allocation, growth })
         {
             Assert.False(reply.Ok);
-            Assert.Equal(WorkerErrors.MemoryLimitExceeded, reply.Error!.Type);
+            Assert.Equal(FailureKinds.MemoryLimitExceeded.Name, reply.Error!.Type);
             Assert.Equal("the call needed more memory than the worker's limit of 256 MiB (the processor's --memory, else PYFI_WORKER_MEMORY)", reply.Error.Message);
         }
 
@@ -116,7 +116,7 @@ public sealed class WorkerSandboxTests : IAsyncLifetime
         var large = await worker.CallAsync("big", "[2000000]", null, TimeSpan.FromSeconds(30));
         var after = await worker.CallAsync("big", "[10]", null, TimeSpan.FromSeconds(30));
 
-        Assert.Equal(WorkerErrors.ResultTooLarge, large.Error!.Type);
+        Assert.Equal(FailureKinds.ResultTooLarge.Name, large.Error!.Type);
         Assert.Equal("the result of big() is 2000002 bytes of JSON, more than the 1 MiB a result may be (PYFI_MAX_PAYLOAD)", large.Error.Message);
         Assert.Equal("\"xxxxxxxxxx\"", after.Result);
     }
@@ -141,7 +141,7 @@ public sealed class WorkerSandboxTests : IAsyncLifetime
         var violation = await Assert.ThrowsAsync<PythonWorkerExitedException>(() => worker.CallAsync("write_without_end", $"[{64 << 20}]", null, TimeSpan.FromSeconds(30)));
 
         Assert.True(violation.Started);
-        Assert.Equal(WorkerErrors.ResultTooLarge, violation.Kind);
+        Assert.Equal(FailureKinds.ResultTooLarge.Name, violation.Kind);
         Assert.Equal("the worker's reply is longer than 5 MiB: the result is larger than PYFI_MAX_PAYLOAD (1 MiB); the worker was stopped", violation.Message);
     }
 

@@ -27,7 +27,7 @@ public sealed class StopTransitionsTests
         Assert.Null(next.LeaseUntil);
         Assert.Null(next.Owner);
         var note = Assert.Single(next.History);
-        Assert.Equal(CallTransitions.InterruptedByShutdown, note.Error.Type);
+        Assert.Equal(FailureKinds.InterruptedByShutdown.Name, note.Error.Type);
         Assert.Equal(1, note.Number);
         Assert.Equal("host:1/42", note.Worker);
     }

@@ -1,0 +1,26 @@
+namespace Pyfi.Grains.Sockets;
+
+/// <summary>A call of a socket not ended: as anyone asking sees it, what is pending for it, and its end.</summary>
+internal sealed class HeldCall(CallInfo call)
+{
+    /// <summary>The call as this socket knows it (its row, or the attempt it is running).</summary>
+    public CallInfo Call { get; set; } = call;
+
+    /// <summary>The slot running its attempt, while one does.</summary>
+    public int? Slot { get; set; }
+
+    /// <summary>Its row is to be read again when it comes out of the waiting line (storage failed, or a lease runs).</summary>
+    public bool Reconcile { get; set; }
+
+    /// <summary>How long the last wait before reading or writing its row again was (doubling while storage fails).</summary>
+    public TimeSpan Recheck { get; set; }
+
+    /// <summary>A change that could not be stored (the database failed), to be tried again.</summary>
+    public PendingChange? Pending { get; set; }
+
+    /// <summary>Completed with the call's end: every waiter awaits it.</summary>
+    public TaskCompletionSource<CallInfo> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>A change of a call's row, guarded on the state and attempt it must be applied from (see <see cref="Calls.CallTransitions"/>).</summary>
+internal readonly record struct PendingChange(CallInfo Next, CallState From, int FromAttempt, bool StartMayBeMissing);
