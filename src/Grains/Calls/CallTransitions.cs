@@ -1,9 +1,12 @@
+using Pyfi.Storage.Calls;
+
 namespace Pyfi.Grains.Calls;
 
 /// <summary>
 /// The rules of a call's life, in one place: what a call becomes when an attempt starts, when it ends in
-/// each way, and when its attempt is found lost. Pure functions: the socket and the worker grains store
-/// what these return.
+/// each way, and when its attempt is found lost. Pure functions: each change comes with the state and attempt
+/// it must be applied from (a <see cref="CallChange"/>), so a caller never chooses a guard; the socket and the
+/// worker grains store what these return.
 /// </summary>
 public static class CallTransitions
 {
@@ -21,12 +24,31 @@ public static class CallTransitions
     };
 
     /// <summary>
+    /// The change after <paramref name="running"/>'s attempt ended with <paramref name="result"/> (see
+    /// <see cref="Next(CallInfo, WorkResult, RetryPolicy, DateTimeOffset, double)"/>), guarded on what the row says
+    /// by then: running at the attempt when its start was stored; queued at the attempt before when it was not (it
+    /// ended within the start's deferral, or never began: then nothing is to be written); either, when the worker
+    /// could not say (the start's write failed).
+    /// </summary>
+    public static CallChange AfterAttempt(CallInfo running, WorkResult result, RetryPolicy policy, DateTimeOffset now, double random)
+    {
+        var next = Next(running, result, policy, now, random);
+        return result.StartStored switch
+        {
+            false when result.Outcome == WorkOutcome.NotStarted => new CallChange(next, CallState.Queued, running.Attempts - 1) { AlreadyStored = true },
+            false => new CallChange(next, CallState.Queued, running.Attempts - 1),
+            true => new CallChange(next, CallState.Running, running.Attempts),
+            null => new CallChange(next, CallState.Running, running.Attempts) { OrFromQueuedBefore = true },
+        };
+    }
+
+    /// <summary>
     /// The call after its running attempt ended with <paramref name="result"/>: ended (succeeded, or failed for
     /// good), or queued again for another attempt after a backoff, or (the attempt never started, or its silo's stop
     /// cut it off) queued again at the attempt before. <paramref name="random"/> in [0, 1) spreads the backoff by the
     /// policy's jitter.
     /// </summary>
-    public static CallInfo AfterAttempt(CallInfo running, WorkResult result, RetryPolicy policy, DateTimeOffset now, double random)
+    public static CallInfo Next(CallInfo running, WorkResult result, RetryPolicy policy, DateTimeOffset now, double random)
     {
         if (result.Outcome == WorkOutcome.NotStarted) return NotStarted(running);
         if (result.Outcome == WorkOutcome.Interrupted) return Interrupted(running, result.Worker, result.Started, now);
@@ -64,7 +86,10 @@ public static class CallTransitions
     };
 
     /// <summary>The call after its running attempt was found lost (its worker or silo gone, its lease lapsed): queued again at once, or failed when it has no attempts left.</summary>
-    public static CallInfo Lost(CallInfo running, CallError why, RetryPolicy policy, DateTimeOffset now)
+    public static CallChange Lost(CallInfo running, CallError why, RetryPolicy policy, DateTimeOffset now) =>
+        new(LostCall(running, why, policy, now), CallState.Running, running.Attempts);
+
+    private static CallInfo LostCall(CallInfo running, CallError why, RetryPolicy policy, DateTimeOffset now)
     {
         if (running.Attempts >= policy.MaxAttempts)
         {
@@ -87,24 +112,24 @@ public static class CallTransitions
         };
     }
 
-    /// <summary>The call cancelled now.</summary>
-    public static CallInfo Cancelled(CallInfo call, DateTimeOffset now) => call with
+    /// <summary>The call, as stored, cancelled now.</summary>
+    public static CallChange Cancelled(CallInfo stored, DateTimeOffset now) => new(stored with
     {
         State = CallState.Cancelled,
         Error = FailureKinds.Cancelled.Error("the call was cancelled"),
         Cancelled = now,
         Finished = now,
         LeaseUntil = null,
-    };
+    }, stored.State, stored.Attempts);
 
-    /// <summary>The call failed without an attempt (e.g. its processor cannot be deployed).</summary>
-    public static CallInfo FailedWithoutAttempt(CallInfo call, CallError error, DateTimeOffset now) => call with
+    /// <summary>The queued call failed without an attempt (e.g. its processor cannot be deployed).</summary>
+    public static CallChange FailedWithoutAttempt(CallInfo queued, CallError error, DateTimeOffset now) => new(queued with
     {
         State = CallState.Failed,
         Error = error,
         Finished = now,
         LeaseUntil = null,
-    };
+    }, CallState.Queued, queued.Attempts);
 
     /// <summary>The wait before attempt <paramref name="next"/> (2 or more) under <paramref name="policy"/>.</summary>
     public static TimeSpan Backoff(RetryPolicy policy, int next, double random)

@@ -1,3 +1,5 @@
+using Pyfi.Storage.Calls;
+
 namespace Pyfi.Grains.Sockets;
 
 /// <summary>A call of a socket not ended: as anyone asking sees it, what is pending for it, and its end.</summary>
@@ -16,11 +18,8 @@ internal sealed class HeldCall(CallInfo call)
     public TimeSpan Recheck { get; set; }
 
     /// <summary>A change that could not be stored (the database failed), to be tried again.</summary>
-    public PendingChange? Pending { get; set; }
+    public CallChange? Pending { get; set; }
 
     /// <summary>Completed with the call's end: every waiter awaits it.</summary>
     public TaskCompletionSource<CallInfo> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
-
-/// <summary>A change of a call's row, guarded on the state and attempt it must be applied from (see <see cref="Calls.CallTransitions"/>).</summary>
-internal readonly record struct PendingChange(CallInfo Next, CallState From, int FromAttempt, bool StartMayBeMissing);

@@ -163,8 +163,9 @@ public sealed partial class SocketGrain(
             if (stored is null || stored.Socket != Name) throw new NotFoundException("call", id.ToString());
             if (stored.State == CallState.Cancelled) return stored;
             if (stored.State.IsFinal()) throw new CallEndedException(id, stored.State);
-            var cancelled = CallTransitions.Cancelled(stored, time.GetUtcNow());
-            if (await calls.TransitionAsync(cancelled, stored.State, stored.Attempts))
+            var change = CallTransitions.Cancelled(stored, time.GetUtcNow());
+            var cancelled = change.Next;
+            if (await calls.TransitionAsync(change))
             {
                 metrics.Ended(Tally, CallState.Cancelled);
                 if (_held.TryGet(id, out var held))
@@ -247,30 +248,25 @@ public sealed partial class SocketGrain(
         var why = FailureKinds.WorkerLost.Error(ownerGone
             ? $"the silo running attempt {stored.Attempts} ({stored.Owner}) is gone"
             : $"attempt {stored.Attempts}'s lease lapsed at {stored.LeaseUntil:O}");
-        var next = CallTransitions.Lost(stored, why, Policy(stored), now);
         LogAttemptLost(stored.Id, stored.Attempts, why.Message);
-        await StoreAndApplyAsync(held, next, CallState.Running, stored.Attempts);
+        await StoreAndApplyAsync(held, CallTransitions.Lost(stored, why, Policy(stored), now));
     }
 
-    // Stores a transition and acts on the result; a refused transition (the row moved on) or a failed one
+    // Stores a change under its guard and acts on the result; a refused change (the row moved on) or a failed one
     // (the database) is sorted out by reading the row again.
-    // An attempt's end may find its start not stored (the database failed while the attempt ran): the row then
-    // still says queued at the attempt before, and since only this activation starts this call's attempts, the
-    // end is stored from there (startMayBeMissing) rather than thrown away and the call run again.
-    private async Task StoreAndApplyAsync(HeldCall held, CallInfo next, CallState from, int fromAttempt, bool startMayBeMissing = false)
+    private async Task StoreAndApplyAsync(HeldCall held, CallChange change)
     {
         bool stored;
         try
         {
-            stored = await calls.TransitionAsync(next, from, fromAttempt);
-            if (!stored && startMayBeMissing) stored = await calls.TransitionAsync(next, CallState.Queued, fromAttempt - 1);
+            stored = await calls.TransitionAsync(change);
         }
         catch (Exception e)
         {
             // The database failed: the same change is tried again (guarded, so it cannot apply twice) until it
             // is stored; an attempt's result is not thrown away because the database was away for a while.
             LogStorageFailed(e, held.Call.Id);
-            held.Pending = new PendingChange(next, from, fromAttempt, startMayBeMissing);
+            held.Pending = change;
             RecheckLater(held);
             return;
         }
@@ -278,8 +274,8 @@ public sealed partial class SocketGrain(
         held.Pending = null;
         if (stored)
         {
-            Count(next, from, fromAttempt);
-            await ApplyStoredAsync(held, next);
+            Count(change);
+            await ApplyStoredAsync(held, change.Next);
         }
         else
         {
@@ -291,11 +287,11 @@ public sealed partial class SocketGrain(
     // end is guarded on its stored start (running, attempt n) or, when the start was folded into the end, on the row
     // still queued (attempt n - 1); either way a retry counts the attempt. An attempt that never started goes back
     // to the attempt before, and is not a retry.
-    private void Count(CallInfo next, CallState from, int fromAttempt)
+    private void Count(CallChange change)
     {
-        var counted = from == CallState.Running ? fromAttempt : fromAttempt + 1;
-        if (next.State.IsFinal()) metrics.Ended(Tally, next.State);
-        else if (next.State == CallState.Queued && next.Attempts == counted) metrics.Retried(Tally);
+        var counted = change.From == CallState.Running ? change.FromAttempt : change.FromAttempt + 1;
+        if (change.Next.State.IsFinal()) metrics.Ended(Tally, change.Next.State);
+        else if (change.Next.State == CallState.Queued && change.Next.Attempts == counted) metrics.Retried(Tally);
     }
 
     // Reads the call's row and acts on it; if the database cannot be read, tries again later.
@@ -523,8 +519,7 @@ public sealed partial class SocketGrain(
                 var stored = held.Call;
                 if (e is SiloUnavailableException || e.InnerException is SiloUnavailableException)
                 {
-                    var lost = CallTransitions.Lost(stored, FailureKinds.WorkerLost.Error($"the silo running attempt {attempt} went away"), Policy(stored), time.GetUtcNow());
-                    await StoreAndApplyAsync(held, lost, CallState.Running, attempt);
+                    await StoreAndApplyAsync(held, CallTransitions.Lost(stored, FailureKinds.WorkerLost.Error($"the silo running attempt {attempt} went away"), Policy(stored), time.GetUtcNow()));
                 }
                 else
                 {
@@ -541,27 +536,15 @@ public sealed partial class SocketGrain(
         held.Slot = null;
         Pump();
         if (!_held.Contains(queued.Id)) return; // ended here meanwhile (cancelled): its end is stored already
-        var next = CallTransitions.AfterAttempt(running, result, Policy(running), time.GetUtcNow(), Random.Shared.NextDouble());
+        var change = CallTransitions.AfterAttempt(running, result, Policy(running), time.GetUtcNow(), Random.Shared.NextDouble());
         if (result.Outcome == WorkOutcome.Interrupted) LogInterrupted(queued.Id, attempt);
-        else if (result.Outcome is not WorkOutcome.Succeeded and not WorkOutcome.NotStarted && !next.State.IsFinal())
+        else if (result.Outcome is not WorkOutcome.Succeeded and not WorkOutcome.NotStarted && !change.Next.State.IsFinal())
         {
             LogRetrying(queued.Id, attempt, result.Error?.ToString() ?? result.Outcome.ToString());
         }
 
-        if (result.Outcome == WorkOutcome.NotStarted && result.StartStored == false)
-        {
-            // Never begun and never stored running: the row already says what the call is (queued at the attempt before).
-            await ApplyStoredAsync(held, next);
-        }
-        else if (result.StartStored == false)
-        {
-            // Its start was never written (it ended within the start's deferral): the row still says queued.
-            await StoreAndApplyAsync(held, next, CallState.Queued, attempt - 1);
-        }
-        else
-        {
-            await StoreAndApplyAsync(held, next, CallState.Running, attempt, startMayBeMissing: result.StartStored is null);
-        }
+        if (change.AlreadyStored) await ApplyStoredAsync(held, change.Next);
+        else await StoreAndApplyAsync(held, change);
 
         Pump();
     }
@@ -593,7 +576,7 @@ public sealed partial class SocketGrain(
         var now = time.GetUtcNow();
         foreach (var held in failed)
         {
-            StoreAndApplyAsync(held, CallTransitions.FailedWithoutAttempt(held.Call, error, now), CallState.Queued, held.Call.Attempts).Ignore();
+            StoreAndApplyAsync(held, CallTransitions.FailedWithoutAttempt(held.Call, error, now)).Ignore();
         }
     }
 
@@ -626,7 +609,7 @@ public sealed partial class SocketGrain(
             if (held.Pending is { } pending)
             {
                 held.Reconcile = false;
-                await StoreAndApplyAsync(held, pending.Next, pending.From, pending.FromAttempt, pending.StartMayBeMissing);
+                await StoreAndApplyAsync(held, pending);
             }
             else if (held.Reconcile || held.Call.State == CallState.Running)
             {

@@ -57,6 +57,14 @@ public abstract class CallStore : IAsyncDisposable
         EnqueueAsync(new CallWrite(CallWriteKind.Transition, next, from, fromAttempt));
 
     /// <summary>
+    /// Stores <paramref name="change"/> under its guard (and, for <see cref="CallChange.OrFromQueuedBefore"/>, under the
+    /// second one if the first did not hold); completes once durable with whether it was stored.
+    /// </summary>
+    public async Task<bool> TransitionAsync(CallChange change) =>
+        await TransitionAsync(change.Next, change.From, change.FromAttempt)
+        || (change.OrFromQueuedBefore && await TransitionAsync(change.Next, CallState.Queued, change.FromAttempt - 1));
+
+    /// <summary>
     /// Stores that attempt <paramref name="running"/>.Attempts has started, without hurrying: the write is held
     /// back for up to <see cref="StartDeferral"/>, and if the attempt's end is written meanwhile the two become
     /// one write (a short attempt costs one row write, not two, and adds no commit to its call's latency). Held

@@ -19,7 +19,7 @@ public sealed class StopTransitionsTests
     [Fact]
     public void AnAttemptCutOffByAStopIsHandedBackQueuedAtTheAttemptBeforeWithANote()
     {
-        var next = CallTransitions.AfterAttempt(Running(1), Ended(WorkOutcome.Interrupted), OneAttempt, Now, 0.5);
+        var next = CallTransitions.Next(Running(1), Ended(WorkOutcome.Interrupted), OneAttempt, Now, 0.5);
 
         Assert.Equal(CallState.Queued, next.State);
         Assert.Equal(0, next.Attempts);
@@ -36,11 +36,11 @@ public sealed class StopTransitionsTests
     public void AStopOnTheLastAttemptNeverFailsTheCall()
     {
         var call = Running(3);
-        for (var stop = 0; stop < 3; stop++) call = CallTransitions.AfterAttempt(call, Ended(WorkOutcome.Interrupted), RetryPolicy.Default, Now, 0.5) with { State = CallState.Running, Attempts = 3 };
+        for (var stop = 0; stop < 3; stop++) call = CallTransitions.Next(call, Ended(WorkOutcome.Interrupted), RetryPolicy.Default, Now, 0.5) with { State = CallState.Running, Attempts = 3 };
 
         Assert.Equal(3, call.History.Length);
         Assert.Equal(CallState.Running, call.State);
-        var succeeded = CallTransitions.AfterAttempt(call, Ended(WorkOutcome.Succeeded) with { Result = "1", Error = null }, RetryPolicy.Default, Now, 0.5);
+        var succeeded = CallTransitions.Next(call, Ended(WorkOutcome.Succeeded) with { Result = "1", Error = null }, RetryPolicy.Default, Now, 0.5);
         Assert.Equal(CallState.Succeeded, succeeded.State);
         Assert.Equal(3, succeeded.Attempts);
     }
@@ -48,7 +48,7 @@ public sealed class StopTransitionsTests
     [Fact]
     public void AnAttemptThatNeverBeganLeavesTheCallAsStoredWithoutANote()
     {
-        var next = CallTransitions.AfterAttempt(Running(1), Ended(WorkOutcome.NotStarted), OneAttempt, Now, 0.5);
+        var next = CallTransitions.Next(Running(1), Ended(WorkOutcome.NotStarted), OneAttempt, Now, 0.5);
 
         Assert.Equal(CallState.Queued, next.State);
         Assert.Equal(0, next.Attempts);
@@ -59,7 +59,7 @@ public sealed class StopTransitionsTests
     [Fact]
     public void ACrashedAttemptIsStillChargedAndEndsACallWithNoAttemptsLeft()
     {
-        var next = CallTransitions.AfterAttempt(Running(1), Ended(WorkOutcome.Crashed), OneAttempt, Now, 0.5);
+        var next = CallTransitions.Next(Running(1), Ended(WorkOutcome.Crashed), OneAttempt, Now, 0.5);
 
         Assert.Equal(CallState.Failed, next.State);
         Assert.Equal(1, next.Attempts);
