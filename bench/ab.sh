@@ -6,8 +6,8 @@
 # AB_OWN_CLIENT=1 runs each side's workloads through its own build of the bench client (the .NET client with it).
 # AB_BASE_ENV / AB_HEAD_ENV ("VAR=VALUE ...") set more silo settings for one side: with BASE = HEAD, two settings
 # of one build, e.g. AB_HEAD_ENV="PYFI_DASHBOARD_PORT=18080" bench/ab.sh HEAD 3 (the dashboard and /metrics on).
-# The sizes are the peers' (BENCH_N=2000 calls: a fifth of a second on a silo just started, JIT still compiling);
-# BENCH_N=20000 bench/ab.sh BASE 4 measures a change's cost once the silo's code is compiled.
+# The sizes are the peers' (BENCH_N=2000 calls: a fifth of a second, as noisy as a few per cent here);
+# BENCH_N=20000 bench/ab.sh BASE 4 measures a small change's cost over a longer run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
