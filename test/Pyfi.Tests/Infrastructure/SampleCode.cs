@@ -113,6 +113,16 @@ public static class SampleCode
             return seconds
 
 
+        def marked_wait(path, gate):
+            # Says it began, then runs until the file gate exists (at most two minutes): ends when a test says so.
+            with open(path, "a") as f:
+                f.write("began\n")
+            deadline = time.monotonic() + 120
+            while not os.path.exists(gate) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            return "released"
+
+
         def poison():
             # Kills its interpreter every time.
             os._exit(3)

@@ -73,14 +73,18 @@ public sealed class GracefulStopTests
         {
             var cli = silo.Cli();
             await SampleCode.AddAsync(cli, repository);
-            await cli.OkAsync("add", "socket", "-n", "long", "-q", "q", "-pn", "sample", "-t", "marked_sleep", "-c", "1", "--max-attempts", "1");
+            await cli.OkAsync("add", "socket", "-n", "long", "-q", "q", "-pn", "sample", "-t", "marked_wait", "-c", "1", "--max-attempts", "1");
             var first = Path.Combine(scratch.Path, "first");
-            var running = (await cli.OkAsync("task", "run", "-s", "long", "-d", $"['{first}', 3]", "--no-wait")).Stdout.Trim();
-            var behind = (await cli.OkAsync("task", "run", "-s", "long", "-d", $"['{Path.Combine(scratch.Path, "behind")}', 0]", "--no-wait")).Stdout.Trim();
+            var gate = Path.Combine(scratch.Path, "gate");
+            var running = (await cli.OkAsync("task", "run", "-s", "long", "-d", $"['{first}', '{gate}']", "--no-wait")).Stdout.Trim();
+            var behind = (await cli.OkAsync("task", "run", "-s", "long", "-d", $"['{Path.Combine(scratch.Path, "behind")}', '{gate}']", "--no-wait")).Stdout.Trim();
             await Poll.UntilAsync(() => Began(first) == 1, TimeSpan.FromSeconds(60), "the first call to begin");
             var clock = Stopwatch.StartNew();
 
+            // The first call runs until the stop has begun and counted it; then it is let finish within the drain.
             await silo.InterruptGroupAsync();
+            await silo.WaitForOutputAsync("1 running may finish", TimeSpan.FromSeconds(30));
+            await File.WriteAllTextAsync(gate, "");
             var exit = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
             Assert.True(exit == 0, silo.Output);
