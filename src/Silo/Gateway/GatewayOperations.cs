@@ -130,7 +130,7 @@ public sealed class GatewayOperations
             Args = CallArguments(run),
             Kwargs = CallKeywords(run),
             // Without a key of its own a submission gets one, so it can be sent again through a silo's loss.
-            Key = run.Key ?? PyfiCall.NewKey(),
+            Key = run.Key ?? CallKey.New(),
             Retry = retry,
             Timeout = run.Timeout,
         };
