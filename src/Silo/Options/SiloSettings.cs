@@ -26,10 +26,9 @@ public sealed record SiloSettings(PyfiSiloOptions Silo, PyfiConnectionOptions Co
     /// <summary>Registers the silo's options, bound from <paramref name="configuration"/> and validated at start.</summary>
     public static IServiceCollection Add(IServiceCollection services, IConfiguration configuration)
     {
-        var pyfi = configuration.GetSection(PyfiSiloOptions.Section);
-        services.AddOptions<PyfiSiloOptions>().Bind(pyfi).ValidateOnStart();
-        services.AddOptions<PyfiConnectionOptions>().Bind(pyfi).PostConfigure(FitToFileLimit).ValidateOnStart();
-        services.AddPyfiRuntimeOptions().Bind(pyfi);
+        services.AddOptions<PyfiSiloOptions>().Bind(configuration.GetSection(PyfiSiloOptions.Section)).ValidateOnStart();
+        services.AddOptions<PyfiConnectionOptions>().Bind(configuration.GetSection(PyfiConnectionOptions.Section)).PostConfigure(FitToFileLimit).ValidateOnStart();
+        services.AddPyfiRuntimeOptions().Bind(configuration.GetSection(PyfiRuntimeOptions.Section));
         services.AddOptions<PyfiStorageOptions>().Bind(configuration.GetSection(PyfiStorageOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PyfiSiloOptions>, PyfiSiloOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PyfiConnectionOptions>, PyfiConnectionOptionsValidator>());
