@@ -21,9 +21,6 @@ public sealed class PyfiCall
     /// <summary>How long one grain call waits for a call's end before it is asked again.</summary>
     public static readonly TimeSpan Slice = TimeSpan.FromSeconds(20);
 
-    /// <summary>Idempotency keys this handle makes start with this (a user's own key is kept as given).</summary>
-    public const string AutomaticKeyPrefix = "auto:";
-
     private readonly IGrainFactory _grains;
     private readonly PyfiRetry _retry;
 
@@ -50,7 +47,7 @@ public sealed class PyfiCall
 
     /// <summary>
     /// Submits <paramref name="request"/> to its socket and returns the handle once the network has stored the call.
-    /// A request without an idempotency key gets one (<see cref="NewKey"/>), so a submission sent again after a
+    /// A request without an idempotency key gets one (<see cref="CallKey"/>), so a submission sent again after a
     /// failure finds the first call instead of making a second. Throws <see cref="NotFoundException"/> for a socket that
     /// does not exist, <see cref="InvalidSpecException"/> for malformed arguments, <see cref="QueueFullException"/>
     /// when the socket's queue is at its bound, and <see cref="UnavailableException"/> when the network did not answer.
@@ -67,15 +64,12 @@ public sealed class PyfiCall
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(request);
-        var keyed = request.Key is null ? request with { Key = NewKey() } : request;
+        var keyed = request.Key is null ? request with { Key = CallKey.New() } : request;
         var wait = firstWait < Slice ? firstWait : Slice;
         var socket = grains.GetGrain<ISocketGrain>(keyed.Socket);
         var call = await (retry ?? PyfiRetry.Default).RunAsync(token => socket.RunAsync(keyed, wait, token), cancellationToken).ConfigureAwait(false);
         return new PyfiCall(grains, call, retry);
     }
-
-    /// <summary>A new idempotency key for one submission: <c>auto:</c> and a random id.</summary>
-    public static string NewKey() => AutomaticKeyPrefix + Guid.NewGuid().ToString("N");
 
     /// <summary>The call as it is now. Throws <see cref="NotFoundException"/> for an unknown id.</summary>
     public async Task<CallInfo> InfoAsync(CancellationToken cancellationToken = default)

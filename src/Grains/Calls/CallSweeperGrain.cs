@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Pyfi.Storage.Calls;
+using Microsoft.Extensions.Options;
 
 namespace Pyfi.Grains.Calls;
 
@@ -11,7 +12,7 @@ namespace Pyfi.Grains.Calls;
 /// another runs joins it.
 /// </summary>
 [Reentrant]
-public sealed partial class CallSweeperGrain(CallStore calls, PyfiRuntimeOptions options, TimeProvider time, ILogger<CallSweeperGrain> logger)
+public sealed partial class CallSweeperGrain(CallStore calls, IOptions<PyfiRuntimeOptions> options, TimeProvider time, ILogger<CallSweeperGrain> logger)
     : Grain, ICallSweeperGrain, IRemindable
 {
     private const string Reminder = "sweep";
@@ -76,7 +77,7 @@ public sealed partial class CallSweeperGrain(CallStore calls, PyfiRuntimeOptions
                 }
             }
 
-            var cutoff = time.GetUtcNow() - options.Retention;
+            var cutoff = time.GetUtcNow() - options.Value.Retention;
             int removed, total = 0;
             do
             {
@@ -85,7 +86,7 @@ public sealed partial class CallSweeperGrain(CallStore calls, PyfiRuntimeOptions
             }
             while (removed == DeleteBatch);
 
-            if (total > 0) LogRemoved(total, options.Retention);
+            if (total > 0) LogRemoved(total, options.Value.Retention);
             LogSweepEnded(resumed);
             return resumed;
         }

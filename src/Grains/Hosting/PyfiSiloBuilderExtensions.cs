@@ -1,6 +1,7 @@
 using Pyfi.Grains.Calls;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Runtime;
 using Pyfi.Grains.Code;
@@ -18,10 +19,11 @@ public static class PyfiSiloBuilderExtensions
     /// <summary>
     /// Adds the services Pyfi's grains depend on: the code cache (git, environments), the Python worker pool,
     /// the per-core placement of worker slots, tokens and roles on every client call, and (with <paramref name="tls"/>)
-    /// TLS on every Orleans connection. Storage is added separately
-    /// (<see cref="PyfiStorageSiloBuilderExtensions"/>).
+    /// TLS on every Orleans connection. They run with <see cref="PyfiRuntimeOptions"/> as configured
+    /// (<c>silo.Configure&lt;PyfiRuntimeOptions&gt;(…)</c>, or bound from configuration by the host). Storage is added
+    /// separately (<see cref="Storage.PyfiStorageSiloBuilderExtensions"/>).
     /// </summary>
-    public static ISiloBuilder AddPyfiGrains(this ISiloBuilder silo, PyfiRuntimeOptions options, SiloTls? tls = null)
+    public static ISiloBuilder AddPyfiGrains(this ISiloBuilder silo, SiloTls? tls = null)
     {
         // TLS first: its middleware must wrap the gateway's token handshake added below.
         if (tls is not null)
@@ -31,9 +33,12 @@ public static class PyfiSiloBuilderExtensions
         }
 
         silo.Services.TryAddSingleton(TimeProvider.System);
-        silo.Services.AddSingleton(options);
-        silo.Services.AddSingleton(new CodePaths(options.DataPath));
-        silo.Services.AddSingleton(new RepositoryPolicy(options.Repositories));
+        silo.Services.AddPyfiRuntimeOptions();
+        // The socket and worker grains (and the drain and node reports beside them) still take the options' value
+        // itself; everything else takes IOptions<PyfiRuntimeOptions>. The same instance either way.
+        silo.Services.AddSingleton(s => s.GetRequiredService<IOptions<PyfiRuntimeOptions>>().Value);
+        silo.Services.AddSingleton(s => new CodePaths(s.GetRequiredService<IOptions<PyfiRuntimeOptions>>().Value.DataPath));
+        silo.Services.AddSingleton(s => new RepositoryPolicy(RepositoryPolicy.Split(s.GetRequiredService<IOptions<PyfiRuntimeOptions>>().Value.Repositories)));
         silo.Services.AddSingleton<PythonRuntime>();
         silo.Services.AddSingleton<CodeCache>();
         silo.Services.AddSingleton<PythonWorkerPool>();
@@ -62,5 +67,17 @@ public static class PyfiSiloBuilderExtensions
         silo.AddMemoryStreams(FlowStreams.Provider);
         silo.AddMemoryGrainStorage("PubSubStore");
         return silo;
+    }
+
+    /// <summary>
+    /// Registers <see cref="PyfiRuntimeOptions"/>: checked at start by <see cref="PyfiRuntimeOptionsValidator"/>,
+    /// with <see cref="PyfiRuntimeOptions.Cores"/> 0 read as the machine's cores. Returns the builder, to bind it.
+    /// </summary>
+    public static OptionsBuilder<PyfiRuntimeOptions> AddPyfiRuntimeOptions(this IServiceCollection services)
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PyfiRuntimeOptions>, PyfiRuntimeOptionsValidator>());
+        return services.AddOptions<PyfiRuntimeOptions>()
+            .PostConfigure(o => o.Cores = o.Cores == 0 ? Environment.ProcessorCount : o.Cores)
+            .ValidateOnStart();
     }
 }

@@ -1,6 +1,7 @@
 using CliWrap;
 using CliWrap.Buffered;
 using Pyfi.Grains.Code;
+using Microsoft.Extensions.Options;
 
 namespace Pyfi.Grains.Python;
 
@@ -9,9 +10,9 @@ namespace Pyfi.Grains.Python;
 /// once because a shim on PATH (pyenv) costs ~75 ms per start, and the worker script, written where workers
 /// can run it.
 /// </summary>
-public sealed class PythonRuntime(PyfiRuntimeOptions options, CodePaths paths)
+public sealed class PythonRuntime(IOptions<PyfiRuntimeOptions> options, CodePaths paths)
 {
-    private readonly Lazy<Task<string>> _interpreter = new(() => ResolveAsync(options.Python));
+    private readonly Lazy<Task<string>> _interpreter = new(() => ResolveAsync(options.Value.Python));
     private readonly Lazy<string> _script = new(() => WriteScript(paths));
 
     /// <summary>The absolute path of the base interpreter; throws <see cref="DeploymentException"/> when there is none.</summary>

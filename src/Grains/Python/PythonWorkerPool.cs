@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Pyfi.Grains.Code;
+using Microsoft.Extensions.Options;
 
 namespace Pyfi.Grains.Python;
 
@@ -29,12 +30,12 @@ public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParti
     private volatile bool _stopping;
 
     /// <summary>Creates the pool; it keeps at most two idle workers per core.</summary>
-    public PythonWorkerPool(PythonRuntime python, PyfiRuntimeOptions options, ILogger<PythonWorkerPool> logger)
+    public PythonWorkerPool(PythonRuntime python, IOptions<PyfiRuntimeOptions> options, ILogger<PythonWorkerPool> logger)
     {
         _python = python;
-        _options = options;
+        _options = options.Value;
         _logger = logger;
-        _maxIdle = Math.Max(2, options.Cores * 2);
+        _maxIdle = Math.Max(2, _options.Cores * 2);
         _sweeper = new Timer(_ => Sweep(), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Pyfi.Storage.Tokens;
+using Microsoft.Extensions.Options;
 
 namespace Pyfi.Grains.Security;
 
@@ -11,7 +12,7 @@ namespace Pyfi.Grains.Security;
 /// (who could do anything there anyway) can always get back in. Silos that start together on an empty PostgreSQL
 /// database make one token between them: the name is unique, and the silo whose insert lost writes no file.
 /// </summary>
-public sealed partial class AdminTokenBootstrap(TokenStore tokens, PyfiRuntimeOptions options, TimeProvider time, ILogger<AdminTokenBootstrap> logger)
+public sealed partial class AdminTokenBootstrap(TokenStore tokens, IOptions<PyfiRuntimeOptions> options, TimeProvider time, ILogger<AdminTokenBootstrap> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     /// <summary>The first admin token's name.</summary>
@@ -39,7 +40,7 @@ public sealed partial class AdminTokenBootstrap(TokenStore tokens, PyfiRuntimeOp
             return;
         }
 
-        var path = Path.Combine(options.DataPath, FileName);
+        var path = Path.Combine(options.Value.DataPath, FileName);
         Write(path, token);
         LogMade(Path.GetFullPath(path), record.Id);
     }

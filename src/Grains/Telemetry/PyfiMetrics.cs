@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics.Metrics;
 using Pyfi.Grains.Workers;
+using Microsoft.Extensions.Options;
 
 namespace Pyfi.Grains.Telemetry;
 
@@ -26,8 +27,9 @@ public sealed class PyfiMetrics
     private readonly Histogram<double> _execution;
 
     /// <summary>Makes the instruments on a meter from <paramref name="meters"/>.</summary>
-    public PyfiMetrics(IMeterFactory meters, LocalWorkers workers, PyfiRuntimeOptions options)
+    public PyfiMetrics(IMeterFactory meters, LocalWorkers workers, IOptions<PyfiRuntimeOptions> runtime)
     {
+        var options = runtime.Value;
         var meter = meters.Create(MeterName);
         _submitted = meter.CreateCounter<long>("pyfi.calls.submitted", "{call}", "Calls accepted (stored) by their socket");
         _succeeded = meter.CreateCounter<long>("pyfi.calls.succeeded", "{call}", "Calls that ended succeeded");

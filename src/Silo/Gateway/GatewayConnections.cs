@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Options;
 using Pyfi.Silo.Options;
 
 namespace Pyfi.Silo.Gateway;
@@ -17,7 +18,7 @@ namespace Pyfi.Silo.Gateway;
 /// </remarks>
 public sealed class GatewayConnections : IDisposable
 {
-    private readonly PyfiSiloOptions _options;
+    private readonly PyfiConnectionOptions _options;
     private readonly TimeProvider _time;
     private readonly HashSet<GatewaySession> _open = [];
     private readonly Dictionary<IPAddress, int> _perAddress = [];
@@ -26,12 +27,12 @@ public sealed class GatewayConnections : IDisposable
     private long _accepted;
 
     /// <summary>Starts the timeout sweep on <paramref name="time"/>.</summary>
-    public GatewayConnections(PyfiSiloOptions options, TimeProvider time)
+    public GatewayConnections(IOptions<PyfiConnectionOptions> options, TimeProvider time)
     {
-        _options = options;
+        _options = options.Value;
         _time = time;
         // Often enough that a timeout is kept to within a quarter of itself (or a second).
-        var shortest = options.GatewayIdleTimeout < options.GatewayRequestTimeout ? options.GatewayIdleTimeout : options.GatewayRequestTimeout;
+        var shortest = _options.GatewayIdleTimeout < _options.GatewayRequestTimeout ? _options.GatewayIdleTimeout : _options.GatewayRequestTimeout;
         var period = TimeSpan.FromTicks(Math.Clamp(shortest.Ticks / 4, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond));
         _sweeper = time.CreateTimer(_ => Sweep(), null, period, period);
     }

@@ -7,8 +7,10 @@ using System.Security.Authentication;
 using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Pyfi.Client;
+using Pyfi.Grains;
 using Pyfi.Grains.Security;
 using Pyfi.Grains.Telemetry;
 using Pyfi.Protocol;
@@ -32,7 +34,8 @@ public sealed partial class GatewayListener(
     GatewayOperations operations,
     GatewayEndpoint endpoint,
     GatewayConnections connections,
-    PyfiSiloOptions options,
+    IOptions<PyfiConnectionOptions> limitOptions,
+    IOptions<PyfiRuntimeOptions> runtimeOptions,
     TimeProvider time,
     IMeterFactory meters,
     ILogger<GatewayListener> logger,
@@ -63,6 +66,8 @@ public sealed partial class GatewayListener(
     private static readonly TimeSpan FirstAcceptPause = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan LongestAcceptPause = TimeSpan.FromSeconds(1);
 
+    private readonly PyfiConnectionOptions _limits = limitOptions.Value;
+    private readonly long _maxPayloadBytes = runtimeOptions.Value.MaxPayloadBytes;
     private readonly CancellationTokenSource _stopping = new();
     private readonly HashSet<Task> _serving = [];
     private readonly LogThrottle _acceptFailures = new(time, TimeSpan.FromSeconds(1));
@@ -81,7 +86,7 @@ public sealed partial class GatewayListener(
         listener.Bind(new IPEndPoint(endpoint.Address, endpoint.Port));
         listener.Listen(backlog: 512);
         _listener = listener;
-        if (options.GatewayMaxConnectionsAsSet is { } asSet) LogConnectionsCut(asSet, FileDescriptors.Limit() ?? 0, options.GatewayMaxConnections);
+        if (_limits.GatewayMaxConnectionsAsSet is { } asSet) LogConnectionsCut(asSet, FileDescriptors.Limit() ?? 0, _limits.GatewayMaxConnections);
 
         GatewayInstruments.Observe(meters, connections);
         _summary = time.CreateTimer(_ => Summarize(), null, SummaryInterval, SummaryInterval);
@@ -182,7 +187,7 @@ public sealed partial class GatewayListener(
 
         var reader = PipeReader.Create(stream, ReaderOptions);
         var writer = PipeWriter.Create(stream, WriterOptions);
-        var limit = options.MaxPayloadBytes + EnvelopeAllowance;
+        var limit = _maxPayloadBytes + EnvelopeAllowance;
         try
         {
             while (true)
@@ -193,7 +198,7 @@ public sealed partial class GatewayListener(
                 {
                     connections.TooLarge(session);
                     connections.Responding(session);
-                    await WriteAsync(writer, Failure(new InvalidSpecException($"request larger than {ByteSize.Format(options.MaxPayloadBytes)} (PYFI_MAX_PAYLOAD)")), session.Closing);
+                    await WriteAsync(writer, Failure(new InvalidSpecException($"request larger than {ByteSize.Format(_maxPayloadBytes)} (PYFI_MAX_PAYLOAD)")), session.Closing);
                     if (!request.Ended) await DiscardRestAsync(socket, reader, limit, session.Closing);
                     return;
                 }
@@ -228,7 +233,7 @@ public sealed partial class GatewayListener(
         }
         catch (OperationCanceledException) when (session is { Dropped: GatewayDrop.RequestTimeout, Phase: GatewayPhase.Reading })
         {
-            await LastWordAsync(writer, Failure(new InvalidSpecException($"request not received whole within {options.GatewayRequestTimeout} (PYFI_GATEWAY_REQUEST_TIMEOUT)")));
+            await LastWordAsync(writer, Failure(new InvalidSpecException($"request not received whole within {_limits.GatewayRequestTimeout} (PYFI_GATEWAY_REQUEST_TIMEOUT)")));
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested && session.Phase == GatewayPhase.Handling)
         {
@@ -262,8 +267,8 @@ public sealed partial class GatewayListener(
         try
         {
             await LastWordAsync(writer, Failure(new InvalidSpecException(
-                $"the gateway is at its limit of connections (PYFI_GATEWAY_MAX_CONNECTIONS {options.GatewayMaxConnections}, " +
-                $"PYFI_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS {options.GatewayMaxConnectionsPerAddress}), all of them busy: try again later")));
+                $"the gateway is at its limit of connections (PYFI_GATEWAY_MAX_CONNECTIONS {_limits.GatewayMaxConnections}, " +
+                $"PYFI_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS {_limits.GatewayMaxConnectionsPerAddress}), all of them busy: try again later")));
         }
         finally
         {

@@ -1,11 +1,12 @@
 using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Runtime;
 using Pyfi.Client;
 using Pyfi.Client.Calls;
 using Pyfi.Client.Workflows;
 using Pyfi.Grains.Security;
 using Pyfi.Protocol;
-using Pyfi.Silo.Options;
 
 namespace Pyfi.Silo.Gateway;
 
@@ -25,15 +26,15 @@ public sealed class GatewayOperations
 {
     private readonly Dictionary<string, GatewayOperation> _operations;
     private readonly IGrainFactory _grains;
-    private readonly PyfiSiloOptions _options;
+    private readonly ClusterOptions _cluster;
     private readonly AccessControl _access;
     private readonly PyfiRetry _retry;
 
     /// <summary>Creates the dispatch table: each operation with the permission it needs and what it does, as a refusal names it.</summary>
-    public GatewayOperations(IGrainFactory grains, PyfiSiloOptions options, FlowWatcher flows, AccessControl access, TimeProvider time)
+    public GatewayOperations(IGrainFactory grains, IOptions<ClusterOptions> cluster, FlowWatcher flows, AccessControl access, TimeProvider time)
     {
         _grains = grains;
-        _options = options;
+        _cluster = cluster.Value;
         _access = access;
         _retry = new PyfiRetry(PyfiRetry.DefaultPatience, time);
         const PyfiPermission Read = PyfiPermission.Read, Submit = PyfiPermission.Submit, Operate = PyfiPermission.Operate,
@@ -129,7 +130,7 @@ public sealed class GatewayOperations
             Args = CallArguments(run),
             Kwargs = CallKeywords(run),
             // Without a key of its own a submission gets one, so it can be sent again through a silo's loss.
-            Key = run.Key ?? PyfiCall.NewKey(),
+            Key = run.Key ?? CallKey.New(),
             Retry = retry,
             Timeout = run.Timeout,
         };
@@ -227,7 +228,7 @@ public sealed class GatewayOperations
     {
         var hosts = await _grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true);
         var gateways = hosts.Where(h => h.ProxyPort > 0).Select(h => $"{h.SiloAddress.Endpoint.Address}:{h.ProxyPort}").ToList();
-        return new GatewayHello(PyfiVersion.Current, _options.ClusterId, _options.ServiceId, gateways);
+        return new GatewayHello(PyfiVersion.Current, _cluster.ClusterId, _cluster.ServiceId, gateways);
     }
 
     private static async Task<TInfo> Update<TUpdate, TInfo>(JsonElement? args, Func<string, TUpdate, Task<TInfo>> update)

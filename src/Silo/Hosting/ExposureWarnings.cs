@@ -1,9 +1,10 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Pyfi.Grains.Security;
 using Pyfi.Silo.Gateway;
-using Pyfi.Silo.Options;
+using Pyfi.Grains;
 
 namespace Pyfi.Silo.Hosting;
 
@@ -11,7 +12,7 @@ namespace Pyfi.Silo.Hosting;
 /// Says once, at start, what a silo reachable from other hosts leaves open: tokens and calls in clear without TLS,
 /// and code from any repository without <c>PYFI_REPOS</c> (docs/security.md). A silo on loopback says nothing.
 /// </summary>
-internal sealed partial class ExposureWarnings(PyfiSiloOptions options, GatewayEndpoint gateway, ILogger<ExposureWarnings> logger, SiloTls? tls = null)
+internal sealed partial class ExposureWarnings(IOptions<PyfiRuntimeOptions> runtime, GatewayEndpoint gateway, ILogger<ExposureWarnings> logger, SiloTls? tls = null)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     public void Participate(ISiloLifecycle lifecycle) =>
@@ -19,7 +20,7 @@ internal sealed partial class ExposureWarnings(PyfiSiloOptions options, GatewayE
         {
             if (IPAddress.IsLoopback(gateway.Address)) return Task.CompletedTask;
             if (tls is null) LogClearText(gateway.Address.ToString());
-            if (string.IsNullOrWhiteSpace(options.Repositories)) LogAnyRepository(gateway.Address.ToString());
+            if (string.IsNullOrWhiteSpace(runtime.Value.Repositories)) LogAnyRepository(gateway.Address.ToString());
             return Task.CompletedTask;
         });
 

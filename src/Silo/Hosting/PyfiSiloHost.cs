@@ -5,6 +5,7 @@ using Orleans.Dashboard;
 using Pyfi.Silo.Options;
 using Pyfi.Silo.Web;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Pyfi.Silo.Hosting;
 
@@ -21,7 +22,7 @@ public static class PyfiSiloHost
     {
         var settings = new ConfigurationBuilder();
         Configure(settings.SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true), args);
-        var dashboard = settings.Build().GetValue<int?>($"{PyfiSiloOptions.Section}:DashboardPort") ?? new PyfiSiloOptions().DashboardPort;
+        var dashboard = SiloSettings.Read(settings.Build()).Silo.DashboardPort;
 
         IHostApplicationBuilder builder = dashboard > 0
             ? WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory })
@@ -35,7 +36,7 @@ public static class PyfiSiloHost
     {
         if (builder is not WebApplicationBuilder web) return ((HostApplicationBuilder)builder).Build();
         var app = web.Build();
-        if (!app.Services.GetRequiredService<PyfiSiloOptions>().DashboardPublic) app.UsePyfiWebAccess();
+        if (!app.Services.GetRequiredService<IOptions<PyfiSiloOptions>>().Value.DashboardPublic) app.UsePyfiWebAccess();
         app.MapPrometheusScrapingEndpoint();
         app.MapOrleansDashboard();
         return app;

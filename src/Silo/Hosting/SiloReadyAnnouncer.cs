@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
+using Pyfi.Grains;
 using Pyfi.Silo.Options;
 using Pyfi.Grains.Security;
 using Pyfi.Storage;
@@ -9,7 +11,7 @@ namespace Pyfi.Silo.Hosting;
 
 /// <summary>Logs the one line that says the silo serves: scripts and tests wait for it.</summary>
 internal sealed partial class SiloReadyAnnouncer(
-    PyfiSiloOptions options, PyfiDatabase database, IHostApplicationLifetime host, ILogger<SiloReadyAnnouncer> logger)
+    IOptions<PyfiSiloOptions> siloOptions, IOptions<PyfiRuntimeOptions> runtime, PyfiDatabase database, IHostApplicationLifetime host, ILogger<SiloReadyAnnouncer> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     /// <summary>The text the ready line starts with.</summary>
@@ -34,9 +36,10 @@ internal sealed partial class SiloReadyAnnouncer(
 
     private void AnnounceReady()
     {
+        var options = siloOptions.Value;
         var dashboard = options.DashboardPort > 0 ? $"http://{options.DashboardAddress}:{options.DashboardPort}/" : "off";
         // The first admin token, where this silo made it (a silo that joined a network has none of its own).
-        var token = Path.GetFullPath(Path.Combine(options.DataPath, AdminTokenBootstrap.FileName));
+        var token = Path.GetFullPath(Path.Combine(runtime.Value.DataPath, AdminTokenBootstrap.FileName));
         LogReady(options.AdvertisedAddress, options.GatewayPort, options.OrleansGatewayPort, options.SiloPort, database.Describe(), dashboard,
             File.Exists(token) ? token : "in the data folder of the silo that made it", Environment.ProcessId);
     }

@@ -1,7 +1,8 @@
 namespace Pyfi.Storage;
 
 /// <summary>
-/// Storage settings, bound from the <c>Pyfi:Storage</c> section (<c>PYFI_STORAGE</c>, <c>PYFI_POSTGRES</c>).
+/// Storage settings, bound from the <c>Pyfi:Storage</c> section (<c>PYFI_STORAGE</c>, <c>PYFI_POSTGRES</c>, …: see
+/// <see cref="StorageEnvironment"/>) and checked at start by <see cref="PyfiStorageOptionsValidator"/>.
 /// </summary>
 public sealed class PyfiStorageOptions
 {
@@ -59,20 +60,4 @@ public sealed class PyfiStorageOptions
     /// <summary>Name of the SQLite file inside the data folder.</summary>
     /// <value>Defaults to <c>pyfi.db</c>.</value>
     public string SqliteFile { get; set; } = "pyfi.db";
-
-    /// <summary>Refuses values that cannot work, with one line naming the setting (<see cref="InvalidSpecException"/>).</summary>
-    public void Validate()
-    {
-        if (WalLimit is < 4L * 1024 * 1024 or > 64L * 1024 * 1024 * 1024)
-        {
-            throw new InvalidSpecException($"PYFI_SQLITE_WAL_LIMIT must be between 4194304 and 68719476736 bytes, not {WalLimit}");
-        }
-
-        if (StartCheck < TimeSpan.Zero || StartCheck > TimeSpan.FromHours(1))
-        {
-            throw new InvalidSpecException($"PYFI_SQLITE_CHECK must be between 00:00:00 (off) and 01:00:00, not {StartCheck}");
-        }
-
-        if (MaxPoolSize < 1) throw new InvalidSpecException($"Pyfi:Storage:MaxPoolSize must be at least 1, not {MaxPoolSize}");
-    }
 }

@@ -121,7 +121,7 @@ public sealed class PyfiCallTests
 
         Assert.Equal(_id, call.Id);
         Assert.Equal(2, Socket.Requests.Count);
-        Assert.StartsWith(PyfiCall.AutomaticKeyPrefix, Socket.Requests[0].Key);
+        Assert.StartsWith(CallKey.AutomaticPrefix, Socket.Requests[0].Key);
         Assert.Equal(Socket.Requests[0].Key, Socket.Requests[1].Key);
         Assert.Equal([TimeSpan.Zero, TimeSpan.Zero], Socket.Waits);
     }

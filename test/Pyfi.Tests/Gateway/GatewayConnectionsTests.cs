@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Pyfi.Silo.Gateway;
 using Pyfi.Silo.Options;
@@ -192,11 +193,11 @@ public sealed class GatewayConnectionsTests : IDisposable
     [Fact]
     public void ConnectionLimitsAboveWhatTheFileLimitAllowsAreCutAndRemembered()
     {
-        var options = new PyfiSiloOptions { GatewayMaxConnections = 100_000, GatewayMaxConnectionsPerAddress = 100_000 };
+        var options = new PyfiConnectionOptions { GatewayMaxConnections = 100_000, GatewayMaxConnectionsPerAddress = 100_000 };
         options.FitConnectionsTo(FileDescriptors.PerPort(20_000));
         Assert.Equal((5_000, 5_000, 100_000), (options.GatewayMaxConnections, options.GatewayMaxConnectionsPerAddress, options.GatewayMaxConnectionsAsSet));
 
-        var defaults = new PyfiSiloOptions();
+        var defaults = new PyfiConnectionOptions();
         defaults.FitConnectionsTo(FileDescriptors.PerPort(20_000));
         Assert.Equal((1_024, 256, (int?)null), (defaults.GatewayMaxConnections, defaults.GatewayMaxConnectionsPerAddress, defaults.GatewayMaxConnectionsAsSet));
     }
@@ -217,7 +218,7 @@ public sealed class GatewayConnectionsTests : IDisposable
     public void Dispose() => _connections?.Dispose();
 
     private GatewayConnections Make(int max = 1024, int perAddress = 256) =>
-        _connections = new GatewayConnections(new PyfiSiloOptions { GatewayMaxConnections = max, GatewayMaxConnectionsPerAddress = perAddress }, _time);
+        _connections = new GatewayConnections(Options.Create(new PyfiConnectionOptions { GatewayMaxConnections = max, GatewayMaxConnectionsPerAddress = perAddress }), _time);
 
     private GatewaySession Admit(IPAddress remote) => _connections.Admit(remote, CancellationToken.None) ?? throw new InvalidOperationException("refused");
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Pyfi.Grains;
 using Pyfi.Grains.Code;
 using Pyfi.Grains.Python;
@@ -28,7 +29,7 @@ public static class LocalWorker
     /// <summary>Starts a worker for <paramref name="module"/> of <paramref name="folder"/>'s <c>code</c> folder (commit <c>0123456789ab…</c>).</summary>
     public static async Task<PythonWorker> StartAsync(TempDirectory folder, string module, WorkerLimits limits)
     {
-        var runtime = new PythonRuntime(new PyfiRuntimeOptions(), new CodePaths(folder.File("data")));
+        var runtime = new PythonRuntime(Options.Create(new PyfiRuntimeOptions()), new CodePaths(folder.File("data")));
         var environment = new CodeEnvironment("test", folder.File("code"), await runtime.InterpreterAsync(), "0123456789abcdef0123456789abcdef01234567");
         return await PythonWorker.StartAsync(environment, module, limits, runtime.WorkerScript, NullLogger.Instance, CancellationToken.None);
     }

@@ -4,6 +4,7 @@ using Orleans.TestingHost;
 using Pyfi.Grains;
 using Pyfi.Grains.Hosting;
 using Pyfi.Grains.Security;
+using Pyfi.Grains.Storage;
 using Orleans.Runtime;
 using Pyfi.Client;
 using Pyfi.Storage;
@@ -79,7 +80,7 @@ public sealed class ModelCluster : IAsyncDisposable
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddPyfiStorage(database);
-            silo.AddPyfiGrains(new PyfiRuntimeOptions { DataPath = dataPath });
+            silo.AddPyfiGrains().Configure<PyfiRuntimeOptions>(o => o.DataPath = dataPath);
             // Reminder tests tick every second; production keeps Orleans' one-minute floor.
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         });

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text;
-using Pyfi.Client.Workflows;
+using Pyfi.Cli.Commands.Flows;
 
 namespace Pyfi.Tests.Workflows;
 
@@ -23,8 +23,8 @@ public sealed class FlowFileTests
         var yaml = FlowFile.Parse(YamlCall(PyfiLimits.MaxDepth));
         var json = FlowFile.Parse(JsonCall(PyfiLimits.MaxDepth));
 
-        Assert.Equal(Repeat("[", 62) + "1" + Repeat("]", 62), yaml.Graph.Args[1..^1]);
-        Assert.Equal(yaml.Graph.Args, json.Graph.Args);
+        Assert.Equal(Repeat("[", 62) + "1" + Repeat("]", 62), yaml.Args[1..^1]);
+        Assert.Equal(yaml.Args, json.Args);
         Assert.Equal("the workflow file is nested deeper than 64 levels (line 2)", Refusal(YamlCall(PyfiLimits.MaxDepth + 1)));
         Assert.Equal("the workflow file is nested deeper than 64 levels (line 2)", Refusal(JsonCall(PyfiLimits.MaxDepth + 1)));
     }
@@ -71,7 +71,7 @@ public sealed class FlowFileTests
 
         var largest = FlowFile.Parse(Parallel(PyfiLimits.MaxWorkflowCalls));
 
-        Assert.Equal(PyfiLimits.MaxWorkflowCalls, largest.Graph.Steps.Length);
+        Assert.Equal(PyfiLimits.MaxWorkflowCalls, largest.Steps.Length);
         Assert.Equal("a workflow may have at most 100000 calls", Refusal(Parallel(PyfiLimits.MaxWorkflowCalls + 1)));
     }
 

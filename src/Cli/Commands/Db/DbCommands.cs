@@ -2,7 +2,6 @@ using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using Pyfi.Cli.Infrastructure;
 using Pyfi.Storage;
-using Pyfi.Storage.Sqlite;
 
 namespace Pyfi.Cli.Commands.Db;
 
@@ -21,7 +20,7 @@ public static class DbCommands
         var command = new Command("init", "Create or migrate Pyfi's tables and queries to this version's schema (safe to run again)") { storage, postgres, data };
         return command.WithAction(context, async (parse, cancellationToken) =>
         {
-            var configuration = new ConfigurationBuilder().AddInMemoryCollection(PyfiEnvironment.ReadOverrides()).Build();
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(StorageEnvironment.ReadOverrides()).Build();
             var options = configuration.GetSection(PyfiStorageOptions.Section).Get<PyfiStorageOptions>() ?? new();
             if (parse.GetValue(storage) is { } s) options.Provider = Choices.Parse<StorageProvider>(s, "--storage");
             if (parse.GetValue(postgres) is { } p)
@@ -32,8 +31,7 @@ public static class DbCommands
 
             var dataPath = parse.GetValue(data) ?? configuration["Pyfi:DataPath"] ?? "./.pyfi";
             var database = PyfiDatabase.From(options, dataPath);
-            await SqliteFileCheck.CheckAsync(database, options.StartCheck, cancellationToken);
-            var states = await SchemaInstaller.ApplyAsync(database, cancellationToken);
+            var states = await DatabaseStartup.PrepareAsync(database, options.StartCheck, applySchema: true, cancellationToken);
             foreach (var state in states)
             {
                 var applied = state.Applied.Count == 0 ? "up to date" : $"applied {string.Join(", ", state.Missing.Select(m => m.Name))}";

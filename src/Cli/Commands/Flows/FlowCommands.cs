@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text;
 using Pyfi.Cli.Infrastructure;
-using Pyfi.Client.Workflows;
 using Pyfi.Protocol;
 using Spectre.Console;
 
@@ -27,7 +26,7 @@ public static class FlowCommands
                 : await ReadAsync(path, cancellationToken);
             var step = FlowFile.Parse(text);
             await using var gateway = await context.ConnectAsync(parse, cancellationToken);
-            var flow = await gateway.SendAsync<FlowInfo>(GatewayOps.StartFlow, step.Graph, cancellationToken);
+            var flow = await gateway.SendAsync<FlowInfo>(GatewayOps.StartFlow, step, cancellationToken);
             if (parse.GetValue(noWait))
             {
                 context.Output.WriteLine(flow.Id.ToString());

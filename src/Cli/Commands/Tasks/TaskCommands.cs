@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Pyfi.Cli.Infrastructure;
-using Pyfi.Client.Calls;
+using Pyfi.Client;
 using Pyfi.Protocol;
 
 namespace Pyfi.Cli.Commands.Tasks;
@@ -32,7 +32,7 @@ public static class TaskCommands
             var (args, keywords) = TaskArguments.From(parse.GetValue(data), parse.GetValue(kwargs), parse.GetValue(noData), Console.In, CliContext.MaxPayloadBytes);
             var wait = !parse.GetValue(noWait);
             // Without a key of its own the submission gets one: sent again after a lost gateway, it finds the first call.
-            var run = new TaskRunArgs(parse.GetRequiredValue(socket), args, keywords, wait, parse.GetValue(key) ?? PyfiCall.NewKey(), parse.GetValue(attempts),
+            var run = new TaskRunArgs(parse.GetRequiredValue(socket), args, keywords, wait, parse.GetValue(key) ?? CallKey.New(), parse.GetValue(attempts),
                 parse.GetValue(timeout) is { } t ? Durations.Parse(t, "--timeout") : null);
             await using var gateway = await context.ConnectAsync(parse, cancellationToken);
             var call = await gateway.SendAsync<CallInfo>(GatewayOps.RunTask, run, cancellationToken);

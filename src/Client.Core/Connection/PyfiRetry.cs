@@ -15,8 +15,8 @@ namespace Pyfi.Client;
 /// <remarks>
 /// Only operations that may safely run twice are given to it: reads, waits, cancels, a workflow's start under the id
 /// the client chose, and a call's submission under an idempotency key (a repeated submission finds the first call).
-/// The silo's gateway runs the <c>pyfi</c> tool's operations through one; <see cref="PyfiClient"/>,
-/// <see cref="Calls.PyfiCall"/> and <see cref="Workflows.PyfiFlow"/> run theirs through one too.
+/// The silo's gateway runs the <c>pyfi</c> tool's operations through one, <see cref="Gateway.GatewayConnection"/> its
+/// repeatable requests; the .NET client's <c>PyfiClient</c>, <c>PyfiCall</c> and <c>PyfiFlow</c> run theirs through one too.
 /// </remarks>
 public sealed class PyfiRetry
 {

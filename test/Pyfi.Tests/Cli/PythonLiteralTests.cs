@@ -1,9 +1,10 @@
 using System.Text.Json;
 using CliWrap;
 using CliWrap.Buffered;
+using Pyfi.Cli.Commands.Tasks;
 using Pyfi.Tests.Infrastructure;
 
-namespace Pyfi.Tests.Model;
+namespace Pyfi.Tests.Cli;
 
 /// <summary>
 /// <see cref="PythonLiteral"/> against Python's own <c>ast.literal_eval</c>: every literal here is read by

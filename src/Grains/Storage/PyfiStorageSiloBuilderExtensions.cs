@@ -3,16 +3,19 @@ using Orleans.Configuration;
 using Orleans.Runtime;
 using Orleans.Runtime.Hosting;
 using Orleans.Storage;
-using Pyfi.Grains.Storage;
 using Pyfi.Storage;
 using Pyfi.Storage.Calls;
 using Pyfi.Storage.Tokens;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Pyfi.Grains.Hosting;
+namespace Pyfi.Grains.Storage;
 
-/// <summary>Wires Orleans' ADO.NET grain storage and reminders to Pyfi's database.</summary>
+/// <summary>
+/// Wires Orleans' ADO.NET grain storage, reminders and (PostgreSQL) clustering to Pyfi's database
+/// (<see cref="PyfiDatabase"/>, in Pyfi.Storage), with the call and token stores beside them: the Orleans side of
+/// storage, kept here because Pyfi.Storage stays free of Orleans' runtime for the <c>pyfi</c> tool.
+/// </summary>
 public static class PyfiStorageSiloBuilderExtensions
 {
     /// <summary>

@@ -10,7 +10,7 @@ namespace Pyfi.Client.Gateway;
 
 /// <summary>
 /// A connection to a silo's gateway port speaking Pyfi's gateway protocol (JSON lines, see
-/// <see cref="GatewayOps"/>): what the <c>pyfi</c> tool uses, and how <see cref="PyfiClient"/> finds Orleans.
+/// <see cref="GatewayOps"/>): what the <c>pyfi</c> tool uses, and how the .NET client (<c>PyfiClient</c>) finds Orleans.
 /// It starts in milliseconds because it needs no Orleans client.
 /// </summary>
 /// <remarks>

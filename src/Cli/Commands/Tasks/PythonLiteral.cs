@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Text;
 using System.Text.Json;
 
-namespace Pyfi;
+namespace Pyfi.Cli.Commands.Tasks;
 
 /// <summary>
 /// Reads a Python literal, as <c>ast.literal_eval</c> accepts it (strings, numbers, <c>True</c>, <c>False</c>,

@@ -6,7 +6,7 @@ using Pyfi.Protocol;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
-namespace Pyfi.Client.Workflows;
+namespace Pyfi.Cli.Commands.Flows;
 
 /// <summary>
 /// Workflows written as YAML or JSON (<c>pyfi flow run -f FILE</c>). A step is one of:
@@ -31,7 +31,7 @@ public static class FlowFile
     private static readonly string[] CallKeys = ["socket", "args", "kwargs"];
 
     /// <summary>Reads a workflow from YAML or JSON text; throws <see cref="InvalidSpecException"/> saying what is wrong and where.</summary>
-    public static PyfiStep Parse(string text)
+    public static FlowStep Parse(string text)
     {
         JsonNode? root;
         try
@@ -50,7 +50,7 @@ public static class FlowFile
 
         if (root is null) throw new InvalidSpecException("the workflow file is empty");
         var calls = 0;
-        return new PyfiStep(Step(root, "the workflow", ref calls));
+        return Step(root, "the workflow", ref calls);
     }
 
     // Recursion here is as deep as the file's nesting, which reading bounded.

@@ -1,15 +1,17 @@
-namespace Pyfi;
+using Pyfi.Storage;
+
+namespace Pyfi.Silo.Options;
 
 /// <summary>
-/// The environment variables Pyfi reads, and the configuration key each one sets. Hosts add
-/// <see cref="ReadOverrides"/> after their configuration files so the environment wins.
+/// The environment variables a silo reads, and the configuration key each one sets: the one list of them (the
+/// storage ones are <see cref="StorageEnvironment"/>'s, which <c>pyfi db init</c> reads too). The host adds
+/// <see cref="ReadOverrides"/> after its configuration files so the environment wins.
 /// </summary>
 public static class PyfiEnvironment
 {
     /// <summary>Environment variable → configuration key.</summary>
-    public static IReadOnlyDictionary<string, string> Variables { get; } = new Dictionary<string, string>
+    public static IReadOnlyDictionary<string, string> Variables { get; } = new Dictionary<string, string>(new Dictionary<string, string>
     {
-        ["PYFI_DATA"] = "Pyfi:DataPath",
         ["PYFI_SILO_PORT"] = "Pyfi:SiloPort",
         ["PYFI_GATEWAY_PORT"] = "Pyfi:GatewayPort",
         ["PYFI_ORLEANS_GATEWAY_PORT"] = "Pyfi:OrleansGatewayPort",
@@ -19,11 +21,6 @@ public static class PyfiEnvironment
         ["PYFI_ADVERTISED_ADDRESS"] = "Pyfi:AdvertisedAddress",
         ["PYFI_CLUSTER_ID"] = "Pyfi:ClusterId",
         ["PYFI_SERVICE_ID"] = "Pyfi:ServiceId",
-        ["PYFI_STORAGE"] = "Pyfi:Storage:Provider",
-        ["PYFI_POSTGRES"] = "Pyfi:Storage:Postgres",
-        ["PYFI_SQLITE_SYNC"] = "Pyfi:Storage:SqliteSync",
-        ["PYFI_SQLITE_WAL_LIMIT"] = "Pyfi:Storage:WalLimit",
-        ["PYFI_SQLITE_CHECK"] = "Pyfi:Storage:StartCheck",
         ["PYFI_GATEWAY"] = "Pyfi:Client:Gateways",
         ["PYFI_CORES"] = "Pyfi:Cores",
         ["PYFI_PYTHON"] = "Pyfi:Python",
@@ -42,15 +39,8 @@ public static class PyfiEnvironment
         ["PYFI_TLS_CERT"] = "Pyfi:TlsCert",
         ["PYFI_TLS_KEY"] = "Pyfi:TlsKey",
         ["PYFI_TLS_CA"] = "Pyfi:TlsCa",
-    };
+    }.Concat(StorageEnvironment.Variables));
 
     /// <summary>The configuration values set by the environment variables present now.</summary>
-    public static IEnumerable<KeyValuePair<string, string?>> ReadOverrides()
-    {
-        foreach (var (variable, key) in Variables)
-        {
-            var value = Environment.GetEnvironmentVariable(variable);
-            if (!string.IsNullOrEmpty(value)) yield return new(key, value);
-        }
-    }
+    public static IEnumerable<KeyValuePair<string, string?>> ReadOverrides() => StorageEnvironment.ReadOverrides(Variables);
 }
