@@ -6,6 +6,8 @@ using Pyfi.Grains.Code;
 
 namespace Pyfi.Grains.Python;
 
+// Long on purpose: one process's protocol as one state machine (start, requests written ahead, replies matched by
+// id, violations, exit), which its pending-call list and lock must see whole.
 /// <summary>
 /// One long-lived Python process running <c>pyfi_worker.py</c> for one module at one commit, started through
 /// CliWrap and spoken to in JSON lines (see the script): a call costs a message, not a process start. The

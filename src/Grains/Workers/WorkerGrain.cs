@@ -10,6 +10,8 @@ using Pyfi.Storage.Calls;
 
 namespace Pyfi.Grains.Workers;
 
+// Long on purpose: one attempt's life on one slot (renting a process, storing its start, lease renewal, time
+// limit, cancel, its end) shares the slot's state; the process is PythonWorker, the rules CallTransitions.
 /// <summary>
 /// One executing slot (see <see cref="IWorkerGrain"/>). Placed per core; runs one attempt at a time on a
 /// Python worker rented from this host's pool, for the commit the attempt names; replaces a worker that

@@ -7,6 +7,8 @@ using Pyfi.Storage.Calls;
 
 namespace Pyfi.Grains.Workflows;
 
+// Long on purpose: the walk (FlowWalk), the window of steps in flight (StepWindow) and the graph (FlowGraph) are
+// plain classes; what stays is one activation's state: its API, submitting and waiting on steps, and storing its end.
 /// <summary>
 /// One workflow (see <see cref="IWorkflowGrain"/>). It stores its graph, then walks it (<see cref="FlowWalk"/>):
 /// a call node is submitted to its socket once its input is known (the input put before its bound arguments),

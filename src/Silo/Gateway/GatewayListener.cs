@@ -18,6 +18,9 @@ using Pyfi.Silo.Options;
 
 namespace Pyfi.Silo.Gateway;
 
+// Long on purpose: one connection's whole life (accept, admission, reading a bounded line, answering, timeouts)
+// around one pipe; the limits are GatewayConnections, the request reader GatewayRequestReader, the operations
+// GatewayOperations.
 /// <summary>
 /// Serves the gateway protocol (JSON lines, see <see cref="GatewayOps"/>) on the silo's gateway port, for
 /// tools that should start in milliseconds rather than start an Orleans client: the <c>pyfi</c> CLI, and

@@ -5,6 +5,8 @@ using System.Text.Json;
 
 namespace Pyfi.Cli.Commands.Tasks;
 
+// Long on purpose: one recursive-descent reader of one grammar (ast.literal_eval's); split, the grammar would be
+// scattered across files.
 /// <summary>
 /// Reads a Python literal, as <c>ast.literal_eval</c> accepts it (strings, numbers, <c>True</c>, <c>False</c>,
 /// <c>None</c>, lists, tuples, dicts, unary signs, adjacent strings, comments), and writes it as JSON: what
