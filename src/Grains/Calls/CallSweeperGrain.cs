@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Pyfi.Storage.Calls;
-using Microsoft.Extensions.Options;
 
 namespace Pyfi.Grains.Calls;
 

@@ -1,7 +1,7 @@
 using CliWrap;
 using CliWrap.Buffered;
-using Pyfi.Grains.Code;
 using Microsoft.Extensions.Options;
+using Pyfi.Grains.Code;
 
 namespace Pyfi.Grains.Python;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Pyfi.Grains.Code;
-using Microsoft.Extensions.Options;
 
 namespace Pyfi.Grains.Python;
 

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics.Metrics;
-using Pyfi.Grains.Workers;
 using Microsoft.Extensions.Options;
+using Pyfi.Grains.Workers;
 
 namespace Pyfi.Grains.Telemetry;
 
