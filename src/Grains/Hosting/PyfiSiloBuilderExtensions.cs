@@ -34,9 +34,6 @@ public static class PyfiSiloBuilderExtensions
 
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddPyfiRuntimeOptions();
-        // The socket and worker grains (and the drain and node reports beside them) still take the options' value
-        // itself; everything else takes IOptions<PyfiRuntimeOptions>. The same instance either way.
-        silo.Services.AddSingleton(s => s.GetRequiredService<IOptions<PyfiRuntimeOptions>>().Value);
         silo.Services.AddSingleton(s => new CodePaths(s.GetRequiredService<IOptions<PyfiRuntimeOptions>>().Value.DataPath));
         silo.Services.AddSingleton(s => new RepositoryPolicy(RepositoryPolicy.Split(s.GetRequiredService<IOptions<PyfiRuntimeOptions>>().Value.Repositories)));
         silo.Services.AddSingleton<PythonRuntime>();

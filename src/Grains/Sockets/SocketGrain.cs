@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
@@ -27,7 +28,7 @@ public sealed partial class SocketGrain(
     [PersistentState("socket", StorageNames.Model)] IPersistentState<SocketState> state,
     CallStore calls,
     PyfiMetrics metrics,
-    PyfiRuntimeOptions options,
+    IOptions<PyfiRuntimeOptions> settings,
     SiloDrain drain,
     IClusterMembershipService membership,
     ILocalSiloDetails silo,
@@ -35,6 +36,8 @@ public sealed partial class SocketGrain(
     ILogger<SocketGrain> logger)
     : DefinitionGrain<SocketSpec, SocketState>(state), ISocketGrain
 {
+    private readonly PyfiRuntimeOptions _options = settings.Value;
+
     private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(25);
 
     // How soon a call whose row could not be read or written is looked at again, at first and at most.
@@ -363,8 +366,8 @@ public sealed partial class SocketGrain(
     // What the worker's Python will json.loads is bounded here, whoever sent it (the gateway, a .NET client, a workflow).
     private void CheckRequest(CallRequest request)
     {
-        ModelRules.Json("the call's positional arguments", request.Args, JsonValueKind.Array, options.MaxPayloadBytes);
-        if (request.Kwargs is not null) ModelRules.Json("the call's keyword arguments", request.Kwargs, JsonValueKind.Object, options.MaxPayloadBytes);
+        ModelRules.Json("the call's positional arguments", request.Args, JsonValueKind.Array, _options.MaxPayloadBytes);
+        if (request.Kwargs is not null) ModelRules.Json("the call's keyword arguments", request.Kwargs, JsonValueKind.Object, _options.MaxPayloadBytes);
         if (request.Key is { } key && (key.Length is 0 or > 200)) throw new InvalidSpecException("a call's key must have 1 to 200 characters");
         if (request.Retry is { } retry) ModelRules.Validate("the call", retry);
         if (request.Timeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromDays(7)))
@@ -482,7 +485,7 @@ public sealed partial class SocketGrain(
             // asking the ledger is cheaper (and quieter) than a failed placement. (A worker that ended a
             // call less than half its idle timeout ago still holds its core.)
             // Until its worker has answered, the slot gets no call written behind this one (see Pump).
-            if (SlotDispatcher.MustReserveCore(slot, time.GetUtcNow(), options.SlotIdleTimeout))
+            if (SlotDispatcher.MustReserveCore(slot, time.GetUtcNow(), _options.SlotIdleTimeout))
             {
                 if (!await GrainFactory.GetGrain<ISlotLedgerGrain>(0).TryReserveAsync(worker.GetGrainId(), deployment.HostList))
                 {
@@ -491,7 +494,7 @@ public sealed partial class SocketGrain(
             }
 
             var now = time.GetUtcNow();
-            running = CallTransitions.Started(queued, attempt, worker.GetPrimaryKeyString(), silo.SiloAddress.ToParsableString(), deployment.Commit, now, now + options.LeaseDuration);
+            running = CallTransitions.Started(queued, attempt, worker.GetPrimaryKeyString(), silo.SiloAddress.ToParsableString(), deployment.Commit, now, now + _options.LeaseDuration);
             held.Slot = slot.Index;
             held.Call = running;
             if (deployment.HostList.Length > 0) RequestContext.Set(PlacementHosts.Key, deployment.HostList);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
@@ -12,9 +13,11 @@ namespace Pyfi.Grains.Workers;
 /// show. Sent as the silo becomes active and every two seconds (so a ledger activated elsewhere learns it again).
 /// </summary>
 internal sealed partial class NodeReporter(
-    IGrainFactory grains, ILocalSiloDetails silo, PyfiRuntimeOptions options, LocalWorkers workers, PyfiMetrics metrics, SiloDrain drain, TimeProvider time, ILogger<NodeReporter> logger)
+    IGrainFactory grains, ILocalSiloDetails silo, IOptions<PyfiRuntimeOptions> settings, LocalWorkers workers, PyfiMetrics metrics, SiloDrain drain, TimeProvider time, ILogger<NodeReporter> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
+    private readonly PyfiRuntimeOptions _options = settings.Value;
+
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(2);
     private readonly DateTimeOffset _started = time.GetUtcNow();
     private Timer? _timer;
@@ -45,8 +48,8 @@ internal sealed partial class NodeReporter(
             var report = new AgentInfo
             {
                 Silo = address,
-                Host = options.HostName,
-                Cores = drain.IsStopping ? 0 : options.Cores,
+                Host = _options.HostName,
+                Cores = drain.IsStopping ? 0 : _options.Cores,
                 Processors = Environment.ProcessorCount,
                 MemoryMb = total,
                 MemoryAvailableMb = available,
@@ -54,7 +57,7 @@ internal sealed partial class NodeReporter(
                 SiloMemoryMb = Environment.WorkingSet / (1024 * 1024),
                 Started = _started,
                 Reported = time.GetUtcNow(),
-                Workers = [.. workers.Snapshot(address, options.HostName)],
+                Workers = [.. workers.Snapshot(address, _options.HostName)],
                 Sockets = metrics.Snapshot(),
             };
             await grains.GetGrain<ISlotLedgerGrain>(0).ReportSiloAsync(silo.SiloAddress, report);

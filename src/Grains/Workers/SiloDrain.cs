@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Pyfi.Grains.Python;
@@ -12,9 +13,11 @@ namespace Pyfi.Grains.Workers;
 /// running then are cut off and handed back as interrupted by shutdown, which is not an attempt: their calls are
 /// queued again at the attempt before. <see cref="Hurry"/> (a second Ctrl+C) cuts them off at once.
 /// </summary>
-public sealed partial class SiloDrain(PythonWorkerPool pool, PyfiRuntimeOptions options, TimeProvider time, ILogger<SiloDrain> logger)
+public sealed partial class SiloDrain(PythonWorkerPool pool, IOptions<PyfiRuntimeOptions> settings, TimeProvider time, ILogger<SiloDrain> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
+    private readonly PyfiRuntimeOptions _options = settings.Value;
+
     // How long, once attempts are cut off, the drain waits for their sockets to store the hand-back.
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(10);
 
@@ -84,10 +87,10 @@ public sealed partial class SiloDrain(PythonWorkerPool pool, PyfiRuntimeOptions 
         pool.StopStarting();
         await _stopping.CancelAsync();
         var withdrawn = pool.WithdrawNotStarted();
-        LogDraining(Volatile.Read(ref _running), withdrawn, options.DrainTimeout);
+        LogDraining(Volatile.Read(ref _running), withdrawn, _options.DrainTimeout);
 
         // The host's own stop deadline, a second signal, or the drain time, whichever comes first.
-        using var drainTime = new CancellationTokenSource(options.DrainTimeout, time);
+        using var drainTime = new CancellationTokenSource(_options.DrainTimeout, time);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _hurry.Token, drainTime.Token);
         if (!await WhenAsync(() => _running == 0 && _handedOver == 0, limit.Token))
         {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Net;
 using Orleans.Concurrency;
 using Microsoft.Extensions.Logging;
@@ -29,7 +30,7 @@ public sealed partial class WorkerGrain(
     CodeCache code,
     PythonWorkerPool pool,
     CallStore calls,
-    PyfiRuntimeOptions options,
+    IOptions<PyfiRuntimeOptions> settings,
     LocalWorkers local,
     PyfiMetrics metrics,
     SiloDrain drain,
@@ -37,6 +38,8 @@ public sealed partial class WorkerGrain(
     TimeProvider time,
     ILogger<WorkerGrain> logger) : Grain, IWorkerGrain
 {
+    private readonly PyfiRuntimeOptions _options = settings.Value;
+
     private static readonly TimeSpan ConfirmPeriod = TimeSpan.FromSeconds(10);
 
     // Idle this long between calls means the socket has nothing queued for this slot.
@@ -69,13 +72,13 @@ public sealed partial class WorkerGrain(
         // Placement reserved this core; an activation that reached here another way (Orleans may activate a
         // grain where a cached address points, without asking the director) must hold a core too.
         var hosts = PlacementHosts.Current;
-        if (!PlacementHosts.Allows(hosts, options.HostName)) throw new NoCapacityException($"{this.GetGrainId()} may not run on host {options.HostName}");
+        if (!PlacementHosts.Allows(hosts, _options.HostName)) throw new NoCapacityException($"{this.GetGrainId()} may not run on host {_options.HostName}");
         var held = await GrainFactory.GetGrain<ISlotLedgerGrain>(0).ReserveAsync(this.GetGrainId(), [silo.SiloAddress], hosts);
         if (held is null) throw new NoCapacityException($"no free core on {silo.SiloAddress} for {this.GetGrainId()}");
         _lastUsed = _lastConfirmed = _activated = time.GetUtcNow();
         _status = local.Add(this.GetGrainId(), _activated);
         _tally = metrics.For(WorkerKey.SocketOf(this.GetGrainId()));
-        var tick = options.SlotIdleTimeout / 2;
+        var tick = _options.SlotIdleTimeout / 2;
         this.RegisterGrainTimer(CheckIdleAsync, tick, tick);
     }
 
@@ -94,10 +97,10 @@ public sealed partial class WorkerGrain(
     public async Task<WorkResult> ExecuteAsync(WorkItem item)
     {
         // Placed before the processor was pinned to other hosts: give the core back; the socket tries again.
-        if (!PlacementHosts.Allows(item.Deployment.HostList, options.HostName))
+        if (!PlacementHosts.Allows(item.Deployment.HostList, _options.HostName))
         {
             DeactivateOnIdle();
-            throw new NoCapacityException($"{this.GetGrainId()} runs on host {options.HostName}, not one of {item.Deployment.HostList}");
+            throw new NoCapacityException($"{this.GetGrainId()} runs on host {_options.HostName}, not one of {item.Deployment.HostList}");
         }
 
         // The silo is stopping: nothing starts here. The socket holds the call (or runs it on another silo).
@@ -230,7 +233,7 @@ public sealed partial class WorkerGrain(
     private void OnBegan(Attempt attempt)
     {
         var now = time.GetUtcNow();
-        var running = attempt.Item.Call with { Started = now, LeaseUntil = now + options.LeaseDuration };
+        var running = attempt.Item.Call with { Started = now, LeaseUntil = now + _options.LeaseDuration };
         var write = calls.StartAsync(running);
         lock (attempt)
         {
@@ -283,9 +286,9 @@ public sealed partial class WorkerGrain(
 
             // Only a start that is stored has a lease to renew.
             if (began is not { } started || start is not { IsCompletedSuccessfully: true, Result: true } || attempt.Renewing) continue;
-            if ((attempt.Renewed ?? started) + (options.LeaseDuration / 3) > now) continue;
+            if ((attempt.Renewed ?? started) + (_options.LeaseDuration / 3) > now) continue;
             attempt.Renewing = true;
-            _ = RenewAsync(attempt, now, now + options.LeaseDuration);
+            _ = RenewAsync(attempt, now, now + _options.LeaseDuration);
         }
     }
 
@@ -325,7 +328,7 @@ public sealed partial class WorkerGrain(
     private WorkResult Result(WorkOutcome outcome, string? result, CallError? error, string? output, DateTimeOffset started, PythonWorker? worker = null, bool? startStored = null) =>
         new(outcome, result, error, output, WorkerName(worker ?? _worker), started, time.GetUtcNow(), startStored);
 
-    private string WorkerName(PythonWorker? worker) => $"{options.HostName}:{silo.SiloAddress.Endpoint.Port}/{worker?.ProcessId.ToString() ?? "-"}";
+    private string WorkerName(PythonWorker? worker) => $"{_options.HostName}:{silo.SiloAddress.Endpoint.Port}/{worker?.ProcessId.ToString() ?? "-"}";
 
     // The worker for this deployment's code: the current one if it runs that code, else one from the pool
     // once the current one has ended what it was given (calls finish on the code they started with). One
@@ -370,7 +373,7 @@ public sealed partial class WorkerGrain(
     {
         var now = time.GetUtcNow();
         RenewLeases(now);
-        if (_status.Running == 0 && now - _lastUsed >= options.SlotIdleTimeout)
+        if (_status.Running == 0 && now - _lastUsed >= _options.SlotIdleTimeout)
         {
             DeactivateOnIdle();
             return;
