@@ -1,40 +1,60 @@
 #!/usr/bin/env bash
-# Runs Pyfi's whole test suite on this machine: builds the solution, starts a private PostgreSQL server on
-# 127.0.0.1 (installing PostgreSQL from Debian first if it is missing), runs every test, and ends with the
+# Runs Pyfi's test suite on this machine: builds the solution, starts a private PostgreSQL server on
+# 127.0.0.1 (installing PostgreSQL from Debian first if it is missing), runs the tests, and ends with the
 # line "N passed, N failed[, N skipped]" computed from the test results. Exits non-zero on any failure.
-#   ./test.sh                        everything
+#   ./test.sh                        everything: the fast tier first, then the rest
+#   ./test.sh --fast                 the fast tier alone (tests marked [Trait("Category", "Fast")]: no process,
+#                                    no PostgreSQL, no browser), without starting PostgreSQL
 #   ./test.sh --filter Name~Socket   only the tests the dotnet test filter selects
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
 configuration=${PYFI_TEST_CONFIGURATION:-Release}
+fast=false
+if [ "${1:-}" = "--fast" ]; then fast=true; shift; fi
 work=$(mktemp -d /tmp/pyfi-test.XXXXXX)
 chmod 755 "$work"
 . scripts/private-postgres.sh
 
 cleanup() { private_postgres_stop "$work/pg"; rm -rf "$work"; }
 trap cleanup EXIT
-private_postgres_start "$work/pg"
-# The dashboard test looks at the page in a real browser (and takes the README's screenshot).
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "installing chromium from Debian" >&2
-  apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+if ! $fast; then
+  private_postgres_start "$work/pg"
+  export PYFI_TEST_POSTGRES="$PRIVATE_POSTGRES"
+  # The dashboard test looks at the page in a real browser (and takes the README's screenshot).
+  if ! command -v chromium >/dev/null 2>&1; then
+    echo "installing chromium from Debian" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
 fi
 export PYFI_TEST_ARTIFACTS="$root/artifacts/test"
-export PYFI_TEST_POSTGRES="$PRIVATE_POSTGRES"
 # The chaos tests write one line each (submitted / succeeded / failed / lost / duplicated) here.
 export PYFI_CHAOS_REPORT="$work/chaos.txt"
 
 echo "== building ($configuration)"
 dotnet build Orleans.sln -c "$configuration" -nologo -clp:ErrorsOnly
 
-echo "== testing"
 results="$work/results"
+tests() {
+  dotnet test Orleans.sln -c "$configuration" --no-build -nologo \
+    --logger "trx;LogFilePrefix=pyfi" --logger "console;verbosity=normal" --results-directory "$results" "$@"
+}
+# The fast tier runs with PYFI_TEST_TIER=fast: a test marked fast that starts a process or reaches PostgreSQL
+# through the test helpers fails (test/Pyfi.Tests/Infrastructure/FastTier.cs).
+status=0
 set +e
-dotnet test Orleans.sln -c "$configuration" --no-build -nologo \
-  --logger "trx;LogFilePrefix=pyfi" --logger "console;verbosity=normal" --results-directory "$results" "$@"
-status=$?
+if $fast || [ $# -eq 0 ]; then
+  echo "== testing the fast tier"
+  PYFI_TEST_TIER=fast tests --filter "Category=Fast" "$@" || status=1
+fi
+if ! $fast && [ $# -eq 0 ]; then
+  echo "== testing the rest"
+  tests --filter "Category!=Fast" || status=1
+elif ! $fast; then
+  echo "== testing"
+  tests "$@" || status=1
+fi
 set -e
 
 summary=$(python3 "$root/.ci/trx_summary.py" "$results")

@@ -23,24 +23,29 @@ public abstract class CallStore : IAsyncDisposable
 
     // Starts held back for their ends (see StartAsync), and the timer that sends them on when they wait too long.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, CallWrite> _held = new();
-    private readonly Timer _flush;
+    private readonly TimeProvider _time;
+    private readonly ITimer _flush;
     private int _flushArmed;
 
-    /// <summary>Starts the writer.</summary>
-    protected CallStore(string serviceId)
+    /// <summary>Starts the writer; <paramref name="time"/> (the system's by default) times how long starts are held back.</summary>
+    protected CallStore(string serviceId, TimeProvider? time = null)
     {
         ServiceId = serviceId;
-        _flush = new Timer(_ => FlushDue());
+        _time = time ?? TimeProvider.System;
+        _flush = _time.CreateTimer(_ => FlushDue(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _writer = Task.Run(WriteLoopAsync);
     }
 
     /// <summary>The service whose calls these are.</summary>
     protected string ServiceId { get; }
 
-    /// <summary>A store on <paramref name="database"/> for <paramref name="serviceId"/>, logging to <paramref name="logger"/> (none by default).</summary>
-    public static CallStore Create(PyfiDatabase database, string serviceId, ILogger? logger = null) => database.Provider == StorageProvider.Sqlite
-        ? new SqliteCallStore(database, serviceId, logger ?? NullLogger.Instance)
-        : new PostgresCallStore(database, serviceId);
+    /// <summary>
+    /// A store on <paramref name="database"/> for <paramref name="serviceId"/>, logging to <paramref name="logger"/> (none by
+    /// default), holding starts back by <paramref name="time"/> (the system's by default).
+    /// </summary>
+    public static CallStore Create(PyfiDatabase database, string serviceId, ILogger? logger = null, TimeProvider? time = null) => database.Provider == StorageProvider.Sqlite
+        ? new SqliteCallStore(database, serviceId, logger ?? NullLogger.Instance, time)
+        : new PostgresCallStore(database, serviceId, time);
 
     /// <summary>
     /// Stores a new call; completes once durable. <see langword="false"/> when a call with its id, or with its
@@ -73,7 +78,7 @@ public abstract class CallStore : IAsyncDisposable
     /// </summary>
     public Task<bool> StartAsync(CallInfo running)
     {
-        var write = new CallWrite(CallWriteKind.Transition, running, CallState.Queued, running.Attempts - 1) { Deferrable = true, HeldSince = Environment.TickCount64 };
+        var write = new CallWrite(CallWriteKind.Transition, running, CallState.Queued, running.Attempts - 1) { Deferrable = true, HeldSince = _time.GetTimestamp() };
         _held[running.Id] = write;
         if (Interlocked.Exchange(ref _flushArmed, 1) == 0) _flush.Change(StartDeferral, Timeout.InfiniteTimeSpan);
         return write.Done.Task;
@@ -169,11 +174,10 @@ public abstract class CallStore : IAsyncDisposable
             }
         }
 
-        var due = Environment.TickCount64 - (long)StartDeferral.TotalMilliseconds;
         var front = 0;
         foreach (var (id, start) in _held)
         {
-            if (start.HeldSince <= due && _held.TryRemove(new KeyValuePair<Guid, CallWrite>(id, start))) batch.Insert(front++, start);
+            if (_time.GetElapsedTime(start.HeldSince) >= StartDeferral && _held.TryRemove(new KeyValuePair<Guid, CallWrite>(id, start))) batch.Insert(front++, start);
         }
     }
 
@@ -251,7 +255,7 @@ public sealed record CallWrite(CallWriteKind Kind, CallInfo Call, CallState From
     /// <summary>For an end that absorbed its attempt's held start: that start, answered with the end's outcome.</summary>
     public CallWrite? Absorbed { get; init; }
 
-    /// <summary>For a held start: when it was held (<see cref="Environment.TickCount64"/>).</summary>
+    /// <summary>For a held start: when it was held (<see cref="TimeProvider.GetTimestamp"/> of the store's clock).</summary>
     public long HeldSince { get; init; }
 
     /// <summary>Not a write: wakes the writer to send held starts on.</summary>

@@ -4,7 +4,7 @@ using NpgsqlTypes;
 namespace Pyfi.Storage.Calls;
 
 /// <summary>Calls in PostgreSQL. A group of writes goes to the server as one batch in one transaction: one round trip.</summary>
-internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId) : CallStore(serviceId)
+internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId, TimeProvider? time = null) : CallStore(serviceId, time)
 {
     private const string Insert =
         "INSERT INTO PyfiCalls (ServiceId, Id, Socket, State, Attempt, LeaseUntil, IdemKey, Workflow, Created, Finished, Version, Payload) " +

@@ -49,8 +49,8 @@ internal sealed partial class SqliteCallStore : CallStore
     private long _nextTruncate;
     private TimeSpan _truncateBackoff = TruncateBackoff;
 
-    public SqliteCallStore(PyfiDatabase database, string serviceId, ILogger logger)
-        : base(serviceId)
+    public SqliteCallStore(PyfiDatabase database, string serviceId, ILogger logger, TimeProvider? time = null)
+        : base(serviceId, time)
     {
         this.database = database;
         _logger = logger;

@@ -8,7 +8,8 @@ namespace Pyfi.Tests.Cli;
 
 /// <summary>
 /// <see cref="PythonLiteral"/> against Python's own <c>ast.literal_eval</c>: every literal here is read by
-/// both, and Python checks that the JSON Pyfi made decodes to the same values with the same types.
+/// both, and Python checks that the JSON Pyfi made decodes to the same values with the same types (those two
+/// start python3; the rest are in the fast tier).
 /// </summary>
 public sealed class PythonLiteralTests
 {
@@ -54,6 +55,7 @@ public sealed class PythonLiteralTests
         Assert.Contains("dict keys must be strings", errors.Single(e => e.source == "{1: 'a'}").error!.Message);
     }
 
+    [Trait("Category", "Fast")]
     [Fact]
     public void NamedUnicodeEscapesAreTheOneKnownGap()
     {
@@ -63,6 +65,7 @@ public sealed class PythonLiteralTests
         Assert.Contains(@"\N{…} escapes are not supported; write the character itself", error.Message);
     }
 
+    [Trait("Category", "Fast")]
     [Theory]
     [InlineData("[", "]")]
     [InlineData("(", ",)")]
@@ -83,6 +86,7 @@ public sealed class PythonLiteralTests
         Assert.Equal(tooDeep.Message, unclosed.Message);
     }
 
+    [Trait("Category", "Fast")]
     [Theory]
     [InlineData("1", 0, false)]
     [InlineData("'[[['", 0, false)]
@@ -99,6 +103,7 @@ public sealed class PythonLiteralTests
 
     private static async Task<List<string>> CheckWithPythonAsync<T>(IEnumerable<T> cases)
     {
+        FastTier.Refuse("python3");
         using var folder = new TempDirectory("pyfi-literal");
         var input = folder.File("cases.json");
         await File.WriteAllTextAsync(input, JsonSerializer.Serialize(cases.ToList()));

@@ -18,6 +18,7 @@ public static class TerminalCli
     /// </summary>
     public static async Task<CliResult> RunAsync(string gateway, string? token, string[] args, string typed = "", TimeSpan? timeout = null, int columns = 200)
     {
+        FastTier.Refuse("the pyfi tool on a terminal");
         var env = new Dictionary<string, string?>();
         foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("PYFI_", StringComparison.Ordinal))) env[key] = null;
         env["PYFI_GATEWAY"] = gateway;

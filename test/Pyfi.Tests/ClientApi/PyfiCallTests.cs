@@ -11,6 +11,7 @@ namespace Pyfi.Tests.ClientApi;
 /// ridden through transient failures; a waiter that leaves takes its wait with it; a submission carries an
 /// idempotency key and is sent again with the same one. Grains are scripted fakes; time is a fake clock.
 /// </summary>
+[Trait("Category", "Fast")]
 public sealed class PyfiCallTests
 {
     private readonly Guid _id = Guid.NewGuid();

@@ -10,6 +10,7 @@ namespace Pyfi.Tests.ClientApi;
 /// Which failures a client retries (those that only say the cluster is changing) and how: backoff on the clock,
 /// patience counted from the first failure in a row, one clear line at the end. No processes, a fake clock.
 /// </summary>
+[Trait("Category", "Fast")]
 public sealed class PyfiRetryTests
 {
     public static TheoryData<Exception, bool> Failures() => new()

@@ -4,6 +4,7 @@ using Pyfi.Tests.Infrastructure;
 namespace Pyfi.Tests.Code;
 
 /// <summary>A processor's module must be a file of its checkout: found as Python would find it there, never outside (no processes).</summary>
+[Trait("Category", "Fast")]
 public sealed class ModuleFilesTests : IDisposable
 {
     private const string Commit = "abc123def4567890abc123def4567890abc12345";

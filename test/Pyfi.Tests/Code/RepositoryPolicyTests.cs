@@ -3,6 +3,7 @@ using Pyfi.Grains.Code;
 namespace Pyfi.Tests.Code;
 
 /// <summary><c>PYFI_REPOS</c>: which repositories processors may come from, whatever way a location is spelled (no processes).</summary>
+[Trait("Category", "Fast")]
 public sealed class RepositoryPolicyTests
 {
     private static readonly RepositoryPolicy Policy = new(RepositoryPolicy.Split("https://github.com/myorg/; /srv/repos, git@gitlab.example.com:team"));

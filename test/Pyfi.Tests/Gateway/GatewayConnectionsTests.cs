@@ -7,6 +7,7 @@ using Pyfi.Silo.Options;
 namespace Pyfi.Tests.Gateway;
 
 /// <summary>The gateway port's connection limits and timeouts, on a fake clock (no sockets, no silo).</summary>
+[Trait("Category", "Fast")]
 public sealed class GatewayConnectionsTests : IDisposable
 {
     private static readonly IPAddress Here = IPAddress.Loopback;

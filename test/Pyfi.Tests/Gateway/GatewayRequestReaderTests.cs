@@ -6,6 +6,7 @@ using Pyfi.Silo.Gateway;
 namespace Pyfi.Tests.Gateway;
 
 /// <summary>Request lines read with their length bounded while they arrive (no sockets, no silo).</summary>
+[Trait("Category", "Fast")]
 public sealed class GatewayRequestReaderTests
 {
     // No back-pressure: the writer may run ahead of the reader, as a client's bytes do into the silo's socket.

@@ -4,6 +4,7 @@ using Pyfi.Grains.Telemetry;
 namespace Pyfi.Tests.Gateway;
 
 /// <summary>One log line a second, whatever the flood, with the count of the lines held back.</summary>
+[Trait("Category", "Fast")]
 public sealed class LogThrottleTests
 {
     [Fact]

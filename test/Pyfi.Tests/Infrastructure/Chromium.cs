@@ -21,6 +21,7 @@ public static class Chromium
 
     private static async Task<BufferedCommandResult> RunAsync(Uri page, TimeSpan budget, string output)
     {
+        FastTier.Refuse("chromium");
         if (!File.Exists(Program)) throw new InvalidOperationException($"{Program} is missing: ./test.sh installs Debian's chromium package");
         using var profile = new TempDirectory("pyfi-chromium");
         var result = await CliWrap.Cli.Wrap(Program)

@@ -45,6 +45,7 @@ public sealed class GitRepository : IDisposable
     /// <summary>Runs git in the repository; returns its output.</summary>
     public async Task<string> GitAsync(params string[] args)
     {
+        FastTier.Refuse("git");
         var result = await CliWrap.Cli.Wrap("git").WithArguments(args).WithWorkingDirectory(Path).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
         if (result.ExitCode != 0) throw new InvalidOperationException($"git {string.Join(' ', args)} failed: {result.StandardError}");
         return result.StandardOutput;

@@ -48,6 +48,7 @@ public sealed class IdleConnections : IAsyncDisposable
     /// <summary>Opens <paramref name="count"/> connections to 127.0.0.1:<paramref name="port"/>, each sending <paramref name="hello"/> (if any).</summary>
     public static async Task<IdleConnections> OpenAsync(int port, int count, string hello = "", TimeSpan? timeout = null)
     {
+        FastTier.Refuse("a Python process");
         var start = new ProcessStartInfo("/usr/bin/python3")
         {
             ArgumentList = { "-c", Script, port.ToString(), count.ToString(), hello },

@@ -50,6 +50,7 @@ public sealed class LocalCluster : IAsyncDisposable
 
     private static async Task<string> Script(string[] args, Action<CliWrap.Builders.EnvironmentVariablesBuilder> environment)
     {
+        FastTier.Refuse("deploy/local-cluster.sh");
         var result = await CliWrap.Cli.Wrap("bash")
             .WithArguments([Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "local-cluster.sh"), .. args])
             .WithEnvironmentVariables(environment)

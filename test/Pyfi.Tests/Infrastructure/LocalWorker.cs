@@ -29,6 +29,7 @@ public static class LocalWorker
     /// <summary>Starts a worker for <paramref name="module"/> of <paramref name="folder"/>'s <c>code</c> folder (commit <c>0123456789ab…</c>).</summary>
     public static async Task<PythonWorker> StartAsync(TempDirectory folder, string module, WorkerLimits limits)
     {
+        FastTier.Refuse("a Python worker");
         var runtime = new PythonRuntime(Options.Create(new PyfiRuntimeOptions()), new CodePaths(folder.File("data")));
         var environment = new CodeEnvironment("test", folder.File("code"), await runtime.InterpreterAsync(), "0123456789abcdef0123456789abcdef01234567");
         return await PythonWorker.StartAsync(environment, module, limits, runtime.WorkerScript, NullLogger.Instance, CancellationToken.None);

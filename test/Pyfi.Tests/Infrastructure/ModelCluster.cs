@@ -62,6 +62,7 @@ public sealed class ModelCluster : IAsyncDisposable
 
     private static async Task<InProcessTestCluster> DeployAsync(PyfiDatabase database, string serviceId, string dataPath)
     {
+        FastTier.Refuse("an Orleans silo (TestingHost)");
         var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ServiceId = serviceId;
         builder.Options.ConfigureFileLogging = false;

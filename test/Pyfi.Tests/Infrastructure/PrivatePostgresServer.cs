@@ -26,6 +26,7 @@ public sealed class PrivatePostgresServer : IAsyncDisposable
     /// <summary>Makes and starts a server.</summary>
     public static async Task<PrivatePostgresServer> StartAsync()
     {
+        FastTier.Refuse("a PostgreSQL server");
         var bin = Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin"))
             .OrderByDescending(d => int.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), out var v) ? v : 0).First();
         var server = new PrivatePostgresServer(bin, FreePorts.Take(1)[0]);

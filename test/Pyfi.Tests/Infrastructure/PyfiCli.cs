@@ -22,6 +22,7 @@ public sealed class PyfiCli(string? gateway, IReadOnlyDictionary<string, string>
     /// <summary>Runs <c>pyfi</c> with <paramref name="args"/>, feeding <paramref name="stdin"/> if given.</summary>
     public async Task<CliResult> RunAsync(string[] args, string? stdin = null, TimeSpan? timeout = null)
     {
+        FastTier.Refuse("the pyfi tool");
         var env = new Dictionary<string, string?>();
         foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("PYFI_", StringComparison.Ordinal)))
         {

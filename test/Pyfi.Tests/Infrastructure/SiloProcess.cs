@@ -77,6 +77,7 @@ public sealed class SiloProcess : IAsyncDisposable
     public static async Task<SiloProcess> StartAsync(string dataPath, IReadOnlyDictionary<string, string>? environment = null,
         bool waitForReady = true, int[]? ports = null, bool ownProcessGroup = false)
     {
+        FastTier.Refuse("a silo process");
         ports ??= FreePorts.Take(3);
         // A session of its own, made by a wrapper that execs in place (the child of Process.Start leads no group),
         // so the process id stays the silo's. The wrapper also gives SIGINT its default action back: a test run

@@ -6,6 +6,7 @@ using Pyfi.Tests.Infrastructure;
 namespace Pyfi.Tests.Model;
 
 /// <summary>The failure kinds are one list: the silo's names, their retryability, and what the Python worker reports.</summary>
+[Trait("Category", "Fast")]
 public sealed partial class FailureKindsTests
 {
     [Fact]

@@ -7,6 +7,7 @@ namespace Pyfi.Tests.Model;
 /// The one check of a call's JSON arguments (<see cref="ModelRules.Json"/>: shape, depth, size), and how JSON
 /// that could not be read is described to users (<see cref="PyfiJson.Describe"/>), in the fast tier.
 /// </summary>
+[Trait("Category", "Fast")]
 public sealed class JsonLimitTests
 {
     private static string Nested(int depth) => new string('[', depth) + new string(']', depth);

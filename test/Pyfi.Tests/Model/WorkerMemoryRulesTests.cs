@@ -1,6 +1,7 @@
 namespace Pyfi.Tests.Model;
 
 /// <summary>A processor's <c>--memory</c>: how amounts are read, which are allowed, and how an update changes one (no processes).</summary>
+[Trait("Category", "Fast")]
 public sealed class WorkerMemoryRulesTests
 {
     [Theory]

@@ -3,6 +3,7 @@ using Pyfi.Grains.Calls;
 namespace Pyfi.Tests.Reliability;
 
 /// <summary>The rules of a call's life (CallTransitions): each change and the guard it is stored under. No process, no silo.</summary>
+[Trait("Category", "Fast")]
 public sealed class CallTransitionsTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);

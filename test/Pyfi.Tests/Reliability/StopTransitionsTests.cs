@@ -3,6 +3,7 @@ using Pyfi.Grains.Calls;
 namespace Pyfi.Tests.Reliability;
 
 /// <summary>What a stop and a call that never began do to a call (CallTransitions): no process, no silo.</summary>
+[Trait("Category", "Fast")]
 public sealed class StopTransitionsTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);

@@ -11,6 +11,7 @@ namespace Pyfi.Tests.Security;
 /// Token checks on one silo, against a real SQLite token table and a fake clock: who is accepted, how soon a
 /// revocation or an expiry holds, and what a refusal logs (never the token).
 /// </summary>
+[Trait("Category", "Fast")]
 public sealed class AccessControlTests : IAsyncLifetime
 {
     private readonly TempDirectory _data = new("pyfi-access");

@@ -15,6 +15,7 @@ namespace Pyfi.Tests.Security;
 /// The filter every call to a grain of a silo passes, without a silo: what a client's call runs with once it is
 /// allowed (the network's mark, nothing the client put in its request context), and what the network's own call keeps.
 /// </summary>
+[Trait("Category", "Fast")]
 public sealed class ClientAccessFilterTests : IAsyncLifetime
 {
     private static readonly MethodInfo AddQueue = typeof(IRegistryGrain).GetMethod(nameof(IRegistryGrain.AddQueueAsync))!;

@@ -3,6 +3,7 @@ using Pyfi.Grains.Security;
 namespace Pyfi.Tests.Security;
 
 /// <summary>What a token is made of and what each role may do (no processes).</summary>
+[Trait("Category", "Fast")]
 public sealed class TokenCodecTests
 {
     [Fact]

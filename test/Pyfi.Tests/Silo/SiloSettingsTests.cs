@@ -11,6 +11,7 @@ namespace Pyfi.Tests.Silo;
 /// The silo's options as its host reads them before it is built and as its services see them (no processes):
 /// one line for a setting that cannot work, and the same values either way.
 /// </summary>
+[Trait("Category", "Fast")]
 public sealed class SiloSettingsTests
 {
     [Theory]

@@ -3,6 +3,7 @@ using Pyfi.Grains.Sockets;
 namespace Pyfi.Tests.Sockets;
 
 /// <summary>A socket's held calls (admission, keys, the queue, calls put aside): plain data, no silo.</summary>
+[Trait("Category", "Fast")]
 public sealed class HeldCallsTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);

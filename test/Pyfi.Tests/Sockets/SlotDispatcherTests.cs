@@ -4,6 +4,7 @@ using Pyfi.Grains.Sockets;
 namespace Pyfi.Tests.Sockets;
 
 /// <summary>Which queued call starts on which slot, prefetch, and the backoff of a slot that found no core: plain data on a fake clock.</summary>
+[Trait("Category", "Fast")]
 public sealed class SlotDispatcherTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 2, 12, 0, 0, TimeSpan.Zero));

@@ -10,6 +10,7 @@ namespace Pyfi.Tests.Storage;
 /// them (before, the background PASSIVE checkpoints never emptied it: 3.1 GB for 200,000 queued calls). The store
 /// runs on a real SQLite file with the smallest limit a silo accepts, so the log must be emptied many times over.
 /// </summary>
+[Trait("Category", "Fast")]
 public sealed class CallLogBoundTests : IAsyncLifetime
 {
     private const long Limit = 4L * 1024 * 1024;

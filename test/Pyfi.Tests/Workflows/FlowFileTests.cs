@@ -8,6 +8,7 @@ namespace Pyfi.Tests.Workflows;
 /// <see cref="FlowFile"/>'s bounds, in the fast tier: a workflow file is refused, with its line, as soon as it
 /// nests too deep, holds too many nodes or uses an anchor or alias, before the rest is read.
 /// </summary>
+[Trait("Category", "Fast")]
 public sealed class FlowFileTests
 {
     private static string Repeat(string text, int count) => string.Concat(Enumerable.Repeat(text, count));

@@ -8,6 +8,7 @@ namespace Pyfi.Tests.Workflows;
 /// whatever order steps end in, and graphs at the documented maximum (100,000 calls) walked without a task per
 /// node or recursion along a pipeline.
 /// </summary>
+[Trait("Category", "Fast")]
 public sealed class FlowWalkTests
 {
     private static FlowStep C(int tag) => FlowStep.Call("s", $"[{tag}]");

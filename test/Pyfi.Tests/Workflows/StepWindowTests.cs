@@ -7,6 +7,7 @@ namespace Pyfi.Tests.Workflows;
 /// bound, never more on a socket than its queue takes, a full queue backed off from and returned to, and a socket
 /// at its limit not holding back the others.
 /// </summary>
+[Trait("Category", "Fast")]
 public sealed class StepWindowTests
 {
     [Fact]

@@ -1,0 +1,240 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+using Pyfi.Storage;
+using Pyfi.Storage.Calls;
+using Pyfi.Tests.Infrastructure;
+
+namespace Pyfi.Tests.Storage;
+
+/// <summary>
+/// The call store on a temp SQLite file with a fake clock, without processes: a burst of writes committed together
+/// with each caller told its own outcome, guarded transitions, and an attempt's start held back so that an end that
+/// comes meanwhile makes the two one row write (and a start left alone is written once the deferral has passed).
+/// </summary>
+[Trait("Category", "Fast")]
+public sealed class CallStoreTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly TempDirectory _data = new("pyfi-calls");
+    private readonly FakeTimeProvider _time = new(Now);
+    private PyfiDatabase _database = null!;
+    private CallStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _database = PyfiDatabase.From(new PyfiStorageOptions(), _data.Path);
+        await SchemaInstaller.ApplyAsync(_database);
+        _store = CallStore.Create(_database, "test", time: _time);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        _data.Dispose();
+    }
+
+    private static CallInfo Queued(string? key = null) =>
+        new() { Id = Guid.NewGuid(), Socket = "s", Processor = "p", Function = "f", Created = Now, Key = key };
+
+    private static CallInfo Running(CallInfo call, int attempt) =>
+        call with { State = CallState.Running, Attempts = attempt, Started = Now, LeaseUntil = Now.AddSeconds(30), Worker = "s#0" };
+
+    private static CallInfo Succeeded(CallInfo running) =>
+        running with { State = CallState.Succeeded, Result = "1", Finished = Now.AddSeconds(1), LeaseUntil = null };
+
+    [Fact]
+    public async Task EveryWriteOfABurstIsToldItsOwnOutcome()
+    {
+        var calls = Enumerable.Range(0, 1_000).Select(i => Queued($"k{i}")).ToList();
+        var twin = calls[10] with { Id = Guid.NewGuid() };
+        var started = Running(calls[20], 1);
+
+        // All at once, without waiting: they share transactions, and each is answered for itself.
+        var inserts = calls.Select(_store.InsertAsync).ToList();
+        var sameId = _store.InsertAsync(calls[0] with { Args = "[2]" });
+        var sameKey = _store.InsertAsync(twin);
+        var start = _store.TransitionAsync(started, CallState.Queued, 0);
+        var wrongGuard = _store.TransitionAsync(Running(calls[30], 1), CallState.Running, 0);
+
+        Assert.All(await Task.WhenAll(inserts), Assert.True);
+        Assert.False(await sameId);
+        Assert.False(await sameKey);
+        Assert.True(await start);
+        Assert.False(await wrongGuard);
+        Assert.Equal("[]", (await _store.ReadAsync(calls[0].Id))!.Args);
+        Assert.Null(await _store.ReadAsync(twin.Id));
+        Assert.Equal(calls[10].Id, (await _store.FindByKeyAsync("s", "k10"))!.Id);
+        Assert.Equal(CallState.Running, (await _store.ReadAsync(calls[20].Id))!.State);
+        Assert.Equal(CallState.Queued, (await _store.ReadAsync(calls[30].Id))!.State);
+        Assert.Equal(999, (await _store.ListAsync("s", [CallState.Queued], int.MaxValue)).Count);
+    }
+
+    [Fact]
+    public async Task AStartFollowedByItsEndIsOneRowWrite()
+    {
+        var call = Queued();
+        Assert.True(await _store.InsertAsync(call));
+
+        // The clock does not move: the start is still held when its end comes.
+        var running = Running(call, 1);
+        var start = _store.StartAsync(running);
+        var end = _store.TransitionAsync(Succeeded(running), CallState.Running, 1);
+
+        Assert.True(await end);
+        Assert.True(await start);
+        Assert.Equal((CallState.Succeeded, 1, 2L), await RowAsync(call.Id));
+    }
+
+    [Fact]
+    public async Task AStartLeftAloneIsWrittenOnceTheDeferralHasPassed()
+    {
+        var call = Queued();
+        Assert.True(await _store.InsertAsync(call));
+        var running = Running(call, 1);
+        var start = _store.StartAsync(running);
+
+        // A write of another call goes through the writer: the start is not due, so it stays held.
+        Assert.True(await _store.InsertAsync(Queued()));
+        Assert.False(start.IsCompleted);
+        Assert.Equal((CallState.Queued, 0, 1L), await RowAsync(call.Id));
+
+        _time.Advance(CallStore.StartDeferral);
+
+        Assert.True(await start);
+        Assert.Equal((CallState.Running, 1, 2L), await RowAsync(call.Id));
+        Assert.True(await _store.TransitionAsync(Succeeded(running), CallState.Running, 1));
+        Assert.Equal((CallState.Succeeded, 1, 3L), await RowAsync(call.Id));
+    }
+
+    [Fact]
+    public async Task AWithdrawnStartIsNeverWritten()
+    {
+        var call = Queued();
+        Assert.True(await _store.InsertAsync(call));
+        var start = _store.StartAsync(Running(call, 1));
+
+        Assert.False(_store.WithdrawStart(call.Id, 2));
+        Assert.True(_store.WithdrawStart(call.Id, 1));
+        Assert.False(_store.WithdrawStart(call.Id, 1));
+
+        Assert.False(await start);
+        _time.Advance(CallStore.StartDeferral);
+        Assert.True(await _store.InsertAsync(Queued()));
+        Assert.Equal((CallState.Queued, 0, 1L), await RowAsync(call.Id));
+    }
+
+    [Fact]
+    public async Task AnEndThatTookItsStartIsGuardedAsTheStartWas()
+    {
+        // Cancelled while queued; a worker's start and end of attempt 1 come after: neither may change the row.
+        var call = Queued();
+        Assert.True(await _store.InsertAsync(call));
+        Assert.True(await _store.TransitionAsync(call with { State = CallState.Cancelled, Finished = Now, Cancelled = Now }, CallState.Queued, 0));
+        var running = Running(call, 1);
+
+        var start = _store.StartAsync(running);
+        var end = _store.TransitionAsync(Succeeded(running), CallState.Running, 1);
+
+        // The start is answered with its end's outcome (the clock does not move: alone, it would still be held).
+        Assert.False(await start.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(await end);
+        Assert.Equal((CallState.Cancelled, 0, 2L), await RowAsync(call.Id));
+    }
+
+    [Fact]
+    public async Task ALeaseIsRenewedOnlyForTheAttemptThatIsRunning()
+    {
+        var call = Queued();
+        Assert.True(await _store.InsertAsync(call));
+        var running = Running(call, 1);
+        Assert.True(await _store.TransitionAsync(running, CallState.Queued, 0));
+
+        Assert.True(await _store.RenewAsync(running, 1, Now.AddMinutes(5)));
+        Assert.False(await _store.RenewAsync(running, 2, Now.AddMinutes(9)));
+
+        var stored = await _store.ReadAsync(call.Id);
+        Assert.Equal(Now.AddMinutes(5), stored!.LeaseUntil);
+        Assert.Equal((CallState.Running, 1, 2L), await RowAsync(call.Id));
+    }
+
+    [Fact]
+    public async Task AStoreClosedWithAStartHeldWritesItFirst()
+    {
+        var call = Queued();
+        Assert.True(await _store.InsertAsync(call));
+        var start = _store.StartAsync(Running(call, 1));
+
+        await _store.DisposeAsync();
+
+        Assert.True(await start);
+        _store = CallStore.Create(_database, "test", time: _time);
+        Assert.Equal((CallState.Running, 1, 2L), await RowAsync(call.Id));
+    }
+
+    [Fact]
+    public async Task WritesWaitingWhenATransactionStartsGoIntoItUpToTheMostOneTakes()
+    {
+        await using var store = new GatedStore();
+        var first = store.InsertAsync(Queued());
+        await store.Committing.Task;
+
+        // While the first transaction commits, a thousand more writes arrive: they wait for the next ones.
+        var waiting = Enumerable.Range(0, 1_000).Select(_ => store.InsertAsync(Queued())).ToList();
+        store.Gate.SetResult();
+
+        Assert.True(await first);
+        Assert.All(await Task.WhenAll(waiting), Assert.True);
+        Assert.Equal([1, GatedStore.Most, 1_000 - GatedStore.Most], store.Batches);
+    }
+
+    // The row's state, attempt and version (how many times it was written), as the file holds it.
+    private async Task<(CallState State, int Attempt, long Version)> RowAsync(Guid id)
+    {
+        await using var connection = new SqliteConnection(_database.CallsConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT State, Attempt, Version FROM PyfiCalls WHERE Id = $id";
+        command.Parameters.AddWithValue("$id", id.ToString());
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync(), $"call {id} is not stored");
+        return (Enum.Parse<CallState>(reader.GetString(0)), reader.GetInt32(1), reader.GetInt64(2));
+    }
+
+    // A store whose transactions are counted instead of written: the first waits at a gate, the others commit at once.
+    private sealed class GatedStore() : CallStore("gated")
+    {
+        public const int Most = MaxBatch;
+
+        public TaskCompletionSource Committing { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public List<int> Batches { get; } = [];
+
+        protected override async Task CommitAsync(IReadOnlyList<CallWrite> batch, CancellationToken cancellationToken)
+        {
+            Batches.Add(batch.Count);
+            Committing.TrySetResult();
+            await Gate.Task;
+            foreach (var write in batch) write.Done.TrySetResult(true);
+        }
+
+        public override Task<CallInfo?> ReadAsync(Guid id, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public override Task<CallInfo?> FindByKeyAsync(string socket, string key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public override Task<IReadOnlyList<CallInfo>> ListAsync(string socket, IReadOnlyCollection<CallState> states, int limit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public override Task<IReadOnlyList<string>> SocketsWithOpenCallsAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public override Task<IReadOnlyList<CallInfo>> ListByWorkflowAsync(Guid workflow, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public override Task<IReadOnlyList<Guid>> WorkflowsWithOpenCallsAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public override Task<IReadOnlyList<CallInfo>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public override Task<int> DeleteEndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    }
+}
