@@ -10,22 +10,27 @@ public sealed class ClusterSpreadTests
     public async Task ASocketOfFourOnTwoSilosOfTwoCoresRunsFourCallsAtOnceTwoPerSilo()
     {
         await using var network = await PostgresNetwork.CreateAsync("spread");
+        using var gates = new TempDirectory("pyfi-spread-gates");
         var a = await network.StartSiloAsync();
         var b = await network.StartSiloAsync();
         var cli = await network.AddSampleAsync(a);
-        await cli.OkAsync("add", "socket", "-n", "wide", "-q", "q", "-pn", "sample", "-t", "window", "-c", "4");
+        await cli.OkAsync("add", "socket", "-n", "wide", "-q", "q", "-pn", "sample", "-t", "held", "-c", "4");
 
         // Both silos build the processor's environment first (each its own venv), so the measured calls start
-        // together: rounds of calls until each silo has run some.
+        // together: rounds of calls (through an open gate) until each silo has run some.
+        var open = Gate(gates, "open");
+        File.WriteAllText(open.Path, "");
         for (var round = 0; round < 5 && !(HasEnvironment(network.DataOf(a)) && HasEnvironment(network.DataOf(b))); round++)
         {
             var warm = new List<string>();
-            for (var i = 0; i < 8; i++) warm.Add((await cli.OkAsync("task", "run", "-s", "wide", "-d", "0.5", "--no-wait")).Stdout.Trim());
+            for (var i = 0; i < 8; i++) warm.Add((await cli.OkAsync("task", "run", "-s", "wide", "-d", open.Data, "--no-wait")).Stdout.Trim());
             foreach (var id in warm) await cli.OkAsync("task", "result", "--id", id, "--wait");
         }
 
+        // Four calls that run until the test lets them end: they all run at once, or the poll times out.
+        var gate = Gate(gates, "measured");
         var ids = new List<string>();
-        for (var i = 0; i < 4; i++) ids.Add((await cli.OkAsync("task", "run", "-s", "wide", "-d", "8", "--no-wait")).Stdout.Trim());
+        for (var i = 0; i < 4; i++) ids.Add((await cli.OkAsync("task", "run", "-s", "wide", "-d", gate.Data, "--no-wait")).Stdout.Trim());
         JsonElement[] workers = [];
         await Poll.UntilAsync(async () =>
         {
@@ -36,6 +41,7 @@ public sealed class ClusterSpreadTests
 
         // Two per silo, as the cores are; and the calls did overlap: four at once, not two after two.
         Assert.Equal([2, 2], workers.GroupBy(w => w.GetProperty("silo").GetString()).Select(g => g.Count()));
+        File.WriteAllText(gate.Path, "");
         var windows = new List<(double Start, double End)>();
         foreach (var id in ids)
         {
@@ -51,15 +57,20 @@ public sealed class ClusterSpreadTests
     public async Task ASiloThatJoinsMidBacklogTakesSlotsAndRunsCalls()
     {
         await using var network = await PostgresNetwork.CreateAsync("join");
+        using var gates = new TempDirectory("pyfi-join-gates");
         var a = await network.StartSiloAsync();
         var cli = await network.AddSampleAsync(a);
-        await cli.OkAsync("add", "socket", "-n", "wide", "-q", "q", "-pn", "sample", "-t", "window", "-c", "4");
-        await cli.OkAsync("task", "run", "-s", "wide", "-d", "0.1");
+        await cli.OkAsync("add", "socket", "-n", "wide", "-q", "q", "-pn", "sample", "-t", "held", "-c", "4");
+        var open = Gate(gates, "open");
+        File.WriteAllText(open.Path, "");
+        await cli.OkAsync("task", "run", "-s", "wide", "-d", open.Data);
 
-        // A backlog of 2 minutes of work (calls that sleep 10 s) for a socket that asks for 4 slots, on a cluster of 2
-        // cores: a minute for the first silo alone, long enough for a second silo to start and build its environment.
+        // A backlog of calls that run until the test lets them end, for a socket that asks for 4 slots, on a cluster
+        // of 2 cores: the first silo alone runs two of them for as long as the second takes to start and build its
+        // environment.
+        var gate = Gate(gates, "backlog");
         var ids = new List<string>();
-        for (var i = 0; i < 12; i++) ids.Add((await cli.OkAsync("task", "run", "-s", "wide", "-d", "10", "--no-wait")).Stdout.Trim());
+        for (var i = 0; i < 12; i++) ids.Add((await cli.OkAsync("task", "run", "-s", "wide", "-d", gate.Data, "--no-wait")).Stdout.Trim());
         await Poll.UntilAsync(async () => Running(await cli.OkAsync("ls", "workers", "-s", "wide", "--json")).Length == 2,
             TimeSpan.FromSeconds(30), "the first silo's two slots to run");
 
@@ -71,6 +82,7 @@ public sealed class ClusterSpreadTests
             return workers.Length == 4;
         }, TimeSpan.FromSeconds(60), "four workers of wide running once the second silo joined");
 
+        File.WriteAllText(gate.Path, "");
         foreach (var id in ids) await cli.OkAsync("task", "result", "--id", id, "--wait");
         var calls = new List<JsonElement>();
         foreach (var id in ids) calls.Add(JsonDocument.Parse((await cli.OkAsync("ls", "call", "--id", id, "--json")).Stdout).RootElement.Clone());
@@ -87,6 +99,9 @@ public sealed class ClusterSpreadTests
         var refused = a.Output.Split('\n').Where(l => l.Contains("Failed to address message", StringComparison.Ordinal)).ToList();
         Assert.True(refused.Count <= 2, $"{refused.Count} placements refused; the first: {refused.FirstOrDefault()}");
     }
+
+    // A file the held calls wait for, and the call's data naming it (a Python literal).
+    private static (string Path, string Data) Gate(TempDirectory folder, string name) => (folder.File(name), $"'{folder.File(name)}'");
 
     private static bool HasEnvironment(string data) =>
         Directory.Exists(Path.Combine(data, "venv")) && Directory.EnumerateDirectories(Path.Combine(data, "venv")).Any();
