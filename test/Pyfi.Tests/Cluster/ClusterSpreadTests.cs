@@ -27,10 +27,12 @@ public sealed class ClusterSpreadTests
             foreach (var id in warm) await cli.OkAsync("task", "result", "--id", id, "--wait");
         }
 
-        // Four calls that run until the test lets them end: they all run at once, or the poll times out.
+        // Four calls that run until the test lets them end: they all begin in Python at once, or the wait times out.
         var gate = Gate(gates, "measured");
+        var began = gates.File("began");
         var ids = new List<string>();
-        for (var i = 0; i < 4; i++) ids.Add((await cli.OkAsync("task", "run", "-s", "wide", "-d", gate.Data, "--no-wait")).Stdout.Trim());
+        for (var i = 0; i < 4; i++) ids.Add((await cli.OkAsync("task", "run", "-s", "wide", "-d", $"[{gate.Data}, '{began}']", "--no-wait")).Stdout.Trim());
+        await Poll.UntilAsync(() => File.Exists(began) && File.ReadAllLines(began).Length == 4, TimeSpan.FromSeconds(90), "the four calls to begin");
         JsonElement[] workers = [];
         await Poll.UntilAsync(async () =>
         {

@@ -105,21 +105,16 @@ public static class SampleCode
             return seconds
 
 
-        def held(gate):
-            # Runs until the file `gate` exists: a call that lasts exactly as long as the test needs it to.
+        def held(gate, marker=None):
+            # Runs until the file `gate` exists: a call that lasts exactly as long as the test needs it to. With a
+            # marker it first says it began (a line per start, written at once): starts can be counted and awaited.
             start = time.time()
+            if marker:
+                with open(marker, "a") as f:
+                    f.write("began\n")
             while not os.path.exists(gate):
                 time.sleep(0.02)
             return {"start": start, "end": time.time(), "pid": os.getpid()}
-
-
-        def marked_held(path, gate):
-            # Says it began (a line per start, written at once), then runs until the file `gate` exists.
-            with open(path, "a") as f:
-                f.write("began\n")
-            while not os.path.exists(gate):
-                time.sleep(0.02)
-            return "released"
 
 
         def marked_sleep(path, seconds):
