@@ -51,15 +51,20 @@ public sealed class ClusterSpreadTests
     public async Task ASiloThatJoinsMidBacklogTakesSlotsAndRunsCalls()
     {
         await using var network = await PostgresNetwork.CreateAsync("join");
+        using var gates = new TempDirectory("pyfi-join-gates");
         var a = await network.StartSiloAsync();
         var cli = await network.AddSampleAsync(a);
-        await cli.OkAsync("add", "socket", "-n", "wide", "-q", "q", "-pn", "sample", "-t", "window", "-c", "4");
-        await cli.OkAsync("task", "run", "-s", "wide", "-d", "0.1");
+        await cli.OkAsync("add", "socket", "-n", "wide", "-q", "q", "-pn", "sample", "-t", "held", "-c", "4");
+        var open = Gate(gates, "open");
+        File.WriteAllText(open.Path, "");
+        await cli.OkAsync("task", "run", "-s", "wide", "-d", open.Data);
 
-        // A backlog of 2 minutes of work (calls that sleep 10 s) for a socket that asks for 4 slots, on a cluster of 2
-        // cores: a minute for the first silo alone, long enough for a second silo to start and build its environment.
+        // A backlog of calls that run until the test lets them end, for a socket that asks for 4 slots, on a cluster
+        // of 2 cores: the first silo alone runs two of them for as long as the second takes to start and build its
+        // environment.
+        var gate = Gate(gates, "backlog");
         var ids = new List<string>();
-        for (var i = 0; i < 12; i++) ids.Add((await cli.OkAsync("task", "run", "-s", "wide", "-d", "10", "--no-wait")).Stdout.Trim());
+        for (var i = 0; i < 12; i++) ids.Add((await cli.OkAsync("task", "run", "-s", "wide", "-d", gate.Data, "--no-wait")).Stdout.Trim());
         await Poll.UntilAsync(async () => Running(await cli.OkAsync("ls", "workers", "-s", "wide", "--json")).Length == 2,
             TimeSpan.FromSeconds(30), "the first silo's two slots to run");
 
@@ -71,6 +76,7 @@ public sealed class ClusterSpreadTests
             return workers.Length == 4;
         }, TimeSpan.FromSeconds(60), "four workers of wide running once the second silo joined");
 
+        File.WriteAllText(gate.Path, "");
         foreach (var id in ids) await cli.OkAsync("task", "result", "--id", id, "--wait");
         var calls = new List<JsonElement>();
         foreach (var id in ids) calls.Add(JsonDocument.Parse((await cli.OkAsync("ls", "call", "--id", id, "--json")).Stdout).RootElement.Clone());
@@ -87,6 +93,9 @@ public sealed class ClusterSpreadTests
         var refused = a.Output.Split('\n').Where(l => l.Contains("Failed to address message", StringComparison.Ordinal)).ToList();
         Assert.True(refused.Count <= 2, $"{refused.Count} placements refused; the first: {refused.FirstOrDefault()}");
     }
+
+    // A file the held calls wait for, and the call's data naming it (a Python literal).
+    private static (string Path, string Data) Gate(TempDirectory folder, string name) => (folder.File(name), $"'{folder.File(name)}'");
 
     private static bool HasEnvironment(string data) =>
         Directory.Exists(Path.Combine(data, "venv")) && Directory.EnumerateDirectories(Path.Combine(data, "venv")).Any();

@@ -65,8 +65,16 @@ public sealed class MetricsTests : IAsyncLifetime
             scraped = Parse(await _http.GetStringAsync("metrics"));
             return scraped.GetValueOrDefault("pyfi_socket_queued{socket=\"sleepy\"}") >= 1;
         }, TimeSpan.FromSeconds(30), "/metrics to show sleepy's queue");
-        var backlog = await PollTopAsync(s => Socket(s, "sleepy") is { } sleepy && sleepy.GetProperty("queued").GetInt32() >= 1, "pyfi top to show sleepy's queue");
-        var busy = await PollTopAsync(s => s.GetProperty("utilization").GetDouble() >= 0.3, "pyfi top to show the slots busy");
+        // One run of the tool at a time looks for both, each kept from the first frame that shows it (looked for one
+        // after the other, on a busy host the backlog could be done before the second look began).
+        JsonElement? backlogFrame = null, busyFrame = null;
+        await PollTopAsync(frame =>
+        {
+            if (backlogFrame is null && Socket(frame, "sleepy") is { } sleepy && sleepy.GetProperty("queued").GetInt32() >= 1) backlogFrame = frame;
+            if (busyFrame is null && frame.GetProperty("utilization").GetDouble() >= 0.3) busyFrame = frame;
+            return backlogFrame is not null && busyFrame is not null;
+        }, "pyfi top to show sleepy's queue and the slots busy");
+        var (backlog, busy) = (backlogFrame!.Value, busyFrame!.Value);
         await Poll.UntilAsync(async () =>
         {
             scraped = Parse(await _http.GetStringAsync("metrics"));

@@ -20,13 +20,14 @@ public sealed class PlacementTests
         await using var silo = await SiloProcess.StartAsync(data.Path, new Dictionary<string, string> { ["PYFI_CORES"] = "2" });
         await using var client = await silo.ConnectAsync();
         await DefineAsync(client, repository, ("wide", 5), ("other", 5));
-        // Deployed and warm first; then idle long enough that every core is free again.
+        // Deployed and warm first; then idle until every core is free again.
         await RunAsync(client, "wide", 0);
         await RunAsync(client, "other", 0);
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await CoresBusyAsync(client, 0);
 
+        // The other socket's call comes once the first socket's calls hold both cores.
         var wide = Enumerable.Range(0, 6).Select(_ => RunAsync(client, "wide", 1.0)).ToList();
-        await Task.Delay(300);
+        await CoresBusyAsync(client, 2);
         var other = RunAsync(client, "other", 0.1);
         var windows = await Task.WhenAll(wide);
         var otherWindow = await other;
@@ -72,6 +73,11 @@ public sealed class PlacementTests
             await client.Registry.AddSocketAsync(new SocketSpec { Name = name, Queue = "q", Processor = "sample", Function = "window", Concurrency = concurrency });
         }
     }
+
+    // Waits until the ledger says the silos' workers hold `busy` cores in all.
+    private static Task CoresBusyAsync(PyfiClient client, int busy) =>
+        Poll.UntilAsync(async () => (await client.Cluster.GetGrain<ISlotLedgerGrain>(0).GetAgentsAsync()).Sum(a => a.CoresBusy) == busy,
+            TimeSpan.FromSeconds(30), $"{busy} cores to be held");
 
     private static async Task<Window> RunAsync(PyfiClient client, string socket, double seconds)
     {

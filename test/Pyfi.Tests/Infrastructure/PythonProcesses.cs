@@ -57,14 +57,20 @@ public static class Poll
         }
     }
 
-    /// <summary>Waits until <paramref name="condition"/>, asked every 100 ms, holds (see <see cref="UntilAsync(Func{bool}, TimeSpan, string)"/>).</summary>
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds (see <see cref="UntilAsync(Func{bool}, TimeSpan, string)"/>), asked
+    /// every 100 ms, or after as long as the last ask took when that is longer: a condition that runs the pyfi tool
+    /// runs it at most half the time, not back to back (a tight loop of processes loads a busy host).
+    /// </summary>
     public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var asked = System.Diagnostics.Stopwatch.StartNew();
         while (!await condition())
         {
             if (clock.Elapsed > timeout) throw new TimeoutException($"waited {timeout} for {what}");
-            await Task.Delay(100);
+            await Task.Delay(asked.Elapsed > TimeSpan.FromMilliseconds(100) ? asked.Elapsed : TimeSpan.FromMilliseconds(100));
+            asked.Restart();
         }
     }
 }

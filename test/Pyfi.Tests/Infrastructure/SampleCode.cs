@@ -105,22 +105,24 @@ public static class SampleCode
             return seconds
 
 
+        def held(gate, marker=None):
+            # Runs until the file `gate` exists: a call that lasts exactly as long as the test needs it to. With a
+            # marker it first says it began (a line per start, written at once): starts can be counted and awaited.
+            start = time.time()
+            if marker:
+                with open(marker, "a") as f:
+                    f.write("began\n")
+            while not os.path.exists(gate):
+                time.sleep(0.02)
+            return {"start": start, "end": time.time(), "pid": os.getpid()}
+
+
         def marked_sleep(path, seconds):
             # Says it began (a line per start, written at once), then sleeps: starts can be counted and awaited.
             with open(path, "a") as f:
                 f.write("began\n")
             time.sleep(seconds)
             return seconds
-
-
-        def marked_wait(path, gate):
-            # Says it began, then runs until the file gate exists (at most two minutes): ends when a test says so.
-            with open(path, "a") as f:
-                f.write("began\n")
-            deadline = time.monotonic() + 120
-            while not os.path.exists(gate) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            return "released"
 
 
         def poison():

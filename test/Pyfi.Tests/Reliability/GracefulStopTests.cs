@@ -24,9 +24,11 @@ public sealed class GracefulStopTests
             var cli = silo.Cli();
             await SampleCode.AddAsync(cli, repository);
             // One attempt allowed: a stop that charged one would fail the call.
-            await cli.OkAsync("add", "socket", "-n", "long", "-q", "q", "-pn", "sample", "-t", "marked_sleep", "-c", "1", "--max-attempts", "1");
+            // The call runs until the test lets it end: each stop surely finds it running.
+            await cli.OkAsync("add", "socket", "-n", "long", "-q", "q", "-pn", "sample", "-t", "held", "-c", "1", "--max-attempts", "1");
             var marker = Path.Combine(scratch.Path, "began");
-            var id = (await cli.OkAsync("task", "run", "-s", "long", "-d", $"['{marker}', 12]", "--no-wait")).Stdout.Trim();
+            var gate = Path.Combine(scratch.Path, "gate");
+            var id = (await cli.OkAsync("task", "run", "-s", "long", "-d", $"['{gate}', '{marker}']", "--no-wait")).Stdout.Trim();
 
             Func<SiloProcess, Task>[] stops = [s => s.InterruptGroupAsync(), s => s.TerminateAsync(), s => s.InterruptGroupAsync()];
             for (var round = 0; round < stops.Length; round++)
@@ -45,9 +47,11 @@ public sealed class GracefulStopTests
                 cli = silo.Cli();
             }
 
+            await Poll.UntilAsync(() => Began(marker) == stops.Length + 1, TimeSpan.FromSeconds(60), "the last start of the call");
+            await File.WriteAllTextAsync(gate, "");
             var result = await cli.RunAsync(["task", "result", "--id", id, "--wait"], timeout: TimeSpan.FromMinutes(2));
             Assert.True(result.ExitCode == 0, result.ToString());
-            Assert.Equal("12", result.Stdout.Trim());
+            Assert.True(JsonDocument.Parse(result.Stdout).RootElement.TryGetProperty("end", out _), result.ToString());
             var call = JsonDocument.Parse((await cli.OkAsync("ls", "call", "--id", id, "--json")).Stdout).RootElement;
             Assert.Equal("succeeded", call.GetProperty("state").GetString());
             Assert.Equal(1, call.GetProperty("attempts").GetInt32());
@@ -73,17 +77,17 @@ public sealed class GracefulStopTests
         {
             var cli = silo.Cli();
             await SampleCode.AddAsync(cli, repository);
-            await cli.OkAsync("add", "socket", "-n", "long", "-q", "q", "-pn", "sample", "-t", "marked_wait", "-c", "1", "--max-attempts", "1");
+            await cli.OkAsync("add", "socket", "-n", "long", "-q", "q", "-pn", "sample", "-t", "held", "-c", "1", "--max-attempts", "1");
             var first = Path.Combine(scratch.Path, "first");
             var gate = Path.Combine(scratch.Path, "gate");
-            var running = (await cli.OkAsync("task", "run", "-s", "long", "-d", $"['{first}', '{gate}']", "--no-wait")).Stdout.Trim();
-            var behind = (await cli.OkAsync("task", "run", "-s", "long", "-d", $"['{Path.Combine(scratch.Path, "behind")}', '{gate}']", "--no-wait")).Stdout.Trim();
+            var running = (await cli.OkAsync("task", "run", "-s", "long", "-d", $"['{gate}', '{first}']", "--no-wait")).Stdout.Trim();
+            var behind = (await cli.OkAsync("task", "run", "-s", "long", "-d", $"['{gate}', '{Path.Combine(scratch.Path, "behind")}']", "--no-wait")).Stdout.Trim();
             await Poll.UntilAsync(() => Began(first) == 1, TimeSpan.FromSeconds(60), "the first call to begin");
             var clock = Stopwatch.StartNew();
 
-            // The first call runs until the stop has begun and counted it; then it is let finish within the drain.
+            // Stopped while the first call runs (it runs until the test lets it end), then let end within the drain.
             await silo.InterruptGroupAsync();
-            await silo.WaitForOutputAsync("1 running may finish", TimeSpan.FromSeconds(30));
+            await silo.WaitForOutputAsync("no new attempts start here; 1 running may finish", TimeSpan.FromSeconds(30));
             await File.WriteAllTextAsync(gate, "");
             var exit = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
@@ -113,9 +117,10 @@ public sealed class GracefulStopTests
         await using var silo = await SiloProcess.StartAsync(data.Path, environment, ownProcessGroup: true);
         var cli = silo.Cli();
         await SampleCode.AddAsync(cli, repository);
-        await cli.OkAsync("add", "socket", "-n", "long", "-q", "q", "-pn", "sample", "-t", "marked_sleep", "-c", "1", "--max-attempts", "1");
+        await cli.OkAsync("add", "socket", "-n", "long", "-q", "q", "-pn", "sample", "-t", "held", "-c", "1", "--max-attempts", "1");
         var marker = Path.Combine(scratch.Path, "began");
-        var id = (await cli.OkAsync("task", "run", "-s", "long", "-d", $"['{marker}', 4]", "--no-wait")).Stdout.Trim();
+        var gate = Path.Combine(scratch.Path, "gate");
+        var id = (await cli.OkAsync("task", "run", "-s", "long", "-d", $"['{gate}', '{marker}']", "--no-wait")).Stdout.Trim();
         await Poll.UntilAsync(() => Began(marker) == 1, TimeSpan.FromSeconds(60), "the call to begin");
 
         await silo.InterruptGroupAsync();
@@ -128,6 +133,7 @@ public sealed class GracefulStopTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"the second Ctrl+C took {clock.Elapsed} to stop the silo:\n{silo.Output}");
         Assert.True(silo.WarningsAndErrors.Count == 0, silo.Output);
         await using var again = await SiloProcess.StartAsync(data.Path, environment, ports: silo.Ports);
+        await File.WriteAllTextAsync(gate, "");
         var result = await again.Cli().RunAsync(["task", "result", "--id", id, "--wait"], timeout: TimeSpan.FromMinutes(1));
         Assert.True(result.ExitCode == 0, result.ToString());
         var call = JsonDocument.Parse((await again.Cli().OkAsync("ls", "call", "--id", id, "--json")).Stdout).RootElement;

@@ -85,12 +85,17 @@ public sealed class NeverStartedTests
         ];
         await Poll.UntilAsync(() => File.Exists(marker), TimeSpan.FromSeconds(60), "the long call to begin");
 
-        // The socket writes one of them behind the running call, into the same Python process's stdin.
-        await Poll.UntilAsync(async () =>
+        // The socket writes one of them behind the running call, into the same Python process's stdin (looked at
+        // through a .NET client: a process per look would load a busy host).
+        await using (var client = await silo.ConnectAsync())
         {
-            var states = await Task.WhenAll(waiting.Select(async id => (await ShowAsync(cli, id)).GetProperty("state").GetString()));
-            return states.Count(s => s == "running") == 1;
-        }, TimeSpan.FromSeconds(30), "a call to be written behind the running one");
+            await Poll.UntilAsync(async () =>
+            {
+                var states = await Task.WhenAll(waiting.Select(async id => (await client.Call(Guid.Parse(id)).InfoAsync()).State));
+                return states.Count(s => s == CallState.Running) == 1;
+            }, TimeSpan.FromSeconds(30), "a call to be written behind the running one");
+        }
+
         return (running, waiting, marker);
     }
 

@@ -21,12 +21,14 @@ public sealed class RetentionTests
             await cli.OkAsync("add", "socket", "-n", "sleepy", "-q", "q", "-pn", "sample", "-t", "sleepy", "-c", "1");
             var ended = (await cli.OkAsync("task", "run", "-s", "noop", "-d", "1", "--no-wait")).Stdout.Trim();
             await cli.OkAsync("task", "result", "--id", ended, "--wait");
+            var endedBy = DateTimeOffset.UtcNow;
             var open = (await cli.OkAsync("task", "run", "-s", "sleepy", "-d", "60", "--no-wait")).Stdout.Trim();
             await cli.OkAsync("ls", "call", "--id", ended);
 
-            // Stopped, and started again after the retention: the sweep at start removes what ended before it.
+            // Stopped, and started again once the call ended longer ago than the retention: the sweep at start
+            // removes what ended before it.
             await silo.StopAsync();
-            await Task.Delay(TimeSpan.FromSeconds(4));
+            await PastRetentionAsync(endedBy, TimeSpan.FromSeconds(3));
             silo = await SiloProcess.StartAsync(data.Path, env, ports: silo.Ports);
             cli = silo.Cli();
             CliResult gone;
@@ -70,11 +72,19 @@ public sealed class RetentionTests
 
         var ended = (await cli.OkAsync("task", "run", "-s", "noop", "-d", "1", "--no-wait")).Stdout.Trim();
         await cli.OkAsync("task", "result", "--id", ended, "--wait");
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await PastRetentionAsync(DateTimeOffset.UtcNow, TimeSpan.FromSeconds(2));
         await sweeper.SweepAsync();
 
         var gone = await cli.RunAsync(["ls", "call", "--id", ended]);
         Assert.True(gone.ExitCode == 1, $"a sweep after the retention kept the ended call:\n{gone}");
         Assert.Contains($"call or workflow '{ended}' does not exist", gone.Stderr);
+    }
+
+    // The retention is a time: a call that ended by `endedBy` is past it once `retention` (and a margin for the
+    // two clocks' rounding) has gone by since.
+    private static async Task PastRetentionAsync(DateTimeOffset endedBy, TimeSpan retention)
+    {
+        var left = endedBy + retention + TimeSpan.FromMilliseconds(100) - DateTimeOffset.UtcNow;
+        if (left > TimeSpan.Zero) await Task.Delay(left);
     }
 }

@@ -174,6 +174,40 @@ public sealed class CallStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RetentionRemovesOnlyCallsThatEndedBeforeTheCutoffAtMostTheLimitAtATime()
+    {
+        // What the sweeper does with now minus the retention: ended calls older than that go, whatever their end;
+        // calls not ended stay however old, and so do calls that ended since.
+        var cutoff = Now.AddHours(-1);
+        var old = new List<CallInfo>();
+        foreach (var (state, finished) in new[] { (CallState.Succeeded, cutoff.AddSeconds(-1)), (CallState.Failed, cutoff.AddDays(-3)), (CallState.Cancelled, cutoff.AddTicks(-10)) })
+        {
+            var call = Queued() with { Created = cutoff.AddDays(-7) };
+            Assert.True(await _store.InsertAsync(call));
+            Assert.True(await _store.TransitionAsync(call with { State = state, Finished = finished }, CallState.Queued, 0));
+            old.Add(call);
+        }
+
+        var recent = Queued() with { Created = cutoff.AddDays(-7) };
+        Assert.True(await _store.InsertAsync(recent));
+        Assert.True(await _store.TransitionAsync(recent with { State = CallState.Succeeded, Finished = cutoff.AddSeconds(1) }, CallState.Queued, 0));
+        var queued = Queued() with { Created = cutoff.AddDays(-7) };
+        Assert.True(await _store.InsertAsync(queued));
+        var running = Queued() with { Created = cutoff.AddDays(-7) };
+        Assert.True(await _store.InsertAsync(running));
+        Assert.True(await _store.TransitionAsync(Running(running, 1), CallState.Queued, 0));
+
+        Assert.Equal(2, await _store.DeleteEndedBeforeAsync(cutoff, 2));
+        Assert.Equal(1, await _store.DeleteEndedBeforeAsync(cutoff, 2));
+        Assert.Equal(0, await _store.DeleteEndedBeforeAsync(cutoff, 2));
+
+        foreach (var call in old) Assert.Null(await _store.ReadAsync(call.Id));
+        Assert.Equal(CallState.Succeeded, (await _store.ReadAsync(recent.Id))!.State);
+        Assert.Equal(CallState.Queued, (await _store.ReadAsync(queued.Id))!.State);
+        Assert.Equal(CallState.Running, (await _store.ReadAsync(running.Id))!.State);
+    }
+
+    [Fact]
     public async Task WritesWaitingWhenATransactionStartsGoIntoItUpToTheMostOneTakes()
     {
         await using var store = new GatedStore();
