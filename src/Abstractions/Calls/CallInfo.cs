@@ -42,7 +42,9 @@ public sealed record CallInfo
     /// <summary>The commit of the processor's repository the last attempt ran.</summary>
     [Id(11)] public string? Commit { get; init; }
 
-    /// <summary>The worker that ran the last attempt (host, process).</summary>
+    /// <summary>
+    /// The process that runs (or ran) the last attempt, <c>host:port/pid</c>: known once the process began it.
+    /// </summary>
     [Id(12)] public string? Worker { get; init; }
 
     /// <summary>When the call was accepted.</summary>
@@ -83,6 +85,12 @@ public sealed record CallInfo
 
     /// <summary>When the call was cancelled, if it was.</summary>
     [Id(25)] public DateTimeOffset? Cancelled { get; init; }
+
+    /// <summary>The worker slot that runs (or ran) the last attempt, <c>socket#slot</c>; <see cref="Worker"/> is its process.</summary>
+    [Id(26)] public string? Slot { get; init; }
+
+    /// <summary>This call's own attempts in all, if it was given them; otherwise its retry policy's apply.</summary>
+    [Id(27)] public int? MaxAttempts { get; init; }
 }
 
 /// <summary>One attempt of a call that did not end it: it failed, died, timed out or was lost, and the call ran again.</summary>

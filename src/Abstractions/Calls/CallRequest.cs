@@ -4,7 +4,7 @@ namespace Pyfi;
 [GenerateSerializer, Immutable, Alias("pyfi.CallRequest")]
 public sealed record CallRequest
 {
-    /// <summary>The socket to call.</summary>
+    /// <summary>The socket to call: the grain it is sent to (a socket refuses a request that names another).</summary>
     [Id(0)] public required string Socket { get; init; }
 
     /// <summary>Positional arguments, as a JSON array (the text).</summary>
@@ -30,4 +30,7 @@ public sealed record CallRequest
 
     /// <summary>This call's per-attempt time limit instead of the socket's, if given.</summary>
     [Id(7)] public TimeSpan? Timeout { get; init; }
+
+    /// <summary>This call's attempts in all instead of its retry policy's (the rest of the policy still applies), if given.</summary>
+    [Id(8)] public int? MaxAttempts { get; init; }
 }

@@ -57,6 +57,9 @@ public static class FailureKinds
     /// <summary>The silo stopped before the attempt ended (a history entry only: the attempt is handed back and not counted).</summary>
     public static readonly FailureKind InterruptedByShutdown = new("InterruptedByShutdown", true, "the silo stopped before the attempt ended");
 
+    /// <summary>The attempt never began: its silo was stopping (it is handed back and not counted).</summary>
+    public static readonly FailureKind SiloStopping = new("SiloStopping", true, "the silo was stopping; the attempt never began");
+
     /// <summary>An attempt failed without saying why.</summary>
     public static readonly FailureKind Unknown = new("Unknown", true, "the attempt failed without saying why");
 
@@ -64,7 +67,7 @@ public static class FailureKinds
     public static IReadOnlyList<FailureKind> All { get; } =
     [
         WorkerLost, WorkerDied, TimeLimitExceeded, DeploymentFailed, FunctionNotFound, ResultNotSerializable, ResultTooLarge,
-        MemoryLimitExceeded, WorkerProtocolViolation, Cancelled, InterruptedByShutdown, Unknown,
+        MemoryLimitExceeded, WorkerProtocolViolation, Cancelled, InterruptedByShutdown, SiloStopping, Unknown,
     ];
 
     private static readonly Dictionary<string, FailureKind> ByName = All.ToDictionary(k => k.Name, StringComparer.Ordinal);

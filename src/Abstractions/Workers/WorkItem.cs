@@ -1,12 +1,11 @@
 namespace Pyfi;
 
 /// <summary>One attempt of one call, as a socket hands it to a worker slot.</summary>
-/// <param name="Call">The call as the socket stored it running (its function, arguments, time limit, lease).</param>
-/// <param name="Attempt">The attempt to start: the call's stored attempts plus one.</param>
+/// <param name="Call">The call running at the attempt to start (its <see cref="CallInfo.Attempts"/>), with its function, arguments and lease.</param>
 /// <param name="Deployment">The code to run it with.</param>
 /// <param name="Timeout">Longest time the attempt may take (the call's own limit, or its socket's); the worker process is killed past it.</param>
 [GenerateSerializer, Immutable, Alias("pyfi.WorkItem")]
-public sealed record WorkItem(CallInfo Call, int Attempt, ProcessorDeployment Deployment, TimeSpan? Timeout);
+public sealed record WorkItem(CallInfo Call, ProcessorDeployment Deployment, TimeSpan? Timeout);
 
 /// <summary>How an attempt ended in the worker.</summary>
 [GenerateSerializer]

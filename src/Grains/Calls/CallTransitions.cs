@@ -10,12 +10,16 @@ namespace Pyfi.Grains.Calls;
 /// </summary>
 public static class CallTransitions
 {
-    /// <summary>The call as attempt <paramref name="attempt"/> starts on <paramref name="worker"/>, holding a lease until <paramref name="leaseUntil"/>.</summary>
-    public static CallInfo Started(CallInfo queued, int attempt, string worker, string owner, string? commit, DateTimeOffset now, DateTimeOffset leaseUntil) => queued with
+    /// <summary>
+    /// The call as attempt <paramref name="attempt"/> is handed to worker slot <paramref name="slot"/> on silo
+    /// <paramref name="owner"/>, holding a lease until <paramref name="leaseUntil"/> (its process is named when it begins).
+    /// </summary>
+    public static CallInfo Started(CallInfo queued, int attempt, string slot, string owner, string? commit, DateTimeOffset now, DateTimeOffset leaseUntil) => queued with
     {
         State = CallState.Running,
         Attempts = attempt,
-        Worker = worker,
+        Slot = slot,
+        Worker = null,
         Owner = owner,
         Commit = commit ?? queued.Commit,
         Started = now,

@@ -122,6 +122,7 @@ public sealed partial class SocketGrain(
             // Only a call's own policy and limit are kept with it; otherwise the socket's apply as they are then.
             Retry = request.Retry,
             Timeout = request.Timeout,
+            MaxAttempts = request.MaxAttempts,
         };
 
         if (!await calls.InsertAsync(call))
@@ -333,7 +334,11 @@ public sealed partial class SocketGrain(
         Later(held, time.GetUtcNow() + held.Recheck);
     }
 
-    private RetryPolicy Policy(CallInfo call) => call.Retry ?? Definition?.Spec.Retry ?? RetryPolicy.Default;
+    private RetryPolicy Policy(CallInfo call)
+    {
+        var policy = call.Retry ?? Definition?.Spec.Retry ?? RetryPolicy.Default;
+        return call.MaxAttempts is { } attempts ? policy with { MaxAttempts = attempts } : policy;
+    }
 
     private bool IsAlive(string? owner)
     {
@@ -366,10 +371,12 @@ public sealed partial class SocketGrain(
     // What the worker's Python will json.loads is bounded here, whoever sent it (the gateway, a .NET client, a workflow).
     private void CheckRequest(CallRequest request)
     {
+        if (request.Socket != Name) throw new InvalidSpecException($"the request names socket '{request.Socket}' but was sent to socket '{Name}'");
         ModelRules.Json("the call's positional arguments", request.Args, JsonValueKind.Array, _options.MaxPayloadBytes);
         if (request.Kwargs is not null) ModelRules.Json("the call's keyword arguments", request.Kwargs, JsonValueKind.Object, _options.MaxPayloadBytes);
         if (request.Key is { } key && (key.Length is 0 or > 200)) throw new InvalidSpecException("a call's key must have 1 to 200 characters");
         if (request.Retry is { } retry) ModelRules.Validate("the call", retry);
+        if (request.MaxAttempts is < 1 or > 1000) throw new InvalidSpecException("the call's max attempts must be between 1 and 1000");
         if (request.Timeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromDays(7)))
             throw new InvalidSpecException("the call's time limit must be between 0 and 7 days");
     }
@@ -498,7 +505,7 @@ public sealed partial class SocketGrain(
             held.Slot = slot.Index;
             held.Call = running;
             if (deployment.HostList.Length > 0) RequestContext.Set(PlacementHosts.Key, deployment.HostList);
-            result = await worker.ExecuteAsync(new WorkItem(running, attempt, deployment, running.Timeout ?? Definition?.Spec.Timeout));
+            result = await worker.ExecuteAsync(new WorkItem(running, deployment, running.Timeout ?? Definition?.Spec.Timeout));
             SlotDispatcher.Answered(slot, time.GetUtcNow());
         }
         catch (Exception e) when (PyfiException.Find(e) is NoCapacityException)

@@ -107,7 +107,7 @@ public sealed partial class WorkerGrain(
         if (drain.IsStopping)
         {
             DeactivateOnIdle();
-            return Result(WorkOutcome.NotStarted, null, new CallError("SiloStopping", "the silo is stopping"), null, time.GetUtcNow(), startStored: false);
+            return Result(WorkOutcome.NotStarted, null, FailureKinds.SiloStopping.Error("the silo is stopping"), null, time.GetUtcNow(), startStored: false);
         }
 
         Interlocked.Increment(ref _status.Running);
@@ -169,7 +169,7 @@ public sealed partial class WorkerGrain(
         }
         catch (SiloStoppingException e)
         {
-            return Result(WorkOutcome.NotStarted, null, new CallError("SiloStopping", e.Message), null, started, startStored: false);
+            return Result(WorkOutcome.NotStarted, null, FailureKinds.SiloStopping.Error(e.Message), null, started, startStored: false);
         }
         catch (PythonWorkerExitedException e)
         {
@@ -185,7 +185,7 @@ public sealed partial class WorkerGrain(
         }
 
         if (attempt.Cancelled) return Result(WorkOutcome.NotStarted, null, FailureKinds.Cancelled.Error("the call was cancelled"), null, started, worker, startStored: false);
-        if (drain.IsStopping) return Result(WorkOutcome.NotStarted, null, new CallError("SiloStopping", "the silo is stopping"), null, started, worker, startStored: false);
+        if (drain.IsStopping) return Result(WorkOutcome.NotStarted, null, FailureKinds.SiloStopping.Error("the silo is stopping"), null, started, worker, startStored: false);
         attempt.Process = worker;
         var running = worker.CallAsync(item.Call.Function, item.Call.Args, item.Call.Kwargs, item.Timeout, attempt.Cancel.Token, () => OnBegan(attempt));
         _lastOnWorker = running;
@@ -233,7 +233,7 @@ public sealed partial class WorkerGrain(
     private void OnBegan(Attempt attempt)
     {
         var now = time.GetUtcNow();
-        var running = attempt.Item.Call with { Started = now, LeaseUntil = now + _options.LeaseDuration };
+        var running = attempt.Item.Call with { Started = now, LeaseUntil = now + _options.LeaseDuration, Worker = WorkerName(attempt.Process) };
         var write = calls.StartAsync(running);
         lock (attempt)
         {
@@ -257,7 +257,7 @@ public sealed partial class WorkerGrain(
         lock (attempt) write = attempt.StartWrite;
         if (write is null) return false;
         attempt.Withdrawn = true;
-        if (calls.WithdrawStart(attempt.Item.Call.Id, attempt.Item.Attempt)) return false;
+        if (calls.WithdrawStart(attempt.Item.Call.Id, attempt.Item.Call.Attempts)) return false;
         attempt.Withdrawn = false;
 
         try
@@ -297,7 +297,7 @@ public sealed partial class WorkerGrain(
         var running = attempt.Item.Call;
         try
         {
-            if (await calls.RenewAsync(running, attempt.Item.Attempt, until))
+            if (await calls.RenewAsync(running, attempt.Item.Call.Attempts, until))
             {
                 attempt.Renewed = now;
             }

@@ -120,10 +120,6 @@ public sealed class GatewayOperations
         var run = Args<TaskRunArgs>(args);
         if (string.IsNullOrEmpty(run.Socket)) throw new InvalidSpecException("the socket name is empty");
         ModelRules.Name("socket", run.Socket);
-        var socket = _grains.GetGrain<ISocketGrain>(run.Socket);
-        var retry = run.MaxAttempts is { } attempts
-            ? ((await _retry.RunAsync(_ => socket.GetDefinitionAsync(), cancellationToken))?.Spec.Retry ?? throw new NotFoundException("socket", run.Socket)) with { MaxAttempts = attempts }
-            : null;
         var request = new CallRequest
         {
             Socket = run.Socket,
@@ -131,7 +127,7 @@ public sealed class GatewayOperations
             Kwargs = CallKeywords(run),
             // Without a key of its own a submission gets one, so it can be sent again through a silo's loss.
             Key = run.Key ?? CallKey.New(),
-            Retry = retry,
+            MaxAttempts = run.MaxAttempts,
             Timeout = run.Timeout,
         };
         // A short call is submitted and answered in one grain call; a longer one is waited for here, in the silo.

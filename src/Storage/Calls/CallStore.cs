@@ -145,15 +145,11 @@ public abstract class CallStore : IAsyncDisposable
     /// </summary>
     protected abstract Task CommitAsync(IReadOnlyList<CallWrite> batch, CancellationToken cancellationToken);
 
-    /// <summary>The JSON stored for a call.</summary>
-    protected static string ToPayload(CallInfo call) => PyfiJson.Serialize(call);
+    /// <summary>The JSON stored for a call (see <see cref="StoredCall"/>).</summary>
+    protected static string ToPayload(CallInfo call) => StoredCall.Write(call);
 
     /// <summary>A call read back from its JSON, with the lease its row holds (renewals change only the column).</summary>
-    protected static CallInfo FromRow(string payload, DateTimeOffset? leaseUntil)
-    {
-        var call = PyfiJson.Deserialize<CallInfo>(payload) ?? throw new InvalidOperationException("a stored call is empty");
-        return call.State == CallState.Running ? call with { LeaseUntil = leaseUntil } : call;
-    }
+    protected static CallInfo FromRow(string payload, DateTimeOffset? leaseUntil) => StoredCall.Read(payload, leaseUntil);
 
     // Ends in this batch absorb their attempts' held starts: the row goes from queued to ended in one write,
     // guarded as the start was. (The start's caller is told it was stored: it was, as part of the end.) Held

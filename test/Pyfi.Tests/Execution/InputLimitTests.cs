@@ -124,6 +124,24 @@ public sealed class InputLimitTests(ExecutionFixture fixture) : IClassFixture<Ex
         Assert.Equal("the call's positional arguments nest deeper than 64 levels", raw.Message);
     }
 
+    [Fact]
+    public async Task ARawGrainCallNamingAnotherSocketOrImpossibleAttemptsIsRefusedAndNothingIsQueued()
+    {
+        await using var pyfi = await fixture.Silo.ConnectAsync();
+        var echo = pyfi.Cluster.GetGrain<ISocketGrain>("echo");
+        var before = await CallsOfAsync("echo");
+
+        var other = await Assert.ThrowsAsync<InvalidSpecException>(() => echo.RunAsync(new CallRequest { Socket = "other" }, TimeSpan.Zero));
+        var attempts = await Assert.ThrowsAsync<InvalidSpecException>(() => echo.RunAsync(new CallRequest { Socket = "echo", MaxAttempts = 1001 }, TimeSpan.Zero));
+
+        Assert.Equal("the request names socket 'other' but was sent to socket 'echo'", other.Message);
+        Assert.Equal("the call's max attempts must be between 1 and 1000", attempts.Message);
+        Assert.Equal(before, await CallsOfAsync("echo"));
+    }
+
+    private async Task<int> CallsOfAsync(string socket) =>
+        JsonDocument.Parse((await fixture.Cli.OkAsync("ls", "calls", "-s", socket, "--limit", "1000", "--json")).Stdout).RootElement.GetArrayLength();
+
     private static int JsonDepth(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.Array => 1 + element.EnumerateArray().Select(JsonDepth).DefaultIfEmpty(0).Max(),

@@ -34,6 +34,24 @@ public sealed class CallLifecycleTests(ReliabilityFixture fixture)
     }
 
     [Fact]
+    public async Task ACallsOwnMaxAttemptsReplaceItsSocketsAndTheSlotAndProcessAreTwoFields()
+    {
+        // The socket allows 3 attempts; this call 1: it fails at its first, with the socket's other rules.
+        var counter = Path.Combine(fixture.Scratch.Path, $"flaky-{Guid.NewGuid():N}");
+        var once = await Cli.RunAsync(["task", "run", "-s", "flaky", "-d", $"['{counter}', 2]", "--max-attempts", "1", "-v"]);
+        var refused = await Cli.RunAsync(["task", "run", "-s", "flaky", "-d", $"['{counter}', 2]", "--max-attempts", "0"]);
+
+        Assert.Equal(1, once.ExitCode);
+        Assert.Contains("(attempt 1 of 1)", once.Stderr);
+        var call = await ShowAsync(CallId(once.Stderr));
+        Assert.Equal(1, call.GetProperty("attempts").GetInt32());
+        Assert.Equal(1, call.GetProperty("maxAttempts").GetInt32());
+        Assert.Matches(@"^flaky#\d+$", call.GetProperty("slot").GetString());
+        Assert.Matches(@"^[^/]+:\d+/\d+$", call.GetProperty("worker").GetString());
+        Assert.Equal((1, "pyfi: invalid: the call's max attempts must be between 1 and 1000\n"), (refused.ExitCode, refused.Stderr));
+    }
+
+    [Fact]
     public async Task AnExceptionTypeTheSocketNeverRetriesFailsTheCallAtOnce()
     {
         var result = await Cli.RunAsync(["task", "run", "-s", "key-error", "-d", "'missing'", "-v"]);

@@ -21,11 +21,13 @@ public sealed class CallTransitionsTests
         new(outcome, outcome == WorkOutcome.Succeeded ? "42" : null, outcome == WorkOutcome.Succeeded ? null : new CallError(errorType!, "boom"), "out", "host:1/42", Now.AddSeconds(-5), Now, startStored);
 
     [Fact]
-    public void AStartedAttemptRunsUnderALeaseOwnedByItsSilo()
+    public void AStartedAttemptRunsUnderALeaseOwnedByItsSiloOnASlotWhoseProcessIsNamedWhenItEnds()
     {
         var running = Running(2);
+        var ended = CallTransitions.Next(running, Ended(WorkOutcome.Succeeded), ThreeAttempts, Now, 0.5);
 
-        Assert.Equal((CallState.Running, 2, "s#0", "S127.0.0.1:1:1", "abc"), (running.State, running.Attempts, running.Worker, running.Owner, running.Commit));
+        Assert.Equal((CallState.Running, 2, "s#0", null, "S127.0.0.1:1:1", "abc"), (running.State, running.Attempts, running.Slot, running.Worker, running.Owner, running.Commit));
+        Assert.Equal(("s#0", "host:1/42"), (ended.Slot, ended.Worker));
         Assert.Equal(Now.AddSeconds(15), running.LeaseUntil);
         Assert.Null(running.NotBefore);
     }

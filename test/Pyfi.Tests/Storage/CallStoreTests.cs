@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
+using Pyfi.Protocol;
 using Pyfi.Storage;
 using Pyfi.Storage.Calls;
 using Pyfi.Tests.Infrastructure;
@@ -39,7 +40,7 @@ public sealed class CallStoreTests : IAsyncLifetime
         new() { Id = Guid.NewGuid(), Socket = "s", Processor = "p", Function = "f", Created = Now, Key = key };
 
     private static CallInfo Running(CallInfo call, int attempt) =>
-        call with { State = CallState.Running, Attempts = attempt, Started = Now, LeaseUntil = Now.AddSeconds(30), Worker = "s#0" };
+        call with { State = CallState.Running, Attempts = attempt, Started = Now, LeaseUntil = Now.AddSeconds(30), Slot = "s#0" };
 
     private static CallInfo Succeeded(CallInfo running) =>
         running with { State = CallState.Succeeded, Result = "1", Finished = Now.AddSeconds(1), LeaseUntil = null };
@@ -221,6 +222,45 @@ public sealed class CallStoreTests : IAsyncLifetime
         Assert.True(await first);
         Assert.All(await Task.WhenAll(waiting), Assert.True);
         Assert.Equal([1, GatedStore.Most, 1_000 - GatedStore.Most], store.Batches);
+    }
+
+    [Fact]
+    public async Task EveryFieldOfACallIsStoredAndReadBack()
+    {
+        var call = new CallInfo
+        {
+            Id = Guid.NewGuid(), Socket = "s", Processor = "p", Function = "f", Args = "[1, {\"a\": [2]}]", Kwargs = "{\"k\": null}",
+            State = CallState.Queued, Attempts = 2, Output = "printed", Commit = "abc", Worker = "host:1/42", Slot = "s#3",
+            Created = Now, Started = Now.AddSeconds(1), Parent = Guid.NewGuid(), Workflow = Guid.NewGuid(), Key = "k",
+            NotBefore = Now.AddSeconds(5), Error = new CallError("ValueError", "bad"), Retry = RetryPolicy.Default with { MaxAttempts = 9 },
+            Timeout = TimeSpan.FromSeconds(7), MaxAttempts = 4, Cancelled = null,
+            History = [new CallAttempt(1, "host:1/41", Now, Now.AddSeconds(1), new CallError("WorkerDied", "gone"))],
+        };
+
+        Assert.True(await _store.InsertAsync(call));
+
+        Assert.Equal(PyfiJson.Serialize(call), PyfiJson.Serialize((await _store.ReadAsync(call.Id))!));
+    }
+
+    [Fact]
+    public async Task ARunningRowAnEarlierVersionWroteNamesItsSlotAsTheSlot()
+    {
+        // Before the slot had a field of its own, a running row's worker was the slot (socket#slot).
+        var running = Running(Queued(), 1);
+        Assert.True(await _store.InsertAsync(running));
+        await using (var connection = new SqliteConnection(_database.CallsConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE PyfiCalls SET Payload = replace(Payload, '\"slot\":', '\"worker\":') WHERE Id = $id";
+            command.Parameters.AddWithValue("$id", running.Id.ToString());
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        var read = (await _store.ReadAsync(running.Id))!;
+
+        Assert.Equal(("s#0", null), (read.Slot, read.Worker));
+        Assert.Equal(running.LeaseUntil, read.LeaseUntil);
     }
 
     // The row's state, attempt and version (how many times it was written), as the file holds it.

@@ -41,6 +41,7 @@ public static class CallViews
         ("Finished", call.Finished is { } f ? Views.Time(f) : "-"),
         ("Duration", call.Finished is { } e ? $"{(e - (call.Started ?? call.Created)).TotalMilliseconds:0.#} ms" : "-"),
         ("Worker", call.Worker ?? "-"),
+        ("Slot", call.Slot ?? "-"),
         ("Commit", call.Commit ?? "-"),
         ("Lease", call.State == CallState.Running && call.LeaseUntil is { } l ? $"until {Views.Time(l)} on {call.Owner ?? "-"}" : "-"),
         ("Retry after", call.NotBefore is { } nb && call.State == CallState.Queued ? Views.Time(nb) : "-"),

@@ -1,0 +1,164 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Pyfi.Storage.Calls;
+
+/// <summary>
+/// What a call's row holds as JSON (its <c>payload</c>; the columns the queries use are written beside it). Its
+/// own type, not the wire record <see cref="CallInfo"/>: the client's view can change without rewriting stored
+/// rows, and a row written by an earlier version is read into today's view here, in one place. Property names
+/// are those rows were first written with (camelCase); a field is only ever added.
+/// </summary>
+internal sealed record StoredCall
+{
+    public required Guid Id { get; init; }
+
+    public required string Socket { get; init; }
+
+    public required string Processor { get; init; }
+
+    public required string Function { get; init; }
+
+    public string Args { get; init; } = "[]";
+
+    public string? Kwargs { get; init; }
+
+    public CallState State { get; init; }
+
+    public int Attempts { get; init; }
+
+    public string? Result { get; init; }
+
+    public CallError? Error { get; init; }
+
+    public string? Output { get; init; }
+
+    public string? Commit { get; init; }
+
+    // The last attempt's process (host:port/pid). Rows written before the slot had a field of its own held the
+    // slot (socket#slot) here while the call ran.
+    public string? Worker { get; init; }
+
+    public string? Slot { get; init; }
+
+    public required DateTimeOffset Created { get; init; }
+
+    public DateTimeOffset? Started { get; init; }
+
+    public DateTimeOffset? Finished { get; init; }
+
+    public Guid? Parent { get; init; }
+
+    public Guid? Workflow { get; init; }
+
+    public string? Key { get; init; }
+
+    // Kept for rows' readers outside Pyfi; the lease_until column is what a renewal changes, and what is read.
+    public DateTimeOffset? LeaseUntil { get; init; }
+
+    public string? Owner { get; init; }
+
+    public DateTimeOffset? NotBefore { get; init; }
+
+    public ImmutableArray<CallAttempt> History { get; init; } = [];
+
+    public RetryPolicy? Retry { get; init; }
+
+    public TimeSpan? Timeout { get; init; }
+
+    public int? MaxAttempts { get; init; }
+
+    public DateTimeOffset? Cancelled { get; init; }
+
+    /// <summary>The JSON stored for <paramref name="call"/>.</summary>
+    public static string Write(CallInfo call) => JsonSerializer.Serialize(From(call), StoredCallJson.Default.StoredCall);
+
+    /// <summary>The call a row holds, with the lease its column holds (a renewal changes only the column).</summary>
+    public static CallInfo Read(string payload, DateTimeOffset? leaseUntil)
+    {
+        var row = JsonSerializer.Deserialize(payload, StoredCallJson.Default.StoredCall) ?? throw new InvalidOperationException("a stored call is empty");
+        return row.ToCall(row.State == CallState.Running ? leaseUntil : row.LeaseUntil);
+    }
+
+    private static StoredCall From(CallInfo call) => new()
+    {
+        Id = call.Id,
+        Socket = call.Socket,
+        Processor = call.Processor,
+        Function = call.Function,
+        Args = call.Args,
+        Kwargs = call.Kwargs,
+        State = call.State,
+        Attempts = call.Attempts,
+        Result = call.Result,
+        Error = call.Error,
+        Output = call.Output,
+        Commit = call.Commit,
+        Worker = call.Worker,
+        Slot = call.Slot,
+        Created = call.Created,
+        Started = call.Started,
+        Finished = call.Finished,
+        Parent = call.Parent,
+        Workflow = call.Workflow,
+        Key = call.Key,
+        LeaseUntil = call.LeaseUntil,
+        Owner = call.Owner,
+        NotBefore = call.NotBefore,
+        History = call.History,
+        Retry = call.Retry,
+        Timeout = call.Timeout,
+        MaxAttempts = call.MaxAttempts,
+        Cancelled = call.Cancelled,
+    };
+
+    private CallInfo ToCall(DateTimeOffset? leaseUntil)
+    {
+        // An earlier version's running row: its worker field named the slot.
+        var (slot, worker) = Slot is null && Worker is { } w && w.Contains('#', StringComparison.Ordinal) && !w.Contains('/', StringComparison.Ordinal)
+            ? (w, (string?)null)
+            : (Slot, Worker);
+        return new CallInfo
+        {
+            Id = Id,
+            Socket = Socket,
+            Processor = Processor,
+            Function = Function,
+            Args = Args,
+            Kwargs = Kwargs,
+            State = State,
+            Attempts = Attempts,
+            Result = Result,
+            Error = Error,
+            Output = Output,
+            Commit = Commit,
+            Worker = worker,
+            Slot = slot,
+            Created = Created,
+            Started = Started,
+            Finished = Finished,
+            Parent = Parent,
+            Workflow = Workflow,
+            Key = Key,
+            LeaseUntil = leaseUntil,
+            Owner = Owner,
+            NotBefore = NotBefore,
+            History = History.IsDefault ? [] : History,
+            Retry = Retry,
+            Timeout = Timeout,
+            MaxAttempts = MaxAttempts,
+            Cancelled = Cancelled,
+        };
+    }
+}
+
+/// <summary>Source-generated JSON for stored calls: the same shape rows have always had (camelCase, states by name, nulls left out).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    Converters = [typeof(StoredCallStateName)])]
+[JsonSerializable(typeof(StoredCall))]
+internal sealed partial class StoredCallJson : JsonSerializerContext;
+
+/// <summary>A call's state by its camelCase name, as rows hold it.</summary>
+internal sealed class StoredCallStateName() : JsonStringEnumConverter<CallState>(JsonNamingPolicy.CamelCase);
