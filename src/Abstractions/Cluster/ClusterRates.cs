@@ -44,7 +44,8 @@ public sealed class ClusterRates
     private static SiloRates Silo(AgentInfo? previous, AgentInfo current)
     {
         var seconds = Seconds(previous, current);
-        var executed = previous is null ? 0 : current.Sockets.Sum(s => s.ExecutionSeconds) - previous.Sockets.Sum(s => s.ExecutionSeconds);
+        // Counted while attempts run, not when they end: a report period within a long call is as busy as it was.
+        var executed = previous is null ? 0 : current.ExecutedSeconds - previous.ExecutedSeconds;
         var utilization = seconds > 0 && current.Cores > 0 ? Math.Clamp(executed / (seconds * current.Cores), 0, 1) : 0;
         return new SiloRates(current.Silo, current.Host, current.Cores, current.CoresBusy, utilization, current.Load, current.SiloMemoryMb);
     }

@@ -66,6 +66,9 @@ public sealed record AgentInfo
 
     /// <summary>Its sockets' figures since it started (see <see cref="SocketMetrics"/>).</summary>
     [Id(12)] public ImmutableArray<SocketMetrics> Sockets { get; init; } = [];
+
+    /// <summary>Seconds its slots have spent executing attempts since it started, those running at <see cref="Reported"/> included.</summary>
+    [Id(13)] public double ExecutedSeconds { get; init; }
 }
 
 /// <summary>One host of the cluster: its silos' reports together (<c>pyfi ls nodes</c>).</summary>

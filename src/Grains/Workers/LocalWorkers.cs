@@ -11,6 +11,14 @@ public sealed class LocalWorkers
 {
     private readonly ConcurrentDictionary<GrainId, WorkerStatus> _workers = new();
 
+    // The slots' execution time, kept here rather than per worker so it survives a worker's deactivation: attempts
+    // ended add their time; attempts running are counted up to the moment asked (how many, and the sum of their
+    // starts, so two a slot overlaps as one ends and the one written behind it begins are each counted once).
+    private readonly Lock _clock = new();
+    private long _executedTicks;
+    private int _executing;
+    private long _executingSinceTicks;
+
     /// <summary>Registers an activated worker; returns the status object it keeps up to date.</summary>
     public WorkerStatus Add(GrainId worker, DateTimeOffset since)
     {
@@ -21,6 +29,36 @@ public sealed class LocalWorkers
 
     /// <summary>Forgets a worker that deactivated.</summary>
     public void Remove(GrainId worker) => _workers.TryRemove(worker, out _);
+
+    /// <summary>An attempt's process began it at <paramref name="began"/>.</summary>
+    public void ExecutionBegan(DateTimeOffset began)
+    {
+        lock (_clock)
+        {
+            _executing++;
+            _executingSinceTicks += began.UtcTicks;
+        }
+    }
+
+    /// <summary>The attempt begun at <paramref name="began"/> ended at <paramref name="ended"/>.</summary>
+    public void ExecutionEnded(DateTimeOffset began, DateTimeOffset ended)
+    {
+        lock (_clock)
+        {
+            _executing--;
+            _executingSinceTicks -= began.UtcTicks;
+            _executedTicks += Math.Max(0, ended.UtcTicks - began.UtcTicks);
+        }
+    }
+
+    /// <summary>Seconds this silo's slots have spent executing attempts until <paramref name="now"/>, those running included.</summary>
+    public double ExecutedSeconds(DateTimeOffset now)
+    {
+        lock (_clock)
+        {
+            return (double)(_executedTicks + Math.Max(0, (_executing * now.UtcTicks) - _executingSinceTicks)) / TimeSpan.TicksPerSecond;
+        }
+    }
 
     /// <summary>Workers running an attempt now.</summary>
     public int Busy() => _workers.Values.Count(w => Volatile.Read(ref w.Running) > 0);

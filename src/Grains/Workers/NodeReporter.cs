@@ -45,6 +45,7 @@ internal sealed partial class NodeReporter(
         {
             var address = silo.SiloAddress.ToString();
             var (total, available) = Memory();
+            var now = time.GetUtcNow();
             var report = new AgentInfo
             {
                 Silo = address,
@@ -56,9 +57,10 @@ internal sealed partial class NodeReporter(
                 Load = Load(),
                 SiloMemoryMb = Environment.WorkingSet / (1024 * 1024),
                 Started = _started,
-                Reported = time.GetUtcNow(),
+                Reported = now,
                 Workers = [.. workers.Snapshot(address, _options.HostName)],
                 Sockets = metrics.Snapshot(),
+                ExecutedSeconds = workers.ExecutedSeconds(now),
             };
             await grains.GetGrain<ISlotLedgerGrain>(0).ReportSiloAsync(silo.SiloAddress, report);
         }

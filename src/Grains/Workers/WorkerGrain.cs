@@ -122,6 +122,7 @@ public sealed partial class WorkerGrain(
         }
         finally
         {
+            StopClock(attempt);
             attempt.Cancel.Dispose();
             _attempts.Remove(item.Call.Id);
             drain.AttemptEnded();
@@ -135,8 +136,21 @@ public sealed partial class WorkerGrain(
     // Counts the attempt's execution time: from when its process said it began it.
     private void Measure(Attempt attempt, WorkOutcome outcome)
     {
-        if (attempt.Began is not { } began || outcome is WorkOutcome.NotStarted or WorkOutcome.CannotStart) return;
-        metrics.Executed(_tally, Math.Max(0, (time.GetUtcNow() - began).TotalSeconds));
+        DateTimeOffset? began;
+        lock (attempt) began = attempt.Began;
+        if (began is not { } start || outcome is WorkOutcome.NotStarted or WorkOutcome.CannotStart) return;
+        metrics.Executed(_tally, Math.Max(0, (time.GetUtcNow() - start).TotalSeconds));
+    }
+
+    // The attempt is over, however it ended: the silo's execution clock stops counting it (a start said after
+    // this is not counted).
+    private void StopClock(Attempt attempt)
+    {
+        lock (attempt)
+        {
+            attempt.Over = true;
+            if (attempt.Clocked && attempt.Began is { } began) local.ExecutionEnded(began, time.GetUtcNow());
+        }
     }
 
     /// <inheritdoc />
@@ -239,6 +253,11 @@ public sealed partial class WorkerGrain(
         {
             attempt.Began = now;
             attempt.StartWrite = write;
+            if (!attempt.Over)
+            {
+                attempt.Clocked = true;
+                local.ExecutionBegan(now);
+            }
         }
 
         // The row moved on (the call was cancelled, or taken up elsewhere): this attempt's end would be refused.
@@ -413,6 +432,11 @@ public sealed partial class WorkerGrain(
         public DateTimeOffset? Renewed { get; set; }
 
         public PythonWorker? Process { get; set; }
+
+        // Under the attempt's lock: whether the silo's execution clock counts it, and whether it is over.
+        public bool Clocked { get; set; }
+
+        public bool Over { get; set; }
 
         public bool Renewing { get; set; }
 

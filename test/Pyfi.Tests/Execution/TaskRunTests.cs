@@ -157,7 +157,7 @@ public sealed class TaskRunTests(ExecutionFixture fixture) : IClassFixture<Execu
 
         Assert.Equal(CallState.Running, running.State);
         Assert.Equal(1, running.Attempts);
-        Assert.StartsWith("slow_version#", running.Worker);
+        Assert.StartsWith("slow_version#", running.Slot);
         var ended = await call.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(CallState.Succeeded, ended.State);
         Assert.Equal("\"v1\"", ended.Result);
