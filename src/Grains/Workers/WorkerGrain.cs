@@ -114,15 +114,16 @@ public sealed partial class WorkerGrain(
         drain.AttemptBegan();
         var attempt = new Attempt(item);
         _attempts[item.Call.Id] = attempt;
+        WorkOutcome? outcome = null;
         try
         {
             var result = await RunAsync(item, attempt);
-            Measure(attempt, result.Outcome);
+            outcome = result.Outcome;
             return result;
         }
         finally
         {
-            StopClock(attempt);
+            Measure(attempt, outcome);
             attempt.Cancel.Dispose();
             _attempts.Remove(item.Call.Id);
             drain.AttemptEnded();
@@ -133,24 +134,21 @@ public sealed partial class WorkerGrain(
         }
     }
 
-    // Counts the attempt's execution time: from when its process said it began it.
-    private void Measure(Attempt attempt, WorkOutcome outcome)
+    // The attempt is over, however it ended (no outcome: it threw): the silo's execution clock stops counting it (a
+    // start said after this is not counted), and an attempt that ran counts its time, from when its process began it.
+    private void Measure(Attempt attempt, WorkOutcome? outcome)
     {
         DateTimeOffset? began;
-        lock (attempt) began = attempt.Began;
-        if (began is not { } start || outcome is WorkOutcome.NotStarted or WorkOutcome.CannotStart) return;
-        metrics.Executed(_tally, Math.Max(0, (time.GetUtcNow() - start).TotalSeconds));
-    }
-
-    // The attempt is over, however it ended: the silo's execution clock stops counting it (a start said after
-    // this is not counted).
-    private void StopClock(Attempt attempt)
-    {
+        var now = time.GetUtcNow();
         lock (attempt)
         {
             attempt.Over = true;
-            if (attempt.Clocked && attempt.Began is { } began) local.ExecutionEnded(began, time.GetUtcNow());
+            began = attempt.Began;
+            if (attempt.Clocked && began is { } start) local.ExecutionEnded(start, now);
         }
+
+        if (began is not { } from || outcome is null or WorkOutcome.NotStarted or WorkOutcome.CannotStart) return;
+        metrics.Executed(_tally, Math.Max(0, (now - from).TotalSeconds));
     }
 
     /// <inheritdoc />
