@@ -114,16 +114,15 @@ public sealed partial class WorkerGrain(
         drain.AttemptBegan();
         var attempt = new Attempt(item);
         _attempts[item.Call.Id] = attempt;
-        WorkOutcome? outcome = null;
         try
         {
             var result = await RunAsync(item, attempt);
-            outcome = result.Outcome;
+            Measure(attempt, result.Outcome);
             return result;
         }
         finally
         {
-            Measure(attempt, outcome);
+            StopClock(attempt);
             attempt.Cancel.Dispose();
             _attempts.Remove(item.Call.Id);
             drain.AttemptEnded();
@@ -134,21 +133,24 @@ public sealed partial class WorkerGrain(
         }
     }
 
-    // The attempt is over, however it ended (no outcome: it threw): the silo's execution clock stops counting it (a
-    // start said after this is not counted), and an attempt that ran counts its time, from when its process began it.
-    private void Measure(Attempt attempt, WorkOutcome? outcome)
+    // Counts the attempt's execution time: from when its process said it began it.
+    private void Measure(Attempt attempt, WorkOutcome outcome)
     {
         DateTimeOffset? began;
-        var now = time.GetUtcNow();
+        lock (attempt) began = attempt.Began;
+        if (began is not { } start || outcome is WorkOutcome.NotStarted or WorkOutcome.CannotStart) return;
+        metrics.Executed(_tally, Math.Max(0, (time.GetUtcNow() - start).TotalSeconds));
+    }
+
+    // The attempt is over, however it ended: the silo's execution clock stops counting it (a start said after
+    // this is not counted).
+    private void StopClock(Attempt attempt)
+    {
         lock (attempt)
         {
             attempt.Over = true;
-            began = attempt.Began;
-            if (attempt.Clocked && began is { } start) local.ExecutionEnded(start, now);
+            if (attempt.Clocked && attempt.Began is { } began) local.ExecutionEnded(began, time.GetUtcNow());
         }
-
-        if (began is not { } from || outcome is null or WorkOutcome.NotStarted or WorkOutcome.CannotStart) return;
-        metrics.Executed(_tally, Math.Max(0, (now - from).TotalSeconds));
     }
 
     /// <inheritdoc />
