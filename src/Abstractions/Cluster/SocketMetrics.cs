@@ -38,8 +38,7 @@ public sealed record SocketMetrics
     /// <summary>Attempts executed by workers on this silo.</summary>
     [Id(8)] public long Executions { get; init; }
 
-    /// <summary>Their execution time, summed, in seconds.</summary>
-    [Id(9)] public double ExecutionSeconds { get; init; }
+    // Id 9 was the executions' summed time (read by nothing: `pyfi top` counts a silo's busy time while attempts run).
 
     /// <summary>How many took at most each of <see cref="ExecutionBuckets.Bounds"/> (and, last, more than the last bound): not cumulative.</summary>
     [Id(10)] public ImmutableArray<long> ExecutionHistogram { get; init; } = [];

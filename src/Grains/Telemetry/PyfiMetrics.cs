@@ -107,7 +107,6 @@ public sealed class SocketTally(string socket)
 {
     private readonly long[] _histogram = new long[ExecutionBuckets.Bounds.Length + 1];
     private long _executions;
-    private long _executionTicks;
 
     /// <summary>The socket.</summary>
     public string Socket { get; } = socket;
@@ -122,7 +121,6 @@ public sealed class SocketTally(string socket)
     public void Record(double seconds)
     {
         Interlocked.Increment(ref _histogram[ExecutionBuckets.IndexOf(seconds)]);
-        Interlocked.Add(ref _executionTicks, (long)(seconds * TimeSpan.TicksPerSecond));
         Interlocked.Increment(ref _executions);
     }
 
@@ -138,7 +136,6 @@ public sealed class SocketTally(string socket)
         Queued = Volatile.Read(ref Queued),
         InFlight = Volatile.Read(ref InFlight),
         Executions = Interlocked.Read(ref _executions),
-        ExecutionSeconds = (double)Interlocked.Read(ref _executionTicks) / TimeSpan.TicksPerSecond,
         ExecutionHistogram = [.. Enumerable.Range(0, _histogram.Length).Select(i => Interlocked.Read(ref _histogram[i]))],
     };
 }
