@@ -91,6 +91,21 @@ public sealed record CallInfo
 
     /// <summary>This call's own attempts in all, if it was given them; otherwise its retry policy's apply.</summary>
     [Id(27)] public int? MaxAttempts { get; init; }
+
+    /// <summary>
+    /// The run this call belongs to: the id of the call a client or a schedule started, which plugs' calls inherit
+    /// (<see langword="null"/> only on rows stored before runs existed: the call is its own run).
+    /// </summary>
+    [Id(28)] public Guid? Run { get; init; }
+
+    /// <summary>How many plugs led to this call from its run's first call (0 for that call).</summary>
+    [Id(29)] public int Hop { get; init; }
+
+    /// <summary>
+    /// The calls plugs are still to make now that this call ended (stored with its end, cleared once they are made);
+    /// empty when there are none or they are made.
+    /// </summary>
+    [Id(30)] public ImmutableArray<PlugDelivery> Deliveries { get; init; } = [];
 }
 
 /// <summary>One attempt of a call that did not end it: it failed, died, timed out or was lost, and the call ran again.</summary>

@@ -33,4 +33,10 @@ public sealed record CallRequest
 
     /// <summary>This call's attempts in all instead of its retry policy's (the rest of the policy still applies), if given.</summary>
     [Id(8)] public int? MaxAttempts { get; init; }
+
+    /// <summary>The run the call belongs to, when a plug makes it (set by the network, not by clients).</summary>
+    [Id(9)] public Guid? Run { get; init; }
+
+    /// <summary>How many plugs led to the call from its run's first call (set by the network, not by clients).</summary>
+    [Id(10)] public int Hop { get; init; }
 }

@@ -71,9 +71,9 @@ public sealed class AlreadyExistsException : PyfiException
 [GenerateSerializer, Alias("pyfi.InUseException")]
 public sealed class InUseException : PyfiException
 {
-    /// <summary>Creates the exception for <paramref name="kind"/> <paramref name="name"/> used by <paramref name="users"/>.</summary>
-    public InUseException(string kind, string name, IReadOnlyList<string> users)
-        : base($"{kind} '{name}' is used by socket{(users.Count == 1 ? "" : "s")} {string.Join(", ", users.Select(u => $"'{u}'"))}; delete or move {(users.Count == 1 ? "it" : "them")} first")
+    /// <summary>Creates the exception for <paramref name="kind"/> <paramref name="name"/> used by <paramref name="users"/> (sockets, or <paramref name="userKind"/>s).</summary>
+    public InUseException(string kind, string name, IReadOnlyList<string> users, string userKind = "socket")
+        : base($"{kind} '{name}' is used by {userKind}{(users.Count == 1 ? "" : "s")} {string.Join(", ", users.Select(u => $"'{u}'"))}; delete or move {(users.Count == 1 ? "it" : "them")} first")
     {
         Kind = kind;
         Name = name;
@@ -86,7 +86,7 @@ public sealed class InUseException : PyfiException
     /// <summary>Its name.</summary>
     [Id(1)] public string Name { get; }
 
-    /// <summary>The sockets that refer to it.</summary>
+    /// <summary>The definitions (sockets, or plugs) that refer to it.</summary>
     [Id(2)] public string[] Users { get; }
 }
 

@@ -80,4 +80,27 @@ public interface IRegistryGrain : IGrainWithStringKey
     /// <summary>Every socket, by name.</summary>
     [ClientAccess(PyfiPermission.Read, "list sockets")]
     [ReadOnly] Task<ImmutableArray<SocketInfo>> ListSocketsAsync();
+
+    /// <summary>
+    /// Adds a plug between two existing sockets. Throws <see cref="AlreadyExistsException"/>, <see cref="NotFoundException"/>
+    /// or <see cref="InvalidSpecException"/> (also for a plug that would close a cycle without a hop limit: the cycle is named).
+    /// </summary>
+    [ClientAccess(PyfiPermission.Operate, "add plugs")]
+    Task<PlugInfo> AddPlugAsync(PlugSpec spec);
+
+    /// <summary>Changes a plug. Throws <see cref="NotFoundException"/> or <see cref="InvalidSpecException"/>.</summary>
+    [ClientAccess(PyfiPermission.Operate, "change plugs")]
+    Task<PlugInfo> UpdatePlugAsync(string name, PlugUpdate update);
+
+    /// <summary>Deletes a plug (calls it already made stay). Throws <see cref="NotFoundException"/>.</summary>
+    [ClientAccess(PyfiPermission.Operate, "delete plugs")]
+    Task DeletePlugAsync(string name);
+
+    /// <summary>One plug. Throws <see cref="NotFoundException"/>.</summary>
+    [ClientAccess(PyfiPermission.Read, "read plugs")]
+    [ReadOnly] Task<PlugInfo> GetPlugAsync(string name);
+
+    /// <summary>Every plug, by name.</summary>
+    [ClientAccess(PyfiPermission.Read, "list plugs")]
+    [ReadOnly] Task<ImmutableArray<PlugInfo>> ListPlugsAsync();
 }

@@ -45,6 +45,12 @@ public interface ISocketGrain : IDefinitionOwner<SocketSpec>
     /// <summary>Takes up every call of this socket stored as not ended that this activation does not hold (after a restart, or a silo lost).</summary>
     Task ResumeAsync();
 
+    /// <summary>
+    /// Keeps <paramref name="plugs"/> as the plugs leaving this socket unless it holds the same or a newer revision
+    /// (pushed by the registry; idempotent). Calls that end from now on are carried by them.
+    /// </summary>
+    Task ApplyPlugsAsync(PlugSet plugs);
+
     /// <summary>The processor's deployment changed: new calls run the new code.</summary>
     [OneWay] Task DeploymentChangedAsync(ProcessorDeployment deployment);
 

@@ -163,8 +163,26 @@ public static partial class ModelRules
     public static CallRequest ValidateFromClient(CallRequest request)
     {
         if (request.Workflow is not null || request.Parent is not null) Fail("a call's workflow and parent are set by the network, not by clients");
+        if (request.Run is not null || request.Hop != 0) Fail("a call's run and hop are set by the network, not by clients");
         if (request.Key?.StartsWith(WorkflowKeyPrefix, StringComparison.Ordinal) == true) Fail($"keys starting with '{WorkflowKeyPrefix}' are the network's own (workflow steps)");
+        if (request.Key?.StartsWith(PlugKeyPrefix, StringComparison.Ordinal) == true) Fail($"keys starting with '{PlugKeyPrefix}' are the network's own (calls plugs make)");
         return request;
+    }
+
+    /// <summary>Idempotency keys starting with this are calls plugs make (<c>plug:SOURCE-CALL:PLUG</c>): only the network makes them.</summary>
+    public const string PlugKeyPrefix = "plug:";
+
+    /// <summary>Checks a plug's own fields (the registry checks that its sockets exist and what cycles it closes).</summary>
+    public static PlugSpec Validate(PlugSpec spec)
+    {
+        Name("plug", spec.Name);
+        var what = $"plug '{spec.Name}'";
+        Name("socket", spec.Source);
+        Name("socket", spec.Target);
+        if (!Enum.IsDefined(spec.On)) Fail($"{what}: --on must be success or failure");
+        if (spec.Arg is < 0 or > PlugSpec.MaxArg) Fail($"{what}: --arg must be between 0 and {PlugSpec.MaxArg}");
+        if (spec.MaxHops is < 1 or > PlugSpec.MaxHopLimit) Fail($"{what}: --max-hops must be between 1 and {PlugSpec.MaxHopLimit}");
+        return spec;
     }
 
     /// <summary>Checks a worker memory limit; <paramref name="what"/> names the setting in the message.</summary>

@@ -64,6 +64,19 @@ public sealed partial class CallSweeperGrain(CallStore calls, IOptions<PyfiRunti
                 }
             }
 
+            // Ended calls whose plugs' calls were not all made (a crash between the end and the delivery).
+            foreach (var socket in await calls.SocketsWithDeliveriesAsync())
+            {
+                try
+                {
+                    await GrainFactory.GetGrain<IPlugDeliveryGrain>(socket).ResumeAsync();
+                }
+                catch (Exception e)
+                {
+                    LogResumeFailed(e, socket);
+                }
+            }
+
             // Workflows whose silo was lost are brought back now (their reminder would take up to a minute).
             foreach (var flow in await calls.WorkflowsWithOpenCallsAsync())
             {

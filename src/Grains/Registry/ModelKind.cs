@@ -6,6 +6,10 @@ internal static class ModelKind
     public const string Queue = "queue";
     public const string Processor = "processor";
     public const string Socket = "socket";
+    public const string Plug = "plug";
+
+    /// <summary>Not a definition: the plugs leaving one socket, pushed to that socket (key <c>plugs:SOCKET</c>).</summary>
+    public const string PlugsOf = "plugs";
 
     /// <summary>The registry's key for one definition in <see cref="RegistryState.Unsynced"/>.</summary>
     public static string Key(string kind, string name) => $"{kind}:{name}";

@@ -177,8 +177,57 @@ public sealed partial class RegistryGrain(
     public async Task DeleteSocketAsync(string name)
     {
         FindSocket(name);
+        var plugs = Current.Plugs.Values.Select(d => d.Spec).Where(p => p.Source == name || p.Target == name)
+            .Select(p => p.Name).Order(StringComparer.Ordinal).ToArray();
+        if (plugs.Length > 0) throw new InUseException(ModelKind.Socket, name, plugs, ModelKind.Plug);
         await CommitAsync(ModelKind.Socket, name, next => next.Sockets.Remove(name));
     }
+
+    /// <inheritdoc />
+    public async Task<PlugInfo> AddPlugAsync(PlugSpec spec)
+    {
+        ModelRules.Validate(spec);
+        if (Current.Plugs.ContainsKey(spec.Name)) throw new AlreadyExistsException(ModelKind.Plug, spec.Name);
+        CheckReferences(spec);
+        await CommitAsync([ModelKind.Key(ModelKind.PlugsOf, spec.Source)], spec.Name, next => next.Plugs[spec.Name] = new(spec, NextStamp(next, null)));
+        return PlugInfo(spec.Name);
+    }
+
+    /// <inheritdoc />
+    public async Task<PlugInfo> UpdatePlugAsync(string name, PlugUpdate update)
+    {
+        var current = FindPlug(name);
+        var spec = ModelRules.Validate(update.ApplyTo(current.Spec));
+        CheckReferences(spec);
+        if (spec != current.Spec)
+        {
+            string[] sources = [ModelKind.Key(ModelKind.PlugsOf, current.Spec.Source), ModelKind.Key(ModelKind.PlugsOf, spec.Source)];
+            await CommitAsync([.. sources.Distinct()], name, next => next.Plugs[name] = new(spec, NextStamp(next, current.Stamp)));
+        }
+
+        return PlugInfo(name);
+    }
+
+    /// <inheritdoc />
+    public async Task DeletePlugAsync(string name)
+    {
+        var current = FindPlug(name);
+        await CommitAsync([ModelKind.Key(ModelKind.PlugsOf, current.Spec.Source)], name, next =>
+        {
+            next.Plugs.Remove(name);
+            next.Revision++; // the source's plug set changes: a new revision for its push
+        });
+    }
+
+    /// <inheritdoc />
+    public Task<PlugInfo> GetPlugAsync(string name) => Task.FromResult(new PlugInfo(FindPlug(name).Spec, FindPlug(name).Stamp));
+
+    /// <inheritdoc />
+    public Task<ImmutableArray<PlugInfo>> ListPlugsAsync() =>
+        Task.FromResult(Current.Plugs.Values
+            .OrderBy(d => d.Spec.Name, StringComparer.Ordinal)
+            .Select(d => new PlugInfo(d.Spec, d.Stamp))
+            .ToImmutableArray());
 
     /// <inheritdoc />
     public Task<SocketInfo> GetSocketAsync(string name)
@@ -200,6 +249,9 @@ public sealed partial class RegistryGrain(
     private Definition<ProcessorSpec> FindProcessor(string name) =>
         Current.Processors.GetValueOrDefault(ModelRules.Name(ModelKind.Processor, name)) ?? throw new NotFoundException(ModelKind.Processor, name);
 
+    private Definition<PlugSpec> FindPlug(string name) =>
+        Current.Plugs.GetValueOrDefault(ModelRules.Name(ModelKind.Plug, name)) ?? throw new NotFoundException(ModelKind.Plug, name);
+
     private Definition<SocketSpec> FindSocket(string name) =>
         Current.Sockets.GetValueOrDefault(ModelRules.Name(ModelKind.Socket, name)) ?? throw new NotFoundException(ModelKind.Socket, name);
 
@@ -214,6 +266,23 @@ public sealed partial class RegistryGrain(
         if (!Current.Queues.ContainsKey(spec.Queue)) throw new NotFoundException(ModelKind.Queue, spec.Queue);
         if (!Current.Processors.ContainsKey(spec.Processor)) throw new NotFoundException(ModelKind.Processor, spec.Processor);
     }
+
+    private void CheckReferences(PlugSpec spec)
+    {
+        if (!Current.Sockets.ContainsKey(spec.Source)) throw new NotFoundException(ModelKind.Socket, spec.Source);
+        if (!Current.Sockets.ContainsKey(spec.Target)) throw new NotFoundException(ModelKind.Socket, spec.Target);
+        PlugGraph.CheckCycles(Current.Plugs.Values.Select(d => d.Spec), spec);
+    }
+
+    private PlugInfo PlugInfo(string name)
+    {
+        var d = Current.Plugs[name];
+        return new(d.Spec, d.Stamp);
+    }
+
+    // The plugs leaving a socket, as of the registry's revision now.
+    private PlugSet PlugsOf(string socket) =>
+        new(Current.Revision, [.. Current.Plugs.Values.Select(d => d.Spec).Where(p => p.Source == socket).OrderBy(p => p.Name, StringComparer.Ordinal)]);
 
     private string[] SocketsWhere(Func<SocketSpec, bool> predicate) =>
         Current.Sockets.Values.Select(d => d.Spec).Where(predicate).Select(s => s.Name).Order(StringComparer.Ordinal).ToArray();
@@ -254,13 +323,17 @@ public sealed partial class RegistryGrain(
     /// fails, the state stays as stored and the caller gets <see cref="StorageUnavailableException"/>; if it
     /// succeeds, the definition is pushed to its grain.
     /// </summary>
-    private async Task CommitAsync(string kind, string name, Action<RegistryState> change)
+    private Task CommitAsync(string kind, string name, Action<RegistryState> change) =>
+        CommitAsync([ModelKind.Key(kind, name)], name, change, kind);
+
+    // The same for a change whose pushes are `keys` (a plug's: the plug sets of the sockets it leaves).
+    private async Task CommitAsync(string[] keys, string name, Action<RegistryState> change, string kind = ModelKind.Plug)
     {
-        var key = ModelKind.Key(kind, name);
+        var key = keys[0];
         var previous = Current;
         var next = previous.Clone();
         change(next);
-        next.Unsynced.Add(key);
+        next.Unsynced.UnionWith(keys);
         state.State = next;
         try
         {
@@ -275,7 +348,7 @@ public sealed partial class RegistryGrain(
             throw new StorageUnavailableException($"could not save {kind} '{name}': {Reason(e)}");
         }
 
-        await SyncAsync(key);
+        foreach (var pushed in keys) await SyncAsync(pushed);
     }
 
     /// <summary>Pushes the registry's current view of one definition to the grain that owns it.</summary>
@@ -289,6 +362,7 @@ public sealed partial class RegistryGrain(
                 ModelKind.Queue => Push(GrainFactory.GetGrain<IQueueGrain>(name), Current.Queues.GetValueOrDefault(name)),
                 ModelKind.Processor => Push(GrainFactory.GetGrain<IProcessorGrain>(name), Current.Processors.GetValueOrDefault(name)),
                 ModelKind.Socket => Push(GrainFactory.GetGrain<ISocketGrain>(name), Current.Sockets.GetValueOrDefault(name)),
+                ModelKind.PlugsOf when Current.Sockets.ContainsKey(name) => GrainFactory.GetGrain<ISocketGrain>(name).ApplyPlugsAsync(PlugsOf(name)),
                 _ => Task.CompletedTask,
             };
             await push;

@@ -18,6 +18,9 @@ public sealed class RegistryState
     /// <summary>Sockets by name.</summary>
     public Dictionary<string, Definition<SocketSpec>> Sockets { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Plugs by name.</summary>
+    public Dictionary<string, Definition<PlugSpec>> Plugs { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Definitions committed here but perhaps not yet pushed to their grain (<c>kind:name</c>). Pushing is
     /// idempotent, so an entry left over after a crash is simply pushed again.
@@ -31,6 +34,7 @@ public sealed class RegistryState
         Queues = new(Queues, StringComparer.Ordinal),
         Processors = new(Processors, StringComparer.Ordinal),
         Sockets = new(Sockets, StringComparer.Ordinal),
+        Plugs = new(Plugs, StringComparer.Ordinal),
         Unsynced = new(Unsynced, StringComparer.Ordinal),
     };
 }

@@ -107,9 +107,10 @@ public sealed partial class SocketGrain(
         CheckRequest(request);
         if (request.Key is { } key && _held.TryGetByKey(key, out var known)) return await WaitForEndAsync(known, wait, cancellationToken);
         _held.EnsureRoom(Name, spec.MaxQueued);
+        var id = Guid.NewGuid();
         var call = new CallInfo
         {
-            Id = Guid.NewGuid(),
+            Id = id,
             Socket = Name,
             Processor = spec.Processor,
             Function = spec.Function,
@@ -123,6 +124,8 @@ public sealed partial class SocketGrain(
             Retry = request.Retry,
             Timeout = request.Timeout,
             MaxAttempts = request.MaxAttempts,
+            Run = request.Run ?? id,
+            Hop = request.Hop,
         };
 
         if (!await calls.InsertAsync(call))
@@ -190,6 +193,16 @@ public sealed partial class SocketGrain(
             if (tries >= 10) throw new StorageUnavailableException($"call {id} kept changing while it was being cancelled");
         }
     }
+
+    /// <inheritdoc />
+    public async Task ApplyPlugsAsync(PlugSet plugs)
+    {
+        if (State.State.Plugs is { } current && current.Revision >= plugs.Revision) return;
+        State.State.Plugs = plugs;
+        await WriteStateAsync();
+    }
+
+    private PlugSet PlugsOut => State.State.Plugs ?? PlugSet.Empty;
 
     /// <inheritdoc />
     public Task DeploymentChangedAsync(ProcessorDeployment deployment)
@@ -260,9 +273,15 @@ public sealed partial class SocketGrain(
     }
 
     // Stores a change under its guard and acts on the result; a refused change (the row moved on) or a failed one
-    // (the database) is sorted out by reading the row again.
+    // (the database) is sorted out by reading the row again. An end carries the calls this socket's plugs are to make
+    // (stored in the same write), and once stored they are handed to the socket's deliveries.
     private async Task StoreAndApplyAsync(HeldCall held, CallChange change)
     {
+        if (change.Next.State.IsFinal() && !change.AlreadyStored && change.Next.Deliveries.IsEmpty)
+        {
+            change = change with { Next = change.Next with { Deliveries = Plugs.SocketPlugs.DeliveriesFor(PlugsOut, change.Next) } };
+        }
+
         bool stored;
         try
         {
@@ -282,6 +301,7 @@ public sealed partial class SocketGrain(
         if (stored)
         {
             Count(change);
+            if (!change.Next.Deliveries.IsEmpty) GrainFactory.GetGrain<IPlugDeliveryGrain>(Name).DeliverAsync(change.Next).Ignore();
             await ApplyStoredAsync(held, change.Next);
         }
         else

@@ -7,4 +7,7 @@ public sealed class SocketState : IDefinitionState<SocketSpec>
 {
     /// <inheritdoc />
     public Definition<SocketSpec>? Definition { get; set; }
+
+    /// <summary>The plugs leaving this socket, as the registry last pushed them.</summary>
+    public PlugSet? Plugs { get; set; }
 }

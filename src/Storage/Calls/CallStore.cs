@@ -116,6 +116,15 @@ public abstract class CallStore : IAsyncDisposable
     /// <summary>The sockets that have calls not ended (queued or running) in storage.</summary>
     public abstract Task<IReadOnlyList<string>> SocketsWithOpenCallsAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>The sockets with ended calls whose plugs' deliveries are not all made (<see cref="CallInfo.Deliveries"/>).</summary>
+    public abstract Task<IReadOnlyList<string>> SocketsWithDeliveriesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Up to <paramref name="limit"/> ended calls of <paramref name="socket"/> whose deliveries are not all made, oldest first.</summary>
+    public abstract Task<IReadOnlyList<CallInfo>> ListWithDeliveriesAsync(string socket, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Up to <paramref name="limit"/> calls of run <paramref name="run"/>, oldest first.</summary>
+    public abstract Task<IReadOnlyList<CallInfo>> ListByRunAsync(Guid run, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>Every call of a workflow, oldest first.</summary>
     public abstract Task<IReadOnlyList<CallInfo>> ListByWorkflowAsync(Guid workflow, CancellationToken cancellationToken = default);
 

@@ -7,11 +7,11 @@ namespace Pyfi.Storage.Calls;
 internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId, TimeProvider? time = null) : CallStore(serviceId, time)
 {
     private const string Insert =
-        "INSERT INTO PyfiCalls (ServiceId, Id, Socket, State, Attempt, LeaseUntil, IdemKey, Workflow, Created, Finished, Version, Payload) " +
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11) ON CONFLICT DO NOTHING";
+        "INSERT INTO PyfiCalls (ServiceId, Id, Socket, State, Attempt, LeaseUntil, IdemKey, Workflow, Created, Finished, Version, Payload, Run, Deliver) " +
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, 0) ON CONFLICT DO NOTHING";
 
     private const string Transition =
-        "UPDATE PyfiCalls SET State = $3, Attempt = $4, LeaseUntil = $5, Finished = $6, Version = Version + 1, Payload = $7 " +
+        "UPDATE PyfiCalls SET State = $3, Attempt = $4, LeaseUntil = $5, Finished = $6, Version = Version + 1, Payload = $7, Deliver = $10 " +
         "WHERE ServiceId = $1 AND Id = $2 AND State = $8 AND Attempt = $9";
 
     private const string Renew = "UPDATE PyfiCalls SET LeaseUntil = $3 WHERE ServiceId = $1 AND Id = $2 AND State = $4 AND Attempt = $5";
@@ -39,6 +39,24 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId,
 
     public override Task<IReadOnlyList<string>> SocketsWithOpenCallsAsync(CancellationToken cancellationToken = default) =>
         OpenCallsByAsync("Socket", reader => reader.GetString(0), cancellationToken);
+
+    public override Task<IReadOnlyList<string>> SocketsWithDeliveriesAsync(CancellationToken cancellationToken = default) => TranslateAsync(async () =>
+    {
+        await using var command = _source.CreateCommand("SELECT DISTINCT Socket FROM PyfiCalls WHERE ServiceId = $1 AND Deliver = 1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
+        var sockets = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) sockets.Add(reader.GetString(0));
+        return (IReadOnlyList<string>)sockets;
+    });
+
+    public override Task<IReadOnlyList<CallInfo>> ListWithDeliveriesAsync(string socket, int limit, CancellationToken cancellationToken = default) =>
+        SelectAsync("WHERE ServiceId = $1 AND Socket = $2 AND Deliver = 1 ORDER BY Created LIMIT $3", cancellationToken,
+            new NpgsqlParameter<string> { TypedValue = socket }, new NpgsqlParameter<int> { TypedValue = limit });
+
+    public override Task<IReadOnlyList<CallInfo>> ListByRunAsync(Guid run, int limit, CancellationToken cancellationToken = default) =>
+        SelectAsync("WHERE ServiceId = $1 AND Run = $2 ORDER BY Created LIMIT $3", cancellationToken,
+            new NpgsqlParameter<Guid> { TypedValue = run }, new NpgsqlParameter<int> { TypedValue = limit });
 
     public override Task<IReadOnlyList<CallInfo>> ListByWorkflowAsync(Guid workflow, CancellationToken cancellationToken = default) =>
         SelectAsync("WHERE ServiceId = $1 AND Workflow = $2 ORDER BY Created", cancellationToken, new NpgsqlParameter<Guid> { TypedValue = workflow });
@@ -87,7 +105,7 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId,
     {
         await using var command = _source.CreateCommand(
             "DELETE FROM PyfiCalls WHERE ServiceId = $1 AND Id IN (SELECT Id FROM PyfiCalls WHERE ServiceId = $1 " +
-            "AND Finished IS NOT NULL AND Finished < $2 AND State IN ('Succeeded', 'Failed', 'Cancelled') LIMIT $3)");
+            "AND Finished IS NOT NULL AND Finished < $2 AND State IN ('Succeeded', 'Failed', 'Cancelled') AND Deliver = 0 LIMIT $3)");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = cutoff.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
@@ -125,12 +143,14 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId,
 
                 parameters.Add(Time(call.Finished));
                 parameters.Add(new NpgsqlParameter<string> { TypedValue = ToPayload(call) });
+                if (write.Kind == CallWriteKind.Insert) parameters.Add(new NpgsqlParameter { Value = (object?)call.Run ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
             }
 
             if (write.Kind != CallWriteKind.Insert)
             {
                 parameters.Add(new NpgsqlParameter<string> { TypedValue = write.From.ToString() });
                 parameters.Add(new NpgsqlParameter<int> { TypedValue = write.FromAttempt });
+                if (write.Kind == CallWriteKind.Transition) parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)(call.Deliveries.IsEmpty ? 0 : 1) });
             }
 
             commands.BatchCommands.Add(command);

@@ -18,7 +18,7 @@ namespace Pyfi.Storage.Calls;
 /// </summary>
 internal sealed partial class SqliteCallStore : CallStore
 {
-    private const string Columns = "ServiceId, Id, Socket, State, Attempt, LeaseUntil, IdemKey, Workflow, Created, Finished, Version, Payload";
+    private const string Columns = "ServiceId, Id, Socket, State, Attempt, LeaseUntil, IdemKey, Workflow, Created, Finished, Version, Payload, Run, Deliver";
     private const int CheckpointAfterCommits = 4000;
     private const int BusyTimeoutMs = 30_000;
     private static readonly TimeSpan CheckpointPeriod = TimeSpan.FromMilliseconds(250);
@@ -90,6 +90,24 @@ internal sealed partial class SqliteCallStore : CallStore
     public override Task<IReadOnlyList<string>> SocketsWithOpenCallsAsync(CancellationToken cancellationToken = default) =>
         OpenCallsByAsync("Socket", text => text, cancellationToken);
 
+    public override Task<IReadOnlyList<string>> SocketsWithDeliveriesAsync(CancellationToken cancellationToken = default) => TranslateAsync(async () =>
+    {
+        var sockets = new List<string>();
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT DISTINCT Socket FROM PyfiCalls WHERE ServiceId = $service AND Deliver = 1";
+        command.Parameters.AddWithValue("$service", ServiceId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) sockets.Add(reader.GetString(0));
+        return (IReadOnlyList<string>)sockets;
+    });
+
+    public override Task<IReadOnlyList<CallInfo>> ListWithDeliveriesAsync(string socket, int limit, CancellationToken cancellationToken = default) =>
+        SelectAsync("WHERE ServiceId = $service AND Socket = $socket AND Deliver = 1", command => command.Parameters.AddWithValue("$socket", socket), cancellationToken, oldestFirst: true, limit: limit);
+
+    public override Task<IReadOnlyList<CallInfo>> ListByRunAsync(Guid run, int limit, CancellationToken cancellationToken = default) =>
+        SelectAsync("WHERE ServiceId = $service AND Run = $run", command => command.Parameters.AddWithValue("$run", run.ToString()), cancellationToken, oldestFirst: true, limit: limit);
+
     public override Task<IReadOnlyList<CallInfo>> ListByWorkflowAsync(Guid workflow, CancellationToken cancellationToken = default) =>
         SelectAsync("WHERE ServiceId = $service AND Workflow = $workflow", command => command.Parameters.AddWithValue("$workflow", workflow.ToString()), cancellationToken, oldestFirst: true);
 
@@ -132,7 +150,7 @@ internal sealed partial class SqliteCallStore : CallStore
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "DELETE FROM PyfiCalls WHERE ServiceId = $service AND Id IN (SELECT Id FROM PyfiCalls WHERE ServiceId = $service " +
-            "AND Finished IS NOT NULL AND Finished < $cutoff AND State IN ('Succeeded', 'Failed', 'Cancelled') LIMIT $limit)";
+            "AND Finished IS NOT NULL AND Finished < $cutoff AND State IN ('Succeeded', 'Failed', 'Cancelled') AND Deliver = 0 LIMIT $limit)";
         command.Parameters.AddWithValue("$service", ServiceId);
         command.Parameters.AddWithValue("$cutoff", Timestamp(cutoff));
         command.Parameters.AddWithValue("$limit", limit);
@@ -156,12 +174,12 @@ internal sealed partial class SqliteCallStore : CallStore
         {
             await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
             await using var insert = Command(_writer, transaction,
-                $"INSERT INTO PyfiCalls ({Columns}) VALUES ($service, $id, $socket, $state, $attempt, $lease, $key, $workflow, $created, $finished, 1, $payload) ON CONFLICT DO NOTHING",
-                "$service", "$id", "$socket", "$state", "$attempt", "$lease", "$key", "$workflow", "$created", "$finished", "$payload");
+                $"INSERT INTO PyfiCalls ({Columns}) VALUES ($service, $id, $socket, $state, $attempt, $lease, $key, $workflow, $created, $finished, 1, $payload, $run, 0) ON CONFLICT DO NOTHING",
+                "$service", "$id", "$socket", "$state", "$attempt", "$lease", "$key", "$workflow", "$created", "$finished", "$payload", "$run");
             await using var transition = Command(_writer, transaction,
-                "UPDATE PyfiCalls SET State = $state, Attempt = $attempt, LeaseUntil = $lease, Finished = $finished, Version = Version + 1, Payload = $payload " +
+                "UPDATE PyfiCalls SET State = $state, Attempt = $attempt, LeaseUntil = $lease, Finished = $finished, Version = Version + 1, Payload = $payload, Deliver = $deliver " +
                 "WHERE ServiceId = $service AND Id = $id AND State = $from AND Attempt = $fromAttempt",
-                "$service", "$id", "$state", "$attempt", "$lease", "$finished", "$payload", "$from", "$fromAttempt");
+                "$service", "$id", "$state", "$attempt", "$lease", "$finished", "$payload", "$from", "$fromAttempt", "$deliver");
             await using var renew = Command(_writer, transaction,
                 "UPDATE PyfiCalls SET LeaseUntil = $lease WHERE ServiceId = $service AND Id = $id AND State = $from AND Attempt = $fromAttempt",
                 "$service", "$id", "$lease", "$from", "$fromAttempt");
@@ -314,7 +332,13 @@ internal sealed partial class SqliteCallStore : CallStore
         parameters["$attempt"].Value = call.Attempts;
         parameters["$finished"].Value = call.Finished is { } f ? Timestamp(f) : DBNull.Value;
         parameters["$payload"].Value = ToPayload(call);
-        if (write.Kind != CallWriteKind.Insert) return;
+        if (write.Kind != CallWriteKind.Insert)
+        {
+            parameters["$deliver"].Value = call.Deliveries.IsEmpty ? 0 : 1;
+            return;
+        }
+
+        parameters["$run"].Value = call.Run is { } run ? run.ToString() : DBNull.Value;
         parameters["$socket"].Value = call.Socket;
         parameters["$key"].Value = (object?)call.Key ?? DBNull.Value;
         parameters["$workflow"].Value = call.Workflow is { } workflow ? workflow.ToString() : DBNull.Value;
@@ -326,7 +350,7 @@ internal sealed partial class SqliteCallStore : CallStore
         var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
-        foreach (var name in parameters) command.Parameters.Add(name, name is "$attempt" or "$fromAttempt" ? SqliteType.Integer : SqliteType.Text);
+        foreach (var name in parameters) command.Parameters.Add(name, name is "$attempt" or "$fromAttempt" or "$deliver" ? SqliteType.Integer : SqliteType.Text);
         return command;
     }
 

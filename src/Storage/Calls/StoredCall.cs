@@ -71,6 +71,12 @@ internal sealed record StoredCall
 
     public DateTimeOffset? Cancelled { get; init; }
 
+    public Guid? Run { get; init; }
+
+    public int Hop { get; init; }
+
+    public ImmutableArray<PlugDelivery> Deliveries { get; init; } = [];
+
     /// <summary>The JSON stored for <paramref name="call"/>.</summary>
     public static string Write(CallInfo call) => JsonSerializer.Serialize(From(call), StoredCallJson.Default.StoredCall);
 
@@ -111,6 +117,9 @@ internal sealed record StoredCall
         Timeout = call.Timeout,
         MaxAttempts = call.MaxAttempts,
         Cancelled = call.Cancelled,
+        Run = call.Run,
+        Hop = call.Hop,
+        Deliveries = call.Deliveries,
     };
 
     private CallInfo ToCall(DateTimeOffset? leaseUntil)
@@ -149,6 +158,9 @@ internal sealed record StoredCall
             Timeout = Timeout,
             MaxAttempts = MaxAttempts,
             Cancelled = Cancelled,
+            Run = Run,
+            Hop = Hop,
+            Deliveries = Deliveries.IsDefault ? [] : Deliveries,
         };
     }
 }

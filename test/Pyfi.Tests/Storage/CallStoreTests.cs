@@ -305,6 +305,12 @@ public sealed class CallStoreTests : IAsyncLifetime
 
         public override Task<IReadOnlyList<CallInfo>> ListByWorkflowAsync(Guid workflow, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
+        public override Task<IReadOnlyList<string>> SocketsWithDeliveriesAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public override Task<IReadOnlyList<CallInfo>> ListWithDeliveriesAsync(string socket, int limit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public override Task<IReadOnlyList<CallInfo>> ListByRunAsync(Guid run, int limit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
         public override Task<IReadOnlyList<Guid>> WorkflowsWithOpenCallsAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public override Task<IReadOnlyList<CallInfo>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
