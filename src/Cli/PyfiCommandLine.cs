@@ -4,6 +4,7 @@ using Pyfi.Cli.Commands.Cluster;
 using Pyfi.Cli.Commands.Db;
 using Pyfi.Cli.Commands.Flows;
 using Pyfi.Cli.Commands.Processors;
+using Pyfi.Cli.Commands.Plugs;
 using Pyfi.Cli.Commands.Queues;
 using Pyfi.Cli.Commands.Sockets;
 using Pyfi.Cli.Commands.Tasks;
@@ -22,24 +23,25 @@ public static class PyfiCommandLine
         root.Options.Add(context.Gateway);
         root.Options.Add(context.Token);
 
-        root.Subcommands.Add(new Command("add", "Add a queue, processor or socket")
+        root.Subcommands.Add(new Command("add", "Add a queue, processor, socket or plug")
         {
-            QueueCommands.Add(context), ProcessorCommands.Add(context), SocketCommands.Add(context),
+            QueueCommands.Add(context), ProcessorCommands.Add(context), SocketCommands.Add(context), PlugCommands.Add(context),
         });
-        root.Subcommands.Add(new Command("update", "Change a queue, processor or socket")
+        root.Subcommands.Add(new Command("update", "Change a queue, processor, socket or plug")
         {
-            QueueCommands.Update(context), ProcessorCommands.Update(context), SocketCommands.Update(context),
+            QueueCommands.Update(context), ProcessorCommands.Update(context), SocketCommands.Update(context), PlugCommands.Update(context),
         });
-        root.Subcommands.Add(new Command("delete", "Delete a queue, processor or socket")
+        root.Subcommands.Add(new Command("delete", "Delete a queue, processor, socket or plug")
         {
-            QueueCommands.Delete(context), ProcessorCommands.Delete(context), SocketCommands.Delete(context),
+            QueueCommands.Delete(context), ProcessorCommands.Delete(context), SocketCommands.Delete(context), PlugCommands.Delete(context),
         });
         root.Subcommands.Add(new Command("ls", "List or show queues, processors, sockets and calls")
         {
             QueueCommands.List(context), QueueCommands.Show(context),
             ProcessorCommands.List(context), ProcessorCommands.Show(context),
             SocketCommands.List(context), SocketCommands.Show(context),
-            CallCommands.Show(context), CallCommands.List(context),
+            PlugCommands.List(context), PlugCommands.Show(context),
+            CallCommands.Show(context), CallCommands.List(context), CallCommands.Run(context),
             ClusterCommands.Nodes(context), ClusterCommands.Agents(context), ClusterCommands.Workers(context),
         });
         root.Subcommands.Add(new Command("task", "Run task calls") { TaskCommands.Run(context), TaskCommands.Result(context), TaskCommands.Cancel(context) });

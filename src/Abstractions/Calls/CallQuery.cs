@@ -18,4 +18,7 @@ public sealed record CallQuery
 
     /// <summary>At most this many (1 to <see cref="MaxLimit"/>).</summary>
     [Id(3)] public int Limit { get; init; } = 100;
+
+    /// <summary>Only calls of this run, if given (a run's first call and every call plugs made from it).</summary>
+    [Id(4)] public Guid? Run { get; init; }
 }

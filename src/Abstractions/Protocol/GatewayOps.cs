@@ -57,6 +57,21 @@ public static class GatewayOps
     /// <summary>No arguments → <see cref="SocketInfo"/>[].</summary>
     public const string ListSockets = "socket.list";
 
+    /// <summary><see cref="PlugSpec"/> → <see cref="PlugInfo"/>.</summary>
+    public const string AddPlug = "plug.add";
+
+    /// <summary><see cref="NamedUpdate{T}"/> of <see cref="PlugUpdate"/> → <see cref="PlugInfo"/>.</summary>
+    public const string UpdatePlug = "plug.update";
+
+    /// <summary><see cref="NameArgs"/> → nothing.</summary>
+    public const string DeletePlug = "plug.delete";
+
+    /// <summary><see cref="NameArgs"/> → <see cref="PlugInfo"/>.</summary>
+    public const string GetPlug = "plug.get";
+
+    /// <summary>No arguments → <see cref="PlugInfo"/>[].</summary>
+    public const string ListPlugs = "plug.list";
+
     /// <summary><see cref="TaskRunArgs"/> → <see cref="CallInfo"/>: accepted, stored, and (unless told not to wait) ended; without its arguments, which the caller sent.</summary>
     public const string RunTask = "task.run";
 
@@ -110,7 +125,7 @@ public static class GatewayOps
     public static bool IsRepeatable(string op, object? args) => op switch
     {
         Hello or GetQueue or ListQueues or GetProcessor or ListProcessors or GetSocket or ListSockets
-            or GetCall or CancelCall or ListCalls or CallGraph or ListAgents or GetFlow or CancelFlow or WatchFlow or ListTokens => true,
+            or GetPlug or ListPlugs or GetCall or CancelCall or ListCalls or CallGraph or ListAgents or GetFlow or CancelFlow or WatchFlow or ListTokens => true,
         RunTask => args is TaskRunArgs { Key: not null },
         _ => false,
     };

@@ -60,6 +60,11 @@ public sealed class GatewayOperations
             [GatewayOps.DeleteSocket] = new(Operate, "delete sockets", async (a, _) => { await Registry.DeleteSocketAsync(Args<NameArgs>(a).Name); return null; }),
             [GatewayOps.GetSocket] = new(Read, "read sockets", async (a, _) => await Registry.GetSocketAsync(Args<NameArgs>(a).Name)) { Retried = true },
             [GatewayOps.ListSockets] = new(Read, "list sockets", async (_, _) => (await Registry.ListSocketsAsync()).ToArray()) { Retried = true },
+            [GatewayOps.AddPlug] = new(Operate, "add plugs", async (a, _) => await Registry.AddPlugAsync(Args<PlugSpec>(a))),
+            [GatewayOps.UpdatePlug] = new(Operate, "change plugs", async (a, _) => await Update<PlugUpdate, PlugInfo>(a, Registry.UpdatePlugAsync)),
+            [GatewayOps.DeletePlug] = new(Operate, "delete plugs", async (a, _) => { await Registry.DeletePlugAsync(Args<NameArgs>(a).Name); return null; }),
+            [GatewayOps.GetPlug] = new(Read, "read plugs", async (a, _) => await Registry.GetPlugAsync(Args<NameArgs>(a).Name)) { Retried = true },
+            [GatewayOps.ListPlugs] = new(Read, "list plugs", async (_, _) => (await Registry.ListPlugsAsync()).ToArray()) { Retried = true },
 
             [GatewayOps.RunTask] = new(Submit, "run calls", RunTaskAsync) { Waits = true },
             [GatewayOps.GetCall] = new(Read, "read calls", GetCallAsync) { Waits = true },

@@ -97,6 +97,12 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId,
             where += $" AND Created >= ${parameters.Count + 1}";
         }
 
+        if (query.Run is { } run)
+        {
+            parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run });
+            where += $" AND Run = ${parameters.Count + 1}";
+        }
+
         parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit });
         return SelectAsync($"{where} ORDER BY Created DESC LIMIT ${parameters.Count + 1}", cancellationToken, [.. parameters]);
     }

@@ -136,8 +136,10 @@ internal sealed partial class SqliteCallStore : CallStore
         if (query.Socket is not null) where += " AND Socket = $socket";
         if (query.State is not null) where += " AND State = $state";
         if (query.Since is not null) where += " AND Created >= $since";
+        if (query.Run is not null) where += " AND Run = $run";
         return SelectAsync($"{where} ORDER BY Created DESC LIMIT $limit", command =>
         {
+            if (query.Run is { } run) command.Parameters.AddWithValue("$run", run.ToString());
             if (query.Socket is { } socket) command.Parameters.AddWithValue("$socket", socket);
             if (query.State is { } state) command.Parameters.AddWithValue("$state", state.ToString());
             if (query.Since is { } since) command.Parameters.AddWithValue("$since", Timestamp(since));

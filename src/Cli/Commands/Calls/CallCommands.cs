@@ -73,6 +73,22 @@ public static class CallCommands
         });
     }
 
+    /// <summary><c>pyfi ls run --id RUN [--json]</c>: a run's calls, oldest first, each with the call whose end made it.</summary>
+    public static Command Run(CliContext context)
+    {
+        var id = CommonOptions.Id("The run's id: the id of the call a client or a schedule started");
+        var json = CommonOptions.Json();
+        var command = new Command("run", "Show a run: the call a client or schedule started and every call its plugs made") { id, json };
+        return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
+        {
+            var query = new CallQuery { Run = parse.GetRequiredValue(id), Limit = CallQuery.MaxLimit };
+            var calls = (await gateway.SendAsync<CallInfo[]>(GatewayOps.ListCalls, query, cancellationToken)).OrderBy(c => c.Created).ToArray();
+            if (parse.GetValue(json)) context.WriteJson(calls);
+            else context.Console.Write(CallViews.RunTable(calls));
+            return CommandActions.Done;
+        });
+    }
+
     // "--since 5m" is five minutes ago; anything else must be a date and time.
     private static DateTimeOffset Since(string text)
     {

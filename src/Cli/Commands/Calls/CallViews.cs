@@ -70,6 +70,19 @@ public static class CallViews
         })],
         ["Id", "Socket", "State", "Workflow"], whole: ["Id", "Workflow"], lastAtLeast: 36);
 
+    /// <summary>A run's calls for <c>pyfi ls run</c>, oldest first: each with its hop and the call whose end made it.</summary>
+    public static Table RunTable(IReadOnlyList<CallInfo> calls)
+    {
+        var table = Views.Table("Id", "Socket", "State", "Hop", "Made by", "Created");
+        foreach (var call in calls)
+        {
+            table.AddRow(call.Id.ToString(), Views.Text(call.Socket), Views.Name(call.State), call.Hop.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                call.Hop == 0 ? "-" : call.Parent?.ToString() ?? "-", Views.Time(call.Created));
+        }
+
+        return table;
+    }
+
     /// <summary>A result as the original printed it: a string as it is, anything else as JSON (or always JSON with <paramref name="json"/>).</summary>
     public static string Printable(string result, bool json)
     {
