@@ -46,6 +46,33 @@ public sealed class CallStoreTests : IAsyncLifetime
         running with { State = CallState.Succeeded, Result = "1", Finished = Now.AddSeconds(1), LeaseUntil = null };
 
     [Fact]
+    public async Task AnEndStoredWithDeliveriesIsFoundUntilTheyAreClearedAndKeptFromRetention()
+    {
+        var call = Queued() with { Run = Guid.NewGuid(), Hop = 2 };
+        Assert.True(await _store.InsertAsync(call));
+        var ended = Succeeded(Running(call, 1)) with { Deliveries = [new PlugDelivery("p", "t", 1)] };
+        Assert.True(await _store.TransitionAsync(Running(call, 1), CallState.Queued, 0));
+        Assert.True(await _store.TransitionAsync(ended, CallState.Running, 1));
+
+        var stored = await _store.ReadAsync(call.Id);
+        Assert.Equal([new PlugDelivery("p", "t", 1)], stored!.Deliveries.ToArray());
+        Assert.Equal(call.Run, stored.Run);
+        Assert.Equal(2, stored.Hop);
+        Assert.Equal(["s"], await _store.SocketsWithDeliveriesAsync());
+        Assert.Equal([call.Id], (await _store.ListWithDeliveriesAsync("s", 10)).Select(c => c.Id));
+        Assert.Equal([call.Id], (await _store.ListByRunAsync(call.Run!.Value, 10)).Select(c => c.Id));
+        Assert.Equal([call.Id], (await _store.QueryAsync(new CallQuery { Run = call.Run })).Select(c => c.Id));
+        // Retention does not remove an end whose plugs have not made their calls.
+        Assert.Equal(0, await _store.DeleteEndedBeforeAsync(Now.AddDays(1), 10));
+
+        Assert.True(await _store.TransitionAsync(ended with { Deliveries = [] }, CallState.Succeeded, 1));
+        Assert.Empty(await _store.SocketsWithDeliveriesAsync());
+        Assert.Empty(await _store.ListWithDeliveriesAsync("s", 10));
+        Assert.True((await _store.ReadAsync(call.Id))!.Deliveries.IsEmpty);
+        Assert.Equal(1, await _store.DeleteEndedBeforeAsync(Now.AddDays(1), 10));
+    }
+
+    [Fact]
     public async Task EveryWriteOfABurstIsToldItsOwnOutcome()
     {
         var calls = Enumerable.Range(0, 1_000).Select(i => Queued($"k{i}")).ToList();
