@@ -141,6 +141,14 @@ public static class SampleCode
             raise KeyError(name)
 
 
+        def relay(message):
+            # A plug chain's step with a countable side effect: message is {"path", "token", "hop"}; appends
+            # "hop:token" (a line per run of the step) and passes the message on, one hop further.
+            with open(message["path"], "a") as f:
+                f.write("%d:%s\n" % (message["hop"], message["token"]))
+            return dict(message, hop=message["hop"] + 1)
+
+
         def window(seconds):
             start = time.time()
             time.sleep(seconds)
