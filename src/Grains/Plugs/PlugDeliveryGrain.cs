@@ -18,8 +18,10 @@ public sealed partial class PlugDeliveryGrain(CallStore calls, ILogger<PlugDeliv
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan LastBackoff = TimeSpan.FromSeconds(10);
     private const int ResumeBatch = 1000;
+    private const int Window = 64;
 
-    // Calls being delivered (by id), so a call handed over twice (its end, then a sweep) is delivered once here.
+    // Calls waiting for their deliveries (by id, in order), so a call handed over twice (its end, then a sweep) is
+    // not delivered twice at once here (and a delivery repeated later finds the call it made, by its key).
     private readonly Dictionary<Guid, CallInfo> _pending = [];
     private readonly Queue<Guid> _order = new();
     private TimeSpan _backoff = TimeSpan.Zero;
@@ -59,25 +61,37 @@ public sealed partial class PlugDeliveryGrain(CallStore calls, ILogger<PlugDeliv
 
     private async Task DeliverAllAsync()
     {
-        while (_order.TryPeek(out var id))
+        while (_order.Count > 0)
         {
-            if (!_pending.TryGetValue(id, out var call))
+            // Up to a window of calls at once, oldest first: their target calls and clearing writes share commits.
+            var window = new List<CallInfo>(Window);
+            while (window.Count < Window && _order.TryDequeue(out var id))
             {
-                _order.Dequeue();
+                if (_pending.Remove(id, out var call)) window.Add(call);
+            }
+
+            var delivered = await Task.WhenAll(window.Select(DeliverCallAsync));
+            var refused = window.Where((_, i) => !delivered[i]).ToList();
+            if (refused.Count == 0)
+            {
+                _backoff = TimeSpan.Zero;
                 continue;
             }
 
-            if (!await DeliverCallAsync(call))
+            // Refused for now: those go first again, the rest wait behind them (a full target is not overtaken), and
+            // all are tried again later.
+            var rest = _order.ToList();
+            _order.Clear();
+            foreach (var call in refused)
             {
-                // Refused for now: the rest wait too (a full target is not overtaken), and all are tried again later.
-                _backoff = _backoff == TimeSpan.Zero ? FirstBackoff : TimeSpan.FromTicks(Math.Min(LastBackoff.Ticks, _backoff.Ticks * 2));
-                _retry = this.RegisterGrainTimer(RetryAsync, new GrainTimerCreationOptions(_backoff, Timeout.InfiniteTimeSpan) { KeepAlive = true });
-                return;
+                _pending[call.Id] = call;
+                _order.Enqueue(call.Id);
             }
 
-            _backoff = TimeSpan.Zero;
-            _order.Dequeue();
-            _pending.Remove(id);
+            foreach (var id in rest) _order.Enqueue(id);
+            _backoff = _backoff == TimeSpan.Zero ? FirstBackoff : TimeSpan.FromTicks(Math.Min(LastBackoff.Ticks, _backoff.Ticks * 2));
+            _retry = this.RegisterGrainTimer(RetryAsync, new GrainTimerCreationOptions(_backoff, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+            return;
         }
     }
 
