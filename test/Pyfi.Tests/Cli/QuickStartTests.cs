@@ -89,6 +89,34 @@ public sealed partial class QuickStartTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ThePlugExampleRunsAsWrittenOnTheQuickStartsNetwork()
+    {
+        foreach (var line in QuickStartLines().Where(l => l.StartsWith("pyfi add ", StringComparison.Ordinal)))
+        {
+            await OkAsync(line.Replace(Upstream, _repository.Path, StringComparison.Ordinal).Replace($"--commit {PinnedCommit}", $"--commit {_pinned}", StringComparison.Ordinal));
+        }
+
+        var readme = Readme();
+        var block = BashBlock().Match(readme, readme.IndexOf("**Plugs: data that flows by itself.**", StringComparison.Ordinal));
+        var lines = block.Groups["body"].Value.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(3, lines.Length);
+        foreach (var line in lines) await OkAsync(line);
+
+        // The last line shows the call the plug made; once it has ended, its result is do_this of do_something's.
+        string? message = null;
+        await Poll.UntilAsync(async () =>
+        {
+            using var calls = JsonDocument.Parse((await BashAsync(lines[^1])).Stdout);
+            var call = calls.RootElement.EnumerateArray().Single();
+            if (call.GetProperty("state").GetString() != "succeeded") return false;
+            using var result = JsonDocument.Parse(call.GetProperty("result").GetString()!);
+            message = result.RootElement.GetProperty("message").GetString();
+            return true;
+        }, TimeSpan.FromSeconds(60), "the plug's call to end");
+        Assert.StartsWith("Do this String: {'message': 'TEXT:hello'", message);
+    }
+
+    [Fact]
     public async Task WithoutThePinTheMovedModuleIsTheProcessorsErrorAndExtProcessorsRuns()
     {
         await OkAsync("pyfi add queue -n q");
