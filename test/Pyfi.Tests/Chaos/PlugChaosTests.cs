@@ -87,7 +87,10 @@ public sealed class PlugChaosTests(ITestOutputHelper output)
                 Assert.Equal(Runs, lines.Where(l => l.StartsWith($"{hop}:", StringComparison.Ordinal)).Distinct().Count());
             }
 
-            Assert.InRange(duplicated, 0, 40);
+            // Repeated: steps whose end was not yet committed at the kill (four sockets of two slots, each with one call
+            // behind its running one, and a group commit in flight). Measured 0-27; a regression that ran steps again
+            // wholesale would repeat hundreds of the 800.
+            Assert.InRange(duplicated, 0, 80);
         }
         finally
         {
