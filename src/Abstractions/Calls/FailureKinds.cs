@@ -60,6 +60,9 @@ public static class FailureKinds
     /// <summary>The attempt never began: its silo was stopping (it is handed back and not counted).</summary>
     public static readonly FailureKind SiloStopping = new("SiloStopping", true, "the silo was stopping; the attempt never began");
 
+    /// <summary>A join's run did not bring every argument position a value within the socket's join timeout (never retried: nothing ran).</summary>
+    public static readonly FailureKind JoinTimeout = new("JoinTimeout", false, "a join's run did not bring every argument position a value in time");
+
     /// <summary>An attempt failed without saying why.</summary>
     public static readonly FailureKind Unknown = new("Unknown", true, "the attempt failed without saying why");
 
@@ -67,7 +70,7 @@ public static class FailureKinds
     public static IReadOnlyList<FailureKind> All { get; } =
     [
         WorkerLost, WorkerDied, TimeLimitExceeded, DeploymentFailed, FunctionNotFound, ResultNotSerializable, ResultTooLarge,
-        MemoryLimitExceeded, WorkerProtocolViolation, Cancelled, InterruptedByShutdown, SiloStopping, Unknown,
+        MemoryLimitExceeded, WorkerProtocolViolation, Cancelled, InterruptedByShutdown, SiloStopping, JoinTimeout, Unknown,
     ];
 
     private static readonly Dictionary<string, FailureKind> ByName = All.ToDictionary(k => k.Name, StringComparer.Ordinal);

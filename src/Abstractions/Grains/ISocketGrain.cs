@@ -51,6 +51,12 @@ public interface ISocketGrain : IDefinitionOwner<SocketSpec>
     /// </summary>
     Task ApplyPlugsAsync(PlugSet plugs);
 
+    /// <summary>
+    /// Stores a call of this socket that ends failed without running, with <paramref name="error"/> (a join that timed
+    /// out); under the request's key, so a repeat finds the first. Returns the call.
+    /// </summary>
+    Task<CallInfo> RecordFailureAsync(CallRequest request, CallError error);
+
     /// <summary>The processor's deployment changed: new calls run the new code.</summary>
     [OneWay] Task DeploymentChangedAsync(ProcessorDeployment deployment);
 

@@ -79,6 +79,7 @@ public static partial class ModelRules
             Fail($"{what}: timeout must be between 0 and 7 days");
         Validate(what, spec.Retry);
         if (spec.MaxQueued is < 1 or > MaxQueueBound) Fail($"{what}: the queue bound must be between 1 and {MaxQueueBound}");
+        if (spec.JoinTimeout is { } j && (j < TimeSpan.FromSeconds(1) || j > TimeSpan.FromDays(7))) Fail($"{what}: the join timeout must be between 1 second and 7 days");
         return spec;
     }
 
@@ -166,8 +167,12 @@ public static partial class ModelRules
         if (request.Run is not null || request.Hop != 0) Fail("a call's run and hop are set by the network, not by clients");
         if (request.Key?.StartsWith(WorkflowKeyPrefix, StringComparison.Ordinal) == true) Fail($"keys starting with '{WorkflowKeyPrefix}' are the network's own (workflow steps)");
         if (request.Key?.StartsWith(PlugKeyPrefix, StringComparison.Ordinal) == true) Fail($"keys starting with '{PlugKeyPrefix}' are the network's own (calls plugs make)");
+        if (request.Key?.StartsWith(JoinKeyPrefix, StringComparison.Ordinal) == true) Fail($"keys starting with '{JoinKeyPrefix}' are the network's own (calls joins make)");
         return request;
     }
+
+    /// <summary>Idempotency keys starting with this are calls joins make (<c>join:RUN</c>): only the network makes them.</summary>
+    public const string JoinKeyPrefix = "join:";
 
     /// <summary>Idempotency keys starting with this are calls plugs make (<c>plug:SOURCE-CALL:PLUG</c>): only the network makes them.</summary>
     public const string PlugKeyPrefix = "plug:";

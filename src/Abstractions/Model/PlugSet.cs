@@ -11,6 +11,9 @@ namespace Pyfi;
 [GenerateSerializer, Immutable, Alias("pyfi.PlugSet")]
 public sealed record PlugSet([property: Id(0)] long Revision, [property: Id(1)] ImmutableArray<PlugSpec> Plugs)
 {
+    /// <summary>For each target of <see cref="Plugs"/> that is a join (plugs into it on several positions): its positions, ascending.</summary>
+    [Id(2)] public ImmutableDictionary<string, ImmutableArray<int>> Joins { get; init; } = ImmutableDictionary<string, ImmutableArray<int>>.Empty;
+
     /// <summary>No plugs.</summary>
     public static PlugSet Empty { get; } = new(0, []);
 }

@@ -34,6 +34,16 @@ public sealed record SocketSpec
     /// </summary>
     [Id(7)] public int MaxQueued { get; init; } = DefaultMaxQueued;
 
+    /// <summary>
+    /// How long a join on this socket (plugs into it on several argument positions) waits, from a run's first value,
+    /// for the rest of that run's values; then it ends as a failed call (<c>JoinTimeout</c>) naming the missing
+    /// positions. <see langword="null"/>: <see cref="DefaultJoinTimeout"/>.
+    /// </summary>
+    [Id(8)] public TimeSpan? JoinTimeout { get; init; }
+
+    /// <summary>A join's wait when the socket sets none: 5 minutes.</summary>
+    public static readonly TimeSpan DefaultJoinTimeout = TimeSpan.FromMinutes(5);
+
     /// <summary>The queue bound a socket gets when none is given.</summary>
     public const int DefaultMaxQueued = 100_000;
 }

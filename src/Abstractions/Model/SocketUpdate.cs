@@ -37,6 +37,9 @@ public sealed record SocketUpdate
     /// <summary>New list of Python exception types never retried (empty clears it), keeping the rest of the retry policy.</summary>
     [Id(10)] public string[]? NonRetryable { get; init; }
 
+    /// <summary>New join timeout; <see cref="TimeSpan.Zero"/> returns to the default.</summary>
+    [Id(11)] public TimeSpan? JoinTimeout { get; init; }
+
     /// <summary>The socket with this change applied.</summary>
     public SocketSpec ApplyTo(SocketSpec spec) => spec with
     {
@@ -53,5 +56,6 @@ public sealed record SocketUpdate
             NonRetryable = NonRetryable is { } types ? [.. types] : (Retry ?? spec.Retry).NonRetryable,
         },
         MaxQueued = MaxQueued ?? spec.MaxQueued,
+        JoinTimeout = JoinTimeout is null ? spec.JoinTimeout : JoinTimeout == TimeSpan.Zero ? null : JoinTimeout,
     };
 }

@@ -110,7 +110,8 @@ public sealed partial class PlugDeliveryGrain(CallStore calls, ILogger<PlugDeliv
         {
             try
             {
-                await GrainFactory.GetGrain<ISocketGrain>(delivery.Target).RunAsync(SocketPlugs.Request(call, delivery), TimeSpan.Zero);
+                if (delivery.Join.IsEmpty) await GrainFactory.GetGrain<ISocketGrain>(delivery.Target).RunAsync(SocketPlugs.Request(call, delivery), TimeSpan.Zero);
+                else await GrainFactory.GetGrain<IJoinGrain>(IJoinGrain.Key(delivery.Target, call.Run ?? call.Id)).OfferAsync(SocketPlugs.Offer(call, delivery));
             }
             catch (Exception e) when (ForNow(e))
             {

@@ -25,7 +25,7 @@ public static class SocketPlugs
         if (on is null || plugs.Plugs.IsEmpty) return [];
         return [.. plugs.Plugs
             .Where(p => p.On == on && (p.MaxHops is not { } max || ended.Hop + 1 <= max))
-            .Select(p => new PlugDelivery(p.Name, p.Target, p.Arg))];
+            .Select(p => new PlugDelivery(p.Name, p.Target, p.Arg) { Join = plugs.Joins.GetValueOrDefault(p.Target, []) })];
     }
 
     /// <summary>
@@ -35,7 +35,7 @@ public static class SocketPlugs
     /// </summary>
     public static CallRequest Request(CallInfo source, PlugDelivery delivery)
     {
-        var value = source.State == CallState.Succeeded ? source.Result ?? "null" : ErrorValue(source.Error);
+        var value = Value(source);
         var args = new StringBuilder("[");
         for (var i = 0; i < delivery.Arg; i++) args.Append("null,");
         args.Append(value).Append(']');
@@ -49,6 +49,13 @@ public static class SocketPlugs
             Key = Key(source.Id, delivery.Plug),
         };
     }
+
+    /// <summary>The value <paramref name="delivery"/> brings to its target's join for <paramref name="source"/>'s run.</summary>
+    public static JoinOffer Offer(CallInfo source, PlugDelivery delivery) =>
+        new(delivery.Target, source.Run ?? source.Id, delivery.Join, delivery.Arg, Value(source), source.Id, delivery.Plug, source.Hop + 1);
+
+    // What an end carries: a success's result, a failure's error as a dict.
+    private static string Value(CallInfo source) => source.State == CallState.Succeeded ? source.Result ?? "null" : ErrorValue(source.Error);
 
     /// <summary>The key of the call plug <paramref name="plug"/> makes for source call <paramref name="source"/> (at most 54 characters).</summary>
     public static string Key(Guid source, string plug) =>

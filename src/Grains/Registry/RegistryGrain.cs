@@ -189,7 +189,7 @@ public sealed partial class RegistryGrain(
         ModelRules.Validate(spec);
         if (Current.Plugs.ContainsKey(spec.Name)) throw new AlreadyExistsException(ModelKind.Plug, spec.Name);
         CheckReferences(spec);
-        await CommitAsync([ModelKind.Key(ModelKind.PlugsOf, spec.Source)], spec.Name, next => next.Plugs[spec.Name] = new(spec, NextStamp(next, null)));
+        await CommitAsync(PlugSetsTouchedBy(spec), spec.Name, next => next.Plugs[spec.Name] = new(spec, NextStamp(next, null)));
         return PlugInfo(spec.Name);
     }
 
@@ -201,8 +201,7 @@ public sealed partial class RegistryGrain(
         CheckReferences(spec);
         if (spec != current.Spec)
         {
-            string[] sources = [ModelKind.Key(ModelKind.PlugsOf, current.Spec.Source), ModelKind.Key(ModelKind.PlugsOf, spec.Source)];
-            await CommitAsync([.. sources.Distinct()], name, next => next.Plugs[name] = new(spec, NextStamp(next, current.Stamp)));
+            await CommitAsync(PlugSetsTouchedBy(current.Spec, spec), name, next => next.Plugs[name] = new(spec, NextStamp(next, current.Stamp)));
         }
 
         return PlugInfo(name);
@@ -212,7 +211,7 @@ public sealed partial class RegistryGrain(
     public async Task DeletePlugAsync(string name)
     {
         var current = FindPlug(name);
-        await CommitAsync([ModelKind.Key(ModelKind.PlugsOf, current.Spec.Source)], name, next =>
+        await CommitAsync(PlugSetsTouchedBy(current.Spec), name, next =>
         {
             next.Plugs.Remove(name);
             next.Revision++; // the source's plug set changes: a new revision for its push
@@ -280,9 +279,29 @@ public sealed partial class RegistryGrain(
         return new(d.Spec, d.Stamp);
     }
 
-    // The plugs leaving a socket, as of the registry's revision now.
-    private PlugSet PlugsOf(string socket) =>
-        new(Current.Revision, [.. Current.Plugs.Values.Select(d => d.Spec).Where(p => p.Source == socket).OrderBy(p => p.Name, StringComparer.Ordinal)]);
+    // The plugs leaving a socket, as of the registry's revision now, with the positions of each of their targets
+    // that is a join.
+    private PlugSet PlugsOf(string socket)
+    {
+        var all = Current.Plugs.Values.Select(d => d.Spec).ToList();
+        var leaving = all.Where(p => p.Source == socket).OrderBy(p => p.Name, StringComparer.Ordinal).ToImmutableArray();
+        var joins = leaving.Select(p => p.Target).Distinct(StringComparer.Ordinal)
+            .Select(target => (target, positions: all.Where(p => p.Target == target).Select(p => p.Arg).Distinct().Order().ToImmutableArray()))
+            .Where(t => t.positions.Length > 1)
+            .ToImmutableDictionary(t => t.target, t => t.positions, StringComparer.Ordinal);
+        return new(Current.Revision, leaving) { Joins = joins };
+    }
+
+    // The plug sets a change of plugs `changed` (before and after) may change: their sources', and those of every
+    // plug into their targets (whether a target is a join, and its positions, is in each source's set).
+    private string[] PlugSetsTouchedBy(params PlugSpec[] changed)
+    {
+        var targets = changed.Select(p => p.Target).ToHashSet(StringComparer.Ordinal);
+        return [.. changed.Select(p => p.Source)
+            .Concat(Current.Plugs.Values.Select(d => d.Spec).Where(p => targets.Contains(p.Target)).Select(p => p.Source))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .Select(source => ModelKind.Key(ModelKind.PlugsOf, source))];
+    }
 
     private string[] SocketsWhere(Func<SocketSpec, bool> predicate) =>
         Current.Sockets.Values.Select(d => d.Spec).Where(predicate).Select(s => s.Name).Order(StringComparer.Ordinal).ToArray();

@@ -107,26 +107,7 @@ public sealed partial class SocketGrain(
         CheckRequest(request);
         if (request.Key is { } key && _held.TryGetByKey(key, out var known)) return await WaitForEndAsync(known, wait, cancellationToken);
         _held.EnsureRoom(Name, spec.MaxQueued);
-        var id = Guid.NewGuid();
-        var call = new CallInfo
-        {
-            Id = id,
-            Socket = Name,
-            Processor = spec.Processor,
-            Function = spec.Function,
-            Args = request.Args,
-            Kwargs = request.Kwargs,
-            Created = time.GetUtcNow(),
-            Parent = request.Parent,
-            Workflow = request.Workflow,
-            Key = request.Key,
-            // Only a call's own policy and limit are kept with it; otherwise the socket's apply as they are then.
-            Retry = request.Retry,
-            Timeout = request.Timeout,
-            MaxAttempts = request.MaxAttempts,
-            Run = request.Run ?? id,
-            Hop = request.Hop,
-        };
+        var call = NewCall(request, spec);
 
         if (!await calls.InsertAsync(call))
         {
@@ -192,6 +173,48 @@ public sealed partial class SocketGrain(
             // The row moved on meanwhile (an attempt started or ended): look again.
             if (tries >= 10) throw new StorageUnavailableException($"call {id} kept changing while it was being cancelled");
         }
+    }
+
+    /// <inheritdoc />
+    public async Task<CallInfo> RecordFailureAsync(CallRequest request, CallError error)
+    {
+        var spec = Definition?.Spec ?? throw new NotFoundException("socket", Name);
+        CheckRequest(request);
+        var now = time.GetUtcNow();
+        var call = NewCall(request, spec) with { State = CallState.Failed, Error = error, Finished = now };
+        if (!await calls.InsertAsync(call))
+        {
+            return await calls.FindByKeyAsync(Name, request.Key!) ?? throw new StorageUnavailableException($"call with key '{request.Key}' could not be read back");
+        }
+
+        metrics.Submitted(Tally);
+        metrics.Ended(Tally, CallState.Failed);
+        return call;
+    }
+
+    // A new call of this socket from a request: its own id, and its run (its own, unless a plug made it).
+    private CallInfo NewCall(CallRequest request, SocketSpec spec)
+    {
+        var id = Guid.NewGuid();
+        return new CallInfo
+        {
+            Id = id,
+            Socket = Name,
+            Processor = spec.Processor,
+            Function = spec.Function,
+            Args = request.Args,
+            Kwargs = request.Kwargs,
+            Created = time.GetUtcNow(),
+            Parent = request.Parent,
+            Workflow = request.Workflow,
+            Key = request.Key,
+            // Only a call's own policy and limit are kept with it; otherwise the socket's apply as they are then.
+            Retry = request.Retry,
+            Timeout = request.Timeout,
+            MaxAttempts = request.MaxAttempts,
+            Run = request.Run ?? id,
+            Hop = request.Hop,
+        };
     }
 
     /// <inheritdoc />

@@ -14,7 +14,7 @@ public sealed partial class FailureKindsTests
     {
         Assert.Equal(FailureKinds.All.Count, FailureKinds.All.Select(k => k.Name).Distinct().Count());
         Assert.Equal(
-            ["Cancelled", "DeploymentFailed", "FunctionNotFound", "MemoryLimitExceeded", "ResultNotSerializable", "ResultTooLarge", "WorkerProtocolViolation"],
+            ["Cancelled", "DeploymentFailed", "FunctionNotFound", "JoinTimeout", "MemoryLimitExceeded", "ResultNotSerializable", "ResultTooLarge", "WorkerProtocolViolation"],
             FailureKinds.All.Where(k => !FailureKinds.IsRetried(k.Name)).Select(k => k.Name).Order());
         Assert.True(FailureKinds.IsRetried("ValueError"));
         Assert.Null(FailureKinds.Find("ValueError"));

@@ -34,6 +34,7 @@ public static class SocketCommands
                 Concurrency = parse.GetValue(o.Concurrency) ?? 1,
                 Timeout = o.ParseTimeout(parse),
                 MaxQueued = parse.GetValue(o.MaxQueue) ?? SocketSpec.DefaultMaxQueued,
+                JoinTimeout = parse.GetValue(o.JoinTimeout) is { } join ? Durations.Parse(join, "--join-timeout") : null,
             };
             spec = spec with
             {
@@ -72,6 +73,7 @@ public static class SocketCommands
                 MaxBackoff = o.ParseMaxBackoff(parse),
                 NonRetryable = o.ParseNoRetryOn(parse),
                 MaxQueued = parse.GetValue(o.MaxQueue),
+                JoinTimeout = parse.GetValue(o.JoinTimeout) is { } join ? Durations.Parse(join, "--join-timeout") : null,
             };
             Print(context, await gateway.SendAsync<SocketInfo>(GatewayOps.UpdateSocket, new NamedUpdate<SocketUpdate>(parse.GetRequiredValue(name), update), cancellationToken), parse.GetValue(json), "updated");
             return CommandActions.Done;

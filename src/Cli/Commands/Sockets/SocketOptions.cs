@@ -36,6 +36,9 @@ public sealed class SocketOptions
     /// <summary><c>--max-queue</c></summary>
     public Option<int?> MaxQueue { get; } = CommonOptions.Integer("--max-queue", $"Most calls the socket holds not ended; past it submissions are refused (default {SocketSpec.DefaultMaxQueued})");
 
+    /// <summary><c>--join-timeout</c></summary>
+    public Option<string?> JoinTimeout { get; } = new Option<string?>("--join-timeout") { Description = "How long a join (plugs into several argument positions) waits for a run's other values, e.g. 30s, 5m (default 5m; update: 0 returns to it)" }.Checked(t => Durations.Parse(t, "--join-timeout"));
+
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
@@ -49,6 +52,7 @@ public sealed class SocketOptions
         command.Options.Add(MaxBackoff);
         command.Options.Add(NoRetryOn);
         command.Options.Add(MaxQueue);
+        command.Options.Add(JoinTimeout);
     }
 
     /// <summary>The <c>--backoff</c> given, if any.</summary>
