@@ -22,6 +22,12 @@ start_silo plugs "$cores"
 for s in s1 s2 s3; do "${pyfi[@]}" add socket -n "bench.$s" -q bench -pn bench -t noop -c "$cores" >/dev/null; done
 "${pyfi[@]}" add plug -n bench.s1-s2 -s bench.s1 -t bench.s2 >/dev/null
 "${pyfi[@]}" add plug -n bench.s2-s3 -s bench.s2 -t bench.s3 >/dev/null
+for s in j0 ja jb; do "${pyfi[@]}" add socket -n "bench.$s" -q bench -pn bench -t noop -c "$cores" >/dev/null; done
+"${pyfi[@]}" add socket -n bench.jt -q bench -pn bench -t pair -c "$cores" >/dev/null
+"${pyfi[@]}" add plug -n bench.j0-ja -s bench.j0 -t bench.ja >/dev/null
+"${pyfi[@]}" add plug -n bench.j0-jb -s bench.j0 -t bench.jb >/dev/null
+"${pyfi[@]}" add plug -n bench.ja-jt -s bench.ja -t bench.jt --arg 0 >/dev/null
+"${pyfi[@]}" add plug -n bench.jb-jt -s bench.jb -t bench.jt --arg 1 >/dev/null
 dotnet bench/Pyfi.Bench/bin/Release/net10.0/Pyfi.Bench.dll plugs --gateway "$PYFI_GATEWAY" --rounds "$rounds" | tee "$work/pyfi.jsonl"
 stop_silo
 
@@ -49,5 +55,6 @@ print("| figure (median of rounds) | value | against |")
 print("| --- | --- | --- |")
 print(f"| Pyfi plug hop, ms | {plug:.3f} | pipeline hop {pipe:.3f} ms ({plug / pipe:.2f}x); Celery chain hop {chain:.3f} ms ({plug / chain:.2f}x) |")
 print(f"| Pyfi pipeline hop, ms | {pipe:.3f} | Celery chain hop {chain:.3f} ms ({pipe / chain:.2f}x) |")
+print(f"| Pyfi join of two positions, ms per run (200 runs at once: fan-out to two, joined) | {med(pyfi['plug-join'], 'ms_per_run'):.3f} | |")
 print(f"| Pyfi 3-stage plug chain, calls/s | {med(pyfi['plug-chain'], 'calls_per_s'):.0f} | runs/s {med(pyfi['plug-chain'], 'runs_per_s'):.0f} |")
 PY

@@ -23,6 +23,7 @@ public static class PlugsBench
         await client.RunAsync<int>(Flow.Pipeline(inc.Bind(0), inc.Bind()));
         await RunLoopAsync(client, listing, k);
         await ChainAsync(client, listing, 20);
+        await JoinAsync(client, listing, 20);
 
         for (var round = 0; round < rounds; round++)
         {
@@ -34,6 +35,9 @@ public static class PlugsBench
 
             var plugMs = await RunLoopAsync(client, listing, k);
             Output.Emit("plug-hop", new { calls = k, ms = Output.Round(plugMs, 1), ms_per_hop = Output.Round(plugMs / k) });
+
+            var joinMs = await JoinAsync(client, listing, 200);
+            Output.Emit("plug-join", new { runs = 200, ms = Output.Round(joinMs, 1), ms_per_run = Output.Round(joinMs / 200) });
 
             var seconds = await ChainAsync(client, listing, n);
             Output.Emit("plug-chain", new { runs = n, stages = 3, seconds = Output.Round(seconds), calls_per_s = Output.Round(3 * n / seconds, 1), runs_per_s = Output.Round(n / seconds, 1) });
@@ -59,6 +63,24 @@ public static class PlugsBench
 
             await Task.Delay(1);
         }
+    }
+
+    // N runs into bench.j0, which fans out to bench.ja and bench.jb, joined at bench.jt (positions 0 and 1): milliseconds
+    // until every run's joined call has ended. Against the fan-out alone (bench.s1 -> s2 -> s3 is the chain's cost),
+    // the join adds its grain: a stored value per position and the call made once both are in.
+    private static async Task<double> JoinAsync(PyfiClient client, ICallListingGrain listing, int n)
+    {
+        var before = (await listing.ListAsync(new CallQuery { Socket = "bench.jt", Limit = CallQuery.MaxLimit })).Length;
+        var j0 = client.Cluster.GetGrain<ISocketGrain>("bench.j0");
+        var watch = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, n), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
+            await j0.RunAsync(new CallRequest { Socket = "bench.j0", Args = $"[{i}]" }, TimeSpan.Zero));
+        while ((await listing.ListAsync(new CallQuery { Socket = "bench.jt", State = CallState.Succeeded, Limit = CallQuery.MaxLimit })).Length < before + n)
+        {
+            await Task.Delay(5);
+        }
+
+        return watch.Elapsed.TotalMilliseconds;
     }
 
     // N runs into bench.s1 at once; seconds until bench.s3 has ended them all.

@@ -15,6 +15,11 @@ def total(xs):
     return sum(xs)
 
 
+def pair(a, b):
+    """A join's target in bench/plugs.sh: its two positions' values."""
+    return [a, b]
+
+
 def busy(ms):
     end = time.perf_counter() + ms / 1000.0
     n = 0

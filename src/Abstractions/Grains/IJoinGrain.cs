@@ -1,7 +1,7 @@
 namespace Pyfi;
 
 /// <summary>
-/// One run's join on one socket (internal; key <see cref="Key"/>): the socket has plugs into it on several argument
+/// One run's join on one socket (internal; key <see cref="JoinOffer.GrainKey"/>): the socket has plugs into it on several argument
 /// positions, and its call for the run is made once every position has a value from that run. Values of different
 /// runs never meet (each run has its own join); a second value for a filled position is recorded on the join as an
 /// error, not made into a second call; a join not complete within the socket's join timeout ends as a failed call
@@ -9,9 +9,6 @@ namespace Pyfi;
 /// </summary>
 public interface IJoinGrain : IGrainWithStringKey
 {
-    /// <summary>The key of <paramref name="socket"/>'s join for <paramref name="run"/>.</summary>
-    public static string Key(string socket, Guid run) => $"{socket}|{run:N}";
-
     /// <summary>Offers one plug's value (idempotent per source call and position).</summary>
     Task OfferAsync(JoinOffer offer);
 }
@@ -34,4 +31,8 @@ public sealed record JoinOffer(
     [property: Id(4)] string Value,
     [property: Id(5)] Guid Source,
     [property: Id(6)] string Plug,
-    [property: Id(7)] int Hop);
+    [property: Id(7)] int Hop)
+{
+    /// <summary>The key of <paramref name="socket"/>'s join for <paramref name="run"/> (its <see cref="IJoinGrain"/>).</summary>
+    public static string GrainKey(string socket, Guid run) => $"{socket}|{run:N}";
+}

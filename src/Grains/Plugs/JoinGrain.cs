@@ -7,7 +7,8 @@ namespace Pyfi.Grains.Plugs;
 /// One run's join on one socket (see <see cref="IJoinGrain"/>). Its values are stored before an offer is answered, so
 /// a value acknowledged to the delivery grain is never lost; the call is made under the key <c>join:RUN</c>, so a
 /// completion repeated after a crash finds the first call. The deadline is kept by a grain timer while the join is
-/// active and by an Orleans reminder (every minute) across restarts; at it, the join ends as a failed call of the
+/// active and, once it has waited a second, by an Orleans reminder (every minute) across restarts (a reminder per join
+/// would cost more than the join: most complete within milliseconds); at it, the join ends as a failed call of the
 /// socket (<c>JoinTimeout</c>) under the same key. An ended join stays as a small row, so a late or repeated value
 /// is recognised and recorded, not made into a call.
 /// </summary>
@@ -17,6 +18,8 @@ public sealed partial class JoinGrain(
     ILogger<JoinGrain> logger) : Grain, IJoinGrain, IRemindable
 {
     private const string Reminder = "join-timeout";
+    private static readonly TimeSpan ReminderAfter = TimeSpan.FromSeconds(1);
+    private bool _reminded;
     private IGrainTimer? _deadline;
     private string _target = "";
     private Guid _run;
@@ -25,10 +28,15 @@ public sealed partial class JoinGrain(
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // Whoever names a grain activates it before any call filter runs: a key that is not a join's does nothing here
+        // (the call is then refused, as every internal method is to clients).
         var key = this.GetPrimaryKeyString();
         var bar = key.LastIndexOf('|');
-        (_target, _run) = (key[..bar], Guid.Parse(key[(bar + 1)..]));
-        if (state.State.Ended is null && state.State.Deadline is { } deadline) Watch(deadline);
+        if (bar <= 0 || !Guid.TryParse(key.AsSpan(bar + 1), out _run)) return;
+        _target = key[..bar];
+        // Activated by its reminder (or a late value) after a restart: the reminder is there, and the deadline is watched.
+        _reminded = state.State.Ended is null && state.State.Deadline is not null;
+        if (_reminded) Watch(state.State.Deadline!.Value);
         await base.OnActivateAsync(cancellationToken);
     }
 
@@ -40,20 +48,26 @@ public sealed partial class JoinGrain(
         if (first) _timeout = await TimeoutAsync();
         if (!join.Offer(offer, time.GetUtcNow(), _timeout))
         {
-            if (join.Conflicts.Count > 0 && offer.Source != join.Values.GetValueOrDefault(offer.Position)?.Source) LogConflict(_target, _run, join.Conflicts[^1]);
-            await state.WriteStateAsync();
+            if (join.Conflicts.Count > 0 && offer.Source != join.Values.GetValueOrDefault(offer.Position)?.Source)
+            {
+                LogConflict(_target, _run, join.Conflicts[^1]);
+                await state.WriteStateAsync();
+            }
+
             if (join.Complete && join.Ended is null) await MakeAsync();
             return;
         }
 
-        await state.WriteStateAsync();
-        if (first)
+        // The value completing the join is kept by the call it makes (stored first, under the join's key); any other
+        // is stored here before it is acknowledged.
+        if (join.Complete)
         {
-            await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-            Watch(join.Deadline!.Value);
+            await MakeAsync();
+            return;
         }
 
-        if (join.Complete) await MakeAsync();
+        await state.WriteStateAsync();
+        if (first) Watch(join.Deadline!.Value);
     }
 
     /// <inheritdoc />
@@ -99,14 +113,29 @@ public sealed partial class JoinGrain(
 
         _deadline?.Dispose();
         _deadline = null;
-        if (await this.GetReminder(Reminder) is { } reminder) await this.UnregisterReminder(reminder);
+        if (_reminded && await this.GetReminder(Reminder) is { } reminder) await this.UnregisterReminder(reminder);
+        _reminded = false;
     }
 
+    // The deadline, while this activation lives: a timer; and, for a join still waiting after a moment (most complete
+    // within milliseconds), an Orleans reminder that brings it back after a restart.
     private void Watch(DateTimeOffset deadline)
     {
         _deadline?.Dispose();
         var due = deadline - time.GetUtcNow();
-        _deadline = this.RegisterGrainTimer(_ => CheckDeadlineAsync(), new GrainTimerCreationOptions(due < TimeSpan.Zero ? TimeSpan.Zero : due, TimeSpan.FromSeconds(1)) { KeepAlive = true });
+        var first = TimeSpan.FromTicks(Math.Clamp(Math.Min(due.Ticks, ReminderAfter.Ticks), 0, long.MaxValue));
+        _deadline = this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(first, TimeSpan.FromSeconds(1)) { KeepAlive = true });
+    }
+
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Ended is null && !_reminded)
+        {
+            _reminded = true;
+            await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+
+        await CheckDeadlineAsync();
     }
 
     private async Task<TimeSpan> TimeoutAsync() =>

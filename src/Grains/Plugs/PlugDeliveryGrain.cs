@@ -111,7 +111,7 @@ public sealed partial class PlugDeliveryGrain(CallStore calls, ILogger<PlugDeliv
             try
             {
                 if (delivery.Join.IsEmpty) await GrainFactory.GetGrain<ISocketGrain>(delivery.Target).RunAsync(SocketPlugs.Request(call, delivery), TimeSpan.Zero);
-                else await GrainFactory.GetGrain<IJoinGrain>(IJoinGrain.Key(delivery.Target, call.Run ?? call.Id)).OfferAsync(SocketPlugs.Offer(call, delivery));
+                else await GrainFactory.GetGrain<IJoinGrain>(JoinOffer.GrainKey(delivery.Target, call.Run ?? call.Id)).OfferAsync(SocketPlugs.Offer(call, delivery));
             }
             catch (Exception e) when (ForNow(e))
             {
