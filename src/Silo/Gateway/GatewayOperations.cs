@@ -173,7 +173,13 @@ public sealed class GatewayOperations
             return await WorkflowGraphAsync(id);
         }
 
-        if (call.Workflow is not { } workflow) return new CallGraph(call, null, [call]);
+        if (call.Workflow is not { } workflow)
+        {
+            // A call outside a workflow: its run's calls, which plugs made one from another.
+            var run = call.Run is { } id2 ? await _grains.GetGrain<ICallListingGrain>(0).ListAsync(new CallQuery { Run = id2, Limit = CallQuery.MaxLimit }) : [];
+            return new CallGraph(call, null, run.Length == 0 ? [call] : run);
+        }
+
         var flow = await _grains.GetGrain<IWorkflowGrain>(workflow).GetAsync();
         return new CallGraph(call, flow, await _grains.GetGrain<ICallListingGrain>(0).ListWorkflowAsync(workflow));
     }

@@ -34,6 +34,14 @@ public sealed class PlugTests(ExecutionFixture fixture) : IClassFixture<Executio
         Assert.Equal(calls[1].Id, calls[2].Parent);
         Assert.All(calls, c => Assert.True(c.Deliveries.IsEmpty));
 
+        // The call graph of any of its calls draws the run: c1, then c2 under it, then c3 under that.
+        var graph = (await Cli.OkAsync("ls", "call", "--id", calls[1].Id.ToString(), "-g")).Stdout;
+        Assert.Contains($"run {run} · 3 calls", graph);
+        Assert.True(graph.IndexOf("c1", StringComparison.Ordinal) < graph.IndexOf("c2", StringComparison.Ordinal), graph);
+        Assert.True(graph.IndexOf("c2", StringComparison.Ordinal) < graph.IndexOf("c3", StringComparison.Ordinal), graph);
+        var below = (await Cli.OkAsync("ls", "call", "--id", calls[0].Id.ToString(), "-t")).Stdout;
+        Assert.Contains("c3", below);
+
         // The run as the tool shows it: oldest first, each with the call that made it.
         var shown = JsonDocument.Parse((await Cli.OkAsync("ls", "run", "--id", run.ToString(), "--json")).Stdout).RootElement;
         Assert.Equal(["c1", "c2", "c3"], shown.EnumerateArray().Select(c => c.GetProperty("socket").GetString()));

@@ -34,11 +34,7 @@ public static class FlowViews
     public static Tree Graph(CallGraph graph)
     {
         var marked = graph.Call?.Id;
-        if (graph.Flow is not { } flow)
-        {
-            var alone = new Tree(Label(graph.Call!, marked));
-            return alone;
-        }
+        if (graph.Flow is not { } flow) return RunGraph(graph, marked);
 
         var byId = graph.Calls.ToDictionary(c => c.Id);
         var numbers = new Dictionary<FlowStep, int>(ReferenceEqualityComparer.Instance);
@@ -65,9 +61,28 @@ public static class FlowViews
         }
     }
 
+    // A call outside a workflow: its run as a tree of the calls plugs made, from the run's first call.
+    private static Tree RunGraph(CallGraph graph, Guid? marked)
+    {
+        var call = graph.Call!;
+        var ids = graph.Calls.Select(c => c.Id).ToHashSet();
+        var children = graph.Calls.Where(c => c.Parent is { } p && ids.Contains(p)).ToLookup(c => c.Parent!.Value);
+        var roots = graph.Calls.Where(c => c.Parent is not { } p || !ids.Contains(p)).OrderBy(c => c.Created).ToList();
+        if (graph.Calls.Length <= 1) return new Tree(Label(call, marked));
+        var tree = new Tree($"[bold]run {call.Run}[/] · {graph.Calls.Length} calls");
+        foreach (var root in roots) Add(tree.AddNode(Label(root, marked)), root.Id, 0);
+        return tree;
+
+        void Add(IHasTreeNodes parent, Guid id, int depth)
+        {
+            if (depth > 10_000) return;
+            foreach (var child in children[id].OrderBy(c => c.Created)) Add(parent.AddNode(Label(child, marked)), child.Id, depth + 1);
+        }
+    }
+
     /// <summary>
     /// The calls fed by a call, and the calls they fed, as a tree (<c>pyfi ls call -t</c>): each call's parent is
-    /// the call whose result came first in its arguments.
+    /// the call whose result came first in its arguments (or whose end a plug carried).
     /// </summary>
     public static Tree Subtree(CallGraph graph)
     {
