@@ -142,8 +142,9 @@ public static class SampleCode
 
 
         def relay(message):
-            # A plug chain's step with a countable side effect: message is {"path", "token", "hop"}; appends
-            # "hop:token" (a line per run of the step) and passes the message on, one hop further.
+            # A plug chain's step with a countable side effect: message is {"path", "token", "hop", "seconds"}; sleeps,
+            # appends "hop:token" (a line per run of the step) and passes the message on, one hop further.
+            time.sleep(message.get("seconds", 0))
             with open(message["path"], "a") as f:
                 f.write("%d:%s\n" % (message["hop"], message["token"]))
             return dict(message, hop=message["hop"] + 1)
