@@ -55,6 +55,6 @@ public sealed class SlowDeploymentTests
             Assert.Equal($"{42 + n}", result.Stdout.Trim());
         }
 
-        Assert.True(silo.WarningsAndErrors.Count == 0, silo.Output);
+        silo.AssertNoWarnings();
     }
 }

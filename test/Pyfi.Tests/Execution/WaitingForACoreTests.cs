@@ -29,6 +29,6 @@ public sealed class WaitingForACoreTests
             Assert.True(result.ExitCode == 0, result.ToString());
         }
 
-        Assert.True(silo.WarningsAndErrors.Count == 0, silo.Output);
+        silo.AssertNoWarnings();
     }
 }

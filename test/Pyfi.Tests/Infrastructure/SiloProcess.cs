@@ -201,6 +201,13 @@ public sealed class SiloProcess : IAsyncDisposable
                 .Where(l => !l.Contains("Orleans.Runtime.Scheduler.WorkItemGroup[101215]", StringComparison.Ordinal)),
         ];
 
+    /// <summary>
+    /// Asserts the silo logged no warning or error (see <see cref="WarningsAndErrors"/>); the message puts those lines
+    /// first, so a runner that shows only a failure's first lines shows them, then the whole log.
+    /// </summary>
+    public void AssertNoWarnings() =>
+        Assert.True(WarningsAndErrors.Count == 0, $"the silo logged {WarningsAndErrors.Count} warning(s) or error(s):\n{string.Join('\n', WarningsAndErrors)}\n--- its whole log:\n{Output}");
+
     /// <summary>SIGKILL: the process dies at once, as in a crash or power loss of the process.</summary>
     public async Task KillAsync()
     {

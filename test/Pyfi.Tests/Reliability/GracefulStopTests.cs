@@ -40,7 +40,7 @@ public sealed class GracefulStopTests
 
                 Assert.True(exit == 0, $"stop {round + 1} exited {exit}:\n{silo.Output}");
                 Assert.Contains("were cut off and handed back", silo.Output);
-                Assert.True(silo.WarningsAndErrors.Count == 0, silo.Output);
+                silo.AssertNoWarnings();
                 var ports = silo.Ports;
                 await silo.DisposeAsync();
                 silo = await SiloProcess.StartAsync(data.Path, environment, ports: ports, ownProcessGroup: true);
@@ -93,7 +93,7 @@ public sealed class GracefulStopTests
 
             Assert.True(exit == 0, silo.Output);
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the stop took {clock.Elapsed}");
-            Assert.True(silo.WarningsAndErrors.Count == 0, silo.Output);
+            silo.AssertNoWarnings();
             Assert.DoesNotContain("cut off", silo.Output);
             Assert.True(Began(Path.Combine(scratch.Path, "behind")) == 0, silo.Output);
             Assert.Empty(PythonProcesses.Of(data.Path));
@@ -131,7 +131,7 @@ public sealed class GracefulStopTests
 
         Assert.True(exit == 0, silo.Output);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"the second Ctrl+C took {clock.Elapsed} to stop the silo:\n{silo.Output}");
-        Assert.True(silo.WarningsAndErrors.Count == 0, silo.Output);
+        silo.AssertNoWarnings();
         await using var again = await SiloProcess.StartAsync(data.Path, environment, ports: silo.Ports);
         await File.WriteAllTextAsync(gate, "");
         var result = await again.Cli().RunAsync(["task", "result", "--id", id, "--wait"], timeout: TimeSpan.FromMinutes(1));

@@ -181,7 +181,7 @@ public sealed class LargeWorkflowTests(ITestOutputHelper output)
             Assert.Equal(0, exit);
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the silo took {clock.Elapsed} to stop");
             // A clean stop under a running workflow is not a failure of it: nothing at warn or above.
-            Assert.True(silo.WarningsAndErrors.Count == 0, silo.Output);
+            silo.AssertNoWarnings();
 
             silo = await SiloProcess.StartAsync(data.Path, env, ports: silo.Ports);
             await using var after = await silo.ConnectAsync();
