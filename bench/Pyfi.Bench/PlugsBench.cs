@@ -66,34 +66,27 @@ public static class PlugsBench
     }
 
     // N runs into bench.j0, which fans out to bench.ja and bench.jb, joined at bench.jt (positions 0 and 1): milliseconds
-    // until every run's joined call has ended. Against the fan-out alone (bench.s1 -> s2 -> s3 is the chain's cost),
-    // the join adds its grain: a stored value per position and the call made once both are in.
-    private static async Task<double> JoinAsync(PyfiClient client, ICallListingGrain listing, int n)
-    {
-        var before = (await listing.ListAsync(new CallQuery { Socket = "bench.jt", Limit = CallQuery.MaxLimit })).Length;
-        var j0 = client.Cluster.GetGrain<ISocketGrain>("bench.j0");
-        var watch = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Enumerable.Range(0, n), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
-            await j0.RunAsync(new CallRequest { Socket = "bench.j0", Args = $"[{i}]" }, TimeSpan.Zero));
-        while ((await listing.ListAsync(new CallQuery { Socket = "bench.jt", State = CallState.Succeeded, Limit = CallQuery.MaxLimit })).Length < before + n)
-        {
-            await Task.Delay(5);
-        }
-
-        return watch.Elapsed.TotalMilliseconds;
-    }
+    // until every run's joined call has ended. Against the fan-out alone, the join adds its grain: a stored value per
+    // position and the call made once both are in.
+    private static async Task<double> JoinAsync(PyfiClient client, ICallListingGrain listing, int n) =>
+        (await FloodAsync(client, listing, "bench.j0", "bench.jt", n, TimeSpan.FromMilliseconds(5))) * 1000;
 
     // N runs into bench.s1 at once; seconds until bench.s3 has ended them all.
-    private static async Task<double> ChainAsync(PyfiClient client, ICallListingGrain listing, int n)
+    private static Task<double> ChainAsync(PyfiClient client, ICallListingGrain listing, int n) =>
+        FloodAsync(client, listing, "bench.s1", "bench.s3", n, TimeSpan.FromMilliseconds(20));
+
+    // N runs started on `first` at once (64 submissions in flight); seconds until `last` has N more succeeded calls,
+    // read every `poll`.
+    private static async Task<double> FloodAsync(PyfiClient client, ICallListingGrain listing, string first, string last, int n, TimeSpan poll)
     {
-        var before = (await listing.ListAsync(new CallQuery { Socket = "bench.s3", Limit = CallQuery.MaxLimit })).Length;
-        var s1 = client.Cluster.GetGrain<ISocketGrain>("bench.s1");
+        var before = (await listing.ListAsync(new CallQuery { Socket = last, Limit = CallQuery.MaxLimit })).Length;
+        var socket = client.Cluster.GetGrain<ISocketGrain>(first);
         var watch = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, n), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
-            await s1.RunAsync(new CallRequest { Socket = "bench.s1", Args = $"[{i}]" }, TimeSpan.Zero));
-        while ((await listing.ListAsync(new CallQuery { Socket = "bench.s3", State = CallState.Succeeded, Limit = CallQuery.MaxLimit })).Length < before + n)
+            await socket.RunAsync(new CallRequest { Socket = first, Args = $"[{i}]" }, TimeSpan.Zero));
+        while ((await listing.ListAsync(new CallQuery { Socket = last, State = CallState.Succeeded, Limit = CallQuery.MaxLimit })).Length < before + n)
         {
-            await Task.Delay(20);
+            await Task.Delay(poll);
         }
 
         return watch.Elapsed.TotalSeconds;

@@ -219,7 +219,7 @@ public sealed partial class RegistryGrain(
     }
 
     /// <inheritdoc />
-    public Task<PlugInfo> GetPlugAsync(string name) => Task.FromResult(new PlugInfo(FindPlug(name).Spec, FindPlug(name).Stamp));
+    public Task<PlugInfo> GetPlugAsync(string name) => Task.FromResult(PlugInfo(FindPlug(name).Spec.Name));
 
     /// <inheritdoc />
     public Task<ImmutableArray<PlugInfo>> ListPlugsAsync() =>

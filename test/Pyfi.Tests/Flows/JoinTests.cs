@@ -77,8 +77,5 @@ public sealed class JoinTests(ExecutionFixture fixture) : IClassFixture<Executio
 
     private ICallListingGrain Listing() => _client.Cluster.GetGrain<ICallListingGrain>(0);
 
-    private async Task Sockets(params (string Name, string Function)[] sockets)
-    {
-        foreach (var (name, function) in sockets) await Cli.OkAsync("add", "socket", "-n", name, "-q", "q", "-pn", "sample", "-t", function, "-c", "2");
-    }
+    private Task Sockets(params (string Name, string Function)[] sockets) => SampleCode.AddSocketsAsync(Cli, sockets);
 }

@@ -134,10 +134,7 @@ public sealed class PlugTests(ExecutionFixture fixture) : IClassFixture<Executio
         Assert.Equal("keys starting with 'plug:' are the network's own (calls plugs make)", key.Message);
     }
 
-    private async Task Sockets(params (string Name, string Function)[] sockets)
-    {
-        foreach (var (name, function) in sockets) await Cli.OkAsync("add", "socket", "-n", name, "-q", "q", "-pn", "sample", "-t", function, "-c", "2");
-    }
+    private Task Sockets(params (string Name, string Function)[] sockets) => SampleCode.AddSocketsAsync(Cli, sockets);
 
     // Starts a call through the .NET client and returns its run (its own id).
     private async Task<Guid> StartAsync(string socket, string args)

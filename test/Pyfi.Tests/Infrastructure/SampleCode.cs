@@ -167,9 +167,15 @@ public static class SampleCode
         await cli.OkAsync(["add", "processor", "-n", "sample", "-g", repository.Path, "-m", Module, .. processorOptions]);
     }
 
+    /// <summary>Adds each socket of <paramref name="sockets"/> (its name, the function it calls) on <c>q</c> and <c>sample</c>, of 2 slots.</summary>
+    public static async Task AddSocketsAsync(PyfiCli cli, params (string Name, string Function)[] sockets)
+    {
+        foreach (var (name, function) in sockets) await cli.OkAsync("add", "socket", "-n", name, "-q", "q", "-pn", "sample", "-t", function, "-c", "2");
+    }
+
     /// <summary>Adds a socket for each of <paramref name="functions"/>, named after it, on <c>q</c> and <c>sample</c>, of 2 slots.</summary>
     public static async Task AddSocketsAsync(PyfiCli cli, params string[] functions)
     {
-        foreach (var function in functions) await cli.OkAsync("add", "socket", "-n", function, "-q", "q", "-pn", "sample", "-t", function, "-c", "2");
+        await AddSocketsAsync(cli, [.. functions.Select(f => (f, f))]);
     }
 }
