@@ -6,6 +6,7 @@ using Pyfi.Cli.Commands.Flows;
 using Pyfi.Cli.Commands.Processors;
 using Pyfi.Cli.Commands.Plugs;
 using Pyfi.Cli.Commands.Queues;
+using Pyfi.Cli.Commands.Schedules;
 using Pyfi.Cli.Commands.Sockets;
 using Pyfi.Cli.Commands.Tasks;
 using Pyfi.Cli.Commands.Tokens;
@@ -23,27 +24,30 @@ public static class PyfiCommandLine
         root.Options.Add(context.Gateway);
         root.Options.Add(context.Token);
 
-        root.Subcommands.Add(new Command("add", "Add a queue, processor, socket or plug")
+        root.Subcommands.Add(new Command("add", "Add a queue, processor, socket, plug or schedule")
         {
-            QueueCommands.Add(context), ProcessorCommands.Add(context), SocketCommands.Add(context), PlugCommands.Add(context),
+            QueueCommands.Add(context), ProcessorCommands.Add(context), SocketCommands.Add(context), PlugCommands.Add(context), ScheduleCommands.Add(context),
         });
-        root.Subcommands.Add(new Command("update", "Change a queue, processor, socket or plug")
+        root.Subcommands.Add(new Command("update", "Change a queue, processor, socket, plug or schedule")
         {
-            QueueCommands.Update(context), ProcessorCommands.Update(context), SocketCommands.Update(context), PlugCommands.Update(context),
+            QueueCommands.Update(context), ProcessorCommands.Update(context), SocketCommands.Update(context), PlugCommands.Update(context), ScheduleCommands.Update(context),
         });
-        root.Subcommands.Add(new Command("delete", "Delete a queue, processor, socket or plug")
+        root.Subcommands.Add(new Command("delete", "Delete a queue, processor, socket, plug or schedule")
         {
-            QueueCommands.Delete(context), ProcessorCommands.Delete(context), SocketCommands.Delete(context), PlugCommands.Delete(context),
+            QueueCommands.Delete(context), ProcessorCommands.Delete(context), SocketCommands.Delete(context), PlugCommands.Delete(context), ScheduleCommands.Delete(context),
         });
-        root.Subcommands.Add(new Command("ls", "List or show queues, processors, sockets and calls")
+        root.Subcommands.Add(new Command("ls", "List or show queues, processors, sockets, plugs, schedules and calls")
         {
             QueueCommands.List(context), QueueCommands.Show(context),
             ProcessorCommands.List(context), ProcessorCommands.Show(context),
             SocketCommands.List(context), SocketCommands.Show(context),
             PlugCommands.List(context), PlugCommands.Show(context),
+            ScheduleCommands.List(context), ScheduleCommands.Show(context),
             CallCommands.Show(context), CallCommands.List(context), CallCommands.Run(context),
             ClusterCommands.Nodes(context), ClusterCommands.Agents(context), ClusterCommands.Workers(context),
         });
+        root.Subcommands.Add(new Command("pause", "Pause a schedule") { ScheduleCommands.Pause(context, pause: true) });
+        root.Subcommands.Add(new Command("resume", "Resume a paused schedule") { ScheduleCommands.Pause(context, pause: false) });
         root.Subcommands.Add(new Command("task", "Run task calls") { TaskCommands.Run(context), TaskCommands.Result(context), TaskCommands.Cancel(context) });
         root.Subcommands.Add(new Command("flow", "Run workflows: pipelines, parallels and funnels of sockets")
         {

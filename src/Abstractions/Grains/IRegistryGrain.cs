@@ -103,4 +103,30 @@ public interface IRegistryGrain : IGrainWithStringKey
     /// <summary>Every plug, by name.</summary>
     [ClientAccess(PyfiPermission.Read, "list plugs")]
     [ReadOnly] Task<ImmutableArray<PlugInfo>> ListPlugsAsync();
+
+    /// <summary>
+    /// Adds a schedule of an existing socket. Throws <see cref="AlreadyExistsException"/>, <see cref="NotFoundException"/>
+    /// or <see cref="InvalidSpecException"/> (also for a cron expression or time zone that cannot be read).
+    /// </summary>
+    [ClientAccess(PyfiPermission.Operate, "add schedules")]
+    Task<ScheduleInfo> AddScheduleAsync(ScheduleSpec spec);
+
+    /// <summary>Changes a schedule (pausing and resuming it too). Throws <see cref="NotFoundException"/> or <see cref="InvalidSpecException"/>.</summary>
+    [ClientAccess(PyfiPermission.Operate, "change schedules")]
+    Task<ScheduleInfo> UpdateScheduleAsync(string name, ScheduleUpdate update);
+
+    /// <summary>Deletes a schedule (calls it already made stay). Throws <see cref="NotFoundException"/>.</summary>
+    [ClientAccess(PyfiPermission.Operate, "delete schedules")]
+    Task DeleteScheduleAsync(string name);
+
+    /// <summary>One schedule, with where it is. Throws <see cref="NotFoundException"/>.</summary>
+    [ClientAccess(PyfiPermission.Read, "read schedules")]
+    [ReadOnly] Task<ScheduleInfo> GetScheduleAsync(string name);
+
+    /// <summary>Every schedule, by name, with where each is.</summary>
+    [ClientAccess(PyfiPermission.Read, "list schedules")]
+    [ReadOnly] Task<ImmutableArray<ScheduleInfo>> ListSchedulesAsync();
+
+    /// <summary>Activates every schedule, so each fires and makes up missed slots now (a silo started).</summary>
+    Task WakeSchedulesAsync();
 }

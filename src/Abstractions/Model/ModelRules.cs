@@ -168,11 +168,15 @@ public static partial class ModelRules
         if (request.Key?.StartsWith(WorkflowKeyPrefix, StringComparison.Ordinal) == true) Fail($"keys starting with '{WorkflowKeyPrefix}' are the network's own (workflow steps)");
         if (request.Key?.StartsWith(PlugKeyPrefix, StringComparison.Ordinal) == true) Fail($"keys starting with '{PlugKeyPrefix}' are the network's own (calls plugs make)");
         if (request.Key?.StartsWith(JoinKeyPrefix, StringComparison.Ordinal) == true) Fail($"keys starting with '{JoinKeyPrefix}' are the network's own (calls joins make)");
+        if (request.Key?.StartsWith(ScheduleKeyPrefix, StringComparison.Ordinal) == true) Fail($"keys starting with '{ScheduleKeyPrefix}' are the network's own (calls schedules make)");
         return request;
     }
 
     /// <summary>Idempotency keys starting with this are calls joins make (<c>join:RUN</c>): only the network makes them.</summary>
     public const string JoinKeyPrefix = "join:";
+
+    /// <summary>Idempotency keys starting with this are calls schedules make (<c>sched:NAME:SLOT</c>): only the network makes them.</summary>
+    public const string ScheduleKeyPrefix = "sched:";
 
     /// <summary>Idempotency keys starting with this are calls plugs make (<c>plug:SOURCE-CALL:PLUG</c>): only the network makes them.</summary>
     public const string PlugKeyPrefix = "plug:";
@@ -187,6 +191,28 @@ public static partial class ModelRules
         if (!Enum.IsDefined(spec.On)) Fail($"{what}: --on must be success or failure");
         if (spec.Arg is < 0 or > PlugSpec.MaxArg) Fail($"{what}: --arg must be between 0 and {PlugSpec.MaxArg}");
         if (spec.MaxHops is < 1 or > PlugSpec.MaxHopLimit) Fail($"{what}: --max-hops must be between 1 and {PlugSpec.MaxHopLimit}");
+        return spec;
+    }
+
+    /// <summary>
+    /// Checks a schedule's own fields (the registry checks that its socket exists, and reads its cron expression
+    /// and time zone).
+    /// </summary>
+    public static ScheduleSpec Validate(ScheduleSpec spec)
+    {
+        Name("schedule", spec.Name);
+        var what = $"schedule '{spec.Name}'";
+        Name("socket", spec.Socket);
+        if ((spec.Every is null) == (spec.Cron is null)) Fail($"{what}: give one of --every and --cron");
+        if (spec.Every is { } every && (every < ScheduleSpec.MinEvery || every > ScheduleSpec.MaxEvery))
+            Fail($"{what}: --every must be between 1 second and 366 days");
+        if (spec.Every is { } whole && whole.Ticks % TimeSpan.TicksPerSecond != 0) Fail($"{what}: --every must be whole seconds");
+        if (spec.Cron is { } cron && (cron.Length is 0 or > 200 || cron.Any(char.IsControl))) Fail($"{what}: --cron is not a cron expression");
+        if (spec.TimeZone is { } zone && (zone.Length is 0 or > 100 || zone.Any(char.IsControl))) Fail($"{what}: --tz is not a time zone name");
+        if (!Enum.IsDefined(spec.Overlap)) Fail($"{what}: --overlap must be skip or queue");
+        if (!Enum.IsDefined(spec.CatchUp)) Fail($"{what}: --catch-up must be none, one or all");
+        Json($"{what}'s positional arguments", spec.Args, JsonValueKind.Array, ScheduleSpec.MaxDataBytes);
+        if (spec.Kwargs is not null) Json($"{what}'s keyword arguments", spec.Kwargs, JsonValueKind.Object, ScheduleSpec.MaxDataBytes);
         return spec;
     }
 

@@ -72,6 +72,21 @@ public static class GatewayOps
     /// <summary>No arguments → <see cref="PlugInfo"/>[].</summary>
     public const string ListPlugs = "plug.list";
 
+    /// <summary><see cref="ScheduleSpec"/> → <see cref="ScheduleInfo"/>.</summary>
+    public const string AddSchedule = "schedule.add";
+
+    /// <summary><see cref="NamedUpdate{T}"/> of <see cref="ScheduleUpdate"/> → <see cref="ScheduleInfo"/> (pause and resume too).</summary>
+    public const string UpdateSchedule = "schedule.update";
+
+    /// <summary><see cref="NameArgs"/> → nothing.</summary>
+    public const string DeleteSchedule = "schedule.delete";
+
+    /// <summary><see cref="NameArgs"/> → <see cref="ScheduleInfo"/>.</summary>
+    public const string GetSchedule = "schedule.get";
+
+    /// <summary>No arguments → <see cref="ScheduleInfo"/>[].</summary>
+    public const string ListSchedules = "schedule.list";
+
     /// <summary><see cref="TaskRunArgs"/> → <see cref="CallInfo"/>: accepted, stored, and (unless told not to wait) ended; without its arguments, which the caller sent.</summary>
     public const string RunTask = "task.run";
 

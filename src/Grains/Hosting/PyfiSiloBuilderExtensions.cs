@@ -7,6 +7,7 @@ using Orleans.Runtime;
 using Pyfi.Grains.Code;
 using Pyfi.Grains.Placement;
 using Pyfi.Grains.Python;
+using Pyfi.Grains.Schedules;
 using Pyfi.Grains.Security;
 using Pyfi.Grains.Telemetry;
 using Pyfi.Grains.Workers;
@@ -47,6 +48,7 @@ public static class PyfiSiloBuilderExtensions
         silo.Services.AddSingleton<PyfiMetrics>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeReporter>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, CallRecovery>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ScheduleWaker>();
         silo.AddPlacementDirector<PerCorePlacement, PerCorePlacementDirector>();
 
         // Tokens and roles: every client call is checked (ClientAccessFilter); the first admin token is made here.

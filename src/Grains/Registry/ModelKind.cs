@@ -7,6 +7,7 @@ internal static class ModelKind
     public const string Processor = "processor";
     public const string Socket = "socket";
     public const string Plug = "plug";
+    public const string Schedule = "schedule";
 
     /// <summary>Not a definition: the plugs leaving one socket, pushed to that socket (key <c>plugs:SOCKET</c>).</summary>
     public const string PlugsOf = "plugs";

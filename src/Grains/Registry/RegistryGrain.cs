@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
 using Pyfi.Grains.Code;
+using Pyfi.Grains.Schedules;
 using Pyfi.Grains.Storage;
 
 namespace Pyfi.Grains.Registry;
@@ -19,6 +20,7 @@ public sealed partial class RegistryGrain(
     ILogger<RegistryGrain> logger) : Grain, IRegistryGrain
 {
     private static readonly TimeSpan SyncRetryPeriod = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StatusWait = TimeSpan.FromSeconds(5);
 
     // Deployments are runtime facts the processors report again when they activate; not persisted.
     private readonly Dictionary<string, ProcessorDeployment> _deployments = new(StringComparer.Ordinal);
@@ -180,6 +182,8 @@ public sealed partial class RegistryGrain(
         var plugs = Current.Plugs.Values.Select(d => d.Spec).Where(p => p.Source == name || p.Target == name)
             .Select(p => p.Name).Order(StringComparer.Ordinal).ToArray();
         if (plugs.Length > 0) throw new InUseException(ModelKind.Socket, name, plugs, ModelKind.Plug);
+        var schedules = Current.Schedules.Values.Select(d => d.Spec).Where(s => s.Socket == name).Select(s => s.Name).Order(StringComparer.Ordinal).ToArray();
+        if (schedules.Length > 0) throw new InUseException(ModelKind.Socket, name, schedules, ModelKind.Schedule);
         await CommitAsync(ModelKind.Socket, name, next => next.Sockets.Remove(name));
     }
 
@@ -229,6 +233,50 @@ public sealed partial class RegistryGrain(
             .ToImmutableArray());
 
     /// <inheritdoc />
+    public async Task<ScheduleInfo> AddScheduleAsync(ScheduleSpec spec)
+    {
+        CheckSchedule(spec);
+        if (Current.Schedules.ContainsKey(spec.Name)) throw new AlreadyExistsException(ModelKind.Schedule, spec.Name);
+        await CommitAsync(ModelKind.Schedule, spec.Name, next => next.Schedules[spec.Name] = new(spec, NextStamp(next, null)));
+        return await ScheduleInfoAsync(Current.Schedules[spec.Name]);
+    }
+
+    /// <inheritdoc />
+    public async Task<ScheduleInfo> UpdateScheduleAsync(string name, ScheduleUpdate update)
+    {
+        var current = FindSchedule(name);
+        var spec = update.ApplyTo(current.Spec);
+        CheckSchedule(spec);
+        if (spec != current.Spec)
+        {
+            await CommitAsync(ModelKind.Schedule, name, next => next.Schedules[name] = new(spec, NextStamp(next, current.Stamp)));
+        }
+
+        return await ScheduleInfoAsync(Current.Schedules[name]);
+    }
+
+    /// <inheritdoc />
+    public async Task DeleteScheduleAsync(string name)
+    {
+        FindSchedule(name);
+        await CommitAsync(ModelKind.Schedule, name, next => next.Schedules.Remove(name));
+    }
+
+    /// <inheritdoc />
+    public Task<ScheduleInfo> GetScheduleAsync(string name) => ScheduleInfoAsync(FindSchedule(name));
+
+    /// <inheritdoc />
+    public async Task<ImmutableArray<ScheduleInfo>> ListSchedulesAsync() =>
+        [.. await Task.WhenAll(Current.Schedules.Values.OrderBy(d => d.Spec.Name, StringComparer.Ordinal).Select(ScheduleInfoAsync))];
+
+    /// <inheritdoc />
+    public Task WakeSchedulesAsync()
+    {
+        foreach (var name in Current.Schedules.Keys) GrainFactory.GetGrain<IScheduleGrain>(name).WakeAsync().Ignore();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public Task<SocketInfo> GetSocketAsync(string name)
     {
         FindSocket(name);
@@ -250,6 +298,33 @@ public sealed partial class RegistryGrain(
 
     private Definition<PlugSpec> FindPlug(string name) =>
         Current.Plugs.GetValueOrDefault(ModelRules.Name(ModelKind.Plug, name)) ?? throw new NotFoundException(ModelKind.Plug, name);
+
+    private Definition<ScheduleSpec> FindSchedule(string name) =>
+        Current.Schedules.GetValueOrDefault(ModelRules.Name(ModelKind.Schedule, name)) ?? throw new NotFoundException(ModelKind.Schedule, name);
+
+    // A schedule's fields, its times as a silo reads them, and its socket.
+    private void CheckSchedule(ScheduleSpec spec)
+    {
+        ModelRules.Validate(spec);
+        ScheduleTimes.Of(spec);
+        if (!Current.Sockets.ContainsKey(spec.Socket)) throw new NotFoundException(ModelKind.Socket, spec.Socket);
+    }
+
+    // With where the schedule is; a schedule whose grain cannot be asked now is listed without.
+    private async Task<ScheduleInfo> ScheduleInfoAsync(Definition<ScheduleSpec> d)
+    {
+        ScheduleStatus? status = null;
+        try
+        {
+            status = await GrainFactory.GetGrain<IScheduleGrain>(d.Spec.Name).GetStatusAsync().WaitAsync(StatusWait);
+        }
+        catch (Exception e) when (e is not PyfiException)
+        {
+            LogStatusFailed(e, d.Spec.Name);
+        }
+
+        return new(d.Spec, d.Stamp, status);
+    }
 
     private Definition<SocketSpec> FindSocket(string name) =>
         Current.Sockets.GetValueOrDefault(ModelRules.Name(ModelKind.Socket, name)) ?? throw new NotFoundException(ModelKind.Socket, name);
@@ -381,6 +456,7 @@ public sealed partial class RegistryGrain(
                 ModelKind.Queue => Push(GrainFactory.GetGrain<IQueueGrain>(name), Current.Queues.GetValueOrDefault(name)),
                 ModelKind.Processor => Push(GrainFactory.GetGrain<IProcessorGrain>(name), Current.Processors.GetValueOrDefault(name)),
                 ModelKind.Socket => Push(GrainFactory.GetGrain<ISocketGrain>(name), Current.Sockets.GetValueOrDefault(name)),
+                ModelKind.Schedule => Push(GrainFactory.GetGrain<IScheduleGrain>(name), Current.Schedules.GetValueOrDefault(name)),
                 ModelKind.PlugsOf when Current.Sockets.ContainsKey(name) => GrainFactory.GetGrain<ISocketGrain>(name).ApplyPlugsAsync(PlugsOf(name)),
                 _ => Task.CompletedTask,
             };
@@ -420,6 +496,9 @@ public sealed partial class RegistryGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not commit change to {Key}")]
     private partial void LogCommitFailed(Exception exception, string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not ask schedule {Schedule} where it is")]
+    private partial void LogStatusFailed(Exception exception, string schedule);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not push {Key} to its grain; retrying")]
     private partial void LogSyncFailed(Exception exception, string key);

@@ -21,6 +21,9 @@ public sealed class RegistryState
     /// <summary>Plugs by name.</summary>
     public Dictionary<string, Definition<PlugSpec>> Plugs { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Schedules by name.</summary>
+    public Dictionary<string, Definition<ScheduleSpec>> Schedules { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Definitions committed here but perhaps not yet pushed to their grain (<c>kind:name</c>). Pushing is
     /// idempotent, so an entry left over after a crash is simply pushed again.
@@ -35,6 +38,7 @@ public sealed class RegistryState
         Processors = new(Processors, StringComparer.Ordinal),
         Sockets = new(Sockets, StringComparer.Ordinal),
         Plugs = new(Plugs, StringComparer.Ordinal),
+        Schedules = new(Schedules, StringComparer.Ordinal),
         Unsynced = new(Unsynced, StringComparer.Ordinal),
     };
 }

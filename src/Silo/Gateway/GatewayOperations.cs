@@ -65,6 +65,11 @@ public sealed class GatewayOperations
             [GatewayOps.DeletePlug] = new(Operate, "delete plugs", async (a, _) => { await Registry.DeletePlugAsync(Args<NameArgs>(a).Name); return null; }),
             [GatewayOps.GetPlug] = new(Read, "read plugs", async (a, _) => await Registry.GetPlugAsync(Args<NameArgs>(a).Name)) { Retried = true },
             [GatewayOps.ListPlugs] = new(Read, "list plugs", async (_, _) => (await Registry.ListPlugsAsync()).ToArray()) { Retried = true },
+            [GatewayOps.AddSchedule] = new(Operate, "add schedules", async (a, _) => await Registry.AddScheduleAsync(Args<ScheduleSpec>(a))),
+            [GatewayOps.UpdateSchedule] = new(Operate, "change schedules", async (a, _) => await Update<ScheduleUpdate, ScheduleInfo>(a, Registry.UpdateScheduleAsync)),
+            [GatewayOps.DeleteSchedule] = new(Operate, "delete schedules", async (a, _) => { await Registry.DeleteScheduleAsync(Args<NameArgs>(a).Name); return null; }),
+            [GatewayOps.GetSchedule] = new(Read, "read schedules", async (a, _) => await Registry.GetScheduleAsync(Args<NameArgs>(a).Name)) { Retried = true },
+            [GatewayOps.ListSchedules] = new(Read, "list schedules", async (_, _) => (await Registry.ListSchedulesAsync()).ToArray()) { Retried = true },
 
             [GatewayOps.RunTask] = new(Submit, "run calls", RunTaskAsync) { Waits = true },
             [GatewayOps.GetCall] = new(Read, "read calls", GetCallAsync) { Waits = true },
