@@ -28,8 +28,8 @@ public sealed partial class CommandLineTests
     }
 
     [Theory]
-    [InlineData("add", "pyfi add takes one of: queue, processor, socket, plug.")]
-    [InlineData("ls", "pyfi ls takes one of: queues, queue, processors, processor, sockets, socket, plugs, plug, call, calls, run, nodes, agents, workers.")]
+    [InlineData("add", "pyfi add takes one of: queue, processor, socket, plug, schedule.")]
+    [InlineData("ls", "pyfi ls takes one of: queues, queue, processors, processor, sockets, socket, plugs, plug, schedules, schedule, call, calls, run, nodes, agents, workers.")]
     [InlineData("flow", "pyfi flow takes one of: run, result, watch, cancel.")]
     public async Task ACommandGroupAloneNamesItsCommands(string group, string line)
     {

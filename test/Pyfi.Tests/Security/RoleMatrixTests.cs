@@ -18,7 +18,7 @@ public sealed class RoleMatrixTests(SecuredSiloFixture fixture) : IClassFixture<
         D = PyfiPermission.Develop, A = PyfiPermission.Administer;
 
     // The roles' definition: viewers read; submitters run calls and workflows; operators run the network (queues,
-    // sockets, plugs, cancel); developers own code (processors); admins do all, tokens included.
+    // sockets, plugs, schedules, cancel); developers own code (processors); admins do all, tokens included.
     private static readonly Dictionary<string, PyfiPermission> GatewayNeeds = new()
     {
         ["hello"] = R,
@@ -26,6 +26,7 @@ public sealed class RoleMatrixTests(SecuredSiloFixture fixture) : IClassFixture<
         ["processor.add"] = D, ["processor.update"] = D, ["processor.delete"] = D, ["processor.get"] = R, ["processor.list"] = R,
         ["socket.add"] = O, ["socket.update"] = O, ["socket.delete"] = O, ["socket.get"] = R, ["socket.list"] = R,
         ["plug.add"] = O, ["plug.update"] = O, ["plug.delete"] = O, ["plug.get"] = R, ["plug.list"] = R,
+        ["schedule.add"] = O, ["schedule.update"] = O, ["schedule.delete"] = O, ["schedule.get"] = R, ["schedule.list"] = R,
         ["task.run"] = S, ["call.get"] = R, ["call.cancel"] = O, ["call.list"] = R, ["call.graph"] = R,
         ["cluster.agents"] = R,
         ["flow.start"] = S, ["flow.get"] = R, ["flow.cancel"] = O, ["flow.watch"] = R,
@@ -42,6 +43,8 @@ public sealed class RoleMatrixTests(SecuredSiloFixture fixture) : IClassFixture<
         ["IRegistryGrain.GetSocketAsync"] = R, ["IRegistryGrain.ListSocketsAsync"] = R,
         ["IRegistryGrain.AddPlugAsync"] = O, ["IRegistryGrain.UpdatePlugAsync"] = O, ["IRegistryGrain.DeletePlugAsync"] = O,
         ["IRegistryGrain.GetPlugAsync"] = R, ["IRegistryGrain.ListPlugsAsync"] = R,
+        ["IRegistryGrain.AddScheduleAsync"] = O, ["IRegistryGrain.UpdateScheduleAsync"] = O, ["IRegistryGrain.DeleteScheduleAsync"] = O,
+        ["IRegistryGrain.GetScheduleAsync"] = R, ["IRegistryGrain.ListSchedulesAsync"] = R,
         ["ISocketGrain.RunAsync"] = S, ["ISocketGrain.GetCallAsync"] = R, ["ISocketGrain.WaitCallAsync"] = R, ["ISocketGrain.CancelAsync"] = O,
         ["ITaskCallGrain.GetAsync"] = R, ["ITaskCallGrain.WaitAsync"] = R, ["ITaskCallGrain.CancelAsync"] = O,
         ["ICallListingGrain.ListAsync"] = R, ["ICallListingGrain.ListWorkflowAsync"] = R,
