@@ -117,6 +117,28 @@ public sealed partial class QuickStartTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheScheduleExampleRunsAsWrittenOnTheQuickStartsNetwork()
+    {
+        foreach (var line in QuickStartLines().Where(l => l.StartsWith("pyfi add ", StringComparison.Ordinal)))
+        {
+            await OkAsync(line.Replace(Upstream, _repository.Path, StringComparison.Ordinal).Replace($"--commit {PinnedCommit}", $"--commit {_pinned}", StringComparison.Ordinal));
+        }
+
+        var readme = Readme();
+        var block = BashBlock().Match(readme, readme.IndexOf("**Schedules: calls at fixed times.**", StringComparison.Ordinal));
+        var lines = block.Groups["body"].Value.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(3, lines.Length);
+
+        await OkAsync(lines[0]);
+        var shown = await BashAsync(lines[1]);
+        Assert.True(shown.ExitCode == 0, shown.ToString());
+        Assert.Contains("every 10s", shown.Stdout);
+        Assert.Contains("Next slot", shown.Stdout);
+        await OkAsync(lines[2]);
+        Assert.DoesNotContain("every-ten", (await BashAsync("pyfi ls schedules")).Stdout);
+    }
+
+    [Fact]
     public async Task WithoutThePinTheMovedModuleIsTheProcessorsErrorAndExtProcessorsRuns()
     {
         await OkAsync("pyfi add queue -n q");
