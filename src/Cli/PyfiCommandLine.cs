@@ -42,7 +42,7 @@ public static class PyfiCommandLine
             ProcessorCommands.List(context), ProcessorCommands.Show(context),
             SocketCommands.List(context), SocketCommands.Show(context),
             PlugCommands.List(context), PlugCommands.Show(context),
-            ScheduleCommands.List(context), ScheduleCommands.Show(context),
+            ScheduleCommands.List(context), ScheduleCommands.Show(context), NetworkCommand.Create(context),
             CallCommands.Show(context), CallCommands.List(context), CallCommands.Run(context),
             ClusterCommands.Nodes(context), ClusterCommands.Agents(context), ClusterCommands.Workers(context),
         });

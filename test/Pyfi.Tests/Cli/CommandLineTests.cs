@@ -29,7 +29,7 @@ public sealed partial class CommandLineTests
 
     [Theory]
     [InlineData("add", "pyfi add takes one of: queue, processor, socket, plug, schedule.")]
-    [InlineData("ls", "pyfi ls takes one of: queues, queue, processors, processor, sockets, socket, plugs, plug, schedules, schedule, call, calls, run, nodes, agents, workers.")]
+    [InlineData("ls", "pyfi ls takes one of: queues, queue, processors, processor, sockets, socket, plugs, plug, schedules, schedule, network, call, calls, run, nodes, agents, workers.")]
     [InlineData("flow", "pyfi flow takes one of: run, result, watch, cancel.")]
     public async Task ACommandGroupAloneNamesItsCommands(string group, string line)
     {

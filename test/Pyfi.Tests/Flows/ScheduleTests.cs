@@ -103,6 +103,28 @@ public sealed class ScheduleTests(ExecutionFixture fixture) : IClassFixture<Exec
         await Cli.OkAsync("delete", "schedule", "-n", "keeper");
     }
 
+    [Fact]
+    public async Task TheNetworkIsDrawnWithItsPlugsAndSchedulesAsATreeJsonAndDot()
+    {
+        await SampleCode.AddSocketsAsync(Cli, ("n1", "noop"), ("n2", "echo"));
+        await Cli.OkAsync("add", "plug", "-n", "n1-n2", "-s", "n1", "-t", "n2", "--on", "failure");
+        await Cli.OkAsync("add", "schedule", "-n", "n-timer", "-s", "n1", "--cron", "0 9 * * 1", "--paused");
+
+        var tree = (await Cli.OkAsync("ls", "network")).Stdout;
+        Assert.Contains("n-timer cron 0 9 * * 1, paused", tree);
+        Assert.Contains("n1-n2, on failure → n2 sample.echo", tree);
+
+        using var json = JsonDocument.Parse((await Cli.OkAsync("ls", "network", "--json")).Stdout);
+        Assert.Contains(json.RootElement.GetProperty("edges").EnumerateArray(), e =>
+            e.GetProperty("from").GetString() == "socket:n1" && e.GetProperty("to").GetString() == "socket:n2" && e.GetProperty("on").GetString() == "failure");
+        Assert.Contains(json.RootElement.GetProperty("edges").EnumerateArray(), e => e.GetProperty("from").GetString() == "schedule:n-timer");
+
+        var dot = (await Cli.OkAsync("ls", "network", "--dot")).Stdout;
+        Assert.Contains("\"socket:n1\" -> \"socket:n2\" [label=\"n1-n2, on failure\", style=dashed, color=red];", dot);
+        await Cli.OkAsync("delete", "schedule", "-n", "n-timer");
+        await Cli.OkAsync("delete", "plug", "-n", "n1-n2");
+    }
+
     private async Task<List<(DateTimeOffset Slot, CallInfo Call)>> ScheduledCallsAsync(string socket, string schedule, int atLeast)
     {
         List<(DateTimeOffset Slot, CallInfo Call)> calls = [];
