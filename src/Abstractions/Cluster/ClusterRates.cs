@@ -80,7 +80,9 @@ public sealed class ClusterRates
             now.Sum(m => m.Succeeded),
             now.Sum(m => m.Failed),
             now.Sum(m => m.Retried),
-            now.Sum(m => m.Cancelled));
+            now.Sum(m => m.Cancelled),
+            [.. now.SelectMany(m => m.Waiting).GroupBy(w => w.Target, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new WaitingEdge(g.Key, g.Sum(w => w.Calls), g.First().Reason))]);
     }
 
     // A socket's figures in a silo's previous report: none before its first call there, so from zero.
@@ -125,8 +127,9 @@ public sealed record SiloRates(string Silo, string Host, int Cores, int Busy, do
 /// <param name="Failed">Calls failed since then.</param>
 /// <param name="Retried">Attempts queued again since then.</param>
 /// <param name="Cancelled">Calls cancelled since then.</param>
+/// <param name="Waiting">Its plug edges whose calls wait for their target, now.</param>
 public sealed record SocketRates(
     string Socket, int Queued, int InFlight,
     double SubmittedPerSecond, double SucceededPerSecond, double FailedPerSecond, double RetriedPerSecond,
     double? ExecutionP50, double? ExecutionP95,
-    long Submitted, long Succeeded, long Failed, long Retried, long Cancelled);
+    long Submitted, long Succeeded, long Failed, long Retried, long Cancelled, WaitingEdge[] Waiting);

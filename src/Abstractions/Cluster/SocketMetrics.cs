@@ -42,6 +42,9 @@ public sealed record SocketMetrics
 
     /// <summary>How many took at most each of <see cref="ExecutionBuckets.Bounds"/> (and, last, more than the last bound): not cumulative.</summary>
     [Id(10)] public ImmutableArray<long> ExecutionHistogram { get; init; } = [];
+
+    /// <summary>This socket's plug edges whose calls wait for their target (back pressure), now.</summary>
+    [Id(11)] public ImmutableArray<WaitingEdge> Waiting { get; init; } = [];
 }
 
 /// <summary>The execution-time histogram's buckets (seconds), shared by the silo's OpenTelemetry histogram and <c>pyfi top</c>.</summary>

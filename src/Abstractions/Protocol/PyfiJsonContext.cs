@@ -49,6 +49,7 @@ namespace Pyfi.Protocol;
 [JsonSerializable(typeof(NodeInfo[]))]
 [JsonSerializable(typeof(WorkerInfo[]))]
 [JsonSerializable(typeof(ClusterSample))]
+[JsonSerializable(typeof(WaitingEdge))]
 [JsonSerializable(typeof(TokenRequest))]
 [JsonSerializable(typeof(NewToken))]
 [JsonSerializable(typeof(TokenInfo))]

@@ -1,5 +1,6 @@
 using Orleans.Concurrency;
 using Microsoft.Extensions.Logging;
+using Pyfi.Grains.Telemetry;
 using Pyfi.Storage.Calls;
 
 namespace Pyfi.Grains.Plugs;
@@ -13,7 +14,7 @@ namespace Pyfi.Grains.Plugs;
 /// A target that refuses for good (deleted, the value not acceptable) is logged and that delivery dropped.
 /// </summary>
 [Reentrant]
-public sealed partial class PlugDeliveryGrain(CallStore calls, ILogger<PlugDeliveryGrain> logger) : Grain, IPlugDeliveryGrain
+public sealed partial class PlugDeliveryGrain(CallStore calls, PyfiMetrics metrics, ILogger<PlugDeliveryGrain> logger) : Grain, IPlugDeliveryGrain
 {
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan LastBackoff = TimeSpan.FromSeconds(10);
@@ -24,6 +25,8 @@ public sealed partial class PlugDeliveryGrain(CallStore calls, ILogger<PlugDeliv
     // not delivered twice at once here (and a delivery repeated later finds the call it made, by its key).
     private readonly Dictionary<Guid, CallInfo> _pending = [];
     private readonly Queue<Guid> _order = new();
+    // Why each target last refused for now (pyfi top's waiting edges).
+    private readonly Dictionary<string, string> _refusals = new(StringComparer.Ordinal);
     private TimeSpan _backoff = TimeSpan.Zero;
     private IGrainTimer? _retry;
     private Task? _running;
@@ -75,6 +78,7 @@ public sealed partial class PlugDeliveryGrain(CallStore calls, ILogger<PlugDeliv
             if (refused.Count == 0)
             {
                 _backoff = TimeSpan.Zero;
+                if (_order.Count == 0 && _refusals.Count > 0) ShowWaiting();
                 continue;
             }
 
@@ -89,6 +93,7 @@ public sealed partial class PlugDeliveryGrain(CallStore calls, ILogger<PlugDeliv
             }
 
             foreach (var id in rest) _order.Enqueue(id);
+            ShowWaiting();
             _backoff = _backoff == TimeSpan.Zero ? FirstBackoff : TimeSpan.FromTicks(Math.Min(LastBackoff.Ticks, _backoff.Ticks * 2));
             _retry = this.RegisterGrainTimer(RetryAsync, new GrainTimerCreationOptions(_backoff, Timeout.InfiniteTimeSpan) { KeepAlive = true });
             return;
@@ -115,6 +120,7 @@ public sealed partial class PlugDeliveryGrain(CallStore calls, ILogger<PlugDeliv
             }
             catch (Exception e) when (ForNow(e))
             {
+                _refusals[delivery.Target] = Reason(e);
                 LogRefusedForNow(delivery.Plug, call.Id, delivery.Target, Reason(e));
                 return false;
             }
@@ -135,6 +141,15 @@ public sealed partial class PlugDeliveryGrain(CallStore calls, ILogger<PlugDeliv
             LogRefusedForNow("(clearing)", call.Id, Socket, Reason(e));
             return false;
         }
+    }
+
+    // The edges whose calls wait, for this silo's reports: per target refused for now, the pending calls delivering to it.
+    private void ShowWaiting()
+    {
+        var edges = _refusals.Select(r => new WaitingEdge(r.Key, _pending.Values.Count(c => c.Deliveries.Any(d => d.Target == r.Key)), r.Value))
+            .Where(e => e.Calls > 0).OrderBy(e => e.Target, StringComparer.Ordinal).ToArray();
+        if (edges.Length == 0) _refusals.Clear();
+        metrics.For(Socket).Waiting(edges);
     }
 
     // A refusal that may pass: the target's queue is full, the database or a silo is away.

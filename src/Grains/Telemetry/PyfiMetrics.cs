@@ -107,6 +107,7 @@ public sealed class SocketTally(string socket)
 {
     private readonly long[] _histogram = new long[ExecutionBuckets.Bounds.Length + 1];
     private long _executions;
+    private volatile WaitingEdge[] _waiting = [];
 
     /// <summary>The socket.</summary>
     public string Socket { get; } = socket;
@@ -116,6 +117,9 @@ public sealed class SocketTally(string socket)
 
     /// <summary>Set by the socket's activation as its queue changes; zero when it is not active here.</summary>
     public int Queued, InFlight;
+
+    /// <summary>Set by the socket's plug delivery grain: the edges whose calls wait for their target (none: empty).</summary>
+    public void Waiting(WaitingEdge[] edges) => _waiting = edges;
 
     /// <summary>Counts an execution of <paramref name="seconds"/>.</summary>
     public void Record(double seconds)
@@ -137,5 +141,6 @@ public sealed class SocketTally(string socket)
         InFlight = Volatile.Read(ref InFlight),
         Executions = Interlocked.Read(ref _executions),
         ExecutionHistogram = [.. Enumerable.Range(0, _histogram.Length).Select(i => Interlocked.Read(ref _histogram[i]))],
+        Waiting = [.. _waiting],
     };
 }

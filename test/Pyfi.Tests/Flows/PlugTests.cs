@@ -135,6 +135,41 @@ public sealed class PlugTests(ExecutionFixture fixture) : IClassFixture<Executio
         Assert.Equal("keys starting with 'plug:' are the network's own (calls plugs make)", key.Message);
     }
 
+    [Fact]
+    public async Task AFullTargetMakesItsEdgeWaitAsPyfiTopShowsAndDropsNothing()
+    {
+        await Sockets(("w-src", "noop"));
+        await Cli.OkAsync("add", "socket", "-n", "w-dst", "-q", "q", "-pn", "sample", "-t", "held", "-c", "1", "--max-queue", "1");
+        await Cli.OkAsync("add", "plug", "-n", "w-src-dst", "-s", "w-src", "-t", "w-dst");
+        var gate = Path.Combine(fixture.Scratch.Path, $"gate-{Guid.NewGuid():N}");
+
+        // Each source call carries the gate to a held call: one runs, one waits in the queue, the rest wait on the edge.
+        var runs = new List<Guid>();
+        for (var i = 0; i < 5; i++) runs.Add(await StartAsync("w-src", JsonSerializer.Serialize(new[] { gate })));
+
+        JsonElement edge = default;
+        await Poll.UntilAsync(async () =>
+        {
+            using var frame = JsonDocument.Parse((await Cli.OkAsync("top", "-n", "1", "--json")).Stdout);
+            var source = frame.RootElement.GetProperty("sockets").EnumerateArray().FirstOrDefault(s => s.GetProperty("socket").GetString() == "w-src");
+            if (source.ValueKind == JsonValueKind.Undefined || source.GetProperty("waiting").GetArrayLength() == 0) return false;
+            edge = source.GetProperty("waiting")[0].Clone();
+            return true;
+        }, TimeSpan.FromSeconds(60), "pyfi top to show the waiting edge");
+        Assert.Equal("w-dst", edge.GetProperty("target").GetString());
+        Assert.True(edge.GetProperty("calls").GetInt32() >= 1, edge.ToString());
+        Assert.Contains("queue", edge.GetProperty("reason").GetString());
+
+        await File.WriteAllTextAsync(gate, "");
+        foreach (var run in runs) Assert.Equal(CallState.Succeeded, (await RunAsync(run, 2))[1].State);
+        await Poll.UntilAsync(async () =>
+        {
+            using var frame = JsonDocument.Parse((await Cli.OkAsync("top", "-n", "1", "--json")).Stdout);
+            return frame.RootElement.GetProperty("sockets").EnumerateArray()
+                .Where(s => s.GetProperty("socket").GetString() == "w-src").All(s => s.GetProperty("waiting").GetArrayLength() == 0);
+        }, TimeSpan.FromSeconds(60), "the waiting edge to clear");
+    }
+
     private Task Sockets(params (string Name, string Function)[] sockets) => SampleCode.AddSocketsAsync(Cli, sockets);
 
     // Starts a call through the .NET client and returns its run (its own id).

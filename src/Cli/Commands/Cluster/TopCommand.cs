@@ -87,7 +87,7 @@ public static class TopCommand
         });
     }
 
-    /// <summary>One frame: a summary line, the sockets, the silos.</summary>
+    /// <summary>One frame: a summary line, the sockets, the plug edges that wait (if any), the silos.</summary>
     public static IRenderable View(ClusterSample sample)
     {
         var sockets = Views.Table("Socket", "Queued", "In flight", "Submitted/s", "Succeeded/s", "Failed/s", "Retried/s", "p50", "p95", "Succeeded", "Failed");
@@ -104,10 +104,17 @@ public static class TopCommand
                 s.Load.ToString("0.00", CultureInfo.InvariantCulture), $"{s.SiloMemoryMb} MB");
         }
 
+        // Back pressure: plug edges whose calls wait for a target that refuses them for now (shown only when some do).
+        var waiting = Views.Table("Waiting edge", "Calls waiting", "Why");
+        foreach (var s in sample.Sockets)
+        {
+            foreach (var w in s.Waiting) waiting.AddRow(Views.Text($"{s.Socket} → {w.Target}"), Views.Number(w.Calls), Views.Text(w.Reason));
+        }
+
         var summary = new Markup(
             $"[bold]pyfi top[/]  {Views.Time(sample.Time)}  silos {sample.Silos.Length}  cores {sample.Busy}/{sample.Cores} busy  utilization {Percent(sample.Utilization)}  " +
             $"{Rate(sample.Sockets.Sum(s => s.SucceededPerSecond))} calls/s");
-        return new Rows(summary, sockets, silos);
+        return waiting.Rows.Count > 0 ? new Rows(summary, sockets, waiting, silos) : new Rows(summary, sockets, silos);
     }
 
     private static string Rate(double perSecond) => perSecond.ToString(perSecond < 10 ? "0.0" : "0", CultureInfo.InvariantCulture);
