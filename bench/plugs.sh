@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Data flow beside Celery's chain, in one run on this machine (issue 15): a plug hop against a pipeline hop (a run of
 # BENCH_K calls through a socket plugged to itself, against a pipeline of BENCH_K inc calls), calls/s through a
-# three-stage plug chain (BENCH_N runs at once), and Celery's chain of BENCH_K inc calls from the peer benchmark.
+# three-stage plug chain (BENCH_N runs at once), and Celery's chain of BENCH_K inc calls from the peer benchmark and
+# its three-stage chain (BENCH_N chains at once, bench/celery-chain3.sh).
 #   bench/plugs.sh [ROUNDS]       (default 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,11 @@ for _ in $(seq "$rounds"); do
   BENCH_K=$k BENCH_N=50 BENCH_M=10 BENCH_F=10 BENCH_S=4 REDIS_PORT=$(free_port) bash "$peers/run-celery.sh" | grep -E '"pipeline"' | tee -a "$work/celery.jsonl"
 done
 
+say "Celery + Redis: $rounds runs of ${BENCH_N:-2000} three-stage chains (noop | noop | noop) at once"
+for _ in $(seq "$rounds"); do
+  PYFI_PEERS="$peers" BENCH_N=${BENCH_N:-2000} REDIS_PORT=$(free_port) bash bench/celery-chain3.sh | grep -E '"chain3"' | tee -a "$work/celery.jsonl"
+done
+
 echo
 python3 - "$work/pyfi.jsonl" "$work/celery.jsonl" "$k" <<'PY'
 import json, statistics, sys
@@ -56,5 +62,7 @@ print("| --- | --- | --- |")
 print(f"| Pyfi plug hop, ms | {plug:.3f} | pipeline hop {pipe:.3f} ms ({plug / pipe:.2f}x); Celery chain hop {chain:.3f} ms ({plug / chain:.2f}x) |")
 print(f"| Pyfi pipeline hop, ms | {pipe:.3f} | Celery chain hop {chain:.3f} ms ({pipe / chain:.2f}x) |")
 print(f"| Pyfi join of two positions, ms per run (200 runs at once: fan-out to two, joined) | {med(pyfi['plug-join'], 'ms_per_run'):.3f} | |")
-print(f"| Pyfi 3-stage plug chain, calls/s | {med(pyfi['plug-chain'], 'calls_per_s'):.0f} | runs/s {med(pyfi['plug-chain'], 'runs_per_s'):.0f} |")
+c3 = med(celery["chain3"], "calls_per_s") if celery.get("chain3") else float("nan")
+p3 = med(pyfi["plug-chain"], "calls_per_s")
+print(f"| Pyfi 3-stage plug chain, calls/s | {p3:.0f} | Celery 3-stage chain {c3:.0f} calls/s ({p3 / c3:.2f}x); Pyfi runs/s {med(pyfi['plug-chain'], 'runs_per_s'):.0f} |")
 PY
