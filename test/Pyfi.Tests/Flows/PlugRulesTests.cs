@@ -17,6 +17,20 @@ public sealed class PlugRulesTests
         return new CallInfo { Id = id, Socket = "a", Processor = "p", Function = "f", Created = DateTimeOffset.UnixEpoch, State = state, Result = result, Error = error, Hop = hop, Run = hop == 0 ? id : Guid.NewGuid() };
     }
 
+    [Theory]
+    [InlineData("flow:x:1", "keys starting with 'flow:' are the network's own (workflow steps)")]
+    [InlineData("plug:x", "keys starting with 'plug:' are the network's own (calls plugs make)")]
+    [InlineData("join:x", "keys starting with 'join:' are the network's own (calls joins make)")]
+    [InlineData("sched:x:20261202T120000Z", "keys starting with 'sched:' are the network's own (calls schedules make)")]
+    public void AClientCannotClaimAKeyTheNetworkMakes(string key, string message)
+    {
+        var refused = Assert.Throws<InvalidSpecException>(() => ModelRules.ValidateFromClient(new CallRequest { Socket = "s", Key = key }));
+
+        Assert.Equal(message, refused.Message);
+        // The same words elsewhere in a key are the client's own.
+        Assert.Equal("mine:" + key, ModelRules.ValidateFromClient(new CallRequest { Socket = "s", Key = "mine:" + key }).Key);
+    }
+
     [Fact]
     public void AChainOrAFanIsNoCycle()
     {
