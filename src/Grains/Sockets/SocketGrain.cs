@@ -182,6 +182,8 @@ public sealed partial class SocketGrain(
         CheckRequest(request);
         var now = time.GetUtcNow();
         var call = NewCall(request, spec) with { State = CallState.Failed, Error = error, Finished = now };
+        // An end like any other: the failure plugs carry it, stored in the same insert.
+        call = call with { Deliveries = Plugs.SocketPlugs.DeliveriesFor(PlugsOut, call) };
         if (!await calls.InsertAsync(call))
         {
             return await calls.FindByKeyAsync(Name, request.Key!) ?? throw new StorageUnavailableException($"call with key '{request.Key}' could not be read back");
@@ -189,6 +191,7 @@ public sealed partial class SocketGrain(
 
         metrics.Submitted(Tally);
         metrics.Ended(Tally, CallState.Failed);
+        if (!call.Deliveries.IsEmpty) GrainFactory.GetGrain<IPlugDeliveryGrain>(Name).DeliverAsync(call).Ignore();
         return call;
     }
 

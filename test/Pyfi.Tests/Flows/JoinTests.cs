@@ -56,6 +56,8 @@ public sealed class JoinTests(ExecutionFixture fixture) : IClassFixture<Executio
         await Cli.OkAsync("add", "plug", "-n", "t0-tb", "-s", "t0", "-t", "tb");
         await Cli.OkAsync("add", "plug", "-n", "ta-tj", "-s", "ta", "-t", "tj", "--arg", "0");
         await Cli.OkAsync("add", "plug", "-n", "tb-tj", "-s", "tb", "-t", "tj", "--arg", "1");
+        await Sockets(("tf", "echo"));
+        await Cli.OkAsync("add", "plug", "-n", "tj-errors", "-s", "tj", "-t", "tf", "--on", "failure");
 
         var run = (await _client.Cluster.GetGrain<ISocketGrain>("t0").RunAsync(new CallRequest { Socket = "t0", Args = "[5]" }, TimeSpan.Zero)).Id;
 
@@ -73,6 +75,16 @@ public sealed class JoinTests(ExecutionFixture fixture) : IClassFixture<Executio
         var shown = await Cli.RunAsync(["task", "result", "--id", timedOut.Id.ToString()]);
         Assert.Equal(1, shown.ExitCode);
         Assert.Contains("JoinTimeout", shown.Stderr);
+
+        // A timed-out join is an end like any other: its failure plugs carry it.
+        CallInfo? carried = null;
+        await Poll.UntilAsync(async () =>
+        {
+            carried = (await Listing().ListAsync(new CallQuery { Run = run, Limit = 100 })).SingleOrDefault(c => c.Socket == "tf" && c.State.IsFinal());
+            return carried is not null;
+        }, TimeSpan.FromSeconds(60), "the join's failure to reach its failure plug's target");
+        Assert.Equal(timedOut.Id, carried!.Parent);
+        Assert.Contains("\"type\":\"JoinTimeout\"", carried.Result);
     }
 
     private ICallListingGrain Listing() => _client.Cluster.GetGrain<ICallListingGrain>(0);
