@@ -8,7 +8,7 @@ namespace Pyfi.Grains.Calls;
 /// <summary>
 /// Finds stranded calls and expired ones (see <see cref="ICallSweeperGrain"/>). The reminder is the durable
 /// backstop (it fires after any restart, on whichever silo holds the grain); the silos' start and membership
-/// changes are the fast path (<see cref="CallRecovery"/>). Sweeps do not overlap: one that is asked for while
+/// changes are the fast path (<see cref="Hosting.ClusterRecovery"/>). Sweeps do not overlap: one that is asked for while
 /// another runs joins it.
 /// </summary>
 [Reentrant]

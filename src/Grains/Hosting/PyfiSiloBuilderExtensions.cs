@@ -7,7 +7,6 @@ using Orleans.Runtime;
 using Pyfi.Grains.Code;
 using Pyfi.Grains.Placement;
 using Pyfi.Grains.Python;
-using Pyfi.Grains.Schedules;
 using Pyfi.Grains.Security;
 using Pyfi.Grains.Telemetry;
 using Pyfi.Grains.Workers;
@@ -47,8 +46,7 @@ public static class PyfiSiloBuilderExtensions
         silo.Services.AddMetrics();
         silo.Services.AddSingleton<PyfiMetrics>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeReporter>();
-        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, CallRecovery>();
-        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ScheduleWaker>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ClusterRecovery>();
         silo.AddPlacementDirector<PerCorePlacement, PerCorePlacementDirector>();
 
         // Tokens and roles: every client call is checked (ClientAccessFilter); the first admin token is made here.

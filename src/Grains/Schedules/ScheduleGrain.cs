@@ -6,8 +6,8 @@ namespace Pyfi.Grains.Schedules;
 
 /// <summary>
 /// One schedule (see <see cref="IScheduleGrain"/>). A grain timer wakes it at each slot (reminders tick at most once a
-/// minute); a reminder every minute is the durable backstop that brings it back after a restart or a silo lost, and the
-/// silos' start wakes it sooner (<see cref="ScheduleWaker"/>). One activation per schedule in the cluster, and each
+/// minute); a reminder every minute is the durable backstop that brings it back after a restart or a silo lost, and a
+/// silo's start or loss wakes it sooner (<see cref="Hosting.ClusterRecovery"/>). One activation per schedule in the cluster, and each
 /// slot's call keyed <c>sched:NAME:SLOT</c> in its socket, so a slot makes one call however often it is tried (a crash
 /// between the call and this grain's write tries it again and finds the same call).
 /// </summary>
@@ -109,6 +109,7 @@ public sealed partial class ScheduleGrain(
             return;
         }
 
+        if (_timer is null) LogRunsHere(Definition!.Spec.Name, State.State.LastSlot);
         SetTimer(TimeSpan.Zero);
     }
 
@@ -185,6 +186,9 @@ public sealed partial class ScheduleGrain(
             return null;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Schedule {Schedule} runs on this silo (last slot fired: {LastSlot:O})")]
+    private partial void LogRunsHere(string schedule, DateTimeOffset? lastSlot);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Schedule {Schedule} fired slot {Slot:O}: call {Call}")]
     private partial void LogFired(string schedule, DateTimeOffset slot, Guid call);

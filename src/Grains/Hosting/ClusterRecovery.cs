@@ -1,26 +1,29 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 
-namespace Pyfi.Grains.Calls;
+namespace Pyfi.Grains.Hosting;
 
 /// <summary>
-/// The fast path of call recovery on each silo: when the silo becomes active it starts the sweeper (which
-/// registers its reminder and sweeps), and when a silo of the cluster is declared dead it asks for a sweep, so
-/// sockets that lived there are activated elsewhere and run their calls again without waiting for the reminder.
+/// The fast path of recovery on each silo, for what reminders would otherwise take up to a minute to bring back:
+/// when the silo becomes active it starts the call sweeper (which registers its reminder and sweeps) and wakes every
+/// schedule; when a silo of the cluster is declared dead it asks for a sweep and wakes the schedules again, so sockets
+/// and schedules that lived there are activated elsewhere at once (a sleeping schedule's activation makes up the
+/// slots it missed, as its catch-up rule says).
 /// </summary>
-internal sealed partial class CallRecovery(IGrainFactory grains, IClusterMembershipService membership, ILogger<CallRecovery> logger)
+internal sealed partial class ClusterRecovery(IGrainFactory grains, IClusterMembershipService membership, ILogger<ClusterRecovery> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task? _watching;
 
     public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(CallRecovery), ServiceLifecycleStage.Active, StartAsync, StopAsync);
+        lifecycle.Subscribe(nameof(ClusterRecovery), ServiceLifecycleStage.Active, StartAsync, StopAsync);
 
     private Task StartAsync(CancellationToken cancellationToken)
     {
         // In the background: the silo is ready for new calls while old ones are taken up.
         _ = StartSweeperAsync();
+        _ = WakeSchedulesAsync();
         _watching = WatchMembershipAsync(_stopping.Token);
         return Task.CompletedTask;
     }
@@ -43,6 +46,18 @@ internal sealed partial class CallRecovery(IGrainFactory grains, IClusterMembers
         }
     }
 
+    private async Task WakeSchedulesAsync()
+    {
+        try
+        {
+            await grains.GetGrain<IRegistryGrain>(IRegistryGrain.DefaultKey).WakeSchedulesAsync();
+        }
+        catch (Exception e)
+        {
+            LogWakeFailed(e);
+        }
+    }
+
     private async Task WatchMembershipAsync(CancellationToken cancellationToken)
     {
         var dead = new HashSet<SiloAddress>();
@@ -53,6 +68,7 @@ internal sealed partial class CallRecovery(IGrainFactory grains, IClusterMembers
                 var newlyDead = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead && dead.Add(m.SiloAddress)).ToList();
                 if (newlyDead.Count == 0) continue;
                 LogSiloLost(string.Join(", ", newlyDead.Select(m => m.SiloAddress)));
+                await WakeSchedulesAsync();
                 try
                 {
                     await grains.GetGrain<ICallSweeperGrain>(0).SweepAsync();
@@ -68,7 +84,10 @@ internal sealed partial class CallRecovery(IGrainFactory grains, IClusterMembers
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Silos} left the cluster: taking up its calls")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not wake the schedules; their reminders will")]
+    private partial void LogWakeFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Silos} left the cluster: taking up its calls and schedules")]
     private partial void LogSiloLost(string silos);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not sweep for stranded calls; the reminder tries again")]
