@@ -126,7 +126,7 @@ public sealed class NetworkFileTests
         network = network with
         {
             Processors = [network.Processors[0] with { Branch = "main", Requirements = "req/dev.txt", Enabled = false, RequestedStatus = ProcessorStatus.Paused, Memory = 1536L << 20 }],
-            Sockets = [network.Sockets[0] with { Timeout = TimeSpan.FromMilliseconds(1500.5), Retry = network.Sockets[0].Retry with { Multiplier = 1.7, Jitter = 0.05 } }],
+            Sockets = [network.Sockets[0] with { Timeout = TimeSpan.FromMilliseconds(1500.5), Retry = network.Sockets[0].Retry with { Jitter = 0.05 } }],
             Queues = [network.Queues[0], new QueueSpec { Name = "0123", Durable = false }, new QueueSpec { Name = "true" }],
         };
 
@@ -136,6 +136,7 @@ public sealed class NetworkFileTests
         Assert.Empty(problems);
         Assert.Equal(NetworkFile.Write(network, json: true), NetworkFile.Write(again, json: true));
         Assert.Equal(network.Sockets[0].Timeout, again.Sockets[0].Timeout);
+        Assert.Equal((2.0, 0.05), (again.Sockets[0].Retry.Multiplier, again.Sockets[0].Retry.Jitter)); // 2 is written as a whole number
         Assert.Equal(network.Queues.Select(q => q.Name), again.Queues.Select(q => q.Name));
         if (!json) Assert.Contains("\n  memory: 1536M\n", text);
     }

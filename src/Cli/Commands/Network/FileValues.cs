@@ -16,19 +16,19 @@ internal static class FileValues
     public static string Text(JsonNode value, string path) => value switch
     {
         JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        JsonValue v when v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var n) => n.ToString(CultureInfo.InvariantCulture),
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number && long.TryParse(Number(v), CultureInfo.InvariantCulture, out var n) => n.ToString(CultureInfo.InvariantCulture),
         _ => throw Wrong(path, "text", value),
     };
 
     /// <summary>A whole number.</summary>
     public static int Integer(JsonNode value, string path) =>
-        value is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var n) && n is >= int.MinValue and <= int.MaxValue
-            ? (int)n
+        Number(value) is { } text && int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)
+            ? n
             : throw Wrong(path, "a whole number", value);
 
     /// <summary>A number.</summary>
     public static double Real(JsonNode value, string path) =>
-        value is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<double>(out var d) && double.IsFinite(d)
+        Number(value) is { } text && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)
             ? d
             : throw Wrong(path, "a number", value);
 
@@ -52,7 +52,7 @@ internal static class FileValues
     public static long Memory(JsonNode value, string path) => value switch
     {
         JsonValue v when v.GetValueKind() == JsonValueKind.String => ByteSize.Parse(v.GetValue<string>(), path),
-        JsonValue v when v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var n) => n,
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number && long.TryParse(Number(v), CultureInfo.InvariantCulture, out var n) => n,
         _ => throw Wrong(path, "an amount of memory (e.g. 512M, 2G)", value),
     };
 
@@ -111,6 +111,10 @@ internal static class FileValues
 
         return JsonValue.Create(b);
     }
+
+    // A number's text as JSON writes it, however the tree holds it (a long from YAML, an element from JSON).
+    private static string? Number(JsonNode value) =>
+        value is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.ToJsonString() : null;
 
     private static InvalidSpecException Wrong(string path, string expected, JsonNode? value) =>
         new($"{path}: must be {expected}, not {Shape(value)}");
