@@ -14,7 +14,7 @@ public static class NetworkCommands
         var file = new Option<FileInfo>("--file", "-f") { Description = "The network, in YAML or JSON (- for standard input): queues, processors, sockets and plugs", Required = true };
         var prune = new Option<bool>("--prune") { Description = "Also delete the queues, processors, sockets and plugs the file does not declare" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what would change, and change nothing" };
-        var json = CommonOptions.Json();
+        var json = new Option<bool>("--json") { Description = "Print the plan as JSON (changes, problems, applied)" };
         var command = new Command("apply", "Make the network what a file declares: print what is added (+), changed (~) and, with --prune, deleted (-)") { file, prune, dryRun, json };
         return command.WithAction(context, async (parse, cancellationToken) =>
         {
