@@ -36,7 +36,7 @@ public static partial class YamlText
                 if (value is JsonObject or JsonArray && Count(value) > 0 && !IsFlat(value))
                 {
                     text.Append('\n');
-                    Block(text, value, value is JsonArray ? indent : indent + 2);
+                    Block(text, value, indent + 2);
                 }
                 else
                 {
@@ -79,7 +79,8 @@ public static partial class YamlText
             ? text
             : JsonValue.Create(text).ToJsonString();
 
-    // Letters, digits and the punctuation names and paths use, not starting with one YAML gives a meaning.
-    [GeneratedRegex(@"^[A-Za-z0-9_/][A-Za-z0-9_./+@-]*$")]
+    // Letters, digits and the punctuation names, paths and URLs use, not starting with one YAML gives a meaning, and
+    // no ':' at the end (a key's).
+    [GeneratedRegex(@"^[A-Za-z0-9_/][A-Za-z0-9_./+@:-]*(?<!:)$")]
     private static partial Regex Plain();
 }

@@ -1,4 +1,5 @@
 using Pyfi.Cli.Commands.Network;
+using Pyfi.Tests.Infrastructure;
 
 namespace Pyfi.Tests.Network;
 
@@ -138,7 +139,22 @@ public sealed class NetworkFileTests
         Assert.Equal(network.Sockets[0].Timeout, again.Sockets[0].Timeout);
         Assert.Equal((2.0, 0.05), (again.Sockets[0].Retry.Multiplier, again.Sockets[0].Retry.Jitter)); // 2 is written as a whole number
         Assert.Equal(network.Queues.Select(q => q.Name), again.Queues.Select(q => q.Name));
-        if (!json) Assert.Contains("\n  memory: 1536M\n", text);
+        if (!json) Assert.Contains("\n    memory: 1536M\n", text);
+    }
+
+    [Fact]
+    public void TheReadmesExampleIsAFileWithoutProblems()
+    {
+        var readme = File.ReadAllText(Path.Combine(TestEnvironment.RepositoryRoot, "README.md"));
+        var from = readme.IndexOf("**The network as a file.**", StringComparison.Ordinal);
+        var start = readme.IndexOf("```yaml\n", from, StringComparison.Ordinal) + "```yaml\n".Length;
+
+        var network = NetworkFile.Read(readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)], out var problems);
+
+        Assert.Empty(problems);
+        Assert.Equal("https://github.com/radiantone/pyfi-processors", Assert.Single(network.Processors).Repository);
+        Assert.Equal([5, 8], network.Sockets.Select(s => s.Concurrency));
+        Assert.Equal("pyfi.processors.sample.do_this", Assert.Single(network.Plugs).Target);
     }
 
     [Fact]
