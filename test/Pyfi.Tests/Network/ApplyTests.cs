@@ -210,6 +210,20 @@ public sealed class ApplyTests(SqliteSiloFixture fixture) : IClassFixture<Sqlite
     }
 
     [Fact]
+    public async Task AFileLargerThanThePayloadLimitIsRefusedBeforeItIsReadWholeAndNothingIsSent()
+    {
+        var limited = new PyfiCli(fixture.Silo.Gateway, new Dictionary<string, string> { ["PYFI_MAX_PAYLOAD"] = "1000" }, fixture.Silo.AdminToken);
+        var file = Write("large.yaml", Network("large") + new string('#', 1000) + "\n");
+
+        var refused = await limited.RunAsync(["apply", "-f", file]);
+        var piped = await limited.RunAsync(["apply", "-f", "-"], stdin: File.ReadAllText(file));
+
+        Assert.Equal((1, "pyfi: the network file is larger than 1000 bytes (PYFI_MAX_PAYLOAD)\n"), (refused.ExitCode, refused.Stderr));
+        Assert.Equal((1, "pyfi: the network file on standard input is larger than 1000 bytes (PYFI_MAX_PAYLOAD)\n"), (piped.ExitCode, piped.Stderr));
+        Assert.Equal(1, (await Cli.RunAsync(["ls", "queue", "-n", "large.q"])).ExitCode);
+    }
+
+    [Fact]
     public async Task JsonOutputIsThePlanForScripts()
     {
         var plan = Parse(await Cli.OkAsync("apply", "-f", Write("json.yaml", Network("json")), "--json"));
