@@ -36,7 +36,7 @@ public sealed class NetworkFileTests
     [Fact]
     public void EveryKeyIsTheLongOptionOfAddAndSetsItsField()
     {
-        var network = NetworkFile.Read(Yaml.Replace("1m30s", "90s"), out var problems);
+        var network = NetworkFile.Read(Yaml, out var problems);
 
         Assert.Empty(problems);
         Assert.Equal(QueueType.Fanout, Assert.Single(network.Queues).Type);
@@ -56,7 +56,7 @@ public sealed class NetworkFileTests
     public void EveryWrongKeyAndValueIsAProblemWithItsPathAndTheRestIsStillRead()
     {
         var text = Yaml.Replace("concurrency: 5", "concurency: 5").Replace("type: fanout", "type: broadcast")
-            .Replace("max-attempts: 2", "max-attempts: two").Replace("    queue: q1\n", "") + "\nschedules: []\nqueus: []\n";
+            .Replace("max-attempts: 2", "max-attempts: two").Replace("1m30s", "1m30").Replace("    queue: q1\n", "") + "\nschedules: []\nqueus: []\n";
 
         var network = NetworkFile.Read(text, out var problems);
 
@@ -66,7 +66,7 @@ public sealed class NetworkFileTests
             "queus: unknown key, did you mean queues?",
             "queues[0].type: 'broadcast' is not one of direct|topic|fanout",
             "sockets[0].concurency: unknown key, did you mean concurrency?",
-            "sockets[0].timeout: '1m30s' is not a duration (e.g. 30s, 5m, 250ms)",
+            "sockets[0].timeout: '1m30' is not a duration (e.g. 30s, 5m, 250ms)",
             "sockets[0].max-attempts: must be a whole number, not 'two'",
             "sockets[0]: queue is required",
         ], problems.ToArray());
