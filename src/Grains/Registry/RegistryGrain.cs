@@ -464,6 +464,6 @@ public sealed partial class RegistryGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused to apply a network file for token '{Caller}': {Reason}")]
     private partial void LogApplyRefused(string caller, string reason);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Could not push {Key} to its grain; retrying")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not push {Key} to its grain; retrying")]
     private partial void LogSyncFailed(Exception exception, string key);
 }

@@ -112,7 +112,8 @@ public sealed class GatewayOperations
         }
 
         var caller = await _access.AuthorizeAsync(token, operation.Permission, operation.Action, origin, cancellationToken);
-        // Grains record who changed tokens; nothing else needs the caller, so other calls carry no more context.
+        // Grains record who changed tokens, and the registry checks an applied network's changes against the caller's
+        // role; nothing else needs the caller, so other calls carry no more context.
         if (operation.Permission == PyfiPermission.Administer) RequestContext.Set(AccessContext.CallerKey, caller.Name);
         if (operation.ChecksRole) AccessContext.SetCaller(caller.Name, caller.Role);
         return operation.Retried

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text;
 using Pyfi.Cli.Infrastructure;
 using Pyfi.Protocol;
 using Spectre.Console;
