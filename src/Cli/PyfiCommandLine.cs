@@ -3,6 +3,7 @@ using Pyfi.Cli.Commands.Calls;
 using Pyfi.Cli.Commands.Cluster;
 using Pyfi.Cli.Commands.Db;
 using Pyfi.Cli.Commands.Flows;
+using Pyfi.Cli.Commands.Network;
 using Pyfi.Cli.Commands.Processors;
 using Pyfi.Cli.Commands.Plugs;
 using Pyfi.Cli.Commands.Queues;
@@ -20,7 +21,7 @@ public static class PyfiCommandLine
     /// <summary>Builds the command tree.</summary>
     public static RootCommand Build(CliContext context)
     {
-        var root = new RootCommand("pyfi: build a Pyfi network (queues, processors, sockets) and run task calls on it");
+        var root = new RootCommand("pyfi: build a Pyfi network (queues, processors, sockets, plugs) and run task calls on it");
         root.Options.Add(context.Gateway);
         root.Options.Add(context.Token);
 
@@ -48,6 +49,8 @@ public static class PyfiCommandLine
         });
         root.Subcommands.Add(new Command("pause", "Pause a schedule") { ScheduleCommands.Pause(context, pause: true) });
         root.Subcommands.Add(new Command("resume", "Resume a paused schedule") { ScheduleCommands.Pause(context, pause: false) });
+        root.Subcommands.Add(NetworkCommands.Apply(context));
+        root.Subcommands.Add(NetworkCommands.Export(context));
         root.Subcommands.Add(new Command("task", "Run task calls") { TaskCommands.Run(context), TaskCommands.Result(context), TaskCommands.Cancel(context) });
         root.Subcommands.Add(new Command("flow", "Run workflows: pipelines, parallels and funnels of sockets")
         {

@@ -129,4 +129,21 @@ public interface IRegistryGrain : IGrainWithStringKey
 
     /// <summary>Activates every schedule, so each fires and makes up missed slots now (a silo started).</summary>
     Task WakeSchedulesAsync();
+
+    /// <summary>
+    /// Makes the network what <paramref name="network"/> declares (<c>pyfi apply -f</c>), checked and changed in one turn
+    /// of the registry: every definition is checked (its fields, duplicate names, references to what is neither declared
+    /// nor, without <paramref name="prune"/>, in the network, plug cycles without a hop limit, allowed repositories) and,
+    /// if any is wrong, the plan comes back with every problem and nothing is changed. Otherwise the additions and
+    /// changes (as updates: a socket keeps its calls) and, with <paramref name="prune"/>, the deletions of what the file
+    /// lacks are committed in one write, unless <paramref name="dryRun"/>. Applying the same network again changes
+    /// nothing. The caller's role must hold what each change needs (processors: develop; the rest: operate), dry run
+    /// or not, else <see cref="NotAllowedException"/> and nothing is changed.
+    /// </summary>
+    [ClientAccess(PyfiPermission.Read, "apply network files", ChecksRole = true)]
+    Task<NetworkPlan> ApplyNetworkAsync(NetworkSpec network, bool prune, bool dryRun);
+
+    /// <summary>Every definition, by kind and name (<c>pyfi export</c>): what <see cref="ApplyNetworkAsync"/> of it changes nothing with.</summary>
+    [ClientAccess(PyfiPermission.Read, "export the network")]
+    [ReadOnly] Task<NetworkSpec> ExportNetworkAsync();
 }

@@ -86,6 +86,14 @@ public static class GatewayOps
 
     /// <summary>No arguments → <see cref="ScheduleInfo"/>[].</summary>
     public const string ListSchedules = "schedule.list";
+    /// <summary>
+    /// <see cref="ApplyNetworkArgs"/> → <see cref="NetworkPlan"/>: the network made what the file declares (or, with
+    /// <see cref="ApplyNetworkArgs.DryRun"/>, what would be done), or every problem with the file and nothing done.
+    /// </summary>
+    public const string ApplyNetwork = "network.apply";
+
+    /// <summary>No arguments → <see cref="NetworkSpec"/>: every definition.</summary>
+    public const string ExportNetwork = "network.export";
 
     /// <summary><see cref="TaskRunArgs"/> → <see cref="CallInfo"/>: accepted, stored, and (unless told not to wait) ended; without its arguments, which the caller sent.</summary>
     public const string RunTask = "task.run";
@@ -140,7 +148,7 @@ public static class GatewayOps
     public static bool IsRepeatable(string op, object? args) => op switch
     {
         Hello or GetQueue or ListQueues or GetProcessor or ListProcessors or GetSocket or ListSockets
-            or GetPlug or ListPlugs or GetCall or CancelCall or ListCalls or CallGraph or ListAgents or GetFlow or CancelFlow or WatchFlow or ListTokens => true,
+            or GetPlug or ListPlugs or ExportNetwork or GetCall or CancelCall or ListCalls or CallGraph or ListAgents or GetFlow or CancelFlow or WatchFlow or ListTokens => true,
         RunTask => args is TaskRunArgs { Key: not null },
         _ => false,
     };
@@ -189,6 +197,12 @@ public sealed record TaskRunArgs(
 /// <param name="Wait">Whether to answer only once the call has ended.</param>
 /// <param name="WithArguments">Whether <see cref="GatewayOps.GetCall"/> answers with the call's arguments (<c>pyfi ls call</c> shows them; a result does not need them).</param>
 public sealed record CallArgs(Guid Id, bool Wait = false, bool WithArguments = false);
+
+/// <summary>Arguments of <see cref="GatewayOps.ApplyNetwork"/>.</summary>
+/// <param name="Network">Every definition the file declares.</param>
+/// <param name="Prune">Whether to delete what the network has and the file lacks.</param>
+/// <param name="DryRun">Whether only to say what would be done.</param>
+public sealed record ApplyNetworkArgs(NetworkSpec? Network, bool Prune = false, bool DryRun = false);
 
 /// <summary>Arguments naming one definition.</summary>
 /// <param name="Name">Its name.</param>

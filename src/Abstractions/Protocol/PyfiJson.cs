@@ -101,6 +101,7 @@ public static partial class PyfiJson
                 new JsonStringEnumConverter<FlowState>(JsonNamingPolicy.CamelCase),
                 new JsonStringEnumConverter<FlowStepKind>(JsonNamingPolicy.CamelCase),
                 new JsonStringEnumConverter<PyfiRole>(JsonNamingPolicy.CamelCase),
+                new JsonStringEnumConverter<NetworkAction>(JsonNamingPolicy.CamelCase),
             },
         };
         options.MakeReadOnly();

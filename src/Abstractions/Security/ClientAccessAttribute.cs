@@ -15,4 +15,11 @@ public sealed class ClientAccessAttribute(PyfiPermission permission, string acti
 
     /// <summary>What the method does, in the words of a refusal.</summary>
     public string Action { get; } = action;
+
+    /// <summary>
+    /// Whether the method checks the caller's role itself, per change, beyond <see cref="Permission"/> (applying a
+    /// network file needs the roles of everything it changes): the caller's role and name then travel with the call
+    /// (<see cref="AccessContext.CallerRole"/>), set by the silo after it checked the token.
+    /// </summary>
+    public bool ChecksRole { get; init; }
 }

@@ -26,6 +26,27 @@ public static class BoundedInput
     }
 
     /// <summary>
+    /// The text of <paramref name="file"/> (<c>-</c>: standard input), up to the payload limit (<c>PYFI_MAX_PAYLOAD</c>);
+    /// refusals name it as <paramref name="what"/> ("the workflow file"), or standard input as <paramref name="whatOnStandardInput"/>.
+    /// </summary>
+    public static async Task<string> ReadFileAsync(FileInfo file, string what, string whatOnStandardInput, CancellationToken cancellationToken)
+    {
+        var maxBytes = CliContext.MaxPayloadBytes;
+        if (file.Name == "-") return await ReadAllAsync(Console.In, maxBytes, whatOnStandardInput, cancellationToken);
+        try
+        {
+            // Its length says at once when a regular file is too large; a pipe or device is bounded as it is read.
+            if (file.Exists && file.Length > maxBytes) throw TooLarge(what, maxBytes);
+            using var reader = new StreamReader(file.FullName, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true);
+            return await ReadAllAsync(reader, maxBytes, what, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidSpecException($"cannot read {what} {file.FullName}: {e.Message}");
+        }
+    }
+
+    /// <summary>
     /// The lines of <paramref name="reader"/>, each stripped, joined into one string up to the first blank line
     /// (what <c>pyfi task run</c> without <c>--data</c> sends); refused past <paramref name="maxBytes"/>.
     /// </summary>

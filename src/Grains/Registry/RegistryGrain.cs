@@ -277,6 +277,43 @@ public sealed partial class RegistryGrain(
     }
 
     /// <inheritdoc />
+    public async Task<NetworkPlan> ApplyNetworkAsync(NetworkSpec network, bool prune, bool dryRun)
+    {
+        if (network is null) throw new InvalidSpecException("a network to apply is required");
+        var caller = AccessContext.CallerName ?? "?";
+        // Set by the silo that checked the caller's token (ClientAccessAttribute.ChecksRole); a call without it is refused.
+        var role = AccessContext.CallerRole ?? throw new NotAllowedException("the call does not carry the caller's role");
+        var plan = NetworkPlanner.Plan(Current, network, prune, repository => repositories.Allows(repository) ? null : repositories.Refusal(repository));
+        try
+        {
+            NetworkPlanner.Authorize(plan, role);
+        }
+        catch (NotAllowedException e)
+        {
+            LogApplyRefused(caller, e.Message);
+            throw;
+        }
+
+        if (plan.Refused || dryRun || plan.Changes.IsEmpty) return plan;
+        var before = Current;
+        await CommitAsync(NetworkPlanner.Pushes(plan, before, Planned(network, plan)), "network", next =>
+            NetworkPlanner.Commit(next, network, plan, previous => NextStamp(next, previous)), what: "the network file's changes");
+        LogApplied(caller, plan.Changes.Length, Current.Revision);
+        return plan with { Applied = true, Revision = Current.Revision };
+    }
+
+    /// <inheritdoc />
+    public Task<NetworkSpec> ExportNetworkAsync() => Task.FromResult(NetworkPlanner.Export(Current));
+
+    // The state the plan makes, to see which plug sets it changes (stamps do not matter there).
+    private RegistryState Planned(NetworkSpec network, NetworkPlan plan)
+    {
+        var next = Current.Clone();
+        NetworkPlanner.Commit(next, network, plan, previous => previous ?? new ModelStamp(0, default, default));
+        return next;
+    }
+
+    /// <inheritdoc />
     public Task<SocketInfo> GetSocketAsync(string name)
     {
         FindSocket(name);
@@ -421,7 +458,7 @@ public sealed partial class RegistryGrain(
         CommitAsync([ModelKind.Key(kind, name)], name, change, kind);
 
     // The same for a change whose pushes are `keys` (a plug's: the plug sets of the sockets it leaves).
-    private async Task CommitAsync(string[] keys, string name, Action<RegistryState> change, string kind = ModelKind.Plug)
+    private async Task CommitAsync(string[] keys, string name, Action<RegistryState> change, string kind = ModelKind.Plug, string? what = null)
     {
         var key = keys[0];
         var previous = Current;
@@ -439,7 +476,7 @@ public sealed partial class RegistryGrain(
             // Read what is stored before the next change: the write may have landed after all.
             DeactivateOnIdle();
             LogCommitFailed(e, key);
-            throw new StorageUnavailableException($"could not save {kind} '{name}': {Reason(e)}");
+            throw new StorageUnavailableException($"could not save {what ?? $"{kind} '{name}'"}: {Reason(e)}");
         }
 
         foreach (var pushed in keys) await SyncAsync(pushed);
@@ -499,6 +536,12 @@ public sealed partial class RegistryGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not ask schedule {Schedule} where it is")]
     private partial void LogStatusFailed(Exception exception, string schedule);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied a network file for token '{Caller}': {Changes} changes, revision {Revision}")]
+    private partial void LogApplied(string caller, int changes, long revision);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused to apply a network file for token '{Caller}': {Reason}")]
+    private partial void LogApplyRefused(string caller, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not push {Key} to its grain; retrying")]
     private partial void LogSyncFailed(Exception exception, string key);

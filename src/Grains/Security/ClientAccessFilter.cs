@@ -11,7 +11,8 @@ namespace Pyfi.Grains.Security;
 /// marked <see cref="ClientAccessAttribute"/> whose permission the token's role holds, or one of the few Orleans
 /// services a client needs to work (its view of the cluster's grain types, stream subscriptions). Anything else is
 /// refused with <see cref="NotAllowedException"/> before it runs. An allowed call's request context is replaced by the
-/// network's mark (and, for token changes, the caller's name, <see cref="AccessContext.CallerKey"/>): the token and
+/// network's mark (and, for token changes, the caller's name, <see cref="AccessContext.CallerKey"/>; for methods that
+/// check the role per change, its role too): the token and
 /// whatever else the client put there travel no further.
 /// </summary>
 public sealed class ClientAccessFilter(ClusterKey key, AccessControl access) : IIncomingGrainCallFilter
@@ -72,6 +73,8 @@ public sealed class ClientAccessFilter(ClusterKey key, AccessControl access) : I
         RequestContext.Clear();
         if (key.Mark is { } mark) RequestContext.Set(ClusterKey.MarkKey, mark);
         if (needed?.Permission == PyfiPermission.Administer) RequestContext.Set(AccessContext.CallerKey, caller.Name);
+        // A method that checks the role per change (applying a network file) gets the role this silo checked the token for.
+        if (needed?.ChecksRole == true) AccessContext.SetCaller(caller.Name, caller.Role);
         await context.Invoke();
     }
 }

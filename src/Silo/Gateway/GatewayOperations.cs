@@ -70,6 +70,12 @@ public sealed class GatewayOperations
             [GatewayOps.DeleteSchedule] = new(Operate, "delete schedules", async (a, _) => { await Registry.DeleteScheduleAsync(Args<NameArgs>(a).Name); return null; }),
             [GatewayOps.GetSchedule] = new(Read, "read schedules", async (a, _) => await Registry.GetScheduleAsync(Args<NameArgs>(a).Name)) { Retried = true },
             [GatewayOps.ListSchedules] = new(Read, "list schedules", async (_, _) => (await Registry.ListSchedulesAsync()).ToArray()) { Retried = true },
+            [GatewayOps.ApplyNetwork] = new(Read, "apply network files", async (a, _) =>
+            {
+                var apply = Args<ApplyNetworkArgs>(a);
+                return await Registry.ApplyNetworkAsync(apply.Network ?? throw new InvalidSpecException("network.apply needs a network"), apply.Prune, apply.DryRun);
+            }) { ChecksRole = true },
+            [GatewayOps.ExportNetwork] = new(Read, "export the network", async (_, _) => await Registry.ExportNetworkAsync()) { Retried = true },
 
             [GatewayOps.RunTask] = new(Submit, "run calls", RunTaskAsync) { Waits = true },
             [GatewayOps.GetCall] = new(Read, "read calls", GetCallAsync) { Waits = true },
@@ -111,8 +117,10 @@ public sealed class GatewayOperations
         }
 
         var caller = await _access.AuthorizeAsync(token, operation.Permission, operation.Action, origin, cancellationToken);
-        // Grains record who changed tokens; nothing else needs the caller, so other calls carry no more context.
+        // Grains record who changed tokens, and the registry checks an applied network's changes against the caller's
+        // role; nothing else needs the caller, so other calls carry no more context.
         if (operation.Permission == PyfiPermission.Administer) RequestContext.Set(AccessContext.CallerKey, caller.Name);
+        if (operation.ChecksRole) AccessContext.SetCaller(caller.Name, caller.Role);
         return operation.Retried
             ? await _retry.RunAsync(token => operation.Run(args, token), cancellationToken)
             : await operation.Run(args, cancellationToken);
@@ -274,4 +282,7 @@ public sealed record GatewayOperation(PyfiPermission Permission, string Action, 
 
     /// <summary>Whether it may wait long: while it runs the connection is watched, and a client that leaves cancels it.</summary>
     public bool Waits { get; init; }
+
+    /// <summary>Whether the grain it calls checks the caller's role per change (see <see cref="ClientAccessAttribute.ChecksRole"/>): the role travels with the call.</summary>
+    public bool ChecksRole { get; init; }
 }

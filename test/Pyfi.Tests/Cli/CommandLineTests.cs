@@ -24,7 +24,7 @@ public sealed partial class CommandLineTests
         Assert.Empty(bare.Stderr);
         Assert.Equal(help.Stdout, bare.Stdout);
         Assert.Contains("Usage:", bare.Stdout);
-        foreach (var command in new[] { "add", "ls", "task", "flow", "top", "token", "version" }) Assert.Matches($@"\n  {command} +\S", bare.Stdout);
+        foreach (var command in new[] { "add", "ls", "apply", "export", "task", "flow", "top", "token", "version" }) Assert.Matches($@"\n  {command} +\S", bare.Stdout);
     }
 
     [Theory]
@@ -57,6 +57,7 @@ public sealed partial class CommandLineTests
         { "task run -s s --nodata --max-attempts x", "--max-attempts: 'x' is not a whole number" },
         { "task result --id not-an-id", "--id: 'not-an-id' is not an id (ids look like 54790537-d059-4b01-8ed3-34471dbcc5e6)" },
         { "flow watch --id 123", "--id: '123' is not an id (ids look like 54790537-d059-4b01-8ed3-34471dbcc5e6)" },
+        { "apply", "Option '--file' is required." },
         { "top -n x", "--frames: 'x' is not a whole number" },
         { "top -n 0", "--frames must be 1 or more" },
         { "top -i never", "--interval: 'never' is not a number" },

@@ -139,6 +139,34 @@ public sealed partial class QuickStartTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheNetworkFileExampleRunsAsWrittenOnTheQuickStartsNetwork()
+    {
+        foreach (var line in QuickStartLines().Where(l => l.StartsWith("pyfi add ", StringComparison.Ordinal)))
+        {
+            await OkAsync(line.Replace(Upstream, _repository.Path, StringComparison.Ordinal).Replace($"--commit {PinnedCommit}", $"--commit {_pinned}", StringComparison.Ordinal));
+        }
+
+        var readme = Readme();
+        var block = BashBlock().Match(readme, readme.IndexOf("**The network as a file.**", StringComparison.Ordinal));
+        var lines = block.Groups["body"].Value.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        using var folder = new TempDirectory("pyfi-quickstart-file");
+        List<CliResult> runs = [];
+        foreach (var line in lines)
+        {
+            var run = await BashAsync(line, folder.Path);
+            Assert.True(run.ExitCode == 0, $"{line}\n{run}");
+            runs.Add(run);
+        }
+
+        const string Change = "~ socket pyfi.processors.sample.do_something (concurrency 5 -> 6)\n";
+        Assert.Equal(5, lines.Length);
+        Assert.Equal(Change + "dry run: would be 0 added, 1 changed, 0 deleted; nothing was changed\n", runs[2].Stdout);
+        Assert.Equal(Change + "applied: 0 added, 1 changed, 0 deleted\n", runs[3].Stdout);
+        Assert.Equal("no changes\n", runs[4].Stdout);
+        Assert.Contains("\"concurrency\":6", (await BashAsync("pyfi ls socket -n pyfi.processors.sample.do_something --json")).Stdout.Replace(" ", ""));
+    }
+
+    [Fact]
     public async Task WithoutThePinTheMovedModuleIsTheProcessorsErrorAndExtProcessorsRuns()
     {
         await OkAsync("pyfi add queue -n q");
@@ -195,7 +223,7 @@ public sealed partial class QuickStartTests : IAsyncLifetime
         Assert.True(run.ExitCode == 0, $"{line}\n{run}");
     }
 
-    private async Task<CliResult> BashAsync(string line)
+    private async Task<CliResult> BashAsync(string line, string? workingDirectory = null)
     {
         var env = new Dictionary<string, string?>();
         foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("PYFI_", StringComparison.Ordinal))) env[key] = null;
@@ -204,6 +232,7 @@ public sealed partial class QuickStartTests : IAsyncLifetime
         env["PATH"] = $"{_bin.Path}:{Environment.GetEnvironmentVariable("PATH")}";
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var result = await CliWrap.Cli.Wrap("bash").WithArguments(["-o", "pipefail", "-c", line]).WithEnvironmentVariables(env)
+            .WithWorkingDirectory(workingDirectory ?? Directory.GetCurrentDirectory())
             .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cts.Token);
         return new CliResult(result.ExitCode, result.StandardOutput, result.StandardError);
     }

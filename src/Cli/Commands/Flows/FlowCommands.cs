@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text;
 using Pyfi.Cli.Infrastructure;
 using Pyfi.Protocol;
 using Spectre.Console;
@@ -21,9 +20,7 @@ public static class FlowCommands
         {
             // The file is read, and refused, before the network is asked anything.
             var path = parse.GetRequiredValue(file);
-            var text = path.Name == "-"
-                ? await BoundedInput.ReadAllAsync(Console.In, CliContext.MaxPayloadBytes, "the workflow on standard input", cancellationToken)
-                : await ReadAsync(path, cancellationToken);
+            var text = await BoundedInput.ReadFileAsync(path, "the workflow file", "the workflow on standard input", cancellationToken);
             var step = FlowFile.Parse(text);
             await using var gateway = await context.ConnectAsync(parse, cancellationToken);
             var flow = await gateway.SendAsync<FlowInfo>(GatewayOps.StartFlow, step, cancellationToken);
@@ -149,23 +146,6 @@ public static class FlowCommands
         $"workflow {id} started: pyfi flow watch --id {id} follows it, pyfi ls call --id {id} -g draws it";
 
     private static Option<Guid> Id() => CommonOptions.Id("The workflow's id");
-
-    private static async Task<string> ReadAsync(FileInfo file, CancellationToken cancellationToken)
-    {
-        const string What = "the workflow file";
-        var maxBytes = CliContext.MaxPayloadBytes;
-        try
-        {
-            // Its length says at once when a regular file is too large; a pipe or device is bounded as it is read.
-            if (file.Exists && file.Length > maxBytes) throw BoundedInput.TooLarge(What, maxBytes);
-            using var reader = new StreamReader(file.FullName, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true);
-            return await BoundedInput.ReadAllAsync(reader, maxBytes, What, cancellationToken);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidSpecException($"cannot read the workflow file {file.FullName}: {e.Message}");
-        }
-    }
 
     private static int Report(CliContext context, FlowSummary flow, bool json)
     {

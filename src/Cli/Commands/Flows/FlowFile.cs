@@ -1,10 +1,7 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Pyfi.Cli.Infrastructure;
 using Pyfi.Protocol;
-using YamlDotNet.Core;
-using YamlDotNet.Core.Events;
 
 namespace Pyfi.Cli.Commands.Flows;
 
@@ -21,10 +18,7 @@ namespace Pyfi.Cli.Commands.Flows;
 /// final: step                 # ... first in this step's arguments
 /// </code>
 /// Errors name where in the file the step is (<c>funnel[1].parallel[0]</c>) and what is wrong. The file is read
-/// event by event, without recursion, and refused as soon as its lists and mappings nest deeper than
-/// <see cref="PyfiLimits.MaxDepth"/>, it holds more than <see cref="PyfiLimits.MaxWorkflowFileNodes"/> nodes, or
-/// it uses a YAML anchor or alias (one alias can stand for a tree a billion nodes large); a workflow may then
-/// have at most <see cref="PyfiLimits.MaxWorkflowCalls"/> calls.
+/// within <see cref="BoundedDocument"/>'s bounds; a workflow may then have at most <see cref="PyfiLimits.MaxWorkflowCalls"/> calls.
 /// </summary>
 public static class FlowFile
 {
@@ -33,24 +27,8 @@ public static class FlowFile
     /// <summary>Reads a workflow from YAML or JSON text; throws <see cref="InvalidSpecException"/> saying what is wrong and where.</summary>
     public static FlowStep Parse(string text)
     {
-        JsonNode? root;
-        try
-        {
-            var trimmed = text.TrimStart();
-            root = trimmed.StartsWith('{') || trimmed.StartsWith('[') ? ReadJson(text) : ReadYaml(text);
-        }
-        catch (YamlException e)
-        {
-            throw new InvalidSpecException($"the workflow file is not valid YAML or JSON: {Describe(e)}");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidSpecException($"the workflow file is not valid YAML or JSON: {PyfiJson.Describe(e)}");
-        }
-
-        if (root is null) throw new InvalidSpecException("the workflow file is empty");
         var calls = 0;
-        return Step(root, "the workflow", ref calls);
+        return Step(BoundedDocument.Read(text, "workflow file"), "the workflow", ref calls);
     }
 
     // Recursion here is as deep as the file's nesting, which reading bounded.
@@ -105,114 +83,4 @@ public static class FlowFile
     }
 
     private static string Keys(JsonObject step) => step.Count == 0 ? "nothing" : string.Join(", ", step.Select(p => p.Key));
-
-    // JSON: one pass that holds nothing checks depth and size, then the tree is built, now known to be within both.
-    private static JsonNode? ReadJson(string text)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        // One level more than allowed, so that the too-deep token is ours to report, with its line.
-        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = PyfiLimits.MaxDepth + 1 });
-        var nodes = 0;
-        while (reader.Read())
-        {
-            if (reader.TokenType is JsonTokenType.EndArray or JsonTokenType.EndObject) continue;
-            if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject && reader.CurrentDepth >= PyfiLimits.MaxDepth)
-                throw TooDeep(LineOf(bytes, reader.TokenStartIndex));
-            if (++nodes > PyfiLimits.MaxWorkflowFileNodes) throw TooLarge(LineOf(bytes, reader.TokenStartIndex));
-        }
-
-        return JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = PyfiLimits.MaxDepth, AllowDuplicateProperties = false });
-    }
-
-    // YAML: the parser's events folded into a tree, with a stack of the lists and mappings open.
-    private static JsonNode? ReadYaml(string text)
-    {
-        var parser = new Parser(new StringReader(text));
-        var open = new Stack<Open>();
-        JsonNode? root = null;
-        var documents = 0;
-        var nodes = 0;
-        while (parser.MoveNext())
-        {
-            var current = parser.Current!;
-            var line = current.Start.Line;
-            if (current is AnchorAlias) throw new InvalidSpecException($"aliases are not allowed in a workflow file (line {line})");
-            if (current is NodeEvent { Anchor.IsEmpty: false }) throw new InvalidSpecException($"anchors are not allowed in a workflow file (line {line})");
-            switch (current)
-            {
-                case DocumentStart when ++documents > 1:
-                    throw new InvalidSpecException($"a workflow file holds one YAML document; another starts at line {line}");
-                case Scalar or SequenceStart or MappingStart when ++nodes > PyfiLimits.MaxWorkflowFileNodes:
-                    throw TooLarge(line);
-                case Scalar { Value: var key } when open.TryPeek(out var map) && map.AwaitsKey:
-                    if (((JsonObject)map.Node).ContainsKey(key)) throw new InvalidSpecException($"'{key}' appears twice in one mapping of the workflow file (line {line})");
-                    map.Key = key;
-                    break;
-                case Scalar scalar:
-                    Add(open, ref root, ScalarValue(scalar));
-                    break;
-                case SequenceStart or MappingStart:
-                    if (open.Count >= PyfiLimits.MaxDepth) throw TooDeep(line);
-                    if (open.TryPeek(out var parent) && parent.AwaitsKey) throw new InvalidSpecException($"a key in a workflow file must be a name, not a list or mapping (line {line})");
-                    JsonNode node = current is SequenceStart ? new JsonArray() : new JsonObject();
-                    Add(open, ref root, node);
-                    open.Push(new Open(node));
-                    break;
-                case SequenceEnd or MappingEnd:
-                    open.Pop();
-                    break;
-            }
-        }
-
-        return root;
-    }
-
-    private static void Add(Stack<Open> open, ref JsonNode? root, JsonNode? value)
-    {
-        if (!open.TryPeek(out var parent)) root = value;
-        else if (parent.Node is JsonArray list) list.Add(value);
-        else
-        {
-            ((JsonObject)parent.Node)[parent.Key!] = value;
-            parent.Key = null;
-        }
-    }
-
-    private static InvalidSpecException TooDeep(long line) => new($"the workflow file is nested deeper than {PyfiLimits.MaxDepth} levels (line {line})");
-
-    private static InvalidSpecException TooLarge(long line) => new($"the workflow file has more than {PyfiLimits.MaxWorkflowFileNodes} nodes (line {line})");
-
-    private static long LineOf(byte[] bytes, long index) => bytes.AsSpan(0, (int)index).Count((byte)'\n') + 1;
-
-    // YamlDotNet says "(Line: 1, Col: 11, Idx: 10) - (Line: 1, Col: 11, Idx: 10): While parsing …": keep the reason, say where once.
-    private static string Describe(YamlException e)
-    {
-        var reason = e.Message;
-        var at = reason.IndexOf("): ", StringComparison.Ordinal);
-        if (reason.StartsWith('(') && at >= 0) reason = reason[(at + 3)..];
-        return $"{reason.TrimEnd('.')} (line {e.Start.Line}, column {e.Start.Column})";
-    }
-
-    // YAML's core schema for plain scalars: null, booleans, numbers; anything quoted is a string.
-    private static JsonNode? ScalarValue(Scalar scalar)
-    {
-        var value = scalar.Value ?? "";
-        if (scalar.Style is not (ScalarStyle.Plain or ScalarStyle.Any)) return JsonValue.Create(value);
-        if (value is "" or "~" or "null" or "Null" or "NULL") return null;
-        if (value is "true" or "True" or "TRUE") return JsonValue.Create(true);
-        if (value is "false" or "False" or "FALSE") return JsonValue.Create(false);
-        if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer)) return JsonValue.Create(integer);
-        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real)) return JsonValue.Create(real);
-        return JsonValue.Create(value);
-    }
-
-    // A list or mapping being read; a mapping knows the key its next value is for.
-    private sealed class Open(JsonNode node)
-    {
-        public JsonNode Node { get; } = node;
-
-        public string? Key { get; set; }
-
-        public bool AwaitsKey => Node is JsonObject && Key is null;
-    }
 }

@@ -1,0 +1,105 @@
+using System.Collections.Immutable;
+
+namespace Pyfi.Grains.Registry;
+
+/// <summary>
+/// The kinds a network file holds, in dependency order: a kind refers only to kinds before it, so additions are made
+/// in this order and deletions in the reverse one. A new kind (schedules, issue 15) is one more row here, a list in
+/// <see cref="NetworkSpec"/>, and its key in the tool's <c>NetworkFile</c>.
+/// </summary>
+internal static class NetworkKinds
+{
+    /// <summary>Queues.</summary>
+    public static readonly NetworkKind<QueueSpec> Queues = new()
+    {
+        Name = ModelKind.Queue,
+        Plural = "queues",
+        Permission = PyfiPermission.Operate,
+        Table = s => s.Queues,
+        Of = n => n.Queues,
+        With = (n, list) => n with { Queues = list },
+        NameOf = q => q.Name,
+        Validate = ModelRules.Validate,
+    };
+
+    /// <summary>Processors: the only kind that says which code runs, so the only one that needs develop.</summary>
+    public static readonly NetworkKind<ProcessorSpec> Processors = new()
+    {
+        Name = ModelKind.Processor,
+        Plural = "processors",
+        Permission = PyfiPermission.Develop,
+        Table = s => s.Processors,
+        Of = n => n.Processors,
+        With = (n, list) => n with { Processors = list },
+        NameOf = p => p.Name,
+        Validate = ModelRules.Validate,
+        Same = (a, b) => a with { Hosts = [] } == b with { Hosts = [] } && a.Hosts.SequenceEqual(b.Hosts, StringComparer.Ordinal),
+        // PYFI_REPOS, as `pyfi add/update processor` check it: for a new processor, or a changed repository.
+        CheckAll = (planning, declared) => declared
+            .Where(d => d.Current?.Repository != d.Spec.Repository && planning.RepositoryRefusal(d.Spec.Repository) is not null)
+            .Select(d => $"{d.Path}: processor '{d.Spec.Name}': {planning.RepositoryRefusal(d.Spec.Repository)}"),
+    };
+
+    /// <summary>Sockets.</summary>
+    public static readonly NetworkKind<SocketSpec> Sockets = new()
+    {
+        Name = ModelKind.Socket,
+        Plural = "sockets",
+        Permission = PyfiPermission.Operate,
+        Table = s => s.Sockets,
+        Of = n => n.Sockets,
+        With = (n, list) => n with { Sockets = list },
+        NameOf = s => s.Name,
+        Validate = ModelRules.Validate,
+        Same = (a, b) => WithoutLists(a) == WithoutLists(b) && a.Retry.NonRetryable.SequenceEqual(b.Retry.NonRetryable, StringComparer.Ordinal),
+        References = s => [(ModelKind.Queue, s.Queue), (ModelKind.Processor, s.Processor)],
+    };
+
+    /// <summary>Plugs.</summary>
+    public static readonly NetworkKind<PlugSpec> Plugs = new()
+    {
+        Name = ModelKind.Plug,
+        Plural = "plugs",
+        Permission = PyfiPermission.Operate,
+        Table = s => s.Plugs,
+        Of = n => n.Plugs,
+        With = (n, list) => n with { Plugs = list },
+        NameOf = p => p.Name,
+        Validate = ModelRules.Validate,
+        References = p => [(ModelKind.Socket, p.Source), (ModelKind.Socket, p.Target)],
+        CheckAll = PlugCycles,
+    };
+
+    // Extension point (issue 15): schedules go here, after sockets (a schedule names its socket), with
+    // Permission = Operate, References = [(socket, s.Socket)].
+
+    /// <summary>Every kind, in dependency order.</summary>
+    public static readonly ImmutableArray<INetworkKind> All = [Queues, Processors, Sockets, Plugs];
+
+    private static SocketSpec WithoutLists(SocketSpec s) => s with { Retry = s.Retry with { NonRetryable = [] } };
+
+    // Every cycle the plugs would hold once applied must have a plug with a hop limit. The plugs that stay as they are
+    // come first, then each declared plug that is new or changed, one at a time (as `pyfi add plug` would add them), so
+    // a cycle is named once, at the plug that closes it.
+    private static IEnumerable<string> PlugCycles(NetworkPlanning planning, IReadOnlyList<(string Path, PlugSpec Spec, PlugSpec? Current)> declared)
+    {
+        var declaredNames = declared.Select(d => d.Spec.Name).ToHashSet(StringComparer.Ordinal);
+        var kept = planning.Prune ? [] : planning.Current.Plugs.Values.Select(d => d.Spec).Where(p => !declaredNames.Contains(p.Name));
+        var plugs = kept.Concat(declared.Where(d => d.Current is not null && Plugs.Same(d.Current, d.Spec)).Select(d => d.Spec)).ToList();
+        foreach (var (path, spec, current) in declared.Where(d => d.Current is null || !Plugs.Same(d.Current, d.Spec)))
+        {
+            string? problem = null;
+            try
+            {
+                PlugGraph.CheckCycles(plugs, spec);
+            }
+            catch (InvalidSpecException e)
+            {
+                problem = $"{path}: {e.Message}";
+            }
+
+            if (problem is not null) yield return problem;
+            else plugs.Add(spec);
+        }
+    }
+}
