@@ -70,11 +70,34 @@ internal static class NetworkKinds
         CheckAll = PlugCycles,
     };
 
-    // Extension point (issue 15): schedules go here, after sockets (a schedule names its socket), with
-    // Permission = Operate, References = [(socket, s.Socket)].
+    /// <summary>Schedules: after sockets, which they call.</summary>
+    public static readonly NetworkKind<ScheduleSpec> Schedules = new()
+    {
+        Name = ModelKind.Schedule,
+        Plural = "schedules",
+        Permission = PyfiPermission.Operate,
+        Table = s => s.Schedules,
+        Of = n => n.Schedules,
+        With = (n, list) => n with { Schedules = list },
+        NameOf = s => s.Name,
+        // Its fields, then its times as a silo reads them (the cron expression, the time zone), as pyfi add schedule.
+        Validate = s =>
+        {
+            ModelRules.Validate(s);
+            Pyfi.Grains.Schedules.ScheduleTimes.Of(s);
+            return s;
+        },
+        // Arguments are JSON: the same values however they were spaced (a Python literal's JSON, a file's).
+        Same = (a, b) => a with { Args = "", Kwargs = null } == b with { Args = "", Kwargs = null }
+            && SameJson(a.Args, b.Args) && SameJson(a.Kwargs, b.Kwargs),
+        References = s => [(ModelKind.Socket, s.Socket)],
+    };
 
     /// <summary>Every kind, in dependency order.</summary>
-    public static readonly ImmutableArray<INetworkKind> All = [Queues, Processors, Sockets, Plugs];
+    public static readonly ImmutableArray<INetworkKind> All = [Queues, Processors, Sockets, Plugs, Schedules];
+
+    private static bool SameJson(string? a, string? b) =>
+        a is null || b is null ? a == b : System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(a), System.Text.Json.Nodes.JsonNode.Parse(b));
 
     private static SocketSpec WithoutLists(SocketSpec s) => s with { Retry = s.Retry with { NonRetryable = [] } };
 

@@ -40,6 +40,12 @@ public sealed class ApplyTests(SqliteSiloFixture fixture) : IClassFixture<Sqlite
           - name: {prefix}.a-b
             source: {prefix}.a
             target: {prefix}.b
+        schedules:
+          - name: {prefix}.tick
+            socket: {prefix}.a
+            every: 1h
+            data: [x, 1]
+            paused: true
         """;
 
     [Fact]
@@ -52,7 +58,7 @@ public sealed class ApplyTests(SqliteSiloFixture fixture) : IClassFixture<Sqlite
         var second = await Cli.OkAsync("apply", "-f", file);
 
         Assert.Equal(
-            "+ queue twice.q\n+ processor twice.p\n+ socket twice.a\n+ socket twice.b\n+ plug twice.a-b\napplied: 5 added, 0 changed, 0 deleted\n",
+            "+ queue twice.q\n+ processor twice.p\n+ socket twice.a\n+ socket twice.b\n+ plug twice.a-b\n+ schedule twice.tick\napplied: 6 added, 0 changed, 0 deleted\n",
             first.Stdout);
         Assert.Equal("no changes\n", second.Stdout);
         Assert.Equal(listed, await ListingsAsync()); // revisions and timestamps included
@@ -93,8 +99,8 @@ public sealed class ApplyTests(SqliteSiloFixture fixture) : IClassFixture<Sqlite
         var pruned = await Cli.OkAsync("apply", "-f", onlyQueue, "--prune");
 
         Assert.Equal("no changes\n", kept.Stdout);
-        // Deleted in reverse order (plugs, sockets, processors, queues); other tests' definitions go too.
-        Assert.Equal(["- plug prune.a-b", "- socket prune.a", "- socket prune.b", "- processor prune.p", "- queue prune.extra"],
+        // Deleted in reverse order (schedules, plugs, sockets, processors, queues); other tests' definitions go too.
+        Assert.Equal(["- schedule prune.tick", "- plug prune.a-b", "- socket prune.a", "- socket prune.b", "- processor prune.p", "- queue prune.extra"],
             dry.Stdout.Split('\n').Where(l => l.Contains(" prune.", StringComparison.Ordinal)));
         Assert.Equal(dry.Stdout.Split('\n')[..^2], pruned.Stdout.Split('\n')[..^2]);
         Assert.StartsWith("applied: 0 added, 0 changed, ", pruned.Stdout.Split('\n')[^2]);
@@ -155,6 +161,8 @@ public sealed class ApplyTests(SqliteSiloFixture fixture) : IClassFixture<Sqlite
         await Cli.OkAsync("apply", "-f", Write("export.yaml", Network("export")));
         await Cli.OkAsync("update", "socket", "-n", "export.a", "--no-retry-on", "ValueError,KeyError", "--max-backoff", "2m");
         await Cli.OkAsync("update", "processor", "-n", "export.p", "--hostname", "h1,h2", "--requested-status", "paused");
+        // A schedule's arguments as pyfi writes a Python literal, read back from the file as the same values.
+        await Cli.OkAsync("update", "schedule", "-n", "export.tick", "--cron", "*/5 * * * *", "--tz", "Europe/Paris", "--data", "('y', [1, 2.5])", "--kwargs", "{'k': None}");
 
         var yaml = (await Cli.OkAsync("export")).Stdout;
         var json = (await Cli.OkAsync("export", "--json")).Stdout;
@@ -167,6 +175,7 @@ public sealed class ApplyTests(SqliteSiloFixture fixture) : IClassFixture<Sqlite
         Assert.Contains("  no-retry-on: [ValueError, KeyError]\n", yaml);
         Assert.Contains("  hostname: [h1, h2]\n", yaml);
         Assert.Contains("  requested-status: paused\n", yaml);
+        Assert.Contains("  tz: Europe/Paris\n", yaml);
     }
 
     [Fact]
@@ -230,7 +239,7 @@ public sealed class ApplyTests(SqliteSiloFixture fixture) : IClassFixture<Sqlite
 
         Assert.True(plan.GetProperty("applied").GetBoolean());
         Assert.Equal(["add"], plan.GetProperty("changes").EnumerateArray().Select(c => c.GetProperty("action").GetString()).Distinct());
-        Assert.Equal(5, plan.GetProperty("changes").GetArrayLength());
+        Assert.Equal(6, plan.GetProperty("changes").GetArrayLength());
     }
 
     private string Write(string name, string text)
@@ -245,7 +254,7 @@ public sealed class ApplyTests(SqliteSiloFixture fixture) : IClassFixture<Sqlite
     private async Task<string> ListingsAsync()
     {
         var all = "";
-        foreach (var kind in new[] { "queues", "processors", "sockets", "plugs" })
+        foreach (var kind in new[] { "queues", "processors", "sockets", "plugs", "schedules" })
         {
             foreach (var item in Parse(await Cli.OkAsync("ls", kind, "--json")).EnumerateArray())
             {

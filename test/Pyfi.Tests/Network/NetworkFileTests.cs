@@ -31,6 +31,9 @@ public sealed class NetworkFileTests
             join-timeout: 90
         plugs:
           - {name: s1-s1, source: s1, target: s1, on: failure, arg: 1, max-hops: 3}
+        schedules:
+          - {name: t1, socket: s1, every: 30s, data: [hello, 2], kwargs: {k: true}, overlap: queue, catch-up: all}
+          - {name: t2, socket: s1, cron: "0 9 * * 1-5", tz: Europe/Paris, data: just-one, paused: true}
         """;
 
     [Fact]
@@ -50,25 +53,31 @@ public sealed class NetworkFileTests
         Assert.Equal(TimeSpan.FromSeconds(90), s.JoinTimeout);
         Assert.Equal(SocketSpec.DefaultMaxQueued, s.MaxQueued);
         Assert.Equal(new PlugSpec { Name = "s1-s1", Source = "s1", Target = "s1", On = PlugOn.Failure, Arg = 1, MaxHops = 3 }, Assert.Single(network.Plugs));
+        Assert.Equal(
+            new ScheduleSpec { Name = "t1", Socket = "s1", Every = TimeSpan.FromSeconds(30), Args = """["hello",2]""", Kwargs = """{"k":true}""", Overlap = ScheduleOverlap.Queue, CatchUp = ScheduleCatchUp.All },
+            network.Schedules[0]);
+        Assert.Equal(
+            new ScheduleSpec { Name = "t2", Socket = "s1", Cron = "0 9 * * 1-5", TimeZone = "Europe/Paris", Args = """["just-one"]""", Paused = true },
+            network.Schedules[1]);
     }
 
     [Fact]
     public void EveryWrongKeyAndValueIsAProblemWithItsPathAndTheRestIsStillRead()
     {
         var text = Yaml.Replace("concurrency: 5", "concurency: 5").Replace("type: fanout", "type: broadcast")
-            .Replace("max-attempts: 2", "max-attempts: two").Replace("1m30s", "1m30").Replace("    queue: q1\n", "") + "\nschedules: []\nqueus: []\n";
+            .Replace("max-attempts: 2", "max-attempts: two").Replace("1m30s", "1m30").Replace("    queue: q1\n", "") .Replace("every: 30s", "evry: 30s") + "\nqueus: []\n";
 
         var network = NetworkFile.Read(text, out var problems);
 
         Assert.Equal(
         [
-            "schedules: schedules cannot be applied by this version of pyfi yet (issue 15); remove the key, or add them with pyfi add schedule",
             "queus: unknown key, did you mean queues?",
             "queues[0].type: 'broadcast' is not one of direct|topic|fanout",
             "sockets[0].concurency: unknown key, did you mean concurrency?",
             "sockets[0].timeout: '1m30' is not a duration (e.g. 30s, 5m, 250ms)",
             "sockets[0].max-attempts: must be a whole number, not 'two'",
             "sockets[0]: queue is required",
+            "schedules[0].evry: unknown key, did you mean every?",
         ], problems.ToArray());
         // Still read, so that the network's checks see every name and its problems' paths are the file's.
         Assert.Equal(["s1"], network.Sockets.Select(s => s.Name));
@@ -89,7 +98,7 @@ public sealed class NetworkFileTests
 
     [Theory]
     [InlineData("", "the network file is empty")]
-    [InlineData("- name: q\n", "the network file must be a mapping of queues, processors, sockets, plugs")]
+    [InlineData("- name: q\n", "the network file must be a mapping of queues, processors, sockets, plugs, schedules")]
     [InlineData("queues:\n  - &q {name: q}\n", "anchors are not allowed in a network file (line 2)")]
     [InlineData("queues: [1, 2\n", "the network file is not valid YAML or JSON: While parsing a flow sequence, did not find expected ',' or ']' (line 2, column 1)")]
     public void AFileThatCannotBeReadAsAWholeIsOneLine(string text, string refusal)
@@ -162,7 +171,7 @@ public sealed class NetworkFileTests
     {
         var text = NetworkFile.Write(new NetworkSpec(), json: false);
 
-        Assert.EndsWith("queues: []\nprocessors: []\nsockets: []\nplugs: []\n", text);
+        Assert.EndsWith("queues: []\nprocessors: []\nsockets: []\nplugs: []\nschedules: []\n", text);
         Assert.Empty(NetworkFile.Read(text, out var problems).Queues);
         Assert.Empty(problems);
     }

@@ -22,5 +22,6 @@ public sealed record NetworkSpec
     /// <summary>Plugs.</summary>
     [Id(3)] public ImmutableArray<PlugSpec> Plugs { get; init; } = [];
 
-    // Extension point (issue 15, schedules): [Id(4)] ImmutableArray<ScheduleSpec> Schedules, and a row in NetworkKinds.
+    /// <summary>Schedules.</summary>
+    [Id(4)] public ImmutableArray<ScheduleSpec> Schedules { get; init; } = [];
 }

@@ -112,6 +112,12 @@ internal static class FileValues
         return JsonValue.Create(b);
     }
 
+    /// <summary>A value as JSON text (a schedule's arguments).</summary>
+    public static string Json(JsonNode value) => value.ToJsonString();
+
+    /// <summary>JSON text (a schedule's arguments) as a value of the file; null stays unset.</summary>
+    public static JsonNode? WriteJson(string? json) => json is null ? null : JsonNode.Parse(json);
+
     // A number's text as JSON writes it, however the tree holds it (a long from YAML, an element from JSON).
     private static string? Number(JsonNode value) =>
         value is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.ToJsonString() : null;

@@ -104,15 +104,35 @@ public static class NetworkFile
         ],
     };
 
-    // The kinds in dependency order, as the network's planner has them. Extension point (issue 15): schedules go
-    // after sockets, with the keys of `pyfi add schedule` (name, socket, every, cron, data, tz, overlap, catch-up).
-    private static readonly ImmutableArray<IFileKind> Kinds = [Queues, Processors, Sockets, Plugs];
+    private static readonly FileKind<ScheduleSpec> Schedules = new()
+    {
+        Plural = "schedules",
+        Name = "schedule",
+        Empty = new ScheduleSpec { Name = "", Socket = "" },
+        Of = n => n.Schedules,
+        With = (n, list) => n with { Schedules = list },
+        NameOf = s => s.Name,
+        Fields =
+        [
+            new("name", s => V.Write(s.Name), (s, v, p) => s with { Name = V.Text(v, p) }, Required: true),
+            new("socket", s => V.Write(s.Socket), (s, v, p) => s with { Socket = V.Text(v, p) }, Required: true),
+            new("every", s => V.WriteDuration(s.Every), (s, v, p) => s with { Every = V.Duration(v, p) }),
+            new("cron", s => V.Write(s.Cron), (s, v, p) => s with { Cron = V.Text(v, p) }),
+            // As --data: a list is the positional arguments, anything else the one argument; written as the list.
+            new("data", s => V.WriteJson(s.Args), (s, v, p) => s with { Args = v is JsonArray ? V.Json(v) : $"[{V.Json(v)}]" }),
+            new("kwargs", s => V.WriteJson(s.Kwargs), (s, v, p) => s with { Kwargs = v is JsonObject ? V.Json(v) : throw new InvalidSpecException($"{p}: must be a mapping") }),
+            new("tz", s => V.Write(s.TimeZone), (s, v, p) => s with { TimeZone = V.Text(v, p) }),
+            new("overlap", s => V.WriteChoice(s.Overlap), (s, v, p) => s with { Overlap = V.Choice<ScheduleOverlap>(v, p) }),
+            new("catch-up", s => V.WriteChoice(s.CatchUp), (s, v, p) => s with { CatchUp = V.Choice<ScheduleCatchUp>(v, p) }),
+            new("paused", s => V.Write(s.Paused), (s, v, p) => s with { Paused = V.Bool(v, p) }),
+        ],
+    };
+
+    // The kinds in dependency order, as the network's planner has them.
+    private static readonly ImmutableArray<IFileKind> Kinds = [Queues, Processors, Sockets, Plugs, Schedules];
 
     // Keys this version knows of but cannot apply yet: the refusal says so instead of "unknown key".
-    private static readonly Dictionary<string, string> NotYet = new(StringComparer.Ordinal)
-    {
-        ["schedules"] = "schedules cannot be applied by this version of pyfi yet (issue 15); remove the key, or add them with pyfi add schedule",
-    };
+    private static readonly Dictionary<string, string> NotYet = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Reads a network from YAML or JSON text. A file that cannot be read as a whole (not YAML or JSON, too large, too
