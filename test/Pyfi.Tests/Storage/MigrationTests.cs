@@ -29,7 +29,7 @@ public sealed class MigrationTests
         Assert.Equal([1, 2], first[1].Applied);
         Assert.All(again, s => Assert.Empty(s.Applied));
         Assert.Equal(["0001-Main", "0002-Persistence", "0003-Reminders", "0004-Tokens"], await SqliteColumnAsync(database.SqliteFile, "SELECT Name FROM PyfiSchema ORDER BY Version"));
-        Assert.Equal(["0001-Calls", "0002-Runs"], await SqliteColumnAsync(database.CallsFile, "SELECT Name FROM PyfiSchema ORDER BY Version"));
+        Assert.Equal(["0001-Calls", "0002-Runs", "0003-Follow"], await SqliteColumnAsync(database.CallsFile, "SELECT Name FROM PyfiSchema ORDER BY Version"));
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class MigrationTests
 
         await FindsEverythingAsync(silo.Cli(), Path.Combine(Fixtures, "expected.json"));
         Assert.Equal(["0001-Main", "0002-Persistence", "0003-Reminders", "0004-Tokens"], await SqliteColumnAsync(Path.Combine(data.Path, "pyfi.db"), "SELECT Name FROM PyfiSchema ORDER BY Version"));
-        Assert.Equal(["0001-Calls", "0002-Runs"], await SqliteColumnAsync(Path.Combine(data.Path, "pyfi-calls.db"), "SELECT Name FROM PyfiSchema ORDER BY Version"));
+        Assert.Equal(["0001-Calls", "0002-Runs", "0003-Follow"], await SqliteColumnAsync(Path.Combine(data.Path, "pyfi-calls.db"), "SELECT Name FROM PyfiSchema ORDER BY Version"));
         SqliteConnection.ClearAllPools();
     }
 
@@ -108,7 +108,7 @@ public sealed class MigrationTests
         await using var silo = await SiloProcess.StartAsync(data.Path, new Dictionary<string, string> { ["PYFI_STORAGE"] = "postgres", ["PYFI_POSTGRES"] = db.ConnectionString });
 
         await FindsEverythingAsync(silo.Cli(), Path.Combine(Fixtures, "expected-postgres.json"));
-        Assert.Equal(["0001-Main", "0002-Clustering", "0003-Persistence", "0004-Reminders", "0005-Calls", "0006-Tokens", "0007-Runs"],
+        Assert.Equal(["0001-Main", "0002-Clustering", "0003-Persistence", "0004-Reminders", "0005-Calls", "0006-Tokens", "0007-Runs", "0008-Follow"],
             (await db.QueryAsync("SELECT Name FROM PyfiSchema ORDER BY Version")).Cast<string>());
     }
 
