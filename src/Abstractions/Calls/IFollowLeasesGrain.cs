@@ -13,5 +13,5 @@ public interface IFollowLeasesGrain : IGrainWithIntegerKey
     [AlwaysInterleave] Task RenewAsync(string key);
 
     /// <summary>The targets whose lease holds.</summary>
-    [AlwaysInterleave, ReadOnly] Task<string[]> ListAsync();
+    [AlwaysInterleave] Task<string[]> ListAsync();
 }

@@ -1,4 +1,5 @@
 using Pyfi.Grains.Calls;
+using Pyfi.Grains.Follow;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -47,6 +48,7 @@ public static class PyfiSiloBuilderExtensions
         silo.Services.AddSingleton<PyfiMetrics>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeReporter>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, CallRecovery>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, FollowBells>();
         silo.AddPlacementDirector<PerCorePlacement, PerCorePlacementDirector>();
 
         // Tokens and roles: every client call is checked (ClientAccessFilter); the first admin token is made here.
