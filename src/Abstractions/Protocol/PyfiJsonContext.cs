@@ -41,6 +41,8 @@ namespace Pyfi.Protocol;
 [JsonSerializable(typeof(FlowArgs))]
 [JsonSerializable(typeof(FlowWatchArgs))]
 [JsonSerializable(typeof(FlowProgress))]
+[JsonSerializable(typeof(FollowArgs))]
+[JsonSerializable(typeof(FollowPage))]
 [JsonSerializable(typeof(AgentInfo[]))]
 [JsonSerializable(typeof(NodeInfo[]))]
 [JsonSerializable(typeof(WorkerInfo[]))]
