@@ -1,10 +1,10 @@
 namespace Pyfi.Storage.Calls;
 
-/// <summary>One stored end read for a follower: its position in the order ends were committed, and the call's row.</summary>
+/// <summary>One stored end read for a follower: its position in the order ends were committed, and the call.</summary>
 /// <param name="Position">The row's <c>EndPos</c>.</param>
-/// <param name="Payload">The call's JSON.</param>
-/// <param name="LeaseUntil">The row's lease column.</param>
-public sealed record EndedRow(long Position, string Payload, DateTimeOffset? LeaseUntil);
+/// <param name="Call">The call as stored.</param>
+/// <param name="Bytes">How large its stored JSON is.</param>
+public sealed record EndedRow(long Position, CallInfo Call, int Bytes);
 
 /// <summary>The rules of following ended calls that do not need a database: which writes are ends, and how a page is cut.</summary>
 public static class EndedCalls
@@ -21,6 +21,13 @@ public static class EndedCalls
     };
 
     /// <summary>
+    /// Whether a reader has read enough rows for one page, having read <paramref name="bytes"/> of stored calls: past
+    /// <see cref="FollowPage.MaxBytes"/> (the row that passed it is read, so <see cref="Page"/> sees where to cut), so a
+    /// page never holds a thousand large results in memory.
+    /// </summary>
+    public static bool Enough(long bytes) => bytes > FollowPage.MaxBytes;
+
+    /// <summary>
     /// A page of <paramref name="rows"/> (read in order, up to <paramref name="limit"/>, positions up to
     /// <paramref name="through"/>): at most <paramref name="limit"/> calls and about <see cref="FollowPage.MaxBytes"/>
     /// (always at least one), without their arguments and output. Its cursor is the last call's position when rows
@@ -34,14 +41,14 @@ public static class EndedCalls
         var cut = false;
         foreach (var row in rows)
         {
-            if (calls.Count == limit || (calls.Count > 0 && bytes + row.Payload.Length > FollowPage.MaxBytes))
+            if (calls.Count == limit || (calls.Count > 0 && bytes + row.Bytes > FollowPage.MaxBytes))
             {
                 cut = true;
                 break;
             }
 
-            bytes += row.Payload.Length;
-            calls.Add(StoredCall.Read(row.Payload, row.LeaseUntil) with { Args = null!, Kwargs = null, Output = null });
+            bytes += row.Bytes;
+            calls.Add(row.Call with { Args = null!, Kwargs = null, Output = null });
             positions.Add(row.Position);
         }
 

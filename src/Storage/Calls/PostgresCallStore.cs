@@ -131,10 +131,13 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId,
         command.Parameters.Add(target.Socket is { } socket ? new NpgsqlParameter<string> { TypedValue = socket } : new NpgsqlParameter<Guid> { TypedValue = target.Run!.Value });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
         var rows = new List<EndedRow>();
+        long bytes = 0;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        while (!EndedCalls.Enough(bytes) && await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new EndedRow(reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : new DateTimeOffset(reader.GetDateTime(2), TimeSpan.Zero)));
+            var payload = reader.GetString(1);
+            bytes += payload.Length;
+            rows.Add(new EndedRow(reader.GetInt64(0), FromRow(payload, reader.IsDBNull(2) ? null : new DateTimeOffset(reader.GetDateTime(2), TimeSpan.Zero)), payload.Length));
         }
 
         return (IReadOnlyList<EndedRow>)rows;

@@ -174,10 +174,21 @@ internal sealed partial class SqliteCallStore : CallStore
         command.Parameters.AddWithValue("$through", through);
         command.Parameters.AddWithValue("$target", target.Socket ?? target.Run!.Value.ToString());
         command.Parameters.AddWithValue("$limit", limit);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var texts = new List<(long Position, string Payload, string? Lease)>();
+        long bytes = 0;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            rows.Add(new EndedRow(reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture)));
+            while (!EndedCalls.Enough(bytes) && await reader.ReadAsync(cancellationToken))
+            {
+                texts.Add((reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+                bytes += texts[^1].Payload.Length;
+            }
+        }
+
+        // Parsed after the read is closed (see SelectAsync).
+        foreach (var (position, payload, lease) in texts)
+        {
+            rows.Add(new EndedRow(position, FromRow(payload, lease is null ? null : DateTimeOffset.Parse(lease, CultureInfo.InvariantCulture)), payload.Length));
         }
 
         return (IReadOnlyList<EndedRow>)rows;
