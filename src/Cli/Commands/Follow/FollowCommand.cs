@@ -45,10 +45,14 @@ public static class FollowCommand
         {
             socket, run, after, count,
         };
+        count.Validators.Add(result =>
+        {
+            if (result.Tokens is [.., var t] && int.TryParse(t.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) && n < 1) result.AddError("--count must be at least 1");
+        });
+        // Which options were given, not their values: a value that did not parse is its own option's error.
         command.Validators.Add(result =>
         {
-            if ((result.GetValue(socket) is null) == (result.GetValue(run) is null)) result.AddError("follow takes one of -s SOCKET and --run RUN");
-            if (result.GetValue(count) is < 1) result.AddError("--count must be at least 1");
+            if ((result.GetResult(socket) is null) == (result.GetResult(run) is null)) result.AddError("follow takes one of -s SOCKET and --run RUN");
         });
         return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
         {
