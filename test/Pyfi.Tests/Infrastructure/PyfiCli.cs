@@ -40,10 +40,13 @@ public sealed class PyfiCli(string? gateway, IReadOnlyDictionary<string, string>
         var stderr = new System.Text.StringBuilder();
         try
         {
-            var result = await Command(args)
+            var running = Command(args)
                 .WithStandardOutputPipe(PipeTarget.ToDelegate(line))
                 .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
-                .ExecuteAsync(kill, interrupt);
+                .ExecuteAsync(kill);
+            // SIGINT sent as a terminal does, so the tool's own exit code is seen (CliWrap's graceful cancellation hides it).
+            await using var ctrlC = interrupt.Register(() => System.Diagnostics.Process.Start("kill", ["-INT", running.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit());
+            var result = await running;
             return new CliResult(result.ExitCode, "", stderr.ToString());
         }
         catch (OperationCanceledException) when (kill.IsCancellationRequested)
