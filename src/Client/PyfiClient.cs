@@ -162,6 +162,7 @@ public sealed class PyfiClient : IAsyncDisposable
         {
             client.UseStaticClustering(endpoints);
             client.AddMemoryStreams(FlowStreams.Provider);
+            client.AddMemoryStreams(FollowStreams.Provider);
             if (PyfiTls.From(options) is { } tls) client.UsePyfiTls(tls);
             client.UsePyfiToken(() => token);
             client.Configure<ClusterOptions>(o =>

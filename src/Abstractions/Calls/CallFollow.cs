@@ -60,12 +60,20 @@ public sealed record FollowPage([property: Id(0)] CallInfo[] Calls, [property: I
 }
 
 /// <summary>
-/// Where silos ring followers: one stream per followed target (<see cref="FollowTarget.Key"/>), on the provider
-/// workflows use. A ring says "ends were committed"; what they were is read from the database, so a lost ring
-/// only delays a follower (it looks again within a second), never skips a call.
+/// Where silos ring followers: one stream per followed target (<see cref="FollowTarget.Key"/>). A ring says "ends were
+/// committed"; what they were is read from the database, so a lost ring only delays a follower (it looks again within a
+/// second), never skips a call.
 /// </summary>
 public static class FollowStreams
 {
+    /// <summary>
+    /// The stream provider's name, on silos and clients. Not the workflows' (<c>pyfi</c>): Orleans keeps a provider's
+    /// subscriptions in the grain storage named like it when there is one, and <c>pyfi</c> is the model's SQL storage,
+    /// whose JSON cannot read Orleans' pub-sub state back after a restart. Under this name they are kept in memory
+    /// (<c>PubSubStore</c>): a follower subscribes again with each long poll, and reads each second meanwhile.
+    /// </summary>
+    public const string Provider = "pyfi.follow";
+
     /// <summary>The streams' namespace.</summary>
     public const string Namespace = "pyfi.follow";
 }

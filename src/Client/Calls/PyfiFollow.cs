@@ -75,7 +75,7 @@ internal sealed class PyfiFollow(IClusterClient cluster, PyfiRetry retry, TimePr
     {
         try
         {
-            return await cluster.GetStreamProvider(FlowStreams.Provider)
+            return await cluster.GetStreamProvider(FollowStreams.Provider)
                 .GetStream<FollowBell>(StreamId.Create(FollowStreams.Namespace, target.Key))
                 .SubscribeAsync((_, _) =>
                 {

@@ -107,7 +107,7 @@ internal sealed partial class FollowBells(CallStore calls, IGrainFactory grains,
 
     private async Task RingLoopAsync()
     {
-        var provider = services.GetRequiredKeyedService<IStreamProvider>(FlowStreams.Provider);
+        var provider = services.GetRequiredKeyedService<IStreamProvider>(FollowStreams.Provider);
         while (!_stopping.IsCancellationRequested)
         {
             try

@@ -64,6 +64,7 @@ public static class PyfiSiloBuilderExtensions
         // Workflow progress: pushed to watchers, not kept (a watcher that misses some asks the workflow). The
         // subscriptions are kept in memory too: a watcher subscribes again when it reconnects.
         silo.AddMemoryStreams(FlowStreams.Provider);
+        silo.AddMemoryStreams(FollowStreams.Provider);
         silo.AddMemoryGrainStorage("PubSubStore");
         return silo;
     }

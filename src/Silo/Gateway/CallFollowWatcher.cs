@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Streams;
+using Pyfi.Client;
 using Pyfi.Client.Calls;
 using Pyfi.Protocol;
 
@@ -29,13 +30,7 @@ public sealed class CallFollowWatcher(IGrainFactory grains, IServiceProvider ser
         if (page.Calls.Length > 0 || args.After is null) return page;
 
         var bell = new Doorbell();
-        var subscription = await services.GetRequiredKeyedService<IStreamProvider>(FlowStreams.Provider)
-            .GetStream<FollowBell>(StreamId.Create(FollowStreams.Namespace, target.Key))
-            .SubscribeAsync((_, _) =>
-            {
-                bell.Ring();
-                return Task.CompletedTask;
-            });
+        var subscription = await SubscribeAsync(target, bell);
         try
         {
             var started = time.GetTimestamp();
@@ -49,7 +44,38 @@ public sealed class CallFollowWatcher(IGrainFactory grains, IServiceProvider ser
         }
         finally
         {
-            await subscription.UnsubscribeAsync();
+            await DropAsync(subscription);
+        }
+    }
+
+    // Best effort: without a subscription (the cluster is changing) the poll reads each second.
+    private async Task<StreamSubscriptionHandle<FollowBell>?> SubscribeAsync(FollowTarget target, Doorbell bell)
+    {
+        try
+        {
+            return await services.GetRequiredKeyedService<IStreamProvider>(FollowStreams.Provider)
+                .GetStream<FollowBell>(StreamId.Create(FollowStreams.Namespace, target.Key))
+                .SubscribeAsync((_, _) =>
+                {
+                    bell.Ring();
+                    return Task.CompletedTask;
+                });
+        }
+        catch (Exception e) when (PyfiRetry.IsTransient(e) || e is OrleansException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task DropAsync(StreamSubscriptionHandle<FollowBell>? subscription)
+    {
+        try
+        {
+            if (subscription is not null) await subscription.UnsubscribeAsync();
+        }
+        catch (Exception e) when (PyfiRetry.IsTransient(e) || e is OrleansException)
+        {
+            // It lived on a silo that is gone.
         }
     }
 }

@@ -63,7 +63,18 @@ public sealed class FollowReconnectTests(ITestOutputHelper output)
             output.WriteLine($"silo killed with {printed.Count} calls printed and {yielded.Count} yielded");
             silo = await SiloProcess.StartAsync(data.Path, env, ports: silo.Ports);
 
-            await Poll.UntilAsync(() => printed.Count >= Calls, TimeSpan.FromMinutes(4), "the followers to print every call");
+            try
+            {
+                await Poll.UntilAsync(() => printed.Count >= Calls, TimeSpan.FromMinutes(3), "the followers to print every call");
+            }
+            catch (TimeoutException)
+            {
+                var ended = (await silo.Cli().OkAsync("ls", "calls", "-s", "many", "--state", "succeeded", "--limit", "5000", "--json")).Stdout;
+                output.WriteLine($"printed {printed.Count}, yielded {yielded.Count}, stored ended {JsonDocument.Parse(ended).RootElement.GetArrayLength()}");
+                output.WriteLine(second.IsCompleted ? $"second follower ended: {await second}" : "second follower still running");
+                output.WriteLine(string.Join('\n', silo.WarningsAndErrors));
+                throw;
+            }
             await Poll.UntilAsync(() => yielded.Count >= Calls, TimeSpan.FromMinutes(3), "the .NET follower to yield every call");
             // A last call ends after all of them: once it is printed, anything printed twice would have been printed too.
             var sentinel = (await silo.Cli().OkAsync("task", "run", "-s", "many", "-d", "0", "--no-wait")).Stdout.Trim();
