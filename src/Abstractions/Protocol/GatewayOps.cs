@@ -160,8 +160,8 @@ public sealed record FlowWatchArgs(Guid Id, int Done, FlowState State);
 /// <param name="Limit">Most calls in the answer (1 to <see cref="FollowPage.MaxCalls"/>).</param>
 public sealed record FollowArgs(string? Socket = null, Guid? Run = null, long? After = null, int Limit = FollowPage.MaxCalls)
 {
-    /// <summary>What is followed.</summary>
-    public FollowTarget Target => new FollowTarget(Socket, Run).Validated();
+    /// <summary>What is followed; throws <see cref="InvalidSpecException"/> unless it is one socket or one run.</summary>
+    public FollowTarget ToTarget() => new FollowTarget(Socket, Run).Validated();
 }
 
 /// <summary>A call and the calls around it (<c>pyfi ls call -g/-t</c>).</summary>

@@ -24,7 +24,7 @@ public sealed class CallFollowWatcher(IGrainFactory grains, IServiceProvider ser
     /// <summary>The calls that ended after the arguments' cursor, once there are some, or an empty page after <see cref="Slice"/>.</summary>
     public async Task<FollowPage> NextAsync(FollowArgs args, CancellationToken cancellationToken)
     {
-        var target = args.Target;
+        var target = args.ToTarget();
         var listing = grains.GetGrain<ICallListingGrain>(0);
         var page = await listing.FollowAsync(target, args.After, args.Limit);
         if (page.Calls.Length > 0 || args.After is null) return page;
