@@ -3,6 +3,7 @@ using Pyfi.Cli.Commands.Calls;
 using Pyfi.Cli.Commands.Cluster;
 using Pyfi.Cli.Commands.Db;
 using Pyfi.Cli.Commands.Flows;
+using Pyfi.Cli.Commands.Follow;
 using Pyfi.Cli.Commands.Network;
 using Pyfi.Cli.Commands.Processors;
 using Pyfi.Cli.Commands.Plugs;
@@ -56,6 +57,7 @@ public static class PyfiCommandLine
         {
             FlowCommands.Run(context), FlowCommands.Result(context), FlowCommands.Watch(context), FlowCommands.Cancel(context),
         });
+        root.Subcommands.Add(FollowCommand.Create(context));
         root.Subcommands.Add(TopCommand.Create(context));
         root.Subcommands.Add(new Command("db", "Database administration") { DbCommands.Init(context) });
         root.Subcommands.Add(new Command("token", "Access tokens: who may do what (admin)")

@@ -84,6 +84,31 @@ public sealed class PyfiClient : IAsyncDisposable
     /// <summary>The workflow <paramref name="id"/>, started by this client or any other, to wait for, watch or cancel.</summary>
     public PyfiFlow Flow(Guid id) => new(Cluster, id, Retry);
 
+    /// <summary>
+    /// The calls that end on socket <paramref name="socket"/> from now on (or after <paramref name="after"/>, a position
+    /// <c>pyfi follow</c> printed), each once, in the order their ends were stored, until cancelled; without their arguments
+    /// and output. See <see cref="FollowAsync(FollowTarget, long?, CancellationToken)"/>.
+    /// </summary>
+    public IAsyncEnumerable<CallInfo> FollowAsync(string socket, long? after = null, CancellationToken cancellationToken = default) =>
+        FollowAsync(FollowTarget.OfSocket(socket), after, cancellationToken);
+
+    /// <summary>The calls of run <paramref name="run"/> (its first call's id) as they end, wherever its plugs take it. See <see cref="FollowAsync(FollowTarget, long?, CancellationToken)"/>.</summary>
+    public IAsyncEnumerable<CallInfo> FollowAsync(Guid run, long? after = null, CancellationToken cancellationToken = default) =>
+        FollowAsync(FollowTarget.OfRun(run), after, cancellationToken);
+
+    /// <summary>
+    /// The calls of <paramref name="target"/> as they end (succeeded, failed or cancelled), each once, in the order their
+    /// ends were stored, until <paramref name="cancellationToken"/> is cancelled. Pushed on an Orleans stream and read from
+    /// the database after this follower's cursor, so a silo's loss or this client's reconnection skips nothing: once the
+    /// network answers again, what ended meanwhile comes first. Throws <see cref="NotFoundException"/> for a socket or run
+    /// that does not exist.
+    /// </summary>
+    public IAsyncEnumerable<CallInfo> FollowAsync(FollowTarget target, long? after = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return new PyfiFollow(Cluster, Retry, TimeProvider.System).RunAsync(target, after, cancellationToken);
+    }
+
     /// <summary>The task call <paramref name="id"/>, submitted by this client or any other, to ask about, wait for, take the result of or cancel.</summary>
     public PyfiCall Call(Guid id) => new(Cluster, id, Retry);
 
@@ -137,6 +162,7 @@ public sealed class PyfiClient : IAsyncDisposable
         {
             client.UseStaticClustering(endpoints);
             client.AddMemoryStreams(FlowStreams.Provider);
+            client.AddMemoryStreams(FollowStreams.Provider);
             if (PyfiTls.From(options) is { } tls) client.UsePyfiTls(tls);
             client.UsePyfiToken(() => token);
             client.Configure<ClusterOptions>(o =>

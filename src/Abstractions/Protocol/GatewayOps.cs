@@ -134,6 +134,13 @@ public static class GatewayOps
     /// </summary>
     public const string WatchFlow = "flow.watch";
 
+    /// <summary>
+    /// <see cref="FollowArgs"/> → <see cref="FollowPage"/>: the socket's or run's calls that ended after the cursor (a
+    /// long poll: answered once some have, or empty after 20 s); with no cursor, at once, an empty page whose cursor is
+    /// now (or <c>NotFound</c>).
+    /// </summary>
+    public const string FollowCalls = "call.follow";
+
     /// <summary><see cref="TokenRequest"/> → <see cref="NewToken"/>: the token, shown this once.</summary>
     public const string CreateToken = "token.create";
 
@@ -148,7 +155,7 @@ public static class GatewayOps
     public static bool IsRepeatable(string op, object? args) => op switch
     {
         Hello or GetQueue or ListQueues or GetProcessor or ListProcessors or GetSocket or ListSockets
-            or GetPlug or ListPlugs or ExportNetwork or GetCall or CancelCall or ListCalls or CallGraph or ListAgents or GetFlow or CancelFlow or WatchFlow or ListTokens => true,
+            or GetPlug or ListPlugs or GetSchedule or ListSchedules or ExportNetwork or GetCall or CancelCall or ListCalls or CallGraph or ListAgents or GetFlow or CancelFlow or WatchFlow or FollowCalls or ListTokens => true,
         RunTask => args is TaskRunArgs { Key: not null },
         _ => false,
     };
@@ -168,6 +175,17 @@ public sealed record FlowArgs(Guid Id, bool Wait = false, bool Brief = false);
 /// <param name="Done">Steps done the caller has seen.</param>
 /// <param name="State">The state the caller has seen.</param>
 public sealed record FlowWatchArgs(Guid Id, int Done, FlowState State);
+
+/// <summary>Arguments of <see cref="GatewayOps.FollowCalls"/>: one socket or one run, and the cursor of the last page.</summary>
+/// <param name="Socket">The socket whose ended calls are followed.</param>
+/// <param name="Run">The run whose ended calls are followed.</param>
+/// <param name="After">The last page's cursor (or a call's position); none for a first request.</param>
+/// <param name="Limit">Most calls in the answer (1 to <see cref="FollowPage.MaxCalls"/>).</param>
+public sealed record FollowArgs(string? Socket = null, Guid? Run = null, long? After = null, int Limit = FollowPage.MaxCalls)
+{
+    /// <summary>What is followed; throws <see cref="InvalidSpecException"/> unless it is one socket or one run.</summary>
+    public FollowTarget ToTarget() => new FollowTarget(Socket, Run).Validated();
+}
 
 /// <summary>A call and the calls around it (<c>pyfi ls call -g/-t</c>).</summary>
 /// <param name="Call">The call asked for; <see langword="null"/> when a workflow's id was asked for.</param>

@@ -48,6 +48,8 @@ namespace Pyfi.Protocol;
 [JsonSerializable(typeof(FlowArgs))]
 [JsonSerializable(typeof(FlowWatchArgs))]
 [JsonSerializable(typeof(FlowProgress))]
+[JsonSerializable(typeof(FollowArgs))]
+[JsonSerializable(typeof(FollowPage))]
 [JsonSerializable(typeof(AgentInfo[]))]
 [JsonSerializable(typeof(NodeInfo[]))]
 [JsonSerializable(typeof(WorkerInfo[]))]

@@ -51,6 +51,7 @@ public static class PyfiClientHostingExtensions
             });
             client.Services.AddSingleton<IGatewayListProvider, PyfiGatewayListProvider>();
             client.AddMemoryStreams(FlowStreams.Provider);
+            client.AddMemoryStreams(FollowStreams.Provider);
             // TLS as configured when the host is built (the connection options are read then).
             client.Services.AddOptions<ClientConnectionOptions>().Configure<IOptions<PyfiClientOptions>>((connection, settings) =>
             {

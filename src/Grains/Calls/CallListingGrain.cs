@@ -17,4 +17,22 @@ public sealed class CallListingGrain(CallStore calls) : Grain, ICallListingGrain
 
     /// <inheritdoc />
     public async Task<CallInfo[]> ListWorkflowAsync(Guid workflow) => [.. await calls.ListByWorkflowAsync(workflow)];
+
+    /// <inheritdoc />
+    public async Task<FollowPage> FollowAsync(FollowTarget target, long? after, int limit)
+    {
+        target.Validated();
+        if (limit is < 1 or > FollowPage.MaxCalls) throw new InvalidSpecException($"a follower's page must take 1 to {FollowPage.MaxCalls} calls");
+        // A follower's first read says at once when there is nothing to follow; later reads go on whatever happens.
+        if (after is null)
+        {
+            if (target.Socket is { } socket) await GrainFactory.GetGrain<IRegistryGrain>(IRegistryGrain.DefaultKey).GetSocketAsync(socket);
+            else if (await calls.ReadAsync(target.Run!.Value) is null) throw new NotFoundException("run", target.Run.Value.ToString());
+        }
+
+        // Leased before reading: an end committed after this read is rung once the silos have heard of the lease,
+        // and one committed before it is in this page or the next.
+        await GrainFactory.GetGrain<IFollowLeasesGrain>(0).RenewAsync(target.Key);
+        return await calls.ReadEndedAsync(target, after, limit);
+    }
 }

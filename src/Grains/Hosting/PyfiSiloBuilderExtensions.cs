@@ -1,4 +1,5 @@
 using Pyfi.Grains.Calls;
+using Pyfi.Grains.Follow;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -47,6 +48,7 @@ public static class PyfiSiloBuilderExtensions
         silo.Services.AddSingleton<PyfiMetrics>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeReporter>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ClusterRecovery>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, FollowBells>();
         silo.AddPlacementDirector<PerCorePlacement, PerCorePlacementDirector>();
 
         // Tokens and roles: every client call is checked (ClientAccessFilter); the first admin token is made here.
@@ -62,6 +64,7 @@ public static class PyfiSiloBuilderExtensions
         // Workflow progress: pushed to watchers, not kept (a watcher that misses some asks the workflow). The
         // subscriptions are kept in memory too: a watcher subscribes again when it reconnects.
         silo.AddMemoryStreams(FlowStreams.Provider);
+        silo.AddMemoryStreams(FollowStreams.Provider);
         silo.AddMemoryGrainStorage("PubSubStore");
         return silo;
     }

@@ -31,7 +31,7 @@ public sealed class GatewayOperations
     private readonly PyfiRetry _retry;
 
     /// <summary>Creates the dispatch table: each operation with the permission it needs and what it does, as a refusal names it.</summary>
-    public GatewayOperations(IGrainFactory grains, IOptions<ClusterOptions> cluster, FlowWatcher flows, AccessControl access, TimeProvider time)
+    public GatewayOperations(IGrainFactory grains, IOptions<ClusterOptions> cluster, FlowWatcher flows, CallFollowWatcher follows, AccessControl access, TimeProvider time)
     {
         _grains = grains;
         _cluster = cluster.Value;
@@ -82,6 +82,7 @@ public sealed class GatewayOperations
             [GatewayOps.CancelCall] = new(Operate, "cancel calls", async (a, c) => WithoutArguments(await Call(Args<CallArgs>(a).Id).CancelAsync(c))),
             [GatewayOps.ListCalls] = new(Read, "list calls", async (a, _) => await _grains.GetGrain<ICallListingGrain>(0).ListAsync(Args<CallQuery>(a))) { Retried = true },
             [GatewayOps.CallGraph] = new(Read, "read calls", CallGraphAsync) { Retried = true },
+            [GatewayOps.FollowCalls] = new(Read, "follow calls", async (a, c) => await follows.NextAsync(Args<FollowArgs>(a), c)) { Retried = true, Waits = true },
             [GatewayOps.ListAgents] = new(Read, "read the cluster", async (_, _) => await _grains.GetGrain<ISlotLedgerGrain>(0).GetAgentsAsync()) { Retried = true },
 
             [GatewayOps.StartFlow] = new(Submit, "start workflows", StartFlowAsync),

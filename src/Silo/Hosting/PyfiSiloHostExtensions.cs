@@ -73,6 +73,7 @@ public static class PyfiSiloHostExtensions
         builder.Services.AddSingleton<GatewayConnections>();
         builder.Services.AddSingleton<GatewayOperations>();
         builder.Services.AddSingleton<FlowWatcher>();
+        builder.Services.AddSingleton<CallFollowWatcher>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, GatewayListener>();
         builder.UseOrleans(silo =>
         {

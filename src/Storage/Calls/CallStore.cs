@@ -27,6 +27,9 @@ public abstract class CallStore : IAsyncDisposable
     private readonly ITimer _flush;
     private int _flushArmed;
 
+    // Told of the calls each committed batch ended, while someone follows (see ObserveEnds); null costs nothing.
+    private Action<IReadOnlyList<CallInfo>>? _endsObserver;
+
     /// <summary>Starts the writer; <paramref name="time"/> (the system's by default) times how long starts are held back.</summary>
     protected CallStore(string serviceId, TimeProvider? time = null)
     {
@@ -134,6 +137,43 @@ public abstract class CallStore : IAsyncDisposable
     /// <summary>Calls matching <paramref name="query"/>, newest first.</summary>
     public abstract Task<IReadOnlyList<CallInfo>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> calls of <paramref name="target"/> whose ends were committed after position
+    /// <paramref name="after"/>, in the order of their positions (<c>EndPos</c>), and the cursor to go on from (see
+    /// <see cref="FollowPage"/>). With no <paramref name="after"/>: no calls, and the cursor of now. Positions are
+    /// commit-ordered (see the migrations <c>*-Follow.sql</c>): a reader that has seen position P has seen every end
+    /// below P it ever will, so a cursor skips nothing and nothing comes twice. That is why this does not go by
+    /// <see cref="CallInfo.Finished"/>: an end's time is taken before its group commit, and a write the database
+    /// refused is stored later with the same time, so "ended after T" would skip a row committed late.
+    /// </summary>
+    public async Task<FollowPage> ReadEndedAsync(FollowTarget target, long? after, int limit, CancellationToken cancellationToken = default)
+    {
+        var through = await EndedThroughAsync(cancellationToken);
+        if (after is not { } from || from >= through) return new FollowPage([], [], Math.Max(through, after ?? 0));
+        // A follower far behind reads a window at a time: each read looks at a bounded part of the index.
+        var upper = Math.Min(through, from > long.MaxValue - EndSpan ? long.MaxValue : from + EndSpan);
+        var rows = await ReadEndsAsync(target, from, upper, limit, cancellationToken);
+        return EndedCalls.Page(rows, limit, upper);
+    }
+
+    /// <summary>The highest position below which every end is committed and visible (0 when none is).</summary>
+    protected abstract Task<long> EndedThroughAsync(CancellationToken cancellationToken);
+
+    /// <summary>How many positions one read of <see cref="ReadEndedAsync"/> looks through at most.</summary>
+    protected abstract long EndSpan { get; }
+
+    /// <summary>
+    /// The ends of <paramref name="target"/> with positions in (<paramref name="after"/>, <paramref name="through"/>],
+    /// in order, at most <paramref name="limit"/>: each row's position and stored call.
+    /// </summary>
+    protected abstract Task<IReadOnlyList<EndedRow>> ReadEndsAsync(FollowTarget target, long after, long through, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Has <paramref name="observer"/> told, after each commit, of the calls that batch ended (once each: an end is
+    /// stored once); <see langword="null"/> stops it. It runs on the writer's path: it must be quick and not throw.
+    /// </summary>
+    public void ObserveEnds(Action<IReadOnlyList<CallInfo>>? observer) => Volatile.Write(ref _endsObserver, observer);
+
     /// <summary>Removes at most <paramref name="limit"/> calls that ended before <paramref name="cutoff"/>; returns how many.</summary>
     public abstract Task<int> DeleteEndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default);
 
@@ -195,6 +235,26 @@ public abstract class CallStore : IAsyncDisposable
         if (Interlocked.Exchange(ref _flushArmed, 1) == 0) _flush.Change(StartDeferral, Timeout.InfiniteTimeSpan);
     }
 
+    // Per batch, not per call, and only while someone follows: the hot path pays one read of a null otherwise.
+    private static void TellEnds(Action<IReadOnlyList<CallInfo>> observer, List<CallWrite> batch)
+    {
+        List<CallInfo>? ended = null;
+        foreach (var write in batch)
+        {
+            if (EndedCalls.IsEnd(write) && write.Done.Task.IsCompletedSuccessfully && write.Done.Task.Result) (ended ??= []).Add(write.Call);
+        }
+
+        if (ended is null) return;
+        try
+        {
+            observer(ended);
+        }
+        catch (Exception)
+        {
+            // A follower's ring is not worth a commit: it reads again within a second anyway.
+        }
+    }
+
     private Task<bool> EnqueueAsync(CallWrite write)
     {
         if (!_writes.Writer.TryWrite(write)) throw new StorageUnavailableException("the call store is shutting down");
@@ -224,6 +284,7 @@ public abstract class CallStore : IAsyncDisposable
                 foreach (var write in batch) write.Done.TrySetException(failure);
             }
 
+            if (Volatile.Read(ref _endsObserver) is { } observer) TellEnds(observer, batch);
             foreach (var write in batch)
             {
                 if (write.Absorbed is not { } start) continue;

@@ -7,11 +7,12 @@ namespace Pyfi.Storage.Calls;
 internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId, TimeProvider? time = null) : CallStore(serviceId, time)
 {
     private const string Insert =
-        "INSERT INTO PyfiCalls (ServiceId, Id, Socket, State, Attempt, LeaseUntil, IdemKey, Workflow, Created, Finished, Version, Payload, Run, Deliver) " +
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, 0) ON CONFLICT DO NOTHING";
+        "INSERT INTO PyfiCalls (ServiceId, Id, Socket, State, Attempt, LeaseUntil, IdemKey, Workflow, Created, Finished, Version, Payload, Run, Deliver, EndPos) " +
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, 0, CASE WHEN $13 >= 0 THEN pg_current_xact_id()::text::bigint * 1024 + $13 END) ON CONFLICT DO NOTHING";
 
     private const string Transition =
-        "UPDATE PyfiCalls SET State = $3, Attempt = $4, LeaseUntil = $5, Finished = $6, Version = Version + 1, Payload = $7, Deliver = $10 " +
+        "UPDATE PyfiCalls SET State = $3, Attempt = $4, LeaseUntil = $5, Finished = $6, Version = Version + 1, Payload = $7, Deliver = $10, " +
+        "EndPos = COALESCE(EndPos, CASE WHEN $11 >= 0 THEN pg_current_xact_id()::text::bigint * 1024 + $11 END) " +
         "WHERE ServiceId = $1 AND Id = $2 AND State = $8 AND Attempt = $9";
 
     private const string Renew = "UPDATE PyfiCalls SET LeaseUntil = $3 WHERE ServiceId = $1 AND Id = $2 AND State = $4 AND Attempt = $5";
@@ -107,6 +108,41 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId,
         return SelectAsync($"{where} ORDER BY Created DESC LIMIT ${parameters.Count + 1}", cancellationToken, [.. parameters]);
     }
 
+    // Positions are transaction ids times 1024, so a window of positions is one of transactions.
+    protected override long EndSpan => 100_000L * 1024;
+
+    // Transaction ids are given out as transactions begin: below the oldest one still running, every transaction has
+    // committed or rolled back, so no end at a lower position can appear any more.
+    protected override Task<long> EndedThroughAsync(CancellationToken cancellationToken) => TranslateAsync(async () =>
+    {
+        await using var command = _source.CreateCommand("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint");
+        var oldestRunning = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        return oldestRunning * 1024 - 1;
+    });
+
+    protected override Task<IReadOnlyList<EndedRow>> ReadEndsAsync(FollowTarget target, long after, long through, int limit, CancellationToken cancellationToken) => TranslateAsync(async () =>
+    {
+        await using var command = _source.CreateCommand(target.Socket is not null
+            ? "SELECT EndPos, Payload, LeaseUntil FROM PyfiCalls WHERE ServiceId = $1 AND EndPos > $2 AND EndPos <= $3 AND Socket = $4 ORDER BY EndPos LIMIT $5"
+            : "SELECT EndPos, Payload, LeaseUntil FROM PyfiCalls WHERE ServiceId = $1 AND EndPos > $2 AND EndPos <= $3 AND Run = $4 ORDER BY EndPos LIMIT $5");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = through });
+        command.Parameters.Add(target.Socket is { } socket ? new NpgsqlParameter<string> { TypedValue = socket } : new NpgsqlParameter<Guid> { TypedValue = target.Run!.Value });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        var rows = new List<EndedRow>();
+        long bytes = 0;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (!EndedCalls.Enough(bytes) && await reader.ReadAsync(cancellationToken))
+        {
+            var payload = reader.GetString(1);
+            bytes += payload.Length;
+            rows.Add(new EndedRow(reader.GetInt64(0), FromRow(payload, reader.IsDBNull(2) ? null : new DateTimeOffset(reader.GetDateTime(2), TimeSpan.Zero)), payload.Length));
+        }
+
+        return (IReadOnlyList<EndedRow>)rows;
+    });
+
     public override Task<int> DeleteEndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default) => TranslateAsync(async () =>
     {
         await using var command = _source.CreateCommand(
@@ -123,6 +159,9 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId,
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var commands = new NpgsqlBatch(connection, transaction);
+        // An end's position (see 0008-Follow.sql): its transaction's id, then its place among the batch's ends (a batch
+        // takes at most MaxBatch writes from callers, well under 1024; the starts it adds are not ends); -1 for other writes.
+        var ends = 0;
         foreach (var write in batch)
         {
             var call = write.Call;
@@ -158,6 +197,8 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId,
                 parameters.Add(new NpgsqlParameter<int> { TypedValue = write.FromAttempt });
                 if (write.Kind == CallWriteKind.Transition) parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)(call.Deliveries.IsEmpty ? 0 : 1) });
             }
+
+            if (write.Kind != CallWriteKind.Renew) parameters.Add(new NpgsqlParameter<int> { TypedValue = EndedCalls.IsEnd(write) ? ends++ : -1 });
 
             commands.BatchCommands.Add(command);
         }

@@ -18,7 +18,7 @@ namespace Pyfi.Storage.Calls;
 /// </summary>
 internal sealed partial class SqliteCallStore : CallStore
 {
-    private const string Columns = "ServiceId, Id, Socket, State, Attempt, LeaseUntil, IdemKey, Workflow, Created, Finished, Version, Payload, Run, Deliver";
+    private const string Columns = "ServiceId, Id, Socket, State, Attempt, LeaseUntil, IdemKey, Workflow, Created, Finished, Version, Payload, Run, Deliver, EndPos";
     private const int CheckpointAfterCommits = 4000;
     private const int BusyTimeoutMs = 30_000;
     private static readonly TimeSpan CheckpointPeriod = TimeSpan.FromMilliseconds(250);
@@ -44,6 +44,10 @@ internal sealed partial class SqliteCallStore : CallStore
     // Reads of the file; closed while the log is emptied, so reads that keep overlapping cannot hold that off.
     private readonly ReadGate _reads = new();
     private SqliteConnection? _writer;
+
+    // The last end position given out (see 0003-Follow.sql): read from the file when the writer opens, then counted
+    // here. Only this writer writes the file, and it commits batch after batch, so positions are commit-ordered.
+    private long _lastEndPos;
     private int _commitsSinceCheckpoint;
     private long _sizeBeforeCommit;
     private long _nextTruncate;
@@ -147,6 +151,57 @@ internal sealed partial class SqliteCallStore : CallStore
         }, cancellationToken);
     }
 
+    protected override long EndSpan => 100_000;
+
+    protected override Task<long> EndedThroughAsync(CancellationToken cancellationToken) => TranslateAsync(async () =>
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await MaxEndPosAsync(connection, cancellationToken);
+    });
+
+    protected override Task<IReadOnlyList<EndedRow>> ReadEndsAsync(FollowTarget target, long after, long through, int limit, CancellationToken cancellationToken) => TranslateAsync(async () =>
+    {
+        var rows = new List<EndedRow>();
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        // A socket's ends through the ends' index (the socket's own index would walk all of its calls); a run's
+        // through the run's index (a run's calls are few next to all ends).
+        command.CommandText = target.Socket is { } socket
+            ? "SELECT EndPos, Payload, LeaseUntil FROM PyfiCalls INDEXED BY IX_PyfiCalls_Ended WHERE ServiceId = $service AND EndPos > $after AND EndPos <= $through AND Socket = $target ORDER BY EndPos LIMIT $limit"
+            : "SELECT EndPos, Payload, LeaseUntil FROM PyfiCalls WHERE ServiceId = $service AND Run = $target AND EndPos > $after AND EndPos <= $through ORDER BY EndPos LIMIT $limit";
+        command.Parameters.AddWithValue("$service", ServiceId);
+        command.Parameters.AddWithValue("$after", after);
+        command.Parameters.AddWithValue("$through", through);
+        command.Parameters.AddWithValue("$target", target.Socket ?? target.Run!.Value.ToString());
+        command.Parameters.AddWithValue("$limit", limit);
+        var texts = new List<(long Position, string Payload, string? Lease)>();
+        long bytes = 0;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (!EndedCalls.Enough(bytes) && await reader.ReadAsync(cancellationToken))
+            {
+                texts.Add((reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+                bytes += texts[^1].Payload.Length;
+            }
+        }
+
+        // Parsed after the read is closed (see SelectAsync).
+        foreach (var (position, payload, lease) in texts)
+        {
+            rows.Add(new EndedRow(position, FromRow(payload, lease is null ? null : DateTimeOffset.Parse(lease, CultureInfo.InvariantCulture)), payload.Length));
+        }
+
+        return (IReadOnlyList<EndedRow>)rows;
+    });
+
+    private async Task<long> MaxEndPosAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MAX(EndPos) FROM PyfiCalls WHERE ServiceId = $service AND EndPos IS NOT NULL";
+        command.Parameters.AddWithValue("$service", ServiceId);
+        return await command.ExecuteScalarAsync(cancellationToken) is long max ? max : 0;
+    }
+
     public override Task<int> DeleteEndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default) => TranslateAsync(async () =>
     {
         await using var connection = await OpenAsync(cancellationToken);
@@ -176,12 +231,12 @@ internal sealed partial class SqliteCallStore : CallStore
         {
             await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
             await using var insert = Command(_writer, transaction,
-                $"INSERT INTO PyfiCalls ({Columns}) VALUES ($service, $id, $socket, $state, $attempt, $lease, $key, $workflow, $created, $finished, 1, $payload, $run, 0) ON CONFLICT DO NOTHING",
-                "$service", "$id", "$socket", "$state", "$attempt", "$lease", "$key", "$workflow", "$created", "$finished", "$payload", "$run");
+                $"INSERT INTO PyfiCalls ({Columns}) VALUES ($service, $id, $socket, $state, $attempt, $lease, $key, $workflow, $created, $finished, 1, $payload, $run, 0, $endpos) ON CONFLICT DO NOTHING",
+                "$service", "$id", "$socket", "$state", "$attempt", "$lease", "$key", "$workflow", "$created", "$finished", "$payload", "$run", "$endpos");
             await using var transition = Command(_writer, transaction,
-                "UPDATE PyfiCalls SET State = $state, Attempt = $attempt, LeaseUntil = $lease, Finished = $finished, Version = Version + 1, Payload = $payload, Deliver = $deliver " +
-                "WHERE ServiceId = $service AND Id = $id AND State = $from AND Attempt = $fromAttempt",
-                "$service", "$id", "$state", "$attempt", "$lease", "$finished", "$payload", "$from", "$fromAttempt", "$deliver");
+                "UPDATE PyfiCalls SET State = $state, Attempt = $attempt, LeaseUntil = $lease, Finished = $finished, Version = Version + 1, Payload = $payload, Deliver = $deliver, " +
+                "EndPos = COALESCE(EndPos, $endpos) WHERE ServiceId = $service AND Id = $id AND State = $from AND Attempt = $fromAttempt",
+                "$service", "$id", "$state", "$attempt", "$lease", "$finished", "$payload", "$from", "$fromAttempt", "$deliver", "$endpos");
             await using var renew = Command(_writer, transaction,
                 "UPDATE PyfiCalls SET LeaseUntil = $lease WHERE ServiceId = $service AND Id = $id AND State = $from AND Attempt = $fromAttempt",
                 "$service", "$id", "$lease", "$from", "$fromAttempt");
@@ -334,6 +389,7 @@ internal sealed partial class SqliteCallStore : CallStore
         parameters["$attempt"].Value = call.Attempts;
         parameters["$finished"].Value = call.Finished is { } f ? Timestamp(f) : DBNull.Value;
         parameters["$payload"].Value = ToPayload(call);
+        parameters["$endpos"].Value = EndedCalls.IsEnd(write) ? ++_lastEndPos : DBNull.Value;
         if (write.Kind != CallWriteKind.Insert)
         {
             parameters["$deliver"].Value = call.Deliveries.IsEmpty ? 0 : 1;
@@ -352,7 +408,7 @@ internal sealed partial class SqliteCallStore : CallStore
         var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
-        foreach (var name in parameters) command.Parameters.Add(name, name is "$attempt" or "$fromAttempt" or "$deliver" ? SqliteType.Integer : SqliteType.Text);
+        foreach (var name in parameters) command.Parameters.Add(name, name is "$attempt" or "$fromAttempt" or "$deliver" or "$endpos" ? SqliteType.Integer : SqliteType.Text);
         return command;
     }
 
@@ -400,6 +456,8 @@ internal sealed partial class SqliteCallStore : CallStore
         await using var pragma = connection.CreateCommand();
         pragma.CommandText = $"PRAGMA synchronous = {(database.SqliteSync == SqliteSync.Full ? "FULL" : "NORMAL")}; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 16777216";
         await pragma.ExecuteNonQueryAsync(cancellationToken);
+        // A position given out in a batch that did not commit may be given again: no reader ever saw it.
+        _lastEndPos = await MaxEndPosAsync(connection, cancellationToken);
         return connection;
     }
 

@@ -24,7 +24,7 @@ public sealed partial class CommandLineTests
         Assert.Empty(bare.Stderr);
         Assert.Equal(help.Stdout, bare.Stdout);
         Assert.Contains("Usage:", bare.Stdout);
-        foreach (var command in new[] { "add", "ls", "apply", "export", "task", "flow", "top", "token", "version" }) Assert.Matches($@"\n  {command} +\S", bare.Stdout);
+        foreach (var command in new[] { "add", "ls", "apply", "export", "task", "flow", "follow", "top", "token", "version" }) Assert.Matches($@"\n  {command} +\S", bare.Stdout);
     }
 
     [Theory]
@@ -58,6 +58,12 @@ public sealed partial class CommandLineTests
         { "task result --id not-an-id", "--id: 'not-an-id' is not an id (ids look like 54790537-d059-4b01-8ed3-34471dbcc5e6)" },
         { "flow watch --id 123", "--id: '123' is not an id (ids look like 54790537-d059-4b01-8ed3-34471dbcc5e6)" },
         { "apply", "Option '--file' is required." },
+        { "follow --run 42", "--run: '42' is not a run's id (ids look like 54790537-d059-4b01-8ed3-34471dbcc5e6)" },
+        { "follow -s s --after soon", "--after: 'soon' is not a position (a whole number a line of pyfi follow printed)" },
+        { "follow -s s --count x", "--count: 'x' is not a whole number" },
+        { "follow -s s --count 0", "--count must be at least 1" },
+        { "follow", "follow takes one of -s SOCKET and --run RUN" },
+        { "follow -s s --run 54790537-d059-4b01-8ed3-34471dbcc5e6", "follow takes one of -s SOCKET and --run RUN" },
         { "top -n x", "--frames: 'x' is not a whole number" },
         { "top -n 0", "--frames must be 1 or more" },
         { "top -i never", "--interval: 'never' is not a number" },

@@ -205,6 +205,36 @@ public sealed partial class QuickStartTests : IAsyncLifetime
         Assert.Contains(".GetProperty(\"message\"));   // TEXT:One", Readme());
     }
 
+    [Fact]
+    public async Task TheFollowExampleRunsAsWrittenOnTheQuickStartsNetwork()
+    {
+        foreach (var line in QuickStartLines().Where(l => l.StartsWith("pyfi add ", StringComparison.Ordinal)))
+        {
+            await OkAsync(line.Replace(Upstream, _repository.Path, StringComparison.Ordinal).Replace($"--commit {PinnedCommit}", $"--commit {_pinned}", StringComparison.Ordinal));
+        }
+
+        var readme = Readme();
+        var block = BashBlock().Match(readme, readme.IndexOf("**Following what a socket or a run produces.**", StringComparison.Ordinal));
+        var lines = block.Groups["body"].Value.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(2, lines.Length);
+
+        // The first shell follows from now; the second's call is run until one ends after the follower began (it says
+        // nothing before its first line, so the call is sent again until that line comes).
+        var follower = BashAsync(lines[0]);
+        for (var tries = 0; !follower.IsCompleted && tries < 60; tries++)
+        {
+            await OkAsync(lines[1]);
+            await Task.WhenAny(follower, Task.Delay(TimeSpan.FromSeconds(1)));
+        }
+
+        var followed = await follower;
+        Assert.True(followed.ExitCode == 0, followed.ToString());
+        using var printed = JsonDocument.Parse(followed.Stdout);
+        Assert.Equal("pyfi.processors.sample.do_this", printed.RootElement.GetProperty("socket").GetString());
+        Assert.Equal("succeeded", printed.RootElement.GetProperty("state").GetString());
+        Assert.Equal("Do this String: followed", printed.RootElement.GetProperty("result").GetProperty("message").GetString());
+    }
+
     // The bash block after "In another shell": one command line each.
     private static string[] QuickStartLines()
     {

@@ -22,6 +22,41 @@ public sealed class PyfiCli(string? gateway, IReadOnlyDictionary<string, string>
     /// <summary>Runs <c>pyfi</c> with <paramref name="args"/>, feeding <paramref name="stdin"/> if given.</summary>
     public async Task<CliResult> RunAsync(string[] args, string? stdin = null, TimeSpan? timeout = null)
     {
+        var command = Command(args);
+        if (stdin is not null) command = command.WithStandardInputPipe(PipeSource.FromString(stdin));
+
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        var result = await command.ExecuteBufferedAsync(cts.Token);
+        return new CliResult(result.ExitCode, result.StandardOutput, result.StandardError);
+    }
+
+    /// <summary>
+    /// Starts <c>pyfi</c> with <paramref name="args"/> and hands each line of its standard output to <paramref name="line"/>
+    /// as it comes (for commands that go on, as <c>follow</c>); it ends by itself, is killed at <paramref name="kill"/>, or
+    /// is interrupted (SIGINT, a terminal's Ctrl+C) at <paramref name="interrupt"/>.
+    /// </summary>
+    public async Task<CliResult> StartAsync(string[] args, Action<string> line, CancellationToken kill, CancellationToken interrupt)
+    {
+        var stderr = new System.Text.StringBuilder();
+        try
+        {
+            var running = Command(args)
+                .WithStandardOutputPipe(PipeTarget.ToDelegate(line))
+                .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
+                .ExecuteAsync(kill);
+            // SIGINT sent as a terminal does, so the tool's own exit code is seen (CliWrap's graceful cancellation hides it).
+            await using var ctrlC = interrupt.Register(() => System.Diagnostics.Process.Start("kill", ["-INT", running.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit());
+            var result = await running;
+            return new CliResult(result.ExitCode, "", stderr.ToString());
+        }
+        catch (OperationCanceledException) when (kill.IsCancellationRequested)
+        {
+            return new CliResult(-9, "", stderr.ToString());
+        }
+    }
+
+    private Command Command(string[] args)
+    {
         FastTier.Refuse("the pyfi tool");
         var env = new Dictionary<string, string?>();
         foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("PYFI_", StringComparison.Ordinal)))
@@ -33,16 +68,11 @@ public sealed class PyfiCli(string? gateway, IReadOnlyDictionary<string, string>
         if (token is not null) env["PYFI_TOKEN"] = token;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) env[key] = value;
 
-        var command = CliWrap.Cli.Wrap(TestEnvironment.Dotnet)
+        return CliWrap.Cli.Wrap(TestEnvironment.Dotnet)
             .WithArguments([TestEnvironment.CliDll, .. args])
             .WithEnvironmentVariables(env)
             .WithWorkingDirectory(workingDirectory ?? Directory.GetCurrentDirectory())
             .WithValidation(CommandResultValidation.None);
-        if (stdin is not null) command = command.WithStandardInputPipe(PipeSource.FromString(stdin));
-
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
-        var result = await command.ExecuteBufferedAsync(cts.Token);
-        return new CliResult(result.ExitCode, result.StandardOutput, result.StandardError);
     }
 
     /// <summary>Runs <c>pyfi</c> and asserts it succeeded.</summary>

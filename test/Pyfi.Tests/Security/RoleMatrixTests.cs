@@ -30,7 +30,7 @@ public sealed class RoleMatrixTests(SecuredSiloFixture fixture) : IClassFixture<
         // Applying a network file needs at the door only to read (a plan is a read); the registry then refuses a role
         // that lacks what any of its changes needs (ApplyTests, NetworkPlannerTests).
         ["network.apply"] = R, ["network.export"] = R,
-        ["task.run"] = S, ["call.get"] = R, ["call.cancel"] = O, ["call.list"] = R, ["call.graph"] = R,
+        ["task.run"] = S, ["call.get"] = R, ["call.cancel"] = O, ["call.list"] = R, ["call.graph"] = R, ["call.follow"] = R,
         ["cluster.agents"] = R,
         ["flow.start"] = S, ["flow.get"] = R, ["flow.cancel"] = O, ["flow.watch"] = R,
         ["token.create"] = A, ["token.list"] = A, ["token.revoke"] = A,
@@ -51,7 +51,7 @@ public sealed class RoleMatrixTests(SecuredSiloFixture fixture) : IClassFixture<
         ["IRegistryGrain.ApplyNetworkAsync"] = R, ["IRegistryGrain.ExportNetworkAsync"] = R,
         ["ISocketGrain.RunAsync"] = S, ["ISocketGrain.GetCallAsync"] = R, ["ISocketGrain.WaitCallAsync"] = R, ["ISocketGrain.CancelAsync"] = O,
         ["ITaskCallGrain.GetAsync"] = R, ["ITaskCallGrain.WaitAsync"] = R, ["ITaskCallGrain.CancelAsync"] = O,
-        ["ICallListingGrain.ListAsync"] = R, ["ICallListingGrain.ListWorkflowAsync"] = R,
+        ["ICallListingGrain.ListAsync"] = R, ["ICallListingGrain.ListWorkflowAsync"] = R, ["ICallListingGrain.FollowAsync"] = R,
         ["ICallSweeperGrain.SweepAsync"] = O,
         ["IWorkflowGrain.StartAsync"] = S, ["IWorkflowGrain.GetAsync"] = R, ["IWorkflowGrain.GetProgressAsync"] = R, ["IWorkflowGrain.GetSummaryAsync"] = R, ["IWorkflowGrain.WaitAsync"] = R, ["IWorkflowGrain.CancelAsync"] = O,
         ["ISlotLedgerGrain.GetAgentsAsync"] = R,

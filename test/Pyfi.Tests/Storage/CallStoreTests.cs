@@ -343,5 +343,11 @@ public sealed class CallStoreTests : IAsyncLifetime
         public override Task<IReadOnlyList<CallInfo>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public override Task<int> DeleteEndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        protected override long EndSpan => throw new NotSupportedException();
+
+        protected override Task<long> EndedThroughAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        protected override Task<IReadOnlyList<EndedRow>> ReadEndsAsync(FollowTarget target, long after, long through, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }
