@@ -13,19 +13,24 @@ public sealed class ClusterSpreadTests
         var a = await network.StartSiloAsync();
         var b = await network.StartSiloAsync();
         var cli = await network.AddSampleAsync(a);
-        await cli.OkAsync("add", "socket", "-n", "wide", "-q", "q", "-pn", "sample", "-t", "window", "-c", "4");
+        await cli.OkAsync("add", "socket", "-n", "wide", "-q", "q", "-pn", "sample", "-t", "held", "-c", "4");
+        using var gates = new TempDirectory("pyfi-spread-gates");
+        var (open, openData) = Gate(gates, "open");
+        File.WriteAllText(open, "");
 
         // Both silos build the processor's environment first (each its own venv), so the measured calls start
-        // together: rounds of calls until each silo has run some.
+        // together: rounds of calls (through an open gate) until each silo has run some.
         for (var round = 0; round < 5 && !(HasEnvironment(network.DataOf(a)) && HasEnvironment(network.DataOf(b))); round++)
         {
             var warm = new List<string>();
-            for (var i = 0; i < 8; i++) warm.Add((await cli.OkAsync("task", "run", "-s", "wide", "-d", "0.5", "--no-wait")).Stdout.Trim());
+            for (var i = 0; i < 8; i++) warm.Add((await cli.OkAsync("task", "run", "-s", "wide", "-d", openData, "--no-wait")).Stdout.Trim());
             foreach (var id in warm) await cli.OkAsync("task", "result", "--id", id, "--wait");
         }
 
+        // Four calls held until the test has seen them all running: however slow the machine, they overlap.
+        var (gate, gateData) = Gate(gates, "measured");
         var ids = new List<string>();
-        for (var i = 0; i < 4; i++) ids.Add((await cli.OkAsync("task", "run", "-s", "wide", "-d", "8", "--no-wait")).Stdout.Trim());
+        for (var i = 0; i < 4; i++) ids.Add((await cli.OkAsync("task", "run", "-s", "wide", "-d", gateData, "--no-wait")).Stdout.Trim());
         JsonElement[] workers = [];
         await Poll.UntilAsync(async () =>
         {
@@ -33,6 +38,7 @@ public sealed class ClusterSpreadTests
             workers = [.. listed.EnumerateArray().Where(w => w.GetProperty("running").GetInt32() >= 1)];
             return workers.Length == 4;
         }, TimeSpan.FromSeconds(90), "four workers of wide to be reported running");
+        File.WriteAllText(gate, "");
 
         // Two per silo, as the cores are; and the calls did overlap: four at once, not two after two.
         Assert.Equal([2, 2], workers.GroupBy(w => w.GetProperty("silo").GetString()).Select(g => g.Count()));
