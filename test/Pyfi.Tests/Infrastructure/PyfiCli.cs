@@ -40,7 +40,14 @@ public sealed class PyfiCli(string? gateway, IReadOnlyDictionary<string, string>
         var stderr = new System.Text.StringBuilder();
         try
         {
-            var running = Command(args)
+            // Started as from a terminal, with SIGINT at its default: a test run in the background (CI's, fresh-ci's) has
+            // SIGINT ignored, children inherit that, and .NET keeps an inherited SIG_IGN, so Ctrl+C would never arrive
+            // (SiloProcess does the same for silos it interrupts).
+            var command = Command(args);
+            var running = command
+                .WithTargetFile("python3")
+                .WithArguments(["-c", "import signal, os, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])",
+                    command.TargetFilePath, .. args.Prepend(TestEnvironment.CliDll)])
                 .WithStandardOutputPipe(PipeTarget.ToDelegate(line))
                 .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
                 .ExecuteAsync(kill);
