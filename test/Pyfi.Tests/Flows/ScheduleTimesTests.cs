@@ -84,3 +84,31 @@ public sealed class ScheduleTimesTests
     private static ScheduleTimes Times(TimeSpan? every = null, string? cron = null, string? zone = null) =>
         ScheduleTimes.Of(new ScheduleSpec { Name = "s", Socket = "x", Every = every, Cron = cron, TimeZone = zone });
 }
+
+/// <summary>What a schedule's rules refuse before anything is stored: hostile arguments (too large, too deep) and malformed fields.</summary>
+[Trait("Category", "Fast")]
+public sealed class ScheduleRulesTests
+{
+    [Fact]
+    public void ArgumentsLargerThanTheBoundOrDeeperThanTheDepthAreRefusedInOneLine()
+    {
+        var large = new ScheduleSpec { Name = "s", Socket = "x", Every = TimeSpan.FromSeconds(1), Args = $"[\"{new string('a', ScheduleSpec.MaxDataBytes)}\"]" };
+        var deep = large with { Args = new string('[', 100) + new string(']', 100) };
+        var kwargs = large with { Args = "[]", Kwargs = "[1]" };
+
+        Assert.Equal("schedule 's''s positional arguments are larger than 64 KiB (PYFI_MAX_PAYLOAD)", Assert.Throws<InvalidSpecException>(() => ModelRules.Validate(large)).Message);
+        Assert.Contains($"nest deeper than {PyfiLimits.MaxDepth} levels", Assert.Throws<InvalidSpecException>(() => ModelRules.Validate(deep)).Message);
+        Assert.Contains("keyword arguments must be a JSON object", Assert.Throws<InvalidSpecException>(() => ModelRules.Validate(kwargs)).Message);
+    }
+
+    [Theory]
+    [InlineData(null, null, "give one of --every and --cron")]
+    [InlineData(1.5, null, "--every must be whole seconds")]
+    [InlineData(1.0, "* * * * *", "give one of --every and --cron")]
+    public void WhenItFiresMustBeOneWholeThing(double? seconds, string? cron, string message)
+    {
+        var spec = new ScheduleSpec { Name = "s", Socket = "x", Every = seconds is { } s ? TimeSpan.FromSeconds(s) : null, Cron = cron };
+
+        Assert.Contains(message, Assert.Throws<InvalidSpecException>(() => ModelRules.Validate(spec)).Message);
+    }
+}
