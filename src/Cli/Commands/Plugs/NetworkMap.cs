@@ -34,7 +34,7 @@ public sealed record NetworkMap(IReadOnlyList<NetworkNode> Nodes, IReadOnlyList<
         var edges = new List<NetworkEdge>();
         foreach (var s in schedules.OrderBy(s => s.Spec.Name, StringComparer.Ordinal))
         {
-            var when = s.Spec.Every is { } every ? $"every {Infrastructure.Durations.Format(every)}" : $"cron {s.Spec.Cron}{(s.Spec.TimeZone is null ? "" : $" ({s.Spec.TimeZone})")}";
+            var when = Schedules.ScheduleCommands.When(s.Spec);
             nodes.Add(new($"schedule:{s.Spec.Name}", "schedule", s.Spec.Name, s.Spec.Paused ? $"{when}, paused" : when));
             edges.Add(new($"schedule:{s.Spec.Name}", $"socket:{s.Spec.Socket}", "schedule", s.Spec.Name));
         }

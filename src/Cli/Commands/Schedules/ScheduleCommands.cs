@@ -28,13 +28,13 @@ public static class ScheduleCommands
             {
                 Name = parse.GetRequiredValue(name),
                 Socket = parse.GetValue(options.Socket) ?? throw new InvalidSpecException("--socket (-s) is required"),
-                Every = parse.GetValue(options.Every) is { } every ? Durations.Parse(every, "--every") : null,
+                Every = options.EveryValue(parse),
                 Cron = parse.GetValue(options.Cron),
                 Args = args ?? "[]",
                 Kwargs = kwargs,
                 TimeZone = parse.GetValue(options.TimeZone) is { Length: > 0 } zone ? zone : null,
-                Overlap = parse.GetValue(options.Overlap) is { } overlap ? Choices.Parse<ScheduleOverlap>(overlap, "--overlap") : ScheduleOverlap.Skip,
-                CatchUp = parse.GetValue(options.CatchUp) is { } catchUp ? Choices.Parse<ScheduleCatchUp>(catchUp, "--catch-up") : ScheduleCatchUp.One,
+                Overlap = options.OverlapValue(parse) ?? ScheduleOverlap.Skip,
+                CatchUp = options.CatchUpValue(parse) ?? ScheduleCatchUp.One,
                 Paused = parse.GetValue(paused),
             };
             Print(context, await gateway.SendAsync<ScheduleInfo>(GatewayOps.AddSchedule, spec, cancellationToken), parse.GetValue(json), "added");
@@ -56,13 +56,13 @@ public static class ScheduleCommands
             var update = new ScheduleUpdate
             {
                 Socket = parse.GetValue(options.Socket),
-                Every = parse.GetValue(options.Every) is { } every ? Durations.Parse(every, "--every") : null,
+                Every = options.EveryValue(parse),
                 Cron = parse.GetValue(options.Cron),
                 Args = args,
                 Kwargs = kwargs,
                 TimeZone = parse.GetValue(options.TimeZone),
-                Overlap = parse.GetValue(options.Overlap) is { } overlap ? Choices.Parse<ScheduleOverlap>(overlap, "--overlap") : null,
-                CatchUp = parse.GetValue(options.CatchUp) is { } catchUp ? Choices.Parse<ScheduleCatchUp>(catchUp, "--catch-up") : null,
+                Overlap = options.OverlapValue(parse),
+                CatchUp = options.CatchUpValue(parse),
             };
             if (update.Every is not null && update.Cron is not null) throw new InvalidSpecException("give one of --every and --cron");
             await SendAsync(context, gateway, parse.GetRequiredValue(name), update, parse.GetValue(json), "updated", cancellationToken);
@@ -109,8 +109,8 @@ public static class ScheduleCommands
         else context.Output.WriteLine($"schedule '{info.Spec.Name}' {done} ({When(info.Spec)} -> {info.Spec.Socket}{Next(info)})");
     }
 
-    // every 30s | cron */5 * * * * (Europe/Paris)
-    private static string When(ScheduleSpec s) =>
+    /// <summary>When a schedule fires, as people read it: <c>every 30s</c>, <c>cron */5 * * * * (Europe/Paris)</c>.</summary>
+    public static string When(ScheduleSpec s) =>
         s.Every is { } every ? $"every {Durations.Format(every)}" : $"cron {s.Cron}{(s.TimeZone is null ? "" : $" ({s.TimeZone})")}";
 
     private static string Next(ScheduleInfo info) =>

@@ -54,6 +54,15 @@ public sealed class ScheduleOptions
         command.Options.Add(CatchUp);
     }
 
+    /// <summary>--every as given, or null.</summary>
+    public TimeSpan? EveryValue(ParseResult parse) => parse.GetValue(Every) is { } every ? Durations.Parse(every, "--every") : null;
+
+    /// <summary>--overlap as given, or null.</summary>
+    public ScheduleOverlap? OverlapValue(ParseResult parse) => parse.GetValue(Overlap) is { } o ? Choices.Parse<ScheduleOverlap>(o, "--overlap") : null;
+
+    /// <summary>--catch-up as given, or null.</summary>
+    public ScheduleCatchUp? CatchUpValue(ParseResult parse) => parse.GetValue(CatchUp) is { } c ? Choices.Parse<ScheduleCatchUp>(c, "--catch-up") : null;
+
     /// <summary>The arguments --data and --kwargs give (none when neither is given; standard input is not read).</summary>
     public (string? Args, string? Kwargs) Arguments(ParseResult parse)
     {
