@@ -1,0 +1,202 @@
+"""A connection to a Pyfi network: settings, a pool of gateway connections (blocking and asyncio), and the
+retry of requests that may be sent twice. Everything else in the package sends through one."""
+
+import asyncio
+import functools
+import threading
+import time
+import uuid
+
+from .aio import AsyncPool
+from .exceptions import GatewayUnreachable, PyfiError, Unavailable
+from .protocol import REPEATABLE, backoff_delays, encode_request
+from .settings import Settings
+from .transport import Broken, Pool
+
+__all__ = ["Client", "connect", "default_client", "public", "new_key"]
+
+
+def public(fn):
+    """Raises a client's errors from the public function the user called, not from deep in the client: the
+    traceback a script shows ends at the user's call, with the silo's one line."""
+    if asyncio.iscoroutinefunction(fn):
+        @functools.wraps(fn)
+        async def async_wrapper(*args, **kwargs):
+            try:
+                return await fn(*args, **kwargs)
+            except PyfiError as e:
+                raise e.with_traceback(None) from None
+        return async_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except PyfiError as e:
+            raise e.with_traceback(None) from None
+    return wrapper
+
+
+def new_key():
+    """An idempotency key for one submission (``auto:`` and a random id, as the other clients make them)."""
+    return "auto:" + uuid.uuid4().hex
+
+
+def _transient(error):
+    return isinstance(error, Broken) or getattr(error, "kind", None) == "Stopping"
+
+
+def _reason(error):
+    return str(error)
+
+
+class Client:
+    """A client of one Pyfi network. Without arguments it reads ``PYFI_GATEWAY``, ``PYFI_TOKEN`` (or
+    ``PYFI_TOKEN_FILE``, ``./.pyfi/admin.token``), ``PYFI_TLS_CA`` and ``PYFI_TLS_FINGERPRINT``. It is safe to share
+    between threads (each request takes a pooled connection of its own) and between asyncio tasks (a pool per loop).
+    Nothing connects until the first request. Use it as a context manager, or :meth:`close` it."""
+
+    def __init__(self, gateway=None, token=None, tls_ca=None, tls_fingerprint=None, connect_timeout=10.0, patience=60.0, max_line=None):
+        self.settings = Settings(gateway, token, tls_ca, tls_fingerprint, connect_timeout, patience, max_line)
+        self._pool = Pool(self.settings)
+        self._apool = AsyncPool(self.settings)
+
+    def __repr__(self):
+        return "<pyfi Client %s%s>" % (self.settings.gateway, " tls" if self.settings.tls else "")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        """Closes the idle connections; the client stays usable (it connects again when asked)."""
+        self._pool.close()
+        self._pool = Pool(self.settings)
+        self._apool.close()
+
+    # --- sending -------------------------------------------------------------------------------------------------
+
+    def send(self, op, args=None, timeout=None):
+        """Sends one request and returns its result (decoded JSON). A repeatable request rides through a broken
+        connection or a stopping silo for ``settings.patience`` seconds; others are sent once."""
+        repeatable = op in REPEATABLE
+        data = encode_request(op, args, self.settings.token)
+        first_failure = None
+        delays = backoff_delays()
+        while True:
+            pool = self._pool
+            try:
+                link = pool.take()
+            except GatewayUnreachable as e:
+                # Never reached: the network is not there (a wrong address, no silo). Reached before: a silo lost.
+                if not (repeatable and pool.reached):
+                    raise
+                link, failure = None, e
+            if link is not None:
+                try:
+                    result = link.exchange(op, data, timeout)
+                except BaseException as e:
+                    link.close()
+                    if not _transient(e):
+                        raise
+                    if not repeatable:
+                        raise GatewayUnreachable("%s; %s may have been carried out: check before sending it again" % (e, op)) from None
+                    failure = e
+                else:
+                    pool.give(link)
+                    return result
+            now = time.monotonic()
+            first_failure = first_failure or now
+            if now - first_failure >= self.settings.patience:
+                raise Unavailable("the network did not answer within %g s (%s); a silo may have been lost: try again once the cluster has settled" % (self.settings.patience, _reason(failure)))
+            time.sleep(next(delays))
+
+    async def send_async(self, op, args=None, timeout=None):
+        """:meth:`send` on asyncio streams."""
+        repeatable = op in REPEATABLE
+        data = encode_request(op, args, self.settings.token)
+        first_failure = None
+        delays = backoff_delays()
+        while True:
+            pool = self._apool
+            try:
+                link = await pool.take()
+            except GatewayUnreachable as e:
+                if not (repeatable and pool.reached):
+                    raise
+                link, failure = None, e
+            if link is not None:
+                try:
+                    result = await link.exchange(op, data, timeout)
+                except BaseException as e:
+                    link.close()
+                    if not _transient(e):
+                        raise
+                    if not repeatable:
+                        raise GatewayUnreachable("%s; %s may have been carried out: check before sending it again" % (e, op)) from None
+                    failure = e
+                else:
+                    pool.give(link)
+                    return result
+            now = time.monotonic()
+            first_failure = first_failure or now
+            if now - first_failure >= self.settings.patience:
+                raise Unavailable("the network did not answer within %g s (%s); a silo may have been lost: try again once the cluster has settled" % (self.settings.patience, _reason(failure)))
+            await asyncio.sleep(next(delays))
+
+    # --- what scripts use -----------------------------------------------------------------------------------------
+
+    def socket(self, name):
+        """The socket ``name`` of this network (see :class:`pyfi.client.api.Socket`)."""
+        from .api import Socket
+        return Socket(name, client=self)
+
+    @public
+    def result(self, id):
+        """A handle on the call or workflow ``id``, whoever started it (see :func:`pyfi.client.api.result`)."""
+        from .handles import lookup
+        return lookup(self, id)
+
+    @public
+    async def result_async(self, id):
+        from .handles import lookup_async
+        return await lookup_async(self, id)
+
+    @public
+    def start(self, step):
+        """Starts a workflow step (a call, pipeline, parallel or funnel) and returns its handle."""
+        return step.delay(client=self)
+
+    @public
+    def hello(self):
+        """The network's version, cluster and service ids, and Orleans gateways."""
+        return self.send("hello")
+
+
+_default = None
+_default_lock = threading.Lock()
+
+
+def default_client():
+    """The client module-level calls use: the one :func:`connect` made, else one from the environment."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Client()
+        return _default
+
+
+@public
+def connect(gateway=None, token=None, tls_ca=None, tls_fingerprint=None, **options):
+    """Makes the client that ``Socket``, workflows, ``result`` and the model functions use from now on (closing the
+    previous one) and returns it. Arguments not given come from the environment (``PYFI_GATEWAY``, ``PYFI_TOKEN``,
+    ``PYFI_TLS_CA``, ``PYFI_TLS_FINGERPRINT``). For more than one network at once, make :class:`Client` objects."""
+    global _default
+    client = Client(gateway, token, tls_ca, tls_fingerprint, **options)
+    with _default_lock:
+        previous, _default = _default, client
+    if previous is not None:
+        previous.close()
+    return client
