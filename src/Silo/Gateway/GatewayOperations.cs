@@ -217,10 +217,26 @@ public sealed class GatewayOperations
     // The id is chosen before the first try, so a start sent again finds the workflow the first one stored.
     private async Task<object?> StartFlowAsync(JsonElement? args, CancellationToken cancellationToken)
     {
-        var graph = Args<FlowStep>(args);
+        var graph = WithLists(Args<FlowStep>(args));
         var grain = _grains.GetGrain<IWorkflowGrain>(Guid.NewGuid());
         return await _retry.RunAsync(token => grain.StartAsync(graph).WaitAsync(token), cancellationToken);
     }
+
+    // A step whose JSON leaves out "steps" (a call, as a client of its own may send it) reads as a default
+    // ImmutableArray, which nothing can enumerate: storing it failed with .NET's words. It is read as empty. Recursion
+    // is as deep as the request's nesting, which the reader bounded.
+    private static FlowStep WithLists(FlowStep step)
+    {
+        if (!LacksList(step)) return step;
+        return step with
+        {
+            Steps = step.Steps.IsDefault ? [] : [.. step.Steps.Select(WithLists)],
+            Final = step.Final is null ? null : WithLists(step.Final),
+        };
+    }
+
+    private static bool LacksList(FlowStep step) =>
+        step.Steps.IsDefault || step.Steps.Any(LacksList) || (step.Final is not null && LacksList(step.Final));
 
     private async Task<object?> CancelFlowAsync(JsonElement? args, CancellationToken cancellationToken)
     {

@@ -51,7 +51,8 @@ class CallStep(Step):
         return "%s(%s)" % (self.socket, ", ".join(shown))
 
     def wire(self):
-        step = {"kind": "call", "socket": self.socket, "args": to_json(list(self.args), "a step's arguments")}
+        # "steps" is sent though a call has none: a silo before 0.1.1 read a call without it as a list it could not store.
+        step = {"kind": "call", "socket": self.socket, "args": to_json(list(self.args), "a step's arguments"), "steps": []}
         if self.kwargs:
             step["kwargs"] = to_json(self.kwargs, "a step's keyword arguments")
         return step

@@ -22,6 +22,9 @@ __all__ = [
 _QUEUE_TYPES = ("direct", "topic", "fanout")
 _PLUG_ON = {"success": 0, "failure": 1}
 
+# SocketSpec.DefaultMaxQueued: the queue bound a socket gets when none is given.
+DEFAULT_MAX_QUEUED = 100_000
+
 
 def _send(client, op, args=None):
     return (client or default_client()).send(op, args)
@@ -70,7 +73,9 @@ def add_processor(name, gitrepo, module, branch=None, commit=None, concurrency=N
                   hosts=None, memory=None, client=None, **more):
     """``pyfi add processor -n NAME -g GITREPO -m MODULE [-b BRANCH] [--commit C] [-w N] [-rq FILE] [--hostname H,…]
     [--memory BYTES]``. Any other field of the network's ProcessorSpec can be given by its snake_case name."""
-    spec = {"name": name, "repository": gitrepo, "module": module, "enabled": bool(enabled)}
+    # Every field is sent, with the network's defaults: a silo reads a field left out as zero, not as its default.
+    spec = {"name": name, "repository": gitrepo, "module": module, "enabled": bool(enabled), "requestedStatus": "ready",
+            "hosts": [hosts] if isinstance(hosts, str) else list(hosts or [])}
     for key, value in (("branch", branch), ("commit", commit), ("requirements", requirements)):
         if value is not None:
             spec[key] = value
@@ -78,8 +83,6 @@ def add_processor(name, gitrepo, module, branch=None, commit=None, concurrency=N
         spec["concurrency"] = _whole(concurrency, "concurrency", 1)
     if memory is not None:
         spec["memory"] = _whole(memory, "memory (bytes)", 1)
-    if hosts:
-        spec["hosts"] = [hosts] if isinstance(hosts, str) else list(hosts)
     for key, value in more.items():
         spec[_camel(key)] = value
     return _send(client, "processor.add", spec)
@@ -113,9 +116,9 @@ def add_socket(name, queue, processor, function, concurrency=1, timeout=None, ma
         spec["timeout"] = _timespan(timeout, "timeout")
     if join_timeout is not None:
         spec["joinTimeout"] = _timespan(join_timeout, "join_timeout")
-    if max_queue is not None:
-        spec["maxQueued"] = _whole(max_queue, "max_queue", 1)
-    retry = {}
+    spec["maxQueued"] = DEFAULT_MAX_QUEUED if max_queue is None else _whole(max_queue, "max_queue", 1)
+    # Every field is sent, with the network's defaults: a silo reads a field left out as zero, not as its default.
+    retry = {"maxAttempts": 3, "initialBackoff": "00:00:01", "multiplier": 2.0, "maxBackoff": "00:01:00", "jitter": 0.2, "nonRetryable": []}
     if max_attempts is not None:
         retry["maxAttempts"] = _whole(max_attempts, "max_attempts", 1)
     if backoff is not None:
@@ -124,8 +127,7 @@ def add_socket(name, queue, processor, function, concurrency=1, timeout=None, ma
         retry["maxBackoff"] = _timespan(max_backoff, "max_backoff")
     if no_retry_on:
         retry["nonRetryable"] = [no_retry_on] if isinstance(no_retry_on, str) else list(no_retry_on)
-    if retry:
-        spec["retry"] = retry
+    spec["retry"] = retry
     return _send(client, "socket.add", spec)
 
 
