@@ -9,7 +9,7 @@ import weakref
 from .exceptions import GatewayUnreachable, PyfiTimeout, ResponseTooLarge
 from .protocol import BROKEN_HINT, decode_response
 from .settings import socket_reason
-from .transport import MAX_IDLE, Broken, tls_failure, unreachable
+from .transport import MAX_IDLE, Broken, refused, tls_failure, unreachable
 
 __all__ = ["AsyncLink", "AsyncPool"]
 
@@ -58,6 +58,7 @@ class AsyncLink:
         return time.monotonic() - self.used <= MAX_IDLE and not self.reader.at_eof() and not self.writer.is_closing()
 
     async def exchange(self, op, data, timeout=None):
+        sent = time.monotonic()
         try:
             self.writer.write(data)
             await self.writer.drain()
@@ -74,7 +75,7 @@ class AsyncLink:
             raise Broken("the connection to %s broke: %s" % (self.gateway, socket_reason(e))) from None
         if not line.endswith(b"\n"):
             closed = "the gateway at %s closed the connection (%s)" % (self.gateway, BROKEN_HINT)
-            if not self.answered:
+            if refused(self, sent):
                 raise GatewayUnreachable(closed)
             raise Broken(closed)
         self.answered = True

@@ -70,6 +70,13 @@ class Client:
     def __exit__(self, *exc):
         self.close()
 
+    def __del__(self):
+        try:
+            self._pool.close()
+            self._apool.close()
+        except Exception:  # noqa: BLE001 - at interpreter exit anything may be gone already
+            pass
+
     def close(self):
         """Closes the idle connections; the client stays usable (it connects again when asked)."""
         self._pool.close()

@@ -10,7 +10,7 @@ from .exceptions import GatewayUnreachable, PyfiTimeout, ResponseTooLarge
 from .protocol import BROKEN_HINT, decode_response
 from .settings import socket_reason
 
-__all__ = ["Broken", "Link", "Pool", "unreachable"]
+__all__ = ["Broken", "Link", "Pool", "unreachable", "refused"]
 
 # A gateway closes a connection idle for 5 minutes (PYFI_GATEWAY_IDLE_TIMEOUT): one idle nearly as long is not reused.
 MAX_IDLE = 240.0
@@ -78,6 +78,7 @@ class Link:
 
     def exchange(self, op, data, timeout=None):
         """Sends one request and reads its answer; ``timeout`` (seconds) bounds the wait for the answer."""
+        sent = time.monotonic()
         try:
             self.sock.settimeout(timeout)
             self.sock.sendall(data)
@@ -90,9 +91,7 @@ class Link:
             raise ResponseTooLarge("the answer to %s from %s is larger than %d bytes (the client's max_line)" % (op, self.gateway, self.settings.max_line))
         if not line.endswith(b"\n"):
             closed = "the gateway at %s closed the connection (%s)" % (self.gateway, BROKEN_HINT)
-            # A connection that never answered was refused (TLS on one side only, another program's port): sending
-            # again would be refused again. One that answered before lost its silo, which is worth a retry.
-            if not self.answered:
+            if refused(self, sent):
                 raise GatewayUnreachable(closed)
             raise Broken(closed)
         self.answered = True
@@ -105,6 +104,14 @@ class Link:
             self.sock.close()
         except OSError:
             pass
+
+
+def refused(link, sent):
+    """Whether a connection closed before answering was refused (TLS on one side only, another program's port), so
+    that sending again would be refused again; else it lost its silo, which is worth a retry. A connection that
+    answered before, or whose TLS handshake succeeded, reached a gateway; a plain one that never answered is refused
+    when it closed at once (a gateway that speaks TLS closes on the first line, not after a wait)."""
+    return not link.answered and not link.settings.tls and time.monotonic() - sent < 1.0
 
 
 def _seconds(value):
