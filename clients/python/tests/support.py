@@ -6,7 +6,7 @@
   PYFI_TEST_SCRATCH                       a folder the silo's workers can read and write
   PYFI_TEST_QUEUE, PYFI_TEST_PROCESSOR    the queue and the processor (the sample module) the sockets use
   PYFI_TEST_SOCKETS                       function=socket,… : the socket of each sample function
-  PYFI_TEST_SEED_OUTPUT                   where the seed example's printed line is written for the C# side
+  PYFI_TEST_TLS_FINGERPRINT, PYFI_TEST_TLS_STRANGER  the silo certificate's SHA-256, a certificate nobody trusts
 """
 
 import os

@@ -1,4 +1,3 @@
-import os
 import unittest
 
 from support import env, run_python
@@ -16,9 +15,6 @@ class SeedExampleTests(unittest.TestCase):
 
         self.assertEqual("", run.stderr)
         self.assertEqual("FUNNEL:  " + SEED_RESULT + "\n", run.stdout)
-        if os.environ.get("PYFI_TEST_SEED_OUTPUT"):
-            with open(os.environ["PYFI_TEST_SEED_OUTPUT"], "w", encoding="utf-8") as f:
-                f.write(run.stdout)
 
 
 if __name__ == "__main__":
