@@ -61,6 +61,32 @@ public sealed class PythonClientTests(PythonClientFixture fixture) : IClassFixtu
         Assert.Equal("FUNNEL:  " + dotnet + "\n", python.StandardOutput);
     }
 
+    [Fact]
+    public async Task TheReadmesPythonExamplesRunAsWritten()
+    {
+        var readme = File.ReadAllText(Path.Combine(TestEnvironment.RepositoryRoot, "README.md"));
+        var seed = PythonBlocks(readme[readme.IndexOf("\n## Python\n", StringComparison.Ordinal)..]).First();
+        // The package's README: its calls and workflows (the model's example names a repository on the internet).
+        var package = PythonBlocks(File.ReadAllText(Path.Combine(PythonClientFixture.Package, "README.md"))).Where(b => !b.Contains("model.", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal("FUNNEL:  " + Workflows.WorkflowTests.SeedResult + "\n", await RunAsync(seed));
+        Assert.Equal(2, package.Count);
+        Assert.Equal("Message: One\nMessage: Two\n", await RunAsync(package[0]));
+        Assert.Equal("FUNNEL:  " + Workflows.WorkflowTests.SeedResult + "\n", await RunAsync(package[1]));
+    }
+
+    private static IEnumerable<string> PythonBlocks(string markdown) =>
+        System.Text.RegularExpressions.Regex.Matches(markdown, "```python\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline).Select(m => m.Groups[1].Value);
+
+    private async Task<string> RunAsync(string script)
+    {
+        var file = Path.Combine(fixture.Scratch, $"readme-{Guid.NewGuid():N}.py");
+        await File.WriteAllTextAsync(file, script);
+        var run = await fixture.PythonAsync(fixture.Scratch, TimeSpan.FromMinutes(2), file);
+        Assert.True(run.ExitCode == 0, $"{script}\n---\n{run.StandardOutput}{run.StandardError}");
+        return run.StandardOutput;
+    }
+
     // The seed's workflow as a flow file, on the README's socket name.
     private string SeedFile()
     {
