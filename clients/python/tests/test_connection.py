@@ -5,6 +5,7 @@ import threading
 import time
 import unittest
 
+from pyfi.client import api
 from pyfi.client.api import Client, GatewayUnreachable, InvalidArguments, ResponseTooLarge, Socket
 from support import Gate, env, scratch, socket_name
 
@@ -152,6 +153,17 @@ class ConnectionTests(unittest.TestCase):
         with self.assertRaises(InvalidArguments) as malformed:
             Client(gateway="nowhere")
         self.assertEqual("gateway 'nowhere' is not host:port", str(malformed.exception))
+
+    def test_connect_sets_the_client_module_level_calls_use(self):
+        from pyfi.client import client as clients
+        previous = clients._default
+        try:
+            made = api.connect(gateway=self.gateway, token=os.environ["PYFI_TOKEN"])
+            self.assertIs(made, clients.default_client())
+            self.assertEqual(6, Socket(socket_name("noop"))(6))
+            self.assertEqual(self.gateway, made.settings.gateway)
+        finally:
+            clients._default = previous
 
     def test_tls_trusts_the_silo_by_its_authority_or_fingerprint_and_nothing_else(self):
         ca = env("PYFI_TLS_CA")

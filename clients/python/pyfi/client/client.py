@@ -3,9 +3,11 @@ retry of requests that may be sent twice. Everything else in the package sends t
 
 import asyncio
 import functools
+import os
 import threading
 import time
 import uuid
+import weakref
 
 from .aio import AsyncPool
 from .exceptions import GatewayUnreachable, PyfiError, Unavailable
@@ -14,6 +16,10 @@ from .settings import Settings
 from .transport import Broken, Pool
 
 __all__ = ["Client", "connect", "default_client", "public", "new_key"]
+
+
+# Every client of this process, for _after_fork.
+_clients = weakref.WeakSet()
 
 
 def public(fn):
@@ -60,6 +66,7 @@ class Client:
         self.settings = Settings(gateway, token, tls_ca, tls_fingerprint, connect_timeout, patience, max_line)
         self._pool = Pool(self.settings)
         self._apool = AsyncPool(self.settings)
+        _clients.add(self)
 
     def __repr__(self):
         return "<pyfi Client %s%s>" % (self.settings.gateway, " tls" if self.settings.tls else "")
@@ -184,6 +191,18 @@ class Client:
 
 _default = None
 _default_lock = threading.Lock()
+
+
+def _after_fork():
+    # A child of fork() must not speak on its parent's connections (their bytes would interleave): it starts with
+    # empty pools, and leaves the inherited sockets to its parent.
+    for client in list(_clients):
+        client._pool = Pool(client.settings)
+        client._apool = AsyncPool(client.settings)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def default_client():

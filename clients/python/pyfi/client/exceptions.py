@@ -27,6 +27,17 @@ class PyfiError(Exception):
     def __str__(self):
         return self.message
 
+    def __reduce__(self):
+        # Pickled whole (multiprocessing, concurrent.futures): the classes' constructors take different arguments.
+        return (_rebuild, (type(self), dict(self.__dict__)))
+
+
+def _rebuild(cls, state):
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("message"))
+    error.__dict__.update(state)
+    return error
+
 
 class GatewayUnreachable(PyfiError):
     """No gateway of ``PYFI_GATEWAY`` accepted a connection (or its TLS certificate is not trusted), or the connection

@@ -34,7 +34,9 @@ class Step:
     def __call__(self, client=None):
         return self.delay(client)
 
-    apply_async = delay
+    def apply_async(self, client=None):
+        """:meth:`delay`, by Celery's name."""
+        return self.delay(client)
 
 
 class CallStep(Step):
