@@ -59,7 +59,7 @@ class _Handle:
     """What calls and workflows share: ``id``, ``state``, ``ready()``, ``get()``, ``cancel()``, and their asyncio twins."""
 
     what = ""
-    _get_op = _cancel_op = ""
+    _get_op = ""
 
     def __init__(self, client, id, info=None):
         self.id = _check_id(id)
@@ -157,14 +157,14 @@ class CallHandle(_Handle):
 
     what = "call"
     _get_op = "call.get"
-    _cancel_op = "call.cancel"
 
     def _outcome(self, info):
         return call_outcome(info)
 
     @public
     def cancel(self):
-        """Cancels it (a queued call never runs, a running one is stopped); ``False`` if it had already ended."""
+        """Cancels it (a queued call never runs, a running one is stopped): ``True`` once it is cancelled (now or
+        before), ``False`` if it had already succeeded or failed."""
         try:
             self._keep(self._client.send("call.cancel", self._args()))
             return True
@@ -187,7 +187,6 @@ class FlowHandle(_Handle):
 
     what = "workflow"
     _get_op = "flow.get"
-    _cancel_op = "flow.cancel"
 
     def _brief(self):
         return {"brief": True}
