@@ -29,6 +29,7 @@ public sealed class GatewayOperations
     private readonly ClusterOptions _cluster;
     private readonly AccessControl _access;
     private readonly PyfiRetry _retry;
+    private readonly RequestDefaults _defaults = new();
 
     /// <summary>Creates the dispatch table: each operation with the permission it needs and what it does, as a refusal names it.</summary>
     public GatewayOperations(IGrainFactory grains, IOptions<ClusterOptions> cluster, FlowWatcher flows, CallFollowWatcher follows, AccessControl access, TimeProvider time)
@@ -217,26 +218,10 @@ public sealed class GatewayOperations
     // The id is chosen before the first try, so a start sent again finds the workflow the first one stored.
     private async Task<object?> StartFlowAsync(JsonElement? args, CancellationToken cancellationToken)
     {
-        var graph = WithLists(Args<FlowStep>(args));
+        var graph = Args<FlowStep>(args);
         var grain = _grains.GetGrain<IWorkflowGrain>(Guid.NewGuid());
         return await _retry.RunAsync(token => grain.StartAsync(graph).WaitAsync(token), cancellationToken);
     }
-
-    // A step whose JSON leaves out "steps" (a call, as a client of its own may send it) reads as a default
-    // ImmutableArray, which nothing can enumerate: storing it failed with .NET's words. It is read as empty. Recursion
-    // is as deep as the request's nesting, which the reader bounded.
-    private static FlowStep WithLists(FlowStep step)
-    {
-        if (!LacksList(step)) return step;
-        return step with
-        {
-            Steps = step.Steps.IsDefault ? [] : [.. step.Steps.Select(WithLists)],
-            Final = step.Final is null ? null : WithLists(step.Final),
-        };
-    }
-
-    private static bool LacksList(FlowStep step) =>
-        step.Steps.IsDefault || step.Steps.Any(LacksList) || (step.Final is not null && LacksList(step.Final));
 
     private async Task<object?> CancelFlowAsync(JsonElement? args, CancellationToken cancellationToken)
     {
@@ -268,18 +253,18 @@ public sealed class GatewayOperations
         return new GatewayHello(PyfiVersion.Current, _cluster.ClusterId, _cluster.ServiceId, gateways);
     }
 
-    private static async Task<TInfo> Update<TUpdate, TInfo>(JsonElement? args, Func<string, TUpdate, Task<TInfo>> update)
+    private async Task<TInfo> Update<TUpdate, TInfo>(JsonElement? args, Func<string, TUpdate, Task<TInfo>> update)
     {
         var named = Args<NamedUpdate<TUpdate>>(args);
         return await update(named.Name, named.Update);
     }
 
-    private static T Args<T>(JsonElement? args)
+    private T Args<T>(JsonElement? args)
     {
         if (args is not { ValueKind: JsonValueKind.Object } element) throw new InvalidSpecException("the request needs its arguments, a JSON object");
         try
         {
-            return PyfiJson.Deserialize<T>(element) ?? throw new InvalidSpecException("the request's arguments are empty");
+            return PyfiJson.Deserialize<T>(_defaults.Complete<T>(element)) ?? throw new InvalidSpecException("the request's arguments are empty");
         }
         catch (JsonException e)
         {
