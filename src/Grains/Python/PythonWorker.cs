@@ -1,4 +1,3 @@
-using System.Globalization;
 using CliWrap;
 using CliWrap.Builders;
 using Microsoft.Extensions.Logging;
@@ -59,18 +58,18 @@ public sealed partial class PythonWorker : IAsyncDisposable
     /// <summary>When it last finished a call (or started).</summary>
     public DateTimeOffset LastUsed { get; private set; } = DateTimeOffset.UtcNow;
 
-    /// <summary>The key of a worker for <paramref name="module"/> in <paramref name="environment"/> under <paramref name="limits"/>.</summary>
-    public static string KeyOf(CodeEnvironment environment, string module, WorkerLimits limits) => $"{environment.Key}/{module}/{limits.MemoryBytes}";
+    /// <summary>The key of a worker for <paramref name="module"/> of <paramref name="runtime"/> in <paramref name="environment"/> under <paramref name="limits"/>.</summary>
+    public static string KeyOf(CodeEnvironment environment, ProcessorRuntime runtime, string module, WorkerLimits limits) =>
+        runtime == ProcessorRuntime.Python ? $"{environment.Key}/{module}/{limits.MemoryBytes}" : $"{environment.Key}/{runtime}:{module}/{limits.MemoryBytes}";
 
     /// <summary>
-    /// Starts a worker and waits until it has imported <paramref name="module"/>. Throws
-    /// <see cref="DeploymentException"/> when the module is not a file of the checkout or cannot be imported,
-    /// and <see cref="PythonWorkerExitedException"/> when the process dies first or breaks the protocol.
+    /// Starts a worker with <paramref name="launch"/> (from the processor's <see cref="Runtimes.IWorkerRuntime"/>) and
+    /// waits until it has loaded its module. Throws <see cref="DeploymentException"/> when the module cannot be
+    /// loaded, and <see cref="PythonWorkerExitedException"/> when the process dies first or breaks the protocol.
     /// </summary>
-    public static async Task<PythonWorker> StartAsync(CodeEnvironment environment, string module, WorkerLimits limits, string script, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<PythonWorker> StartAsync(Runtimes.WorkerLaunch launch, string key, WorkerLimits limits, ILogger logger, CancellationToken cancellationToken)
     {
-        ModuleFiles.Find(environment, module);
-        var worker = new PythonWorker(KeyOf(environment, module, limits), limits, logger);
+        var worker = new PythonWorker(key, limits, logger);
 
         // Requests are written straight to the process's stdin by the caller.
         var stdin = PipeSource.Create(async (destination, _) =>
@@ -79,13 +78,9 @@ public sealed partial class PythonWorker : IAsyncDisposable
             await worker._closed.Task;
         });
 
-        // -I: isolated (no PYTHONPATH, no user site-packages, not the script's folder on sys.path); -B: the
-        // checkout is never written to.
-        worker._process = Cli.Wrap(environment.Python)
-            .WithArguments([
-                "-I", "-B", "-u", "-X", "utf8", script, module, environment.CheckoutPath,
-                limits.MemoryBytes.ToString(CultureInfo.InvariantCulture), limits.MaxPayloadBytes.ToString(CultureInfo.InvariantCulture), WorkerErrors.ForWorker])
-            .WithWorkingDirectory(environment.CheckoutPath)
+        worker._process = Cli.Wrap(launch.Program)
+            .WithArguments(launch.Arguments)
+            .WithWorkingDirectory(launch.WorkingDirectory)
             .WithEnvironmentVariables(HideSettings)
             .WithStandardInputPipe(stdin)
             .WithStandardOutputPipe(WorkerPipes.Lines("pyfi-worker-out", limits.ReplyLineLimit, worker.OnReply, worker.OnReplyTooLong))
@@ -109,7 +104,7 @@ public sealed partial class PythonWorker : IAsyncDisposable
         if (importError is not null)
         {
             await worker.DisposeAsync();
-            throw new DeploymentException($"module '{module}' cannot be imported: {importError}");
+            throw new DeploymentException($"{launch.LoadFailure}: {importError}");
         }
 
         return worker;
