@@ -86,10 +86,10 @@ public static class ProcessorCommands
     private static readonly string[] Narrow = ["Name", "Module", "Repository", "Commit", "Status", "Sockets", "Error"];
 
     private static Table Table(IReadOnlyList<ProcessorInfo> processors, int width) => Views.Fitted(width,
-        ["Name", "Runtime", "Module", "Repository", "Branch", "Commit", "Concurrency", "Memory", "Enabled", "Requested", "Status", "Sockets", "Error"],
+        ["Name", "Module", "Runtime", "Repository", "Branch", "Commit", "Concurrency", "Memory", "Enabled", "Requested", "Status", "Sockets", "Error"],
         [.. processors.Select(p => new[]
         {
-            p.Spec.Name, Views.Name(p.Spec.Runtime), p.Spec.Module, p.Spec.Repository, p.Spec.Branch ?? "-", ShortCommit(p.Spec.Commit), Concurrency(p.Spec), Memory(p.Spec, "-"),
+            p.Spec.Name, p.Spec.Module, Views.Name(p.Spec.Runtime), p.Spec.Repository, p.Spec.Branch ?? "-", ShortCommit(p.Spec.Commit), Concurrency(p.Spec), Memory(p.Spec, "-"),
             p.Spec.Enabled ? "yes" : "no", Views.Name(p.Spec.RequestedStatus), Views.Name(p.Status), p.Sockets.Length.ToString(), Reason(p.Error) ?? "-",
         })],
         Narrow);
