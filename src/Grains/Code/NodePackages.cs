@@ -55,7 +55,7 @@ public sealed partial class NodePackages(IOptions<PyfiRuntimeOptions> options, I
             install = await Cli.Wrap(options.Value.Npm)
                 .WithArguments(["ci", "--offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"])
                 .WithWorkingDirectory(checkout)
-                .WithEnvironmentVariables(v => v.Set("NODE_OPTIONS", null))
+                .WithEnvironmentVariables(HideSettings)
                 .WithValidation(CommandResultValidation.None)
                 .ExecuteBufferedAsync(limit.Token);
         }
@@ -71,6 +71,16 @@ public sealed partial class NodePackages(IOptions<PyfiRuntimeOptions> options, I
         if (install.ExitCode != 0) throw new DeploymentException($"could not install package-lock.json: {Tail(install.StandardError + "\n" + install.StandardOutput)}");
         File.WriteAllText(ready, DateTimeOffset.UtcNow.ToString("O"));
         LogInstalled(deployment.Processor, deployment.Commit!, checkout);
+    }
+
+    // The silo's settings (PYFI_POSTGRES holds the database's password) are not npm's business, nor NODE_OPTIONS.
+    private static void HideSettings(CliWrap.Builders.EnvironmentVariablesBuilder variables)
+    {
+        variables.Set("NODE_OPTIONS", null);
+        foreach (var name in Environment.GetEnvironmentVariables().Keys.Cast<string>())
+        {
+            if (name.StartsWith("PYFI", StringComparison.OrdinalIgnoreCase)) variables.Set(name, null);
+        }
     }
 
     // npm's own words for what went wrong (`npm error code ENOTCACHED`, the request that failed), not its log's path.

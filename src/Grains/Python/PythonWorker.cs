@@ -36,8 +36,13 @@ public sealed partial class PythonWorker : IAsyncDisposable
     // Set once the process broke the protocol or ended: no call is written to it any more.
     private PythonWorkerExitedException? _ended;
 
-    private PythonWorker(string key, WorkerLimits limits, ILogger logger)
+    // Set when the runtime said on stderr that it ran out of its memory limit (WorkerLaunch.OutOfMemoryLine).
+    private readonly string? _outOfMemoryLine;
+    private volatile bool _outOfMemory;
+
+    private PythonWorker(string key, WorkerLimits limits, string? outOfMemoryLine, ILogger logger)
     {
+        _outOfMemoryLine = outOfMemoryLine;
         Key = key;
         Limits = limits;
         _logger = logger;
@@ -69,7 +74,7 @@ public sealed partial class PythonWorker : IAsyncDisposable
     /// </summary>
     public static async Task<PythonWorker> StartAsync(Runtimes.WorkerLaunch launch, string key, WorkerLimits limits, ILogger logger, CancellationToken cancellationToken)
     {
-        var worker = new PythonWorker(key, limits, logger);
+        var worker = new PythonWorker(key, limits, launch.OutOfMemoryLine, logger);
 
         // Requests are written straight to the process's stdin by the caller.
         var stdin = PipeSource.Create(async (destination, _) =>
@@ -395,6 +400,7 @@ public sealed partial class PythonWorker : IAsyncDisposable
 
     private void OnStandardError(ReadOnlyMemory<byte> line)
     {
+        if (_outOfMemoryLine is not null && System.Text.Encoding.UTF8.GetString(line.Span).Contains(_outOfMemoryLine, StringComparison.Ordinal)) _outOfMemory = true;
         if (_logger.IsEnabled(LogLevel.Debug)) LogWorkerOutput(ProcessId, System.Text.Encoding.UTF8.GetString(line.Span));
     }
 
@@ -402,7 +408,11 @@ public sealed partial class PythonWorker : IAsyncDisposable
     {
         _closed.TrySetResult();
         var how = process.IsCompletedSuccessfully ? $"exit code {process.Result.ExitCode}" : "killed";
-        var error = new PythonWorkerExitedException($"the worker process {ProcessId} ended ({how})", started: true);
+        var error = _outOfMemory
+            ? new PythonWorkerExitedException(
+                $"the call needed more memory than the worker's limit of {ByteSize.Format(Limits.MemoryBytes)} (the processor's --memory, else PYFI_WORKER_MEMORY); the worker ended",
+                started: true, FailureKinds.MemoryLimitExceeded)
+            : new PythonWorkerExitedException($"the worker process {ProcessId} ended ({how})", started: true);
         _handshake.TrySetException(error);
         Fail(error);
         LogExited(ProcessId, how);

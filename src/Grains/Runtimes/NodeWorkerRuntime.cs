@@ -37,7 +37,10 @@ public sealed class NodeWorkerRuntime(PythonRuntime python, WorkerScripts script
                 "-I", "-B", python.WorkerScript, "--launch", memory.ToString(CultureInfo.InvariantCulture), "--",
                 .. node, scripts.NodeWorker, path, environment.CheckoutPath, limits.MaxPayloadBytes.ToString(CultureInfo.InvariantCulture), WorkerErrors.ForWorker,
             ],
-            environment.CheckoutPath, $"module '{module}' cannot be loaded");
+            environment.CheckoutPath, $"module '{module}' cannot be loaded")
+        {
+            OutOfMemoryLine = limits.MemoryBytes > 0 ? "JavaScript heap out of memory" : null,
+        };
     }
 
     // A file with a JavaScript extension, a folder (node reads its package.json or index.js), or a package installed

@@ -70,6 +70,24 @@ public sealed class NodeProcessorTests(RuntimeFixture fixture)
     }
 
     [Fact]
+    public async Task AHeapOrBuffersPastTheMemoryLimitFailTheCallAsMemoryLimitExceededAndTheNextCallRuns()
+    {
+        await Cli.OkAsync("add", "processor", "-n", "js.small", "-g", fixture.Repository.Path, "-m", "lib/text.js", "--runtime", "node", "--memory", "128M");
+        await fixture.SocketAsync("js.hog", "js.small", "hog", "--max-attempts", "1", "-c", "1");
+        await fixture.SocketAsync("js.buffers", "js.small", "buffers", "--max-attempts", "1", "-c", "1");
+
+        var (hog, _) = await Cli.RunAsync("js.hog", "[]");
+        var (buffers, _) = await Cli.RunAsync("js.buffers", "4096");
+        var (next, _) = await Cli.RunAsync("js.buffers", "16");
+
+        Assert.Equal(1, hog.ExitCode);
+        Assert.Contains("MemoryLimitExceeded: the call needed more memory than the worker's limit of 128 MiB", hog.Stderr);
+        Assert.Equal(1, buffers.ExitCode);
+        Assert.Contains("RangeError", buffers.Stderr);
+        Assert.Equal((0, "16\n"), (next.ExitCode, next.Stdout));
+    }
+
+    [Fact]
     public async Task AWorkerKilledMidCallIsRetriedAndTheCallSucceeds()
     {
         await fixture.SocketAsync("js.die-once", "js", "dieOnce", "--max-attempts", "3", "--backoff", "100ms");

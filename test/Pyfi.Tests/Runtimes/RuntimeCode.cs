@@ -31,6 +31,8 @@ public static class RuntimeCode
               return 'survived';
             };
             exports.big = () => 10n;
+            exports.hog = () => { const kept = []; for (;;) kept.push(new Array(100000).fill(kept.length)); };
+            exports.buffers = (mb) => { const kept = []; for (let i = 0; i < mb; i++) kept.push(Buffer.alloc(1 << 20, 1)); return kept.length; };
             """,
         ["lib/app.js"] = "const shout = require('shout');\nexports.loud = (text) => shout(text);\n",
         ["vendor/shout/package.json"] = """{"name": "shout", "version": "1.0.0", "main": "index.js"}""",
