@@ -8,8 +8,11 @@ namespace Pyfi.Grains.Python;
 // Long on purpose: one process's protocol as one state machine (start, requests written ahead, replies matched by
 // id, violations, exit), which its pending-call list and lock must see whole.
 /// <summary>
-/// One long-lived Python process running <c>pyfi_worker.py</c> for one module at one commit, started through
-/// CliWrap and spoken to in JSON lines (see the script): a call costs a message, not a process start. The
+/// One long-lived worker process for one module at one commit, started through CliWrap and spoken to in JSON
+/// lines (see <c>pyfi_worker.py</c>): a call costs a message, not a process start. The process is a Python worker,
+/// a Node worker (<c>pyfi_worker.js</c>) or a bash supervisor (<c>pyfi_worker.py --scripts</c>), as its processor's
+/// <see cref="Runtimes.IWorkerRuntime"/> launches it: they speak one protocol, so this class (named for the first
+/// of them) serves all. The
 /// process runs one call at a time, in the order written; a caller may write the next call before the last
 /// one ended, so the process starts it the moment it replies instead of waiting for the silo.
 /// </summary>
@@ -441,12 +444,12 @@ public sealed partial class PythonWorker : IAsyncDisposable
         public bool Withdrawn;
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Python worker {Pid}: {Line}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Pid}: {Line}")]
     private partial void LogWorkerOutput(int pid, string line);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Python worker {Pid} ended ({How})")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Pid} ended ({How})")]
     private partial void LogExited(int pid, string how);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Python worker {Pid} stopped: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Pid} stopped: {Reason}")]
     private partial void LogViolation(int pid, string reason);
 }
