@@ -9,6 +9,7 @@ using Pyfi.Bench;
 //       BENCH_SLOTS the sockets' concurrency, BENCH_CPU_PIDS name=pid,... whose CPU time is counted per call)
 //   Pyfi.Bench backlog --gateway HOST:PORT [--socket S --args JSON --calls N --in-flight K]   (bench/backlog.sh: N calls queued without waiting)
 //   Pyfi.Bench plugs --gateway HOST:PORT [--rounds R]   (bench/plugs.sh: a plug hop against a pipeline hop, BENCH_K hops; BENCH_N runs through a 3-stage plug chain)
+//   Pyfi.Bench runtimes --gateway HOST:PORT   (bench/runtimes.sh: python, node and bash noops side by side; BENCH_N at once, BENCH_M one by one)
 //   Pyfi.Bench model populate|verify --gateway HOST:PORT --snapshot FILE [--queues N --processors N --sockets N]
 string Arg(string name, string fallback) =>
     args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
@@ -28,6 +29,7 @@ return args switch
         Int("BENCH_SLOTS", Environment.ProcessorCount.ToString())),
     ["backlog", ..] => await BacklogBench.RunAsync(Arg("--gateway", "localhost:30000"), Arg("--socket", "backlog.slow"), Arg("--args", "[60000]"),
         int.Parse(Arg("--calls", "200000")), int.Parse(Arg("--in-flight", "64"))),
+    ["runtimes", ..] => await RuntimesBench.RunAsync(Arg("--gateway", "localhost:30000"), Int("BENCH_N", "1000"), Int("BENCH_M", "200")),
     ["plugs", ..] => await PlugsBench.RunAsync(Arg("--gateway", "localhost:30000"), Int("BENCH_K", "50"), Int("BENCH_N", "2000"), int.Parse(Arg("--rounds", "3"))),
     ["model", var phase, ..] => await ModelBench.RunAsync(phase, Arg("--gateway", "localhost:30000"), Arg("--snapshot", "model-snapshot.json"),
         int.Parse(Arg("--queues", "100")), int.Parse(Arg("--processors", "100")), int.Parse(Arg("--sockets", "1000"))),

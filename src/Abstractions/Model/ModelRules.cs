@@ -43,8 +43,8 @@ public static partial class ModelRules
         if (string.IsNullOrWhiteSpace(spec.Repository)) Fail($"{what}: a git repository (-g) is required");
         if (spec.Repository.Trim() != spec.Repository || spec.Repository.StartsWith('-'))
             Fail($"{what}: repository '{spec.Repository}' is not a URL or a path");
-        if (string.IsNullOrWhiteSpace(spec.Module) || !PythonModule().IsMatch(spec.Module))
-            Fail($"{what}: module '{spec.Module}' is not a Python module path like package.module");
+        if (!Enum.IsDefined(spec.Runtime)) Fail($"{what}: --runtime must be python, node or bash");
+        Module(what, spec.Runtime, spec.Module);
         if (spec.Branch is not null && !GitBranch().IsMatch(spec.Branch) || spec.Branch?.Contains("..") == true)
             Fail($"{what}: '{spec.Branch}' is not a valid branch name");
         if (spec.Commit is not null && !GitCommit().IsMatch(spec.Commit))
@@ -72,8 +72,9 @@ public static partial class ModelRules
         var what = $"socket '{spec.Name}'";
         Name("queue", spec.Queue);
         Name("processor", spec.Processor);
-        if (string.IsNullOrEmpty(spec.Function) || !PythonIdentifier().IsMatch(spec.Function))
-            Fail($"{what}: function '{spec.Function}' is not a Python identifier");
+        // Its shape for the processor's runtime is checked with the processor (Function); here, what no runtime takes.
+        if (string.IsNullOrEmpty(spec.Function) || spec.Function.Length > MaxNameLength || !AnyFunction().IsMatch(spec.Function))
+            Fail($"{what}: function '{spec.Function}' is not a function name (a Python or JavaScript identifier, or a script's file name)");
         Concurrency(what, spec.Concurrency);
         if (spec.Timeout is { } t && (t <= TimeSpan.Zero || t > TimeSpan.FromDays(7)))
             Fail($"{what}: timeout must be between 0 and 7 days");
@@ -81,6 +82,44 @@ public static partial class ModelRules
         if (spec.MaxQueued is < 1 or > MaxQueueBound) Fail($"{what}: the queue bound must be between 1 and {MaxQueueBound}");
         if (spec.JoinTimeout is { } j && (j < TimeSpan.FromSeconds(1) || j > TimeSpan.FromDays(7))) Fail($"{what}: the join timeout must be between 1 second and 7 days");
         return spec;
+    }
+
+    /// <summary>
+    /// Checks a processor's module for its runtime: a Python module path; a Node file (<c>.js</c>, <c>.mjs</c>,
+    /// <c>.cjs</c>) or package folder of the repository; a folder of the repository holding scripts (<c>bin/</c>, <c>.</c>).
+    /// </summary>
+    public static string Module(string what, ProcessorRuntime runtime, string? module)
+    {
+        switch (runtime)
+        {
+            case ProcessorRuntime.Python when string.IsNullOrWhiteSpace(module) || !PythonModule().IsMatch(module):
+                Fail($"{what}: module '{module}' is not a Python module path like package.module");
+                break;
+            case ProcessorRuntime.Node when string.IsNullOrWhiteSpace(module) || module.Length > 1000 || !RepositoryPath().IsMatch(module):
+                Fail($"{what}: module '{module}' is not a Node module of the repository: a relative path to a .js, .mjs or .cjs file, or to a package folder (lib/text.js, packages/tools)");
+                break;
+            case ProcessorRuntime.Bash when string.IsNullOrWhiteSpace(module) || module.Length > 1000 || module is not ("." or "./") && !RepositoryPath().IsMatch(module):
+                Fail($"{what}: module '{module}' is not a folder of the repository for bash scripts (bin/, or . for the top)");
+                break;
+        }
+
+        return module!;
+    }
+
+    /// <summary>
+    /// Checks a socket's function for its processor's runtime: a Python identifier, a JavaScript identifier (an
+    /// export's name), or a script's file name in the processor's folder (<c>resize.sh</c>: no '/', not starting with '.').
+    /// </summary>
+    public static string Function(string what, ProcessorRuntime runtime, string function)
+    {
+        var (valid, shape) = runtime switch
+        {
+            ProcessorRuntime.Node => (JavaScriptIdentifier().IsMatch(function), "a JavaScript identifier (an export of the module)"),
+            ProcessorRuntime.Bash => (ScriptName().IsMatch(function), "a script's file name in the processor's folder, like resize.sh"),
+            _ => (PythonIdentifier().IsMatch(function), "a Python identifier"),
+        };
+        if (!valid) Fail($"{what}: function '{function}' is not {shape}");
+        return function;
     }
 
     /// <summary>Checks a name: 1 to <see cref="MaxNameLength"/> letters, digits, '.', '_' or '-', starting with a letter, digit or '_'.</summary>
@@ -246,6 +285,19 @@ public static partial class ModelRules
 
     [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_./\-]*$")]
     private static partial Regex GitBranch();
+
+    [GeneratedRegex(@"^[A-Za-z_$][A-Za-z0-9_$]*$")]
+    private static partial Regex JavaScriptIdentifier();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")]
+    private static partial Regex ScriptName();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_$][A-Za-z0-9_.$\-]*$")]
+    private static partial Regex AnyFunction();
+
+    // Relative, every part starting with a letter, digit, '_' or '@' (so never '..' nor hidden), an optional '/' at the end.
+    [GeneratedRegex(@"^[A-Za-z0-9_@][A-Za-z0-9_.@\-]*(/[A-Za-z0-9_@][A-Za-z0-9_.@\-]*)*/?$")]
+    private static partial Regex RepositoryPath();
 
     [GeneratedRegex(@"^[0-9a-fA-F]{4,64}$")]
     private static partial Regex GitCommit();

@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace Pyfi;
 
 /// <summary>
-/// A processor: a Python module in a git repository, whose functions sockets expose. Code only ever comes
+/// A processor: a module in a git repository (Python, Node or a folder of bash scripts), whose functions sockets expose. Code only ever comes
 /// from this repository, never from a client.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("pyfi.ProcessorSpec")]
@@ -15,7 +15,10 @@ public sealed record ProcessorSpec
     /// <summary>The git repository: a URL, a <c>file://</c> URL or a local path.</summary>
     [Id(1)] public required string Repository { get; init; }
 
-    /// <summary>The Python module that holds the functions, e.g. <c>pyfi.processors.sample</c>.</summary>
+    /// <summary>
+    /// The module that holds the functions, as its <see cref="Runtime"/> names it: a Python module
+    /// (<c>pyfi.processors.sample</c>), a Node file or package folder (<c>lib/text.js</c>), a folder of scripts (<c>bin/</c>).
+    /// </summary>
     [Id(2)] public required string Module { get; init; }
 
     /// <summary>The branch to follow; <see langword="null"/> follows the repository's default branch.</summary>
@@ -51,4 +54,7 @@ public sealed record ProcessorSpec
     /// more fails with <c>MemoryLimitExceeded</c>. <see langword="null"/> for the silo's default (<c>PYFI_WORKER_MEMORY</c>).
     /// </summary>
     [Id(10)] public long? Memory { get; init; }
+
+    /// <summary>What runs the code: Python (the default), Node or bash.</summary>
+    [Id(11)] public ProcessorRuntime Runtime { get; init; } = ProcessorRuntime.Python;
 }

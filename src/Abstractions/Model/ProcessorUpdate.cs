@@ -37,6 +37,9 @@ public sealed record ProcessorUpdate
     /// <summary>New memory limit per worker, in bytes; 0 returns to the silo's default.</summary>
     [Id(9)] public long? Memory { get; init; }
 
+    /// <summary>New runtime.</summary>
+    [Id(10)] public ProcessorRuntime? Runtime { get; init; }
+
     /// <summary>The processor with this change applied.</summary>
     public ProcessorSpec ApplyTo(ProcessorSpec spec) => spec with
     {
@@ -50,6 +53,7 @@ public sealed record ProcessorUpdate
         RequestedStatus = RequestedStatus ?? spec.RequestedStatus,
         Hosts = Hosts is null ? spec.Hosts : [.. Hosts],
         Memory = Memory is null ? spec.Memory : Memory == 0 ? null : Memory,
+        Runtime = Runtime ?? spec.Runtime,
     };
 
     private static string? Clearable(string? change, string? current) =>

@@ -97,6 +97,7 @@ public static partial class PyfiJson
             {
                 new JsonStringEnumConverter<QueueType>(JsonNamingPolicy.CamelCase),
                 new JsonStringEnumConverter<ProcessorStatus>(JsonNamingPolicy.CamelCase),
+                new JsonStringEnumConverter<ProcessorRuntime>(JsonNamingPolicy.CamelCase),
                 new JsonStringEnumConverter<CallState>(JsonNamingPolicy.CamelCase),
                 new JsonStringEnumConverter<FlowState>(JsonNamingPolicy.CamelCase),
                 new JsonStringEnumConverter<FlowStepKind>(JsonNamingPolicy.CamelCase),

@@ -17,12 +17,12 @@ namespace Pyfi.Grains.Code;
 /// Python virtual environment (no system site-packages) with those requirements installed. Everything is
 /// built once and marked ready; later uses find it.
 /// </summary>
-public sealed partial class CodeCache(CodePaths paths, PythonRuntime python, RepositoryPolicy policy, ILogger<CodeCache> logger)
+public sealed partial class CodeCache(CodePaths paths, PythonRuntime python, NodePackages node, RepositoryPolicy policy, ILogger<CodeCache> logger)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
 
     // Environments known to be ready, so a call does not touch the file system to learn it again.
-    private readonly ConcurrentDictionary<(string Repository, string Commit, string? Requirements), CodeEnvironment> _ready = new();
+    private readonly ConcurrentDictionary<(string Repository, string Commit, string? Requirements, ProcessorRuntime Runtime), CodeEnvironment> _ready = new();
 
     /// <summary>
     /// Fetches the repository and returns the full commit id <paramref name="spec"/> points to now: its pinned
@@ -42,7 +42,7 @@ public sealed partial class CodeCache(CodePaths paths, PythonRuntime python, Rep
     public async Task<CodeEnvironment> PrepareAsync(ProcessorDeployment deployment, CancellationToken cancellationToken = default)
     {
         var commit = deployment.Commit ?? throw new DeploymentException($"processor '{deployment.Processor}' has no commit to run: {deployment.Error}");
-        if (_ready.TryGetValue((deployment.Repository, commit, deployment.Requirements), out var known)) return known;
+        if (_ready.TryGetValue((deployment.Repository, commit, deployment.Requirements, deployment.Runtime), out var known)) return known;
         Allow(deployment.Repository);
         var checkout = paths.Checkout(deployment.Repository, commit);
         if (!IsReady(checkout))
@@ -54,6 +54,19 @@ public sealed partial class CodeCache(CodePaths paths, PythonRuntime python, Rep
             });
         }
 
+        var environment = deployment.Runtime switch
+        {
+            ProcessorRuntime.Python => await PythonEnvironmentAsync(deployment, checkout, commit, cancellationToken),
+            // Node and bash workers are started by the base interpreter (pyfi_worker.py --launch, --scripts).
+            ProcessorRuntime.Node => await node.PrepareAsync(deployment, checkout, await python.InterpreterAsync(cancellationToken), cancellationToken),
+            _ => new CodeEnvironment($"{CodePaths.RepositoryKey(deployment.Repository)}-{commit}", checkout, await python.InterpreterAsync(cancellationToken), commit),
+        };
+        _ready[(deployment.Repository, commit, deployment.Requirements, deployment.Runtime)] = environment;
+        return environment;
+    }
+
+    private async Task<CodeEnvironment> PythonEnvironmentAsync(ProcessorDeployment deployment, string checkout, string commit, CancellationToken cancellationToken)
+    {
         var requirements = RequirementsFile(deployment, checkout);
         var requirementsKey = RequirementsKey(checkout, requirements);
         var key = CodePaths.EnvironmentKey(deployment.Repository, commit, requirementsKey);
@@ -66,9 +79,7 @@ public sealed partial class CodeCache(CodePaths paths, PythonRuntime python, Rep
             });
         }
 
-        var environment = new CodeEnvironment(key, checkout, Path.Combine(venv, "bin", "python"), commit);
-        _ready[(deployment.Repository, commit, deployment.Requirements)] = environment;
-        return environment;
+        return new CodeEnvironment(key, checkout, Path.Combine(venv, "bin", "python"), commit);
     }
 
     private void Allow(string repository)

@@ -27,6 +27,22 @@ public static class ModuleFiles
         throw NotInRepository(environment, module);
     }
 
+    /// <summary>
+    /// The real path (links resolved) of <paramref name="relative"/> in the checkout, when it exists and stays inside
+    /// it; <see langword="null"/> otherwise. For the runtimes that name files and folders (node, bash).
+    /// </summary>
+    public static string? InCheckout(CodeEnvironment environment, string relative)
+    {
+        var root = RealPath(environment.CheckoutPath);
+        var path = Path.Combine(root, relative.TrimEnd('/'));
+        if (!File.Exists(path) && !Directory.Exists(path)) return null;
+        var real = RealPath(path);
+        return real == root || IsInside(real, root) ? real : null;
+    }
+
+    /// <summary>The commit, short, for a message.</summary>
+    public static string ShortCommit(CodeEnvironment environment) => environment.Commit[..Math.Min(12, environment.Commit.Length)];
+
     private static DeploymentException NotInRepository(CodeEnvironment environment, string module) =>
         new($"module '{module}' is not a file of the repository at commit {environment.Commit[..Math.Min(12, environment.Commit.Length)]}");
 

@@ -24,6 +24,14 @@ public sealed class PyfiRuntimeOptions
     /// <value>Defaults to <c>python3</c>.</value>
     public string Python { get; set; } = "python3";
 
+    /// <summary>The Node.js that node processors run on (<c>PYFI_NODE</c>).</summary>
+    /// <value>Defaults to <c>node</c>, looked up on PATH.</value>
+    public string Node { get; set; } = "node";
+
+    /// <summary>The npm that installs a node processor's <c>package-lock.json</c> (<c>PYFI_NPM</c>).</summary>
+    /// <value>Defaults to <c>npm</c>, looked up on PATH.</value>
+    public string Npm { get; set; } = "npm";
+
     /// <summary>How long a worker slot stays on its core with no call before it lets the core go.</summary>
     /// <value>Defaults to 500 milliseconds.</value>
     public TimeSpan SlotIdleTimeout { get; set; } = TimeSpan.FromMilliseconds(500);

@@ -23,6 +23,8 @@ public sealed class PyfiRuntimeOptionsValidator : IValidateOptions<PyfiRuntimeOp
         if (o.SlotIdleTimeout < TimeSpan.FromMilliseconds(10) || o.SlotIdleTimeout > TimeSpan.FromHours(1))
             return $"Pyfi:SlotIdleTimeout must be between 10 milliseconds and 1 hour, not {o.SlotIdleTimeout}";
         if (string.IsNullOrWhiteSpace(o.Python)) return "PYFI_PYTHON must name a Python interpreter";
+        if (string.IsNullOrWhiteSpace(o.Node)) return "PYFI_NODE must name a Node.js program";
+        if (string.IsNullOrWhiteSpace(o.Npm)) return "PYFI_NPM must name an npm program";
         if (!ByteSize.TryParse(o.WorkerMemory, out var memory)) return $"PYFI_WORKER_MEMORY must be an amount of memory like 2G or 512M (0 for no limit), not '{o.WorkerMemory}'";
         if (memory != 0 && Refused(() => ModelRules.WorkerMemory("PYFI_WORKER_MEMORY", memory)) is { } outOfRange) return outOfRange;
         if (o.MaxPayloadBytes is < 1024 or > 1L << 30) return $"PYFI_MAX_PAYLOAD must be between 1024 and {1L << 30} bytes, not {o.MaxPayloadBytes}";

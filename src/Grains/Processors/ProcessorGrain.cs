@@ -83,12 +83,12 @@ public sealed partial class ProcessorGrain(
     }
 
     private static bool SameCode(ProcessorSpec a, ProcessorSpec b) =>
-        a.Repository == b.Repository && a.Branch == b.Branch && a.Commit == b.Commit && a.Module == b.Module && a.Requirements == b.Requirements;
+        a.Repository == b.Repository && a.Branch == b.Branch && a.Commit == b.Commit && a.Module == b.Module && a.Requirements == b.Requirements && a.Runtime == b.Runtime;
 
     private Task<ProcessorDeployment> StartDeployment(Definition<ProcessorSpec> definition)
     {
         var spec = definition.Spec;
-        Publish(new ProcessorDeployment(Name, spec.Repository, spec.Module, null, spec.Requirements, ProcessorStatus.Deploying, null, definition.Stamp.Revision, spec.Hosts, spec.Memory));
+        Publish(new ProcessorDeployment(Name, spec.Repository, spec.Module, null, spec.Requirements, ProcessorStatus.Deploying, null, definition.Stamp.Revision, spec.Hosts, spec.Memory, spec.Runtime));
         return _deploying = DeployAsync(definition);
     }
 
@@ -99,10 +99,10 @@ public sealed partial class ProcessorGrain(
         try
         {
             var commit = await code.ResolveAsync(spec);
-            var candidate = new ProcessorDeployment(Name, spec.Repository, spec.Module, commit, spec.Requirements, ProcessorStatus.Ready, null, definition.Stamp.Revision, spec.Hosts, spec.Memory);
+            var candidate = new ProcessorDeployment(Name, spec.Repository, spec.Module, commit, spec.Requirements, ProcessorStatus.Ready, null, definition.Stamp.Revision, spec.Hosts, spec.Memory, spec.Runtime);
             var environment = await code.PrepareAsync(candidate);
-            // Importing the module once proves the code runs, and leaves a warm worker for the first call.
-            workers.Return(await workers.RentAsync(environment, spec.Module, workers.LimitsFor(spec.Memory)));
+            // Loading the module once proves the code runs, and leaves a warm worker for the first call.
+            workers.Return(await workers.RentAsync(environment, spec.Runtime, spec.Module, workers.LimitsFor(spec.Memory)));
             result = candidate;
             LogDeployed(Name, commit);
         }
@@ -110,7 +110,7 @@ public sealed partial class ProcessorGrain(
         {
             // Not the code's fault: the next activation (after the restart, or on another silo) deploys again.
             LogDeploymentStopped(Name);
-            return new ProcessorDeployment(Name, spec.Repository, spec.Module, null, spec.Requirements, ProcessorStatus.Deploying, null, definition.Stamp.Revision, spec.Hosts, spec.Memory);
+            return new ProcessorDeployment(Name, spec.Repository, spec.Module, null, spec.Requirements, ProcessorStatus.Deploying, null, definition.Stamp.Revision, spec.Hosts, spec.Memory, spec.Runtime);
         }
         catch (Exception e)
         {
@@ -120,7 +120,7 @@ public sealed partial class ProcessorGrain(
                 PythonWorkerExitedException exited => $"{exited.Kind}: the worker importing module '{spec.Module}' ended: {exited.Message}",
                 _ => $"{e.GetType().Name}: {e.Message}",
             };
-            result = new ProcessorDeployment(Name, spec.Repository, spec.Module, null, spec.Requirements, ProcessorStatus.Error, reason, definition.Stamp.Revision, spec.Hosts, spec.Memory);
+            result = new ProcessorDeployment(Name, spec.Repository, spec.Module, null, spec.Requirements, ProcessorStatus.Error, reason, definition.Stamp.Revision, spec.Hosts, spec.Memory, spec.Runtime);
             LogDeploymentFailed(Name, reason);
         }
 

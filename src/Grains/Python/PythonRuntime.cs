@@ -13,7 +13,7 @@ namespace Pyfi.Grains.Python;
 public sealed class PythonRuntime(IOptions<PyfiRuntimeOptions> options, CodePaths paths)
 {
     private readonly Lazy<Task<string>> _interpreter = new(() => ResolveAsync(options.Value.Python));
-    private readonly Lazy<string> _script = new(() => WriteScript(paths));
+    private readonly Lazy<string> _script = new(() => Runtimes.WorkerScripts.Write(paths, "Python", "pyfi_worker.py"));
 
     /// <summary>The absolute path of the base interpreter; throws <see cref="DeploymentException"/> when there is none.</summary>
     public Task<string> InterpreterAsync(CancellationToken cancellationToken = default) => _interpreter.Value.WaitAsync(cancellationToken);
@@ -37,23 +37,5 @@ public sealed class PythonRuntime(IOptions<PyfiRuntimeOptions> options, CodePath
         {
             throw new DeploymentException($"no Python interpreter '{python}' on this host; install python3 or set PYFI_PYTHON");
         }
-    }
-
-    private static string WriteScript(CodePaths paths)
-    {
-        using var stream = typeof(PythonRuntime).Assembly.GetManifestResourceStream("Pyfi.Grains.Python.pyfi_worker.py")
-            ?? throw new InvalidOperationException("pyfi_worker.py is not embedded");
-        using var reader = new StreamReader(stream);
-        var text = reader.ReadToEnd();
-        Directory.CreateDirectory(paths.Runtime);
-        var path = Path.Combine(paths.Runtime, "pyfi_worker.py");
-        if (!File.Exists(path) || File.ReadAllText(path) != text)
-        {
-            var staging = $"{path}.{Environment.ProcessId}";
-            File.WriteAllText(staging, text);
-            File.Move(staging, path, overwrite: true);
-        }
-
-        return path;
     }
 }

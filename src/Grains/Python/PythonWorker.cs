@@ -1,4 +1,3 @@
-using System.Globalization;
 using CliWrap;
 using CliWrap.Builders;
 using Microsoft.Extensions.Logging;
@@ -9,8 +8,11 @@ namespace Pyfi.Grains.Python;
 // Long on purpose: one process's protocol as one state machine (start, requests written ahead, replies matched by
 // id, violations, exit), which its pending-call list and lock must see whole.
 /// <summary>
-/// One long-lived Python process running <c>pyfi_worker.py</c> for one module at one commit, started through
-/// CliWrap and spoken to in JSON lines (see the script): a call costs a message, not a process start. The
+/// One long-lived worker process for one module at one commit, started through CliWrap and spoken to in JSON
+/// lines (see <c>pyfi_worker.py</c>): a call costs a message, not a process start. The process is a Python worker,
+/// a Node worker (<c>pyfi_worker.js</c>) or a bash supervisor (<c>pyfi_worker.py --scripts</c>), as its processor's
+/// <see cref="Runtimes.IWorkerRuntime"/> launches it: they speak one protocol, so this class (named for the first
+/// of them) serves all. The
 /// process runs one call at a time, in the order written; a caller may write the next call before the last
 /// one ended, so the process starts it the moment it replies instead of waiting for the silo.
 /// </summary>
@@ -37,8 +39,13 @@ public sealed partial class PythonWorker : IAsyncDisposable
     // Set once the process broke the protocol or ended: no call is written to it any more.
     private PythonWorkerExitedException? _ended;
 
-    private PythonWorker(string key, WorkerLimits limits, ILogger logger)
+    // Set when the runtime said on stderr that it ran out of its memory limit (WorkerLaunch.OutOfMemoryLine).
+    private readonly string? _outOfMemoryLine;
+    private volatile bool _outOfMemory;
+
+    private PythonWorker(string key, WorkerLimits limits, string? outOfMemoryLine, ILogger logger)
     {
+        _outOfMemoryLine = outOfMemoryLine;
         Key = key;
         Limits = limits;
         _logger = logger;
@@ -59,18 +66,18 @@ public sealed partial class PythonWorker : IAsyncDisposable
     /// <summary>When it last finished a call (or started).</summary>
     public DateTimeOffset LastUsed { get; private set; } = DateTimeOffset.UtcNow;
 
-    /// <summary>The key of a worker for <paramref name="module"/> in <paramref name="environment"/> under <paramref name="limits"/>.</summary>
-    public static string KeyOf(CodeEnvironment environment, string module, WorkerLimits limits) => $"{environment.Key}/{module}/{limits.MemoryBytes}";
+    /// <summary>The key of a worker for <paramref name="module"/> of <paramref name="runtime"/> in <paramref name="environment"/> under <paramref name="limits"/>.</summary>
+    public static string KeyOf(CodeEnvironment environment, ProcessorRuntime runtime, string module, WorkerLimits limits) =>
+        runtime == ProcessorRuntime.Python ? $"{environment.Key}/{module}/{limits.MemoryBytes}" : $"{environment.Key}/{runtime}:{module}/{limits.MemoryBytes}";
 
     /// <summary>
-    /// Starts a worker and waits until it has imported <paramref name="module"/>. Throws
-    /// <see cref="DeploymentException"/> when the module is not a file of the checkout or cannot be imported,
-    /// and <see cref="PythonWorkerExitedException"/> when the process dies first or breaks the protocol.
+    /// Starts a worker with <paramref name="launch"/> (from the processor's <see cref="Runtimes.IWorkerRuntime"/>) and
+    /// waits until it has loaded its module. Throws <see cref="DeploymentException"/> when the module cannot be
+    /// loaded, and <see cref="PythonWorkerExitedException"/> when the process dies first or breaks the protocol.
     /// </summary>
-    public static async Task<PythonWorker> StartAsync(CodeEnvironment environment, string module, WorkerLimits limits, string script, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<PythonWorker> StartAsync(Runtimes.WorkerLaunch launch, string key, WorkerLimits limits, ILogger logger, CancellationToken cancellationToken)
     {
-        ModuleFiles.Find(environment, module);
-        var worker = new PythonWorker(KeyOf(environment, module, limits), limits, logger);
+        var worker = new PythonWorker(key, limits, launch.OutOfMemoryLine, logger);
 
         // Requests are written straight to the process's stdin by the caller.
         var stdin = PipeSource.Create(async (destination, _) =>
@@ -79,13 +86,9 @@ public sealed partial class PythonWorker : IAsyncDisposable
             await worker._closed.Task;
         });
 
-        // -I: isolated (no PYTHONPATH, no user site-packages, not the script's folder on sys.path); -B: the
-        // checkout is never written to.
-        worker._process = Cli.Wrap(environment.Python)
-            .WithArguments([
-                "-I", "-B", "-u", "-X", "utf8", script, module, environment.CheckoutPath,
-                limits.MemoryBytes.ToString(CultureInfo.InvariantCulture), limits.MaxPayloadBytes.ToString(CultureInfo.InvariantCulture), WorkerErrors.ForWorker])
-            .WithWorkingDirectory(environment.CheckoutPath)
+        worker._process = Cli.Wrap(launch.Program)
+            .WithArguments(launch.Arguments)
+            .WithWorkingDirectory(launch.WorkingDirectory)
             .WithEnvironmentVariables(HideSettings)
             .WithStandardInputPipe(stdin)
             .WithStandardOutputPipe(WorkerPipes.Lines("pyfi-worker-out", limits.ReplyLineLimit, worker.OnReply, worker.OnReplyTooLong))
@@ -109,7 +112,7 @@ public sealed partial class PythonWorker : IAsyncDisposable
         if (importError is not null)
         {
             await worker.DisposeAsync();
-            throw new DeploymentException($"module '{module}' cannot be imported: {importError}");
+            throw new DeploymentException($"{launch.LoadFailure}: {importError}");
         }
 
         return worker;
@@ -400,6 +403,7 @@ public sealed partial class PythonWorker : IAsyncDisposable
 
     private void OnStandardError(ReadOnlyMemory<byte> line)
     {
+        if (_outOfMemoryLine is not null && System.Text.Encoding.UTF8.GetString(line.Span).Contains(_outOfMemoryLine, StringComparison.Ordinal)) _outOfMemory = true;
         if (_logger.IsEnabled(LogLevel.Debug)) LogWorkerOutput(ProcessId, System.Text.Encoding.UTF8.GetString(line.Span));
     }
 
@@ -407,7 +411,11 @@ public sealed partial class PythonWorker : IAsyncDisposable
     {
         _closed.TrySetResult();
         var how = process.IsCompletedSuccessfully ? $"exit code {process.Result.ExitCode}" : "killed";
-        var error = new PythonWorkerExitedException($"the worker process {ProcessId} ended ({how})", started: true);
+        var error = _outOfMemory
+            ? new PythonWorkerExitedException(
+                $"the call needed more memory than the worker's limit of {ByteSize.Format(Limits.MemoryBytes)} (the processor's --memory, else PYFI_WORKER_MEMORY); the worker ended",
+                started: true, FailureKinds.MemoryLimitExceeded)
+            : new PythonWorkerExitedException($"the worker process {ProcessId} ended ({how})", started: true);
         _handshake.TrySetException(error);
         Fail(error);
         LogExited(ProcessId, how);
@@ -436,12 +444,12 @@ public sealed partial class PythonWorker : IAsyncDisposable
         public bool Withdrawn;
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Python worker {Pid}: {Line}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Pid}: {Line}")]
     private partial void LogWorkerOutput(int pid, string line);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Python worker {Pid} ended ({How})")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Pid} ended ({How})")]
     private partial void LogExited(int pid, string how);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Python worker {Pid} stopped: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Pid} stopped: {Reason}")]
     private partial void LogViolation(int pid, string reason);
 }

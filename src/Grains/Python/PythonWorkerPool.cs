@@ -6,7 +6,7 @@ using Pyfi.Grains.Code;
 namespace Pyfi.Grains.Python;
 
 /// <summary>
-/// Warm Python workers on this host, by code (environment and module). A worker grain rents one while it
+/// Warm workers on this host (of every runtime), by code (environment, runtime and module). A worker grain rents one while it
 /// holds a core and gives it back when it lets the core go, so the next slot for the same code (any socket
 /// of the processor) starts in microseconds instead of paying for a process start and an import. Workers
 /// idle longer than <see cref="IdleLifetime"/> are stopped.
@@ -20,7 +20,7 @@ public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParti
 
     // Every process started and not yet seen exited, rented or idle: a stopping silo stops them all.
     private readonly HashSet<PythonWorker> _live = [];
-    private readonly PythonRuntime _python;
+    private readonly Runtimes.WorkerRuntimes _runtimes;
     private readonly PyfiRuntimeOptions _options;
     private readonly ILogger<PythonWorkerPool> _logger;
     private readonly int _maxIdle;
@@ -30,9 +30,9 @@ public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParti
     private volatile bool _stopping;
 
     /// <summary>Creates the pool; it keeps at most two idle workers per core.</summary>
-    public PythonWorkerPool(PythonRuntime python, IOptions<PyfiRuntimeOptions> options, ILogger<PythonWorkerPool> logger)
+    public PythonWorkerPool(Runtimes.WorkerRuntimes runtimes, IOptions<PyfiRuntimeOptions> options, ILogger<PythonWorkerPool> logger)
     {
-        _python = python;
+        _runtimes = runtimes;
         _options = options.Value;
         _logger = logger;
         _maxIdle = Math.Max(2, _options.Cores * 2);
@@ -43,14 +43,14 @@ public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParti
     public WorkerLimits LimitsFor(long? memory) => new(memory ?? _options.WorkerMemoryBytes, _options.MaxPayloadBytes);
 
     /// <summary>
-    /// A running worker for <paramref name="module"/> in <paramref name="environment"/> under <paramref name="limits"/>
-    /// (<see cref="LimitsFor"/>): a warm one if there is one.
+    /// A running worker of <paramref name="runtime"/> for <paramref name="module"/> in <paramref name="environment"/> under
+    /// <paramref name="limits"/> (<see cref="LimitsFor"/>): a warm one if there is one.
     /// </summary>
     /// <remarks>Throws <see cref="SiloStoppingException"/> once the silo stops: no process starts during a stop.</remarks>
-    public async Task<PythonWorker> RentAsync(CodeEnvironment environment, string module, WorkerLimits limits, CancellationToken cancellationToken = default)
+    public async Task<PythonWorker> RentAsync(CodeEnvironment environment, ProcessorRuntime runtime, string module, WorkerLimits limits, CancellationToken cancellationToken = default)
     {
         if (_stopping) throw new SiloStoppingException();
-        var key = PythonWorker.KeyOf(environment, module, limits);
+        var key = PythonWorker.KeyOf(environment, runtime, module, limits);
         lock (_idle)
         {
             var warm = _idle.FindLastIndex(w => w.Key == key && !w.HasExited);
@@ -62,7 +62,8 @@ public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParti
             }
         }
 
-        var started = await PythonWorker.StartAsync(environment, module, limits, _python.WorkerScript, _logger, cancellationToken);
+        var launch = await _runtimes.For(runtime).LaunchAsync(environment, module, limits, cancellationToken);
+        var started = await PythonWorker.StartAsync(launch, key, limits, _logger, cancellationToken);
         bool stopping;
         lock (_idle)
         {
@@ -77,7 +78,7 @@ public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParti
             throw new SiloStoppingException();
         }
 
-        LogStarted(started.ProcessId, module, environment.Key);
+        LogStarted(runtime, started.ProcessId, module, environment.Key);
         return started;
     }
 
@@ -165,8 +166,8 @@ public sealed partial class PythonWorkerPool : IAsyncDisposable, ILifecycleParti
         foreach (var worker in expired) _ = worker.DisposeAsync().AsTask();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Started Python worker {Pid} for {Module} ({Environment})")]
-    private partial void LogStarted(int pid, string module, string environment);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Started {Runtime} worker {Pid} for {Module} ({Environment})")]
+    private partial void LogStarted(ProcessorRuntime runtime, int pid, string module, string environment);
 }
 
 /// <summary>The silo is stopping: no Python process is started, so no attempt begins here.</summary>

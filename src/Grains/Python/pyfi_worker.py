@@ -1,6 +1,18 @@
 """Pyfi's Python worker: runs functions of one processor module for a silo, one call at a time.
 
     python -I -B -u -X utf8 pyfi_worker.py MODULE CHECKOUT MEMORY_BYTES MAX_PAYLOAD_BYTES KINDS
+    python -I -B -u -X utf8 pyfi_worker.py --scripts FOLDER CHECKOUT MEMORY_BYTES MAX_PAYLOAD_BYTES KINDS
+    python -I -B pyfi_worker.py --launch MEMORY_BYTES -- PROGRAM ARGS...
+
+--scripts (bash processors): the functions are the executable files of FOLDER. A call runs its script as a child
+(argv: the positional arguments, strings as they are and other values as JSON; stdin: {"args": [...], "kwargs":
+{...}}); its stdout, trimmed, is the result (a string); what it writes to stderr is the call's output; a non-zero
+exit fails the call with type ExitCodeN (SignalN when a signal ended it) and its stderr, trimmed, as the message.
+The script runs in this process's group, under its limits, and is killed with it at the time limit.
+
+--launch (node processors): sets this process's group, limits and subreaper as below, moves the protocol pipe to
+fd 3 (fd 1 becomes stderr, so nothing a child prints reaches the protocol), and becomes PROGRAM (execvp), which
+speaks the protocol on fd 3 (pyfi_worker.js).
 
 KINDS is the silo's names for the failures this script reports (JSON, by role: {"cancelled": ..., ...}); the
 list of failure kinds lives in the silo (FailureKinds), and this script has no names of its own.
@@ -73,6 +85,8 @@ KINDS = None  # the silo's names for the failures reported here (argument 5), se
 
 def describe(exc, skip_frames=0):
     """The exception as the silo reports it; the first skip_frames frames (this script's) are left out."""
+    if isinstance(exc, ScriptFailed):
+        return {"type": exc.kind, "message": cut(exc.message, MAX_ERROR_TEXT), "traceback": cut(exc.detail, MAX_ERROR_TEXT)}
     tb = exc.__traceback__
     for _ in range(skip_frames):
         if tb is not None and tb.tb_next is not None:
@@ -240,6 +254,108 @@ def import_from(module_name, code_path):
     return module
 
 
+class ScriptFailed(Exception):
+    """A script that ended with a non-zero exit code or a signal."""
+
+    def __init__(self, kind, message, detail):
+        super().__init__(message)
+        self.kind, self.message, self.detail = kind, message, detail
+
+
+class ScriptFolder:
+    """A bash processor's folder, as a module: its executable files are its functions; a call runs one (see --scripts)."""
+
+    def __init__(self, folder, code_path, max_payload):
+        self.folder, self.code_path, self.max_payload = os.path.realpath(folder), code_path, max_payload
+        self.root = os.path.realpath(code_path)
+
+    def find(self, name):
+        """The function that runs the script name, or why there is none."""
+        path = os.path.join(self.folder, name)
+        if "/" in name or name.startswith(".") or not os.path.isfile(path) or not inside(path, self.root):
+            return None, f"folder '{os.path.relpath(self.folder, self.root)}' has no script '{name}'"
+        if not os.access(path, os.X_OK):
+            return None, f"script '{name}' is not executable (git update-index --chmod=+x)"
+        return lambda *args, **kwargs: self.run(name, path, args, kwargs), None
+
+    def run(self, name, path, args, kwargs):
+        import subprocess
+        argv = [path] + [a if isinstance(a, str) else json.dumps(a, separators=(",", ":")) for a in args]
+        call = json.dumps({"args": list(args), "kwargs": kwargs}, separators=(",", ":")).encode()
+        child = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 cwd=self.code_path, close_fds=True)
+
+        def feed():  # a script need not read its stdin
+            try:
+                child.stdin.write(call)
+            except OSError:
+                pass
+            finally:
+                try:
+                    child.stdin.close()
+                except OSError:
+                    pass
+
+        threading.Thread(target=feed, daemon=True).start()
+        out, err = bounded_output(child, self.max_payload + 1, MAX_OUTPUT)
+        code = child.wait()
+        error = err.decode("utf-8", "replace")
+        sys.stderr.write(error)  # the call's captured output
+        if code != 0:
+            kind = f"ExitCode{code}" if code > 0 else f"Signal{-code}"
+            said = error.strip()
+            how = f"exit code {code}" if code > 0 else f"signal {-code}"
+            raise ScriptFailed(kind, said or f"{name} ended with {how}", f"{name} ended with {how}\n{said}")
+        return out.decode("utf-8", "replace").strip()
+
+
+def bounded_output(child, max_out, max_err):
+    """The child's stdout and stderr, each kept up to its bound (the rest is read and dropped), until it ends.
+
+    What the child leaves running with the pipes open does not hold the call: once the child has ended, what is
+    already written is read and the call goes on (what it left is killed at the call's end)."""
+    import selectors
+    kept = {child.stdout.fileno(): (bytearray(), max_out), child.stderr.fileno(): (bytearray(), max_err)}
+    selector = selectors.DefaultSelector()
+    for fd in kept:
+        selector.register(fd, selectors.EVENT_READ)
+    ended = False
+    while selector.get_map():
+        ready = selector.select(0 if ended else 0.05)
+        if not ready and ended:
+            break
+        for key, _ in ready:
+            chunk = os.read(key.fd, 1 << 16)
+            if not chunk:
+                selector.unregister(key.fd)
+                continue
+            buffer, bound = kept[key.fd]
+            if len(buffer) < bound:
+                buffer += chunk[:bound - len(buffer)]
+        if not ended and child.poll() is not None:
+            ended = True
+    selector.close()
+    result = bytes(kept[child.stdout.fileno()][0]), bytes(kept[child.stderr.fileno()][0])
+    child.stdout.close()
+    child.stderr.close()
+    return result
+
+
+def launch(argv):
+    """--launch MEMORY -- PROGRAM ARGS: limits and process group as a worker's, the protocol on fd 3, then PROGRAM."""
+    memory, program = int(argv[0]), argv[2:]
+    os.dup2(1, 3, inheritable=True)
+    os.dup2(2, 1)
+    limit(memory)
+    try:
+        os.execvp(program[0], program)
+    except OSError as exc:
+        message = (f"no program '{program[0]}' on this host (install it, or set PYFI_NODE)"
+                   if isinstance(exc, FileNotFoundError) else f"'{program[0]}' cannot be started: {exc}")
+        os.write(3, (json.dumps({"ready": False, "error": {"type": type(exc).__name__, "message": message}}) + "\n").encode())
+        return 3
+
+
 class Requests:
     """The requests from stdin, read ahead, with the cancels that came for the ones not started."""
 
@@ -285,10 +401,14 @@ class Requests:
 
 
 def main():
-    module_name, code_path = sys.argv[1], sys.argv[2]
-    memory, max_payload = int(sys.argv[3]), int(sys.argv[4])
+    if sys.argv[1] == "--launch":
+        return launch(sys.argv[2:])
+    scripts = sys.argv[1] == "--scripts"
+    arguments = sys.argv[2:] if scripts else sys.argv[1:]
+    module_name, code_path = arguments[0], arguments[1]
+    memory, max_payload = int(arguments[2]), int(arguments[3])
     global KINDS
-    KINDS = types.SimpleNamespace(**json.loads(sys.argv[5]))
+    KINDS = types.SimpleNamespace(**json.loads(arguments[4]))
 
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     os.dup2(2, 1)
@@ -307,7 +427,7 @@ def main():
     threading.Thread(target=watch_parent, args=(os.getppid(),), name="pyfi-watchdog", daemon=True).start()
     children = Children()
     try:
-        module = import_from(module_name, code_path)
+        module = ScriptFolder(module_name, code_path, max_payload) if scripts else import_from(module_name, code_path)
     except BaseException as exc:  # an import can raise anything, SystemExit included
         only_this_process(3)
         error = memory_error(exc, memory) if isinstance(exc, MemoryError) else describe(exc)
@@ -331,11 +451,15 @@ def main():
         reply_id = call_id if type(call_id) is int else json.dumps(call_id)
         send('{"started":%s}' % reply_id)
         name = request.get("function", "")
-        function = getattr(module, name, None)
-        if function is None or not callable(function) or name.startswith("_"):
+        if scripts:
+            function, missing = module.find(name)
+        else:
+            function = getattr(module, name, None)
+            if function is None or not callable(function) or name.startswith("_"):
+                function, missing = None, f"module '{module_name}' has no function '{name}'"
+        if function is None:
             send_json({"id": call_id, "ok": False, "output": "", "error": {
-                "type": KINDS.function_not_found,
-                "message": f"module '{module_name}' has no function '{name}'"}})
+                "type": KINDS.function_not_found, "message": missing}})
             continue
 
         captured = io.StringIO()

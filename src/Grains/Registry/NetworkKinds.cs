@@ -53,6 +53,22 @@ internal static class NetworkKinds
         Validate = ModelRules.Validate,
         Same = (a, b) => WithoutLists(a) == WithoutLists(b) && a.Retry.NonRetryable.SequenceEqual(b.Retry.NonRetryable, StringComparer.Ordinal),
         References = s => [(ModelKind.Queue, s.Queue), (ModelKind.Processor, s.Processor)],
+        // A function's shape depends on its processor's runtime: the declared processor's, else the network's.
+        CheckAll = (planning, declared) => declared.SelectMany(d =>
+        {
+            var runtime = planning.Declared.Processors.FirstOrDefault(p => p.Name == d.Spec.Processor)?.Runtime
+                ?? planning.Current.Processors.GetValueOrDefault(d.Spec.Processor)?.Spec.Runtime;
+            if (runtime is null) return [];
+            try
+            {
+                ModelRules.Function($"socket '{d.Spec.Name}'", runtime.Value, d.Spec.Function);
+                return Array.Empty<string>();
+            }
+            catch (InvalidSpecException e)
+            {
+                return [$"{d.Path}: {e.Message}"];
+            }
+        }),
     };
 
     /// <summary>Plugs.</summary>

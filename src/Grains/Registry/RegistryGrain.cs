@@ -104,6 +104,12 @@ public sealed partial class RegistryGrain(
         var current = FindProcessor(name);
         var spec = ModelRules.Validate(update.ApplyTo(current.Spec));
         if (update.Repository is not null) AllowRepository(spec.Repository);
+        if (spec.Runtime != current.Spec.Runtime)
+        {
+            // Its sockets' functions must still name functions of the new runtime.
+            foreach (var socket in Current.Sockets.Values.Where(s => s.Spec.Processor == name)) ModelRules.Function($"socket '{socket.Spec.Name}'", spec.Runtime, socket.Spec.Function);
+        }
+
         if (spec != current.Spec)
         {
             await CommitAsync(ModelKind.Processor, name, next => next.Processors[name] = new(spec, NextStamp(next, current.Stamp)));
@@ -375,7 +381,8 @@ public sealed partial class RegistryGrain(
     private void CheckReferences(SocketSpec spec)
     {
         if (!Current.Queues.ContainsKey(spec.Queue)) throw new NotFoundException(ModelKind.Queue, spec.Queue);
-        if (!Current.Processors.ContainsKey(spec.Processor)) throw new NotFoundException(ModelKind.Processor, spec.Processor);
+        if (!Current.Processors.TryGetValue(spec.Processor, out var processor)) throw new NotFoundException(ModelKind.Processor, spec.Processor);
+        ModelRules.Function($"socket '{spec.Name}'", processor.Spec.Runtime, spec.Function);
     }
 
     private void CheckReferences(PlugSpec spec)

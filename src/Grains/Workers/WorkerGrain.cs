@@ -356,7 +356,7 @@ public sealed partial class WorkerGrain(
     {
         var environment = await code.PrepareAsync(deployment);
         var limits = pool.LimitsFor(deployment.Memory);
-        var key = PythonWorker.KeyOf(environment, deployment.Module, limits);
+        var key = PythonWorker.KeyOf(environment, deployment.Runtime, deployment.Module, limits);
         while (true)
         {
             if (_worker is { HasExited: false } current && current.Key == key) return current;
@@ -367,7 +367,7 @@ public sealed partial class WorkerGrain(
 
         if (_worker is not null) pool.Return(_worker);
         _worker = null;
-        var rental = pool.RentAsync(environment, deployment.Module, limits);
+        var rental = pool.RentAsync(environment, deployment.Runtime, deployment.Module, limits);
         _renting = rental;
         try
         {

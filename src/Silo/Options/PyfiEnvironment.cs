@@ -24,6 +24,8 @@ public static class PyfiEnvironment
         ["PYFI_GATEWAY"] = "Pyfi:Client:Gateways",
         ["PYFI_CORES"] = "Pyfi:Cores",
         ["PYFI_PYTHON"] = "Pyfi:Python",
+        ["PYFI_NODE"] = "Pyfi:Node",
+        ["PYFI_NPM"] = "Pyfi:Npm",
         ["PYFI_LEASE"] = "Pyfi:Lease",
         ["PYFI_HOSTNAME"] = "Pyfi:HostName",
         ["PYFI_RETENTION"] = "Pyfi:Retention",

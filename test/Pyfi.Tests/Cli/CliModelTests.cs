@@ -46,7 +46,7 @@ public sealed class CliModelTests(SqliteSiloFixture fixture) : IClassFixture<Sql
 
         Assert.Contains("│ Name", queues);
         Assert.Matches(@"│ table\.q\s+│ fanout\s+│ yes\s+│ table\.s\s+│", queues);
-        Assert.Matches(@"│ table\.p\s+│ pkg\.mod\s+│ /srv/git/p\.git\s+│ main\s+│ 0123456789ab\s+│ 4\s+│ 1 GiB\s+│ yes\s+│ ready\s+│ \w+\s+│ 1\s+│", processors);
+        Assert.Matches(@"│ table\.p\s+│ pkg\.mod\s+│ python\s+│ /srv/git/p\.git\s+│ main\s+│ 0123456789ab\s+│ 4\s+│ 1 GiB\s+│ yes\s+│ ready\s+│ \w+\s+│ 1\s+│", processors);
         Assert.Matches(@"Timeout\s+1m30s", socket);
         Assert.Matches(@"Max attempts\s+5", socket);
     }

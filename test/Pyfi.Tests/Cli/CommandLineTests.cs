@@ -46,6 +46,7 @@ public sealed partial class CommandLineTests
         { "add queue -n q -t bogus", "--type: 'bogus' is not one of direct|topic|fanout" },
         { "update queue -n q --durable maybe", "--durable: 'maybe' is not true or false" },
         { "add processor -n p -g /r -m m --memory lots", "--memory: 'lots' is not an amount of memory (e.g. 512M, 2G)" },
+        { "add processor -n p -g /r -m m --runtime perl", "--runtime: 'perl' is not one of python|node|bash" },
         { "update processor -n p --requested-status asleep", "--requested-status: 'asleep' is not one of ready|deploying|running|paused|stopped|error" },
         { "add socket -n s -q q -pn p -t f -c many", "--concurrency: 'many' is not a whole number" },
         { "update socket -n s --backoff soon", "--backoff: 'soon' is not a duration (e.g. 30s, 5m, 250ms)" },

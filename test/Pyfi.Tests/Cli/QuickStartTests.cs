@@ -167,6 +167,32 @@ public sealed partial class QuickStartTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheRuntimesExampleRunsAsWrittenOnTheQuickStartsNetwork()
+    {
+        foreach (var line in QuickStartLines().Where(l => l.StartsWith("pyfi add ", StringComparison.Ordinal)))
+        {
+            await OkAsync(line.Replace(Upstream, _repository.Path, StringComparison.Ordinal).Replace($"--commit {PinnedCommit}", $"--commit {_pinned}", StringComparison.Ordinal));
+        }
+
+        var readme = Readme();
+        var block = BashBlock().Match(readme, readme.IndexOf("**Runtimes: node and bash processors.**", StringComparison.Ordinal));
+        var lines = block.Groups["body"].Value.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        using var tools = new TempDirectory("pyfi-quickstart-tools");
+        var runs = new List<CliResult>();
+        foreach (var line in lines)
+        {
+            var run = await BashAsync(line.Replace("/tmp/pyfi-tools", tools.Path, StringComparison.Ordinal));
+            Assert.True(run.ExitCode == 0, $"{line}\n{run}");
+            runs.Add(run);
+        }
+
+        Assert.Equal(10, lines.Length);
+        Assert.Equal("HELLO?\n", runs[^2].Stdout);
+        Assert.Equal("olleh\n", runs[^1].Stdout);
+        Assert.Contains("The first call prints `HELLO?`, the second `olleh`.", readme);
+    }
+
+    [Fact]
     public async Task WithoutThePinTheMovedModuleIsTheProcessorsErrorAndExtProcessorsRuns()
     {
         await OkAsync("pyfi add queue -n q");

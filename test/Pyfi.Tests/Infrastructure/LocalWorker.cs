@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Pyfi.Grains;
 using Pyfi.Grains.Code;
 using Pyfi.Grains.Python;
+using Pyfi.Grains.Runtimes;
 
 namespace Pyfi.Tests.Infrastructure;
 
@@ -32,6 +33,7 @@ public static class LocalWorker
         FastTier.Refuse("a Python worker");
         var runtime = new PythonRuntime(Options.Create(new PyfiRuntimeOptions()), new CodePaths(folder.File("data")));
         var environment = new CodeEnvironment("test", folder.File("code"), await runtime.InterpreterAsync(), "0123456789abcdef0123456789abcdef01234567");
-        return await PythonWorker.StartAsync(environment, module, limits, runtime.WorkerScript, NullLogger.Instance, CancellationToken.None);
+        var launch = await new PythonWorkerRuntime(runtime).LaunchAsync(environment, module, limits, CancellationToken.None);
+        return await PythonWorker.StartAsync(launch, PythonWorker.KeyOf(environment, ProcessorRuntime.Python, module, limits), limits, NullLogger.Instance, CancellationToken.None);
     }
 }

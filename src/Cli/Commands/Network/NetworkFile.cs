@@ -46,6 +46,7 @@ public static class NetworkFile
             new("name", p => V.Write(p.Name), (p, v, path) => p with { Name = V.Text(v, path) }, Required: true),
             new("gitrepo", p => V.Write(p.Repository), (p, v, path) => p with { Repository = V.Text(v, path) }, Required: true),
             new("module", p => V.Write(p.Module), (p, v, path) => p with { Module = V.Text(v, path) }, Required: true),
+            new("runtime", p => V.WriteChoice(p.Runtime), (p, v, path) => p with { Runtime = V.Choice<ProcessorRuntime>(v, path) }),
             new("branch", p => V.Write(p.Branch), (p, v, path) => p with { Branch = V.Text(v, path) }),
             new("commit", p => V.Write(p.Commit), (p, v, path) => p with { Commit = V.Text(v, path) }),
             new("concurrency", p => V.Write(p.Concurrency), (p, v, path) => p with { Concurrency = V.Integer(v, path) }),

@@ -11,7 +11,7 @@ public static class ProcessorCommands
 {
     private const string Kind = "processor";
 
-    /// <summary><c>pyfi add processor -n NAME -g REPO -m MODULE [-b BRANCH] [--commit SHA] [-w CONCURRENCY] [--requirements FILE] [--memory 1G]</c></summary>
+    /// <summary><c>pyfi add processor -n NAME -g REPO -m MODULE [--runtime python|node|bash] [-b BRANCH] [--commit SHA] [-w CONCURRENCY] [--requirements FILE] [--memory 1G]</c></summary>
     public static Command Add(CliContext context)
     {
         var name = CommonOptions.Name(Kind);
@@ -19,7 +19,7 @@ public static class ProcessorCommands
         o.Repository.Required = true;
         o.Module.Required = true;
         var json = CommonOptions.Json();
-        var command = new Command(Kind, "Add a processor: a Python module in a git repository") { name, json };
+        var command = new Command(Kind, "Add a processor: a module in a git repository (python, node or a folder of bash scripts)") { name, json };
         o.AddTo(command, forUpdate: false);
         return command.WithGatewayAction(context, async (gateway, parse, cancellationToken) =>
         {
@@ -28,6 +28,7 @@ public static class ProcessorCommands
                 Name = parse.GetRequiredValue(name),
                 Repository = parse.GetRequiredValue(o.Repository)!,
                 Module = parse.GetRequiredValue(o.Module)!,
+                Runtime = o.ParseRuntime(parse) ?? ProcessorRuntime.Python,
                 Branch = parse.GetValue(o.Branch),
                 Commit = parse.GetValue(o.Commit),
                 Concurrency = parse.GetValue(o.Concurrency),
@@ -54,6 +55,7 @@ public static class ProcessorCommands
             {
                 Repository = parse.GetValue(o.Repository),
                 Module = parse.GetValue(o.Module),
+                Runtime = o.ParseRuntime(parse),
                 Branch = parse.GetValue(o.Branch),
                 Commit = parse.GetValue(o.Commit),
                 Concurrency = parse.GetValue(o.Concurrency),
@@ -84,10 +86,10 @@ public static class ProcessorCommands
     private static readonly string[] Narrow = ["Name", "Module", "Repository", "Commit", "Status", "Sockets", "Error"];
 
     private static Table Table(IReadOnlyList<ProcessorInfo> processors, int width) => Views.Fitted(width,
-        ["Name", "Module", "Repository", "Branch", "Commit", "Concurrency", "Memory", "Enabled", "Requested", "Status", "Sockets", "Error"],
+        ["Name", "Module", "Runtime", "Repository", "Branch", "Commit", "Concurrency", "Memory", "Enabled", "Requested", "Status", "Sockets", "Error"],
         [.. processors.Select(p => new[]
         {
-            p.Spec.Name, p.Spec.Module, p.Spec.Repository, p.Spec.Branch ?? "-", ShortCommit(p.Spec.Commit), Concurrency(p.Spec), Memory(p.Spec, "-"),
+            p.Spec.Name, p.Spec.Module, Views.Name(p.Spec.Runtime), p.Spec.Repository, p.Spec.Branch ?? "-", ShortCommit(p.Spec.Commit), Concurrency(p.Spec), Memory(p.Spec, "-"),
             p.Spec.Enabled ? "yes" : "no", Views.Name(p.Spec.RequestedStatus), Views.Name(p.Status), p.Sockets.Length.ToString(), Reason(p.Error) ?? "-",
         })],
         Narrow);
@@ -117,6 +119,7 @@ public static class ProcessorCommands
     private static IRenderable Details(ProcessorInfo p) => Views.Details(
     [
         ("Name", p.Spec.Name),
+        ("Runtime", Views.Name(p.Spec.Runtime)),
         ("Module", p.Spec.Module),
         ("Repository", p.Spec.Repository),
         ("Branch", p.Spec.Branch ?? "(default)"),

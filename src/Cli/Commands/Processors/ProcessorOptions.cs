@@ -10,7 +10,13 @@ public sealed class ProcessorOptions
     public Option<string?> Repository { get; } = new("--gitrepo", "-g", "--repo") { Description = "Git repository: URL, file:// URL or path" };
 
     /// <summary><c>-m/--module</c></summary>
-    public Option<string?> Module { get; } = new("--module", "-m") { Description = "Python module holding the functions, e.g. pyfi.processors.sample" };
+    public Option<string?> Module { get; } = new("--module", "-m") { Description = "Module holding the functions: python pkg.mod, node lib/text.js (or a package folder), bash bin/ (a folder of scripts)" };
+
+    /// <summary><c>--runtime</c></summary>
+    public Option<string?> Runtime { get; } = new Option<string?>("--runtime") { Description = "What runs the code: python (default), node or bash" }.Checked(r => Choices.Parse<ProcessorRuntime>(r, "--runtime"));
+
+    /// <summary>The runtime given, if any.</summary>
+    public ProcessorRuntime? ParseRuntime(ParseResult parse) => parse.GetValue(Runtime) is { } r ? Choices.Parse<ProcessorRuntime>(r, "--runtime") : null;
 
     /// <summary><c>-b/--branch</c></summary>
     public Option<string?> Branch { get; } = new("--branch", "-b", "-br") { Description = "Branch to follow (default: the repository's default branch)" };
@@ -25,7 +31,7 @@ public sealed class ProcessorOptions
     public Option<string?> Requirements { get; } = new("--requirements", "-rq") { Description = "Requirements file inside the repository (default: requirements.txt when present)" };
 
     /// <summary><c>--memory</c></summary>
-    public Option<string?> Memory { get; } = new Option<string?>("--memory") { Description = "Most memory each of its Python workers may use, e.g. 512M, 2G (default: the silo's PYFI_WORKER_MEMORY; update: 0 returns to it)" }.Checked(m => ByteSize.Parse(m, "--memory"));
+    public Option<string?> Memory { get; } = new Option<string?>("--memory") { Description = "Most memory each of its workers may use, e.g. 512M, 2G (default: the silo's PYFI_WORKER_MEMORY; update: 0 returns to it)" }.Checked(m => ByteSize.Parse(m, "--memory"));
 
     /// <summary>The memory limit given, in bytes, if any.</summary>
     public long? ParseMemory(ParseResult parse) => parse.GetValue(Memory) is { } text ? ByteSize.Parse(text, "--memory") : null;
@@ -48,6 +54,7 @@ public sealed class ProcessorOptions
     {
         command.Options.Add(Repository);
         command.Options.Add(Module);
+        command.Options.Add(Runtime);
         command.Options.Add(Branch);
         command.Options.Add(Commit);
         command.Options.Add(Concurrency);
