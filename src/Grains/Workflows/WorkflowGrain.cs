@@ -552,7 +552,9 @@ public sealed partial class WorkflowGrain(
         _publishing = true;
         try
         {
-            while (_unpublished && _progress is not null)
+            // Not while the silo stops: the stream's queue grain may already have no silo to live on, and Orleans logs each
+            // failed placement at warn; a watcher polls the ended or restarted workflow anyway.
+            while (_unpublished && _progress is not null && !drain.IsStopping)
             {
                 _unpublished = false;
                 try

@@ -98,13 +98,19 @@ public sealed class CallLifecycleTests(ReliabilityFixture fixture)
     public async Task ACancelledQueuedCallNeverRunsAndARunningOneIsStopped()
     {
         var marker = Path.Combine(fixture.Scratch.Path, $"cancel-{Guid.NewGuid():N}");
+        // The queued calls run until the test opens their gate (a fixed sleep ran out before the cancel on a busy host); one
+        // slot, so they never take the core the sleepy socket's calls need.
+        var gate = Path.Combine(fixture.Scratch.Path, $"gate-{Guid.NewGuid():N}");
+        var gated = $"gated-{Guid.NewGuid():N}"[..14];
+        await Cli.OkAsync("add", "socket", "-n", gated, "-q", "q", "-pn", "sample", "-t", "held", "-c", "1");
         // One slot: the first call runs, the second is written behind it, the third waits in the socket.
         var running = (await Cli.OkAsync("task", "run", "-s", "sleepy", "-d", "30", "--no-wait")).Stdout.Trim();
         var behind = (await Cli.OkAsync("task", "run", "-s", "sleepy", "-d", "0", "--no-wait")).Stdout.Trim();
         await WaitForStateAsync(running, "running");
-        var queued = (await Cli.OkAsync("task", "run", "-s", "append", "-d", $"['{marker}', 'never', 3]", "--no-wait")).Stdout.Trim();
-        var queuedBehind = (await Cli.OkAsync("task", "run", "-s", "append", "-d", $"['{marker}', 'never', 3]", "--no-wait")).Stdout.Trim();
-        var third = (await Cli.OkAsync("task", "run", "-s", "append", "-d", $"['{marker}', 'never', 3]", "--no-wait")).Stdout.Trim();
+        string[] held = [$"['{gate}', '{marker}']"];
+        var queued = (await Cli.OkAsync(["task", "run", "-s", gated, "-d", .. held, "--no-wait"])).Stdout.Trim();
+        var queuedBehind = (await Cli.OkAsync(["task", "run", "-s", gated, "-d", .. held, "--no-wait"])).Stdout.Trim();
+        var third = (await Cli.OkAsync(["task", "run", "-s", gated, "-d", .. held, "--no-wait"])).Stdout.Trim();
 
         Assert.Contains("cancelled", (await Cli.OkAsync("task", "cancel", "--id", third)).Stdout);
         var clock = Stopwatch.StartNew();
@@ -120,6 +126,7 @@ public sealed class CallLifecycleTests(ReliabilityFixture fixture)
         Assert.Equal(1, neverRan.ExitCode);
         Assert.Equal("cancelled", (await ShowAsync(third)).GetProperty("state").GetString());
         Assert.True(after.ExitCode == 0, after.ToString()); // the call behind the stopped one still ran
+        await File.WriteAllTextAsync(gate, "");
         await Cli.OkAsync("task", "result", "--id", queued, "--wait");
         await Cli.OkAsync("task", "result", "--id", queuedBehind, "--wait");
         Assert.Equal(2, File.ReadAllLines(marker).Length); // the two not cancelled ran; the cancelled one never did

@@ -56,6 +56,39 @@ def _reason(error):
     return str(error)
 
 
+class _Attempts:
+    """What :meth:`Client.send` and :meth:`Client.send_async` do after a failed try, in one place: raise it, or wait
+    (with backoff, within the patience) and try again."""
+
+    def __init__(self, op, patience):
+        self.op = op
+        self.repeatable = op in REPEATABLE
+        self.patience = patience
+        self.first_failure = None
+        self.delays = backoff_delays()
+
+    def unreachable(self, error, pool):
+        # Never reached: the network is not there (a wrong address, no silo). Reached before: a silo lost.
+        if not (self.repeatable and pool.reached):
+            raise error
+        return error
+
+    def broken(self, error):
+        if not _transient(error):
+            raise error
+        if not self.repeatable:
+            raise GatewayUnreachable("%s; %s may have been carried out: check before sending it again" % (error, self.op)) from None
+        return error
+
+    def pause(self, failure):
+        """Seconds to wait before the next try; :class:`Unavailable` once the patience is spent."""
+        now = time.monotonic()
+        self.first_failure = self.first_failure or now
+        if now - self.first_failure >= self.patience:
+            raise Unavailable("the network did not answer within %g s (%s); a silo may have been lost: try again once the cluster has settled" % (self.patience, _reason(failure)))
+        return next(self.delays)
+
+
 class Client:
     """A client of one Pyfi network. Without arguments it reads ``PYFI_GATEWAY``, ``PYFI_TOKEN`` (or
     ``PYFI_TOKEN_FILE``, ``./.pyfi/admin.token``), ``PYFI_TLS_CA`` and ``PYFI_TLS_FINGERPRINT``. It is safe to share
@@ -95,70 +128,45 @@ class Client:
     def send(self, op, args=None, timeout=None):
         """Sends one request and returns its result (decoded JSON). A repeatable request rides through a broken
         connection or a stopping silo for ``settings.patience`` seconds; others are sent once."""
-        repeatable = op in REPEATABLE
+        attempts = _Attempts(op, self.settings.patience)
         data = encode_request(op, args, self.settings.token)
-        first_failure = None
-        delays = backoff_delays()
         while True:
             pool = self._pool
             try:
                 link = pool.take()
             except GatewayUnreachable as e:
-                # Never reached: the network is not there (a wrong address, no silo). Reached before: a silo lost.
-                if not (repeatable and pool.reached):
-                    raise
-                link, failure = None, e
-            if link is not None:
+                failure = attempts.unreachable(e, pool)
+            else:
                 try:
                     result = link.exchange(op, data, timeout)
                 except BaseException as e:
                     link.close()
-                    if not _transient(e):
-                        raise
-                    if not repeatable:
-                        raise GatewayUnreachable("%s; %s may have been carried out: check before sending it again" % (e, op)) from None
-                    failure = e
+                    failure = attempts.broken(e)
                 else:
                     pool.give(link)
                     return result
-            now = time.monotonic()
-            first_failure = first_failure or now
-            if now - first_failure >= self.settings.patience:
-                raise Unavailable("the network did not answer within %g s (%s); a silo may have been lost: try again once the cluster has settled" % (self.settings.patience, _reason(failure)))
-            time.sleep(next(delays))
+            time.sleep(attempts.pause(failure))
 
     async def send_async(self, op, args=None, timeout=None):
         """:meth:`send` on asyncio streams."""
-        repeatable = op in REPEATABLE
+        attempts = _Attempts(op, self.settings.patience)
         data = encode_request(op, args, self.settings.token)
-        first_failure = None
-        delays = backoff_delays()
         while True:
             pool = self._apool
             try:
                 link = await pool.take()
             except GatewayUnreachable as e:
-                if not (repeatable and pool.reached):
-                    raise
-                link, failure = None, e
-            if link is not None:
+                failure = attempts.unreachable(e, pool)
+            else:
                 try:
                     result = await link.exchange(op, data, timeout)
                 except BaseException as e:
                     link.close()
-                    if not _transient(e):
-                        raise
-                    if not repeatable:
-                        raise GatewayUnreachable("%s; %s may have been carried out: check before sending it again" % (e, op)) from None
-                    failure = e
+                    failure = attempts.broken(e)
                 else:
                     pool.give(link)
                     return result
-            now = time.monotonic()
-            first_failure = first_failure or now
-            if now - first_failure >= self.settings.patience:
-                raise Unavailable("the network did not answer within %g s (%s); a silo may have been lost: try again once the cluster has settled" % (self.settings.patience, _reason(failure)))
-            await asyncio.sleep(next(delays))
+            await asyncio.sleep(attempts.pause(failure))
 
     # --- what scripts use -----------------------------------------------------------------------------------------
 
