@@ -6,10 +6,9 @@ import ssl
 import time
 import weakref
 
-from .exceptions import GatewayUnreachable, PyfiTimeout, ResponseTooLarge
-from .protocol import BROKEN_HINT, decode_response
+from .exceptions import PyfiTimeout
 from .settings import socket_reason
-from .transport import MAX_IDLE, Broken, refused, tls_failure, unreachable
+from .transport import MAX_IDLE, Broken, answer, too_large, tls_failure, unreachable
 
 __all__ = ["AsyncLink", "AsyncPool"]
 
@@ -70,17 +69,10 @@ class AsyncLink:
             raise PyfiTimeout("no answer within %g s" % timeout) from None
         except ValueError:
             # StreamReader.readline: the line is longer than the reader's limit (max_line).
-            raise ResponseTooLarge("the answer to %s from %s is larger than %d bytes (the client's max_line)" % (op, self.gateway, self.settings.max_line)) from None
+            raise too_large(self, op) from None
         except OSError as e:
             raise Broken("the connection to %s broke: %s" % (self.gateway, socket_reason(e))) from None
-        if not line.endswith(b"\n"):
-            closed = "the gateway at %s closed the connection (%s)" % (self.gateway, BROKEN_HINT)
-            if refused(self, sent):
-                raise GatewayUnreachable(closed)
-            raise Broken(closed)
-        self.answered = True
-        self.used = time.monotonic()
-        return decode_response(line, op, self.gateway)
+        return answer(self, line, op, sent)
 
     def close(self):
         try:

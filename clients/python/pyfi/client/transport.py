@@ -88,15 +88,8 @@ class Link:
         except (OSError, ValueError) as e:
             raise Broken("the connection to %s broke: %s" % (self.gateway, socket_reason(e))) from None
         if len(line) > self.settings.max_line:
-            raise ResponseTooLarge("the answer to %s from %s is larger than %d bytes (the client's max_line)" % (op, self.gateway, self.settings.max_line))
-        if not line.endswith(b"\n"):
-            closed = "the gateway at %s closed the connection (%s)" % (self.gateway, BROKEN_HINT)
-            if refused(self, sent):
-                raise GatewayUnreachable(closed)
-            raise Broken(closed)
-        self.answered = True
-        self.used = time.monotonic()
-        return decode_response(line, op, self.gateway)
+            raise too_large(self, op)
+        return answer(self, line, op, sent)
 
     def close(self):
         try:
@@ -104,6 +97,24 @@ class Link:
             self.sock.close()
         except OSError:
             pass
+
+
+def too_large(link, op):
+    """The refusal of an answer longer than the client's ``max_line``."""
+    return ResponseTooLarge("the answer to %s from %s is larger than %d bytes (the client's max_line)" % (op, link.gateway, link.settings.max_line))
+
+
+def answer(link, line, op, sent):
+    """The decoded answer ``line`` that ``link`` (blocking or asyncio) read for ``op``: a line without its end is a closed
+    connection, :class:`GatewayUnreachable` when it was refused, else :class:`Broken`."""
+    if not line.endswith(b"\n"):
+        closed = "the gateway at %s closed the connection (%s)" % (link.gateway, BROKEN_HINT)
+        if refused(link, sent):
+            raise GatewayUnreachable(closed)
+        raise Broken(closed)
+    link.answered = True
+    link.used = time.monotonic()
+    return decode_response(line, op, link.gateway)
 
 
 def refused(link, sent):
