@@ -1,9 +1,15 @@
 using System.Text.Json;
+using Pyfi.Client;
+using Pyfi.Client.Calls;
 using Pyfi.Tests.Infrastructure;
 
 namespace Pyfi.Tests.Cluster;
 
-/// <summary>The per-core director spreads a socket's slots over the silos by free cores, and <c>pyfi ls workers</c> shows where.</summary>
+/// <summary>
+/// The per-core director spreads a socket's slots over the silos by free cores, and the ledger shows where
+/// (<c>pyfi ls workers</c> reads the same report). The calls and looks go through one .NET client: a <c>pyfi</c>
+/// process per submission and per look cost minutes of a busy host's CPU.
+/// </summary>
 public sealed class ClusterSpreadTests
 {
     [Fact]
@@ -14,6 +20,7 @@ public sealed class ClusterSpreadTests
         var b = await network.StartSiloAsync();
         var cli = await network.AddSampleAsync(a);
         await cli.OkAsync("add", "socket", "-n", "wide", "-q", "q", "-pn", "sample", "-t", "held", "-c", "4");
+        await using var client = await network.ConnectAsync(a);
         using var gates = new TempDirectory("pyfi-spread-gates");
         var (open, openData) = Gate(gates, "open");
         File.WriteAllText(open, "");
@@ -22,30 +29,29 @@ public sealed class ClusterSpreadTests
         // together: rounds of calls (through an open gate) until each silo has run some.
         for (var round = 0; round < 5 && !(HasEnvironment(network.DataOf(a)) && HasEnvironment(network.DataOf(b))); round++)
         {
-            var warm = new List<string>();
-            for (var i = 0; i < 8; i++) warm.Add((await cli.OkAsync("task", "run", "-s", "wide", "-d", openData, "--no-wait")).Stdout.Trim());
-            foreach (var id in warm) await cli.OkAsync("task", "result", "--id", id, "--wait");
+            var warm = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => StartAsync(client, openData)));
+            foreach (var call in warm) await call.WaitAsync(TimeSpan.FromMinutes(2));
         }
 
         // Four calls held until the test has seen them all running: however slow the machine, they overlap.
         var (gate, gateData) = Gate(gates, "measured");
-        var ids = new List<string>();
-        for (var i = 0; i < 4; i++) ids.Add((await cli.OkAsync("task", "run", "-s", "wide", "-d", gateData, "--no-wait")).Stdout.Trim());
-        JsonElement[] workers = [];
+        var calls = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => StartAsync(client, gateData)));
+        WorkerInfo[] workers = [];
         await Poll.UntilAsync(async () =>
         {
-            var listed = JsonDocument.Parse((await cli.OkAsync("ls", "workers", "-s", "wide", "--json")).Stdout).RootElement.Clone();
-            workers = [.. listed.EnumerateArray().Where(w => w.GetProperty("running").GetInt32() >= 1)];
+            workers = await RunningAsync(client);
             return workers.Length == 4;
         }, TimeSpan.FromSeconds(90), "four workers of wide to be reported running");
         File.WriteAllText(gate, "");
 
         // Two per silo, as the cores are; and the calls did overlap: four at once, not two after two.
-        Assert.Equal([2, 2], workers.GroupBy(w => w.GetProperty("silo").GetString()).Select(g => g.Count()));
+        Assert.Equal([2, 2], workers.GroupBy(w => w.Silo).Select(g => g.Count()));
         var windows = new List<(double Start, double End)>();
-        foreach (var id in ids)
+        foreach (var call in calls)
         {
-            using var result = JsonDocument.Parse((await cli.OkAsync("task", "result", "--id", id, "--wait", "--json")).Stdout);
+            var ended = await call.WaitAsync(TimeSpan.FromMinutes(1));
+            Assert.Equal(CallState.Succeeded, ended.State);
+            using var result = JsonDocument.Parse(ended.Result!);
             windows.Add((result.RootElement.GetProperty("start").GetDouble(), result.RootElement.GetProperty("end").GetDouble()));
         }
 
@@ -61,36 +67,35 @@ public sealed class ClusterSpreadTests
         var a = await network.StartSiloAsync();
         var cli = await network.AddSampleAsync(a);
         await cli.OkAsync("add", "socket", "-n", "wide", "-q", "q", "-pn", "sample", "-t", "held", "-c", "4");
+        await using var client = await network.ConnectAsync(a);
         var open = Gate(gates, "open");
         File.WriteAllText(open.Path, "");
-        await cli.OkAsync("task", "run", "-s", "wide", "-d", open.Data);
+        await (await StartAsync(client, open.Data)).WaitAsync(TimeSpan.FromMinutes(2));
 
         // A backlog of calls that run until the test lets them end, for a socket that asks for 4 slots, on a cluster
         // of 2 cores: the first silo alone runs two of them for as long as the second takes to start and build its
         // environment.
         var gate = Gate(gates, "backlog");
-        var ids = new List<string>();
-        for (var i = 0; i < 12; i++) ids.Add((await cli.OkAsync("task", "run", "-s", "wide", "-d", gate.Data, "--no-wait")).Stdout.Trim());
-        await Poll.UntilAsync(async () => Running(await cli.OkAsync("ls", "workers", "-s", "wide", "--json")).Length == 2,
-            TimeSpan.FromSeconds(30), "the first silo's two slots to run");
+        var calls = new List<PyfiCall>();
+        for (var i = 0; i < 12; i++) calls.Add(await StartAsync(client, gate.Data));
+        await Poll.UntilAsync(async () => (await RunningAsync(client)).Length == 2, TimeSpan.FromSeconds(30), "the first silo's two slots to run");
 
         var b = await network.StartSiloAsync();
-        JsonElement[] workers = [];
+        WorkerInfo[] workers = [];
         await Poll.UntilAsync(async () =>
         {
-            workers = Running(await cli.OkAsync("ls", "workers", "-s", "wide", "--json"));
+            workers = await RunningAsync(client);
             return workers.Length == 4;
         }, TimeSpan.FromSeconds(60), "four workers of wide running once the second silo joined");
 
         File.WriteAllText(gate.Path, "");
-        foreach (var id in ids) await cli.OkAsync("task", "result", "--id", id, "--wait");
-        var calls = new List<JsonElement>();
-        foreach (var id in ids) calls.Add(JsonDocument.Parse((await cli.OkAsync("ls", "call", "--id", id, "--json")).Stdout).RootElement.Clone());
+        var ended = new List<CallInfo>();
+        foreach (var call in calls) ended.Add(await call.WaitAsync(TimeSpan.FromMinutes(1)));
 
-        Assert.Equal([2, 2], workers.GroupBy(w => w.GetProperty("silo").GetString()).Select(g => g.Count()));
-        Assert.All(calls, c => Assert.Equal("succeeded", c.GetProperty("state").GetString()));
-        var onB = calls.Count(c => c.GetProperty("worker").GetString()!.Contains($":{b.SiloPort}/", StringComparison.Ordinal));
-        var onA = calls.Count(c => c.GetProperty("worker").GetString()!.Contains($":{a.SiloPort}/", StringComparison.Ordinal));
+        Assert.Equal([2, 2], workers.GroupBy(w => w.Silo).Select(g => g.Count()));
+        Assert.All(ended, c => Assert.Equal(CallState.Succeeded, c.State));
+        var onB = ended.Count(c => c.Worker!.Contains($":{b.SiloPort}/", StringComparison.Ordinal));
+        var onA = ended.Count(c => c.Worker!.Contains($":{a.SiloPort}/", StringComparison.Ordinal));
         Assert.True(onB >= 2, $"the silo that joined ran {onB} of 12 calls");
         Assert.Equal(12, onA + onB);
         // Slots waiting for a core ask the ledger instead of being sent to placement to be refused there (Orleans
@@ -100,12 +105,19 @@ public sealed class ClusterSpreadTests
         Assert.True(refused.Count <= 2, $"{refused.Count} placements refused; the first: {refused.FirstOrDefault()}");
     }
 
-    // A file the held calls wait for, and the call's data naming it (a Python literal).
-    private static (string Path, string Data) Gate(TempDirectory folder, string name) => (folder.File(name), $"'{folder.File(name)}'");
+    // A call of the socket `wide` waiting for the file its data names, stored before this returns.
+    private static Task<PyfiCall> StartAsync(PyfiClient client, string data) =>
+        PyfiCall.StartAsync(client.Cluster, new CallRequest { Socket = "wide", Args = $"[{data}]" }, TimeSpan.Zero, client.Retry);
+
+    // wide's workers running a call, as the silos last reported them (what `pyfi ls workers -s wide` lists).
+    private static async Task<WorkerInfo[]> RunningAsync(PyfiClient client) =>
+        [.. (await client.Cluster.GetGrain<ISlotLedgerGrain>(0).GetAgentsAsync())
+            .SelectMany(agent => agent.Workers)
+            .Where(w => w.Socket == "wide" && w.Running >= 1)];
+
+    // A file the held calls wait for, and the call's data naming it (a JSON string).
+    private static (string Path, string Data) Gate(TempDirectory folder, string name) => (folder.File(name), JsonSerializer.Serialize(folder.File(name)));
 
     private static bool HasEnvironment(string data) =>
         Directory.Exists(Path.Combine(data, "venv")) && Directory.EnumerateDirectories(Path.Combine(data, "venv")).Any();
-
-    private static JsonElement[] Running(CliResult listed) =>
-        [.. JsonDocument.Parse(listed.Stdout).RootElement.Clone().EnumerateArray().Where(w => w.GetProperty("running").GetInt32() >= 1)];
 }
