@@ -48,6 +48,17 @@ public static class LedgerBench
             });
         }
 
+        // Orleans' membership protocol as this version sets it by default (what the scale model counts per silo).
+        var membership = new Orleans.Configuration.ClusterMembershipOptions();
+        Output.Emit("membership-defaults", new
+        {
+            probed_silos = membership.NumProbedSilos,
+            probe_timeout_s = membership.ProbeTimeout.TotalSeconds,
+            i_am_alive_s = membership.IAmAliveTablePublishTimeout.TotalSeconds,
+            table_refresh_s = membership.TableRefreshTimeout.TotalSeconds,
+            missed_probes_limit = membership.NumMissedProbesLimit,
+            votes_for_death = membership.NumVotesForDeathDeclaration,
+        });
         return 0;
     }
 
