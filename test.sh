@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs Pyfi's test suite on this machine: builds the solution, starts a private PostgreSQL server on
+# Runs Pyfi's test suite on this machine: builds the solution and the native pyfi tool, starts a private PostgreSQL server on
 # 127.0.0.1 (installing PostgreSQL from Debian first if it is missing), runs the tests, and ends with the
 # line "N passed, N failed[, N skipped]" computed from the test results. Exits non-zero on any failure.
 #   ./test.sh                        everything: the fast tier first, then the rest
@@ -34,6 +34,20 @@ export PYFI_CHAOS_REPORT="$work/chaos.txt"
 
 echo "== building ($configuration)"
 dotnet build Orleans.sln -c "$configuration" -nologo -clp:ErrorsOnly
+if ! $fast; then
+  # The tests run the pyfi tool as users get it: a Native AOT binary (it needs clang and zlib to link). This also
+  # proves the tool stays AOT-clean, and a run costs ~0.06 s of CPU instead of ~0.3 s JIT-compiled: the suite runs it
+  # thousands of times. Published to artifacts/cli, so a second run only links again when the tool changed.
+  if ! command -v clang-14 >/dev/null 2>&1 || [ ! -e /usr/include/zlib.h ]; then
+    echo "installing clang-14 and zlib1g-dev from Debian (to link the native pyfi tool)" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang-14 zlib1g-dev >/dev/null
+  fi
+  echo "== publishing the pyfi tool (Native AOT)"
+  dotnet publish src/Cli -c "$configuration" -r linux-x64 -p:PublishAot=true -p:CppCompilerAndLinker=clang-14 \
+    -nologo -clp:ErrorsOnly -o "$root/artifacts/cli"
+  export PYFI_TEST_CLI="$root/artifacts/cli/pyfi"
+fi
 
 results="$work/results"
 tests() {

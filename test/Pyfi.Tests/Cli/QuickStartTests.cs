@@ -47,7 +47,7 @@ public sealed partial class QuickStartTests : IAsyncLifetime
         await _repository.CommitAsync(new Dictionary<string, string>(), "moved to ext.processors");
         _silo = await SiloProcess.StartAsync(_data.Path, new Dictionary<string, string> { ["PYFI_CORES"] = "2" });
         var pyfi = Path.Combine(_bin.Path, "pyfi");
-        await File.WriteAllTextAsync(pyfi, $"#!/bin/sh\nexec '{TestEnvironment.Dotnet}' '{TestEnvironment.CliDll}' \"$@\"\n");
+        await File.WriteAllTextAsync(pyfi, $"#!/bin/sh\nexec {TestEnvironment.CliShellCommand} \"$@\"\n");
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(pyfi, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 

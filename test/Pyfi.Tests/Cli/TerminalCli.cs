@@ -24,7 +24,7 @@ public static class TerminalCli
         env["PYFI_GATEWAY"] = gateway;
         if (token is not null) env["PYFI_TOKEN"] = token;
         // A terminal as wide as `columns` (script's own has no size without one around it).
-        var commandLine = $"stty cols {columns}; exec " + string.Join(' ', new[] { TestEnvironment.Dotnet, TestEnvironment.CliDll }.Concat(args).Select(Quote));
+        var commandLine = $"stty cols {columns}; exec " + string.Join(' ', TestEnvironment.CliCommand.Concat(args).Select(Quote));
 
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         // -e: script exits with the tool's exit code; -q: no banner. The transcript file is not wanted.

@@ -45,7 +45,7 @@ public abstract class SeedSessionTests(StorageProvider provider) : IAsyncLifetim
     {
         var script = $$"""
             set -e
-            pyfi() { "{{TestEnvironment.Dotnet}}" "{{TestEnvironment.CliDll}}" "$@"; }
+            pyfi() { {{TestEnvironment.CliShellCommand}} "$@"; }
 
             # Build out the infrastructure
             pyfi add queue -n pyfi.queue1 -t direct

@@ -47,7 +47,7 @@ public sealed class PyfiCli(string? gateway, IReadOnlyDictionary<string, string>
             var running = command
                 .WithTargetFile("python3")
                 .WithArguments(["-c", "import signal, os, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])",
-                    command.TargetFilePath, .. args.Prepend(TestEnvironment.CliDll)])
+                    .. TestEnvironment.CliCommand, .. args])
                 .WithStandardOutputPipe(PipeTarget.ToDelegate(line))
                 .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
                 .ExecuteAsync(kill);
@@ -75,8 +75,8 @@ public sealed class PyfiCli(string? gateway, IReadOnlyDictionary<string, string>
         if (token is not null) env["PYFI_TOKEN"] = token;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) env[key] = value;
 
-        return CliWrap.Cli.Wrap(TestEnvironment.Dotnet)
-            .WithArguments([TestEnvironment.CliDll, .. args])
+        return CliWrap.Cli.Wrap(TestEnvironment.CliCommand[0])
+            .WithArguments([.. TestEnvironment.CliCommand.Skip(1), .. args])
             .WithEnvironmentVariables(env)
             .WithWorkingDirectory(workingDirectory ?? Directory.GetCurrentDirectory())
             .WithValidation(CommandResultValidation.None);
