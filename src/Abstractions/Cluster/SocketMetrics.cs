@@ -45,6 +45,9 @@ public sealed record SocketMetrics
 
     /// <summary>This socket's plug edges whose calls wait for their target (back pressure), now.</summary>
     [Id(11)] public ImmutableArray<WaitingEdge> Waiting { get; init; } = [];
+
+    /// <summary>Whether the socket's activation (its queue, the calls it holds) is on this silo now.</summary>
+    [Id(12)] public bool Active { get; init; }
 }
 
 /// <summary>The execution-time histogram's buckets (seconds), shared by the silo's OpenTelemetry histogram and <c>pyfi top</c>.</summary>

@@ -65,4 +65,12 @@ public interface ISocketGrain : IDefinitionOwner<SocketSpec>
     /// a backoff try again now.
     /// </summary>
     [OneWay] Task CoreFreedAsync();
+
+    /// <summary>
+    /// Told by the slot ledger to move to <paramref name="silo"/> (its silo is far busier than that one): the socket
+    /// starts no attempt, waits until those running have ended and their ends are stored, answers its waiters (they ask
+    /// again), and migrates there; its calls stay queued, stored, and the new activation reads them. If that does not
+    /// happen within a few seconds it stays and carries on.
+    /// </summary>
+    [OneWay] Task MoveAsync(SiloAddress silo);
 }

@@ -22,6 +22,12 @@ public interface ISlotLedgerGrain : IGrainWithIntegerKey
     /// </summary>
     Task<bool> TryReserveAsync(GrainId worker, string hosts = "");
 
+    /// <summary>
+    /// The silo for a new activation of <paramref name="socket"/> among <paramref name="candidates"/>: the one its
+    /// sockets' calls load least per core, counting sockets placed there since it last reported.
+    /// </summary>
+    Task<SiloAddress> PlaceSocketAsync(GrainId socket, SiloAddress[] candidates);
+
     /// <summary>Gives back <paramref name="worker"/>'s core.</summary>
     Task ReleaseAsync(GrainId worker);
 

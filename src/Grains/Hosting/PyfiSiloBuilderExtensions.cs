@@ -57,6 +57,7 @@ public static class PyfiSiloBuilderExtensions
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ClusterRecovery>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, FollowBells>();
         silo.AddPlacementDirector<PerCorePlacement, PerCorePlacementDirector>();
+        silo.AddPlacementDirector<SocketPlacement, SocketPlacementDirector>();
 
         // Tokens and roles: every client call is checked (ClientAccessFilter); the first admin token is made here.
         silo.Services.AddSingleton<AccessControl>();

@@ -24,6 +24,9 @@ internal sealed class HeldCalls
     /// <summary>Whether call <paramref name="id"/> is held.</summary>
     public bool Contains(Guid id) => _byId.ContainsKey(id);
 
+    /// <summary>Whether any held call has a change the database has not taken yet (a scan: asked only as a socket moves).</summary>
+    public bool AnyPending => _byId.Values.Any(h => h.Pending is not null);
+
     /// <summary>The held call <paramref name="id"/>.</summary>
     public bool TryGet(Guid id, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out HeldCall held) => _byId.TryGetValue(id, out held);
 

@@ -24,6 +24,7 @@ namespace Pyfi.Grains.Sockets;
 /// <see cref="CallTransitions"/>), so a call ends once however many parties think they own it.
 /// </summary>
 [Reentrant]
+[SocketPlacement]
 public sealed partial class SocketGrain(
     [PersistentState("socket", StorageNames.Model)] IPersistentState<SocketState> state,
     CallStore calls,
@@ -68,6 +69,7 @@ public sealed partial class SocketGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (Definition is not { } definition) return;
+        Tally.Active = true;
         _slots.Resize(definition.Spec.Concurrency);
         LogActivated(silo.SiloAddress);
         // Calls accepted before this activation (a restart, a silo lost) and not ended are taken up again.
@@ -80,6 +82,7 @@ public sealed partial class SocketGrain(
         // Its queue is no longer here: this silo stops reporting one.
         Volatile.Write(ref Tally.Queued, 0);
         Volatile.Write(ref Tally.InFlight, 0);
+        Tally.Active = false;
         return base.OnDeactivateAsync(reason, cancellationToken);
     }
 
@@ -403,10 +406,13 @@ public sealed partial class SocketGrain(
     // the wait passes or the waiter cancels (WaitAsync drops its timer and registration; a bare Task.Delay would live on).
     private async Task<CallInfo> WaitForEndAsync(HeldCall held, TimeSpan wait, CancellationToken cancellationToken)
     {
-        if (held.Ended.Task.IsCompleted || wait <= TimeSpan.Zero) return held.Ended.Task.IsCompleted ? await held.Ended.Task : held.Call;
+        if (held.Ended.Task.IsCompleted || wait <= TimeSpan.Zero || _move is not null) return held.Ended.Task.IsCompleted ? await held.Ended.Task : held.Call;
         try
         {
-            return await held.Ended.Task.WaitAsync(wait < MaxWait ? wait : MaxWait, time, cancellationToken);
+            // A socket about to move answers its waiters first (a held request would keep it from migrating).
+            var moving = (_movingOut ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            var first = await Task.WhenAny(held.Ended.Task, moving).WaitAsync(wait < MaxWait ? wait : MaxWait, time, cancellationToken);
+            return first == held.Ended.Task ? await held.Ended.Task : held.Call;
         }
         catch (TimeoutException)
         {
@@ -446,7 +452,8 @@ public sealed partial class SocketGrain(
     private void StartQueued()
     {
         // A stopping silo starts no attempt: its calls stay queued, stored, for the next start (or another silo).
-        if (_held.Queued == 0 || Definition is not { } definition || drain.IsStopping) return;
+        // A socket about to move starts none either: the new activation will.
+        if (_held.Queued == 0 || Definition is not { } definition || drain.IsStopping || _move is not null) return;
         if (_deployment is not { } deployment)
         {
             _fetchingDeployment ??= FetchDeploymentAsync(definition.Spec.Processor);
@@ -515,6 +522,7 @@ public sealed partial class SocketGrain(
     {
         // A stopping silo waits until what its sockets handed over has come back and is stored.
         drain.HandedOver();
+        _attemptsOut++;
         try
         {
             await RunAndStoreAsync(slot, held, deployment);
@@ -522,6 +530,8 @@ public sealed partial class SocketGrain(
         finally
         {
             drain.Settled();
+            _attemptsOut--;
+            if (_move is not null) TryMove();
         }
     }
 

@@ -118,6 +118,9 @@ public sealed class SocketTally(string socket)
     /// <summary>Set by the socket's activation as its queue changes; zero when it is not active here.</summary>
     public int Queued, InFlight;
 
+    /// <summary>Whether the socket's activation is on this silo (set as it activates and deactivates).</summary>
+    public volatile bool Active;
+
     /// <summary>Set by the socket's plug delivery grain: the edges whose calls wait for their target (none: empty).</summary>
     public void Waiting(WaitingEdge[] edges) => _waiting = edges;
 
@@ -142,5 +145,6 @@ public sealed class SocketTally(string socket)
         Executions = Interlocked.Read(ref _executions),
         ExecutionHistogram = [.. Enumerable.Range(0, _histogram.Length).Select(i => Interlocked.Read(ref _histogram[i]))],
         Waiting = [.. _waiting],
+        Active = Active,
     };
 }
