@@ -68,8 +68,9 @@ public sealed partial class SocketGrain(
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (Definition is not { } definition) return;
+        // Active here from now (a socket made by the registry's push is activated before its definition arrives).
         Tally.Active = true;
+        if (Definition is not { } definition) return;
         _slots.Resize(definition.Spec.Concurrency);
         LogActivated(silo.SiloAddress);
         // Calls accepted before this activation (a restart, a silo lost) and not ended are taken up again.
