@@ -86,8 +86,10 @@ public sealed partial class SiloLossClientTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         await Poll.UntilAsync(async () => !await RefusedAsync(silo), TimeSpan.FromSeconds(20), "the gateway to let go of the waiter that left");
         output.WriteLine($"let go {clock.Elapsed.TotalMilliseconds:0} ms after the waiter left");
+        // The call goes on: running, or still queued while a busy machine builds the processor's environment.
         var still = await cli.OkAsync("ls", "call", "--id", id);
-        Assert.Contains("running", still.Stdout);
+        Assert.Matches("running|queued", still.Stdout);
+        Assert.DoesNotContain("cancelled", still.Stdout);
     }
 
     // Whether a new connection is turned away at the per-address limit (else it is answered).
