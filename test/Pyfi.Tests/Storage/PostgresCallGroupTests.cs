@@ -154,12 +154,17 @@ public sealed class PostgresCallGroupTests : IAsyncLifetime
         await CommitAsync("test", [Insert(stored)]);
         var before = await RowsAsync("test");
 
+        // The refused write is its call's second, so it runs in the last statement, after the others have changed rows.
+        var refused = Queued(3) with { Socket = new string('x', 201) };   // longer than the column: the server refuses it
         var group = new List<CallWrite>
         {
             Insert(Queued(2)),
             Move(Running(stored, 1), CallState.Queued, 0),
-            Insert(Queued(3) with { Socket = new string('x', 201) }),   // longer than the column: the server refuses the statement
+            Move(Running(refused, 1), CallState.Queued, 0),
+            Insert(refused),
         };
+        Assert.Equal(CallWriteKind.Insert, PostgresWriteGroup.Plan(group)[^1].Kind);
+        Assert.Equal(1, PostgresWriteGroup.Plan(group)[^1].Layer);
 
         await Assert.ThrowsAsync<PostgresException>(() => CommitAsync("test", group));
 
