@@ -216,4 +216,27 @@ public sealed class PostgresCallGroupTests : IAsyncLifetime
         Assert.Equal(Enumerable.Reverse(calls).Select(c => (object?)c.Id), byPosition);
         Assert.Equal(1L, (await _db.QueryAsync("SELECT count(DISTINCT EndPos / 1024) FROM PyfiCalls")).Single());
     }
+
+    [Fact]
+    public async Task RetentionRemovesCallsEndedBeforeTheCutoffFoundByWhenTheyWereCreated()
+    {
+        await using var store = CallStore.Create(_db.Database, "test");
+        var cutoff = Now.AddHours(1);
+        CallInfo Call(DateTimeOffset created, DateTimeOffset? finished) => new()
+        {
+            Id = Guid.NewGuid(), Socket = "s", Processor = "p", Function = "f", Created = created,
+            State = finished is null ? CallState.Queued : CallState.Succeeded, Finished = finished,
+        };
+        var old = Call(Now, Now.AddMinutes(1));
+        var endedLate = Call(Now, cutoff.AddMinutes(1));       // created before the cutoff, ended after it
+        var open = Call(Now, null);
+        var young = Call(cutoff.AddMinutes(1), cutoff.AddMinutes(2));
+        foreach (var call in new[] { old, endedLate, open, young }) Assert.True(await store.InsertAsync(call));
+
+        Assert.Equal(1, await store.DeleteEndedBeforeAsync(cutoff, 100));
+
+        Assert.Null(await store.ReadAsync(old.Id));
+        foreach (var kept in new[] { endedLate, open, young }) Assert.NotNull(await store.ReadAsync(kept.Id));
+        Assert.Equal(0L, (await _db.QueryAsync("SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_pyficalls_finished'")).Single());
+    }
 }
