@@ -3,20 +3,9 @@ using NpgsqlTypes;
 
 namespace Pyfi.Storage.Calls;
 
-/// <summary>Calls in PostgreSQL. A group of writes goes to the server as one batch in one transaction: one round trip.</summary>
+/// <summary>Calls in PostgreSQL. A group of writes goes to the server as a few multi-row statements in one transaction: one round trip (see <see cref="PostgresWriteGroup"/>).</summary>
 internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId, TimeProvider? time = null) : CallStore(serviceId, time)
 {
-    private const string Insert =
-        "INSERT INTO PyfiCalls (ServiceId, Id, Socket, State, Attempt, LeaseUntil, IdemKey, Workflow, Created, Finished, Version, Payload, Run, Deliver, EndPos) " +
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, 0, CASE WHEN $13 >= 0 THEN pg_current_xact_id()::text::bigint * 1024 + $13 END) ON CONFLICT DO NOTHING";
-
-    private const string Transition =
-        "UPDATE PyfiCalls SET State = $3, Attempt = $4, LeaseUntil = $5, Finished = $6, Version = Version + 1, Payload = $7, Deliver = $10, " +
-        "EndPos = COALESCE(EndPos, CASE WHEN $11 >= 0 THEN pg_current_xact_id()::text::bigint * 1024 + $11 END) " +
-        "WHERE ServiceId = $1 AND Id = $2 AND State = $8 AND Attempt = $9";
-
-    private const string Renew = "UPDATE PyfiCalls SET LeaseUntil = $3 WHERE ServiceId = $1 AND Id = $2 AND State = $4 AND Attempt = $5";
-
     private readonly NpgsqlDataSource _source = NpgsqlDataSource.Create(database.ConnectionString);
 
     public override async Task<CallInfo?> ReadAsync(Guid id, CancellationToken cancellationToken = default)
@@ -145,77 +134,26 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId,
 
     public override Task<int> DeleteEndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default) => TranslateAsync(async () =>
     {
+        // A call ends after it is created, so "created before" finds the candidates by IX_PyfiCalls_Created: an index on
+        // Finished, updated by every end, was kept for this query alone (dropped in 0009-CallIndexes.sql).
         await using var command = _source.CreateCommand(
             "DELETE FROM PyfiCalls WHERE ServiceId = $1 AND Id IN (SELECT Id FROM PyfiCalls WHERE ServiceId = $1 " +
-            "AND Finished IS NOT NULL AND Finished < $2 AND State IN ('Succeeded', 'Failed', 'Cancelled') AND Deliver = 0 LIMIT $3)");
+            "AND Created < $2 AND Finished IS NOT NULL AND Finished < $2 AND State IN ('Succeeded', 'Failed', 'Cancelled') AND Deliver = 0 LIMIT $3)");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = cutoff.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
         return await command.ExecuteNonQueryAsync(cancellationToken);
     });
 
-    protected override async Task CommitAsync(IReadOnlyList<CallWrite> batch, CancellationToken cancellationToken)
-    {
-        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var commands = new NpgsqlBatch(connection, transaction);
-        // An end's position (see 0008-Follow.sql): its transaction's id, then its place among the batch's ends (a batch
-        // takes at most MaxBatch writes from callers, well under 1024; the starts it adds are not ends); -1 for other writes.
-        var ends = 0;
-        foreach (var write in batch)
-        {
-            var call = write.Call;
-            var command = new NpgsqlBatchCommand(write.Kind switch { CallWriteKind.Insert => Insert, CallWriteKind.Transition => Transition, _ => Renew });
-            var parameters = command.Parameters;
-            parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
-            parameters.Add(new NpgsqlParameter<Guid> { TypedValue = call.Id });
-            if (write.Kind == CallWriteKind.Renew)
-            {
-                parameters.Add(Time(call.LeaseUntil));
-            }
-            else
-            {
-                if (write.Kind == CallWriteKind.Insert) parameters.Add(new NpgsqlParameter<string> { TypedValue = call.Socket });
-                parameters.Add(new NpgsqlParameter<string> { TypedValue = call.State.ToString() });
-                parameters.Add(new NpgsqlParameter<int> { TypedValue = call.Attempts });
-                parameters.Add(Time(call.LeaseUntil));
-                if (write.Kind == CallWriteKind.Insert)
-                {
-                    parameters.Add(new NpgsqlParameter { Value = (object?)call.Key ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Varchar });
-                    parameters.Add(new NpgsqlParameter { Value = (object?)call.Workflow ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-                    parameters.Add(Time(call.Created));
-                }
-
-                parameters.Add(Time(call.Finished));
-                parameters.Add(new NpgsqlParameter<string> { TypedValue = ToPayload(call) });
-                if (write.Kind == CallWriteKind.Insert) parameters.Add(new NpgsqlParameter { Value = (object?)call.Run ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-            }
-
-            if (write.Kind != CallWriteKind.Insert)
-            {
-                parameters.Add(new NpgsqlParameter<string> { TypedValue = write.From.ToString() });
-                parameters.Add(new NpgsqlParameter<int> { TypedValue = write.FromAttempt });
-                if (write.Kind == CallWriteKind.Transition) parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)(call.Deliveries.IsEmpty ? 0 : 1) });
-            }
-
-            if (write.Kind != CallWriteKind.Renew) parameters.Add(new NpgsqlParameter<int> { TypedValue = EndedCalls.IsEnd(write) ? ends++ : -1 });
-
-            commands.BatchCommands.Add(command);
-        }
-
-        await commands.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(commands.BatchCommands[i].RecordsAffected == 1);
-    }
+    // A group's writes become a few statements over arrays (see PostgresWriteGroup), not one statement per write.
+    protected override Task CommitAsync(IReadOnlyList<CallWrite> batch, CancellationToken cancellationToken) =>
+        PostgresWriteGroup.CommitAsync(_source, ServiceId, batch, cancellationToken);
 
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
         await _source.DisposeAsync();
     }
-
-    private static NpgsqlParameter Time(DateTimeOffset? at) =>
-        new() { Value = (object?)at?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 
     private Task<IReadOnlyList<CallInfo>> SelectAsync(string where, CancellationToken cancellationToken, params NpgsqlParameter[] parameters) => TranslateAsync(async () =>
     {

@@ -50,12 +50,12 @@ public sealed class MigrationTests
     {
         await using var db = await PostgresDatabase.CreateAsync();
         await SchemaInstaller.ApplyAsync(db.Database);
-        await db.QueryAsync("INSERT INTO PyfiSchema (Version, Name) VALUES (9, '0009-FromTheFuture')");
+        await db.QueryAsync("INSERT INTO PyfiSchema (Version, Name) VALUES (99, '0099-FromTheFuture')");
 
         var refused = await Assert.ThrowsAsync<StorageUnavailableException>(() => SchemaInstaller.ApplyAsync(db.Database));
 
-        Assert.Equal($"{db.Database.Describe()} has schema version 9, newer than this build of Pyfi knows (8): run the Pyfi that made it, or restore a backup made for this one", refused.Message);
-        Assert.Equal(9L, (await db.QueryAsync("SELECT count(*) FROM PyfiSchema")).Single());
+        Assert.Equal($"{db.Database.Describe()} has schema version 99, newer than this build of Pyfi knows (9): run the Pyfi that made it, or restore a backup made for this one", refused.Message);
+        Assert.Equal(10L, (await db.QueryAsync("SELECT count(*) FROM PyfiSchema")).Single());
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class MigrationTests
         await using var silo = await SiloProcess.StartAsync(data.Path, new Dictionary<string, string> { ["PYFI_STORAGE"] = "postgres", ["PYFI_POSTGRES"] = db.ConnectionString });
 
         await FindsEverythingAsync(silo.Cli(), Path.Combine(Fixtures, "expected-postgres.json"));
-        Assert.Equal(["0001-Main", "0002-Clustering", "0003-Persistence", "0004-Reminders", "0005-Calls", "0006-Tokens", "0007-Runs", "0008-Follow"],
+        Assert.Equal(["0001-Main", "0002-Clustering", "0003-Persistence", "0004-Reminders", "0005-Calls", "0006-Tokens", "0007-Runs", "0008-Follow", "0009-CallIndexes"],
             (await db.QueryAsync("SELECT Name FROM PyfiSchema ORDER BY Version")).Cast<string>());
     }
 

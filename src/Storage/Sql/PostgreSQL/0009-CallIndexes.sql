@@ -1,0 +1,12 @@
+-- Pyfi schema, PostgreSQL: only the indexes on task calls that a lookup needs. Every end changes State and Finished,
+-- so it writes a new entry into each index on the table; an index no query needs is paid for by every call. Each one
+-- kept, and what reads by it (PostgresCallStore):
+--   PK_PyfiCalls (ServiceId, Id): reading a call, every guarded change.
+--   IX_PyfiCalls_Socket_State: a socket's queued and running calls (its recovery), listing calls of a socket.
+--   IX_PyfiCalls_Created: listing calls newest first, and retention (ended before a time: created before it too).
+--   IX_PyfiCalls_Open (partial): the sockets and workflows with calls not ended (the sweeper).
+--   IX_PyfiCalls_Workflow, IX_PyfiCalls_Run, IX_PyfiCalls_Deliver (partial): a workflow's, a run's calls; deliveries due.
+--   UX_PyfiCalls_Key: one call per socket and idempotency key.
+--   IX_PyfiCalls_Ended (partial): following ended calls by position.
+-- IX_PyfiCalls_Finished served only retention, which now finds its candidates by Created.
+DROP INDEX IF EXISTS IX_PyfiCalls_Finished;
