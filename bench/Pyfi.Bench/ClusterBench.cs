@@ -150,6 +150,8 @@ public static class ClusterBench
         builder.UseOrleansClient(client =>
         {
             client.UseStaticClustering(IPEndPoint.Parse(gateway));
+            // The silos' gateways take only clients that present a token (PYFI_TOKEN or PYFI_TOKEN_FILE, as the tool).
+            client.UsePyfiToken(() => PyfiToken.Resolve(null));
             client.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = network.ClusterId;
