@@ -73,11 +73,18 @@ public sealed class DefinitionStore(PyfiDatabase database, string serviceId)
             }
         }
 
+        if (database.Provider == StorageProvider.Postgres) await WritePostgresAsync(connection, transaction, change, cancellationToken);
+        else await WriteSqliteAsync(connection, transaction, change, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return version + 1;
+    }, cancellationToken);
+
+    // SQLite is in the process: a statement per row costs microseconds.
+    private async Task WriteSqliteAsync(DbConnection connection, DbTransaction transaction, CatalogueChange change, CancellationToken cancellationToken)
+    {
         if (change.Upserts.Count > 0)
         {
-            await using var upsert = Command(connection, transaction,
-                "INSERT INTO PyfiDefinitions (ServiceId, Kind, Name, Revision, Created, Updated, Spec) VALUES (@service, @kind, @name, @revision, @created, @updated, @spec) "
-                + "ON CONFLICT (ServiceId, Kind, Name) DO UPDATE SET Revision = excluded.Revision, Created = excluded.Created, Updated = excluded.Updated, Spec = excluded.Spec");
+            await using var upsert = Command(connection, transaction, $"INSERT INTO PyfiDefinitions {UpsertColumns} VALUES (@service, @kind, @name, @revision, @created, @updated, @spec) {OnConflict}");
             var (kind, name, revision, created, updated, spec) = (Add(upsert, "kind", ""), Add(upsert, "name", ""), Add(upsert, "revision", 0L),
                 Add(upsert, "created", DateTimeOffset.UnixEpoch), Add(upsert, "updated", DateTimeOffset.UnixEpoch), Add(upsert, "spec", ""));
             foreach (var definition in change.Upserts)
@@ -103,10 +110,40 @@ public sealed class DefinitionStore(PyfiDatabase database, string serviceId)
                 await delete.ExecuteNonQueryAsync(cancellationToken);
             }
         }
+    }
 
-        await transaction.CommitAsync(cancellationToken);
-        return version + 1;
-    }, cancellationToken);
+    // PostgreSQL is a round trip away: each kind of write is one statement over arrays, however many rows it has
+    // (a network apply of 10,000 definitions took 27 s as a statement per row on a busy 2-core machine).
+    private async Task WritePostgresAsync(DbConnection connection, DbTransaction transaction, CatalogueChange change, CancellationToken cancellationToken)
+    {
+        if (change.Upserts.Count > 0)
+        {
+            await using var upsert = Command(connection, transaction,
+                $"INSERT INTO PyfiDefinitions {UpsertColumns} SELECT @service, * FROM unnest(@kind, @name, @revision, @created, @updated, @spec) {OnConflict}");
+            var rows = change.Upserts;
+            Add(upsert, "kind", rows.Select(d => d.Kind).ToArray());
+            Add(upsert, "name", rows.Select(d => d.Name).ToArray());
+            Add(upsert, "revision", rows.Select(d => d.Revision).ToArray());
+            Add(upsert, "created", rows.Select(d => d.Created.ToUniversalTime()).ToArray());
+            Add(upsert, "updated", rows.Select(d => d.Updated.ToUniversalTime()).ToArray());
+            Add(upsert, "spec", rows.Select(d => d.Spec).ToArray());
+            await upsert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (change.Deletes.Count > 0)
+        {
+            await using var delete = Command(connection, transaction,
+                "DELETE FROM PyfiDefinitions d USING unnest(@kind, @name) AS gone (Kind, Name) WHERE d.ServiceId = @service AND d.Kind = gone.Kind AND d.Name = gone.Name");
+            Add(delete, "kind", change.Deletes.Select(k => k.Kind).ToArray());
+            Add(delete, "name", change.Deletes.Select(k => k.Name).ToArray());
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    private const string UpsertColumns = "(ServiceId, Kind, Name, Revision, Created, Updated, Spec)";
+
+    private const string OnConflict =
+        "ON CONFLICT (ServiceId, Kind, Name) DO UPDATE SET Revision = excluded.Revision, Created = excluded.Created, Updated = excluded.Updated, Spec = excluded.Spec";
 
     private DbCommand Command(DbConnection connection, DbTransaction transaction, string sql)
     {
