@@ -5,7 +5,7 @@
 #   bench/model.sh                 both storages (PostgreSQL: a private server, installed if missing)
 #   bench/model.sh sqlite
 # Sizes: MODEL_QUEUES (100), MODEL_PROCESSORS (100), MODEL_SOCKETS (1000). MODEL_TIMED=N (0: every definition is
-# added one by one and timed) puts all but the last N sockets in by network applies of 500 and times only the
+# added one by one and timed) puts all but the last N sockets in by network applies of 100 and times only the
 # last N adds, at the catalogue's full size: how a large catalogue is measured where adds are slow.
 #   MODEL_PROCESSORS=1000 MODEL_SOCKETS=10000 MODEL_TIMED=200 bench/model.sh sqlite
 set -euo pipefail
@@ -25,8 +25,9 @@ dotnet build Orleans.sln -c Release -nologo -clp:ErrorsOnly >/dev/null
 bin=src/Silo/bin/Release/net10.0/Pyfi.Silo.dll
 bench=bench/Pyfi.Bench/bin/Release/net10.0/Pyfi.Bench.dll
 cli=src/Cli/bin/Release/net10.0/pyfi.dll
-read -r silo_port gateway_port < <(python3 -c 'import socket
-ps=[socket.socket() for _ in range(2)]
+# Free ports for all three (the machine is shared: another silo may hold Orleans' default gateway port).
+read -r silo_port gateway_port orleans_gateway_port < <(python3 -c 'import socket
+ps=[socket.socket() for _ in range(3)]
 [p.bind(("127.0.0.1",0)) for p in ps]
 print(*[p.getsockname()[1] for p in ps])')
 export PYFI_GATEWAY="127.0.0.1:$gateway_port"
@@ -35,7 +36,7 @@ start_silo() { # sets silo_pid and ready_ms (process start to the ready line)
   local log=$work/silo.log t0
   : >"$log"
   t0=$(date +%s%N)
-  PYFI_SILO_PORT=$silo_port PYFI_GATEWAY_PORT=$gateway_port PYFI_DASHBOARD_PORT=0 dotnet "$bin" >"$log" 2>&1 &
+  PYFI_SILO_PORT=$silo_port PYFI_GATEWAY_PORT=$gateway_port PYFI_ORLEANS_GATEWAY_PORT=$orleans_gateway_port PYFI_DASHBOARD_PORT=0 dotnet "$bin" >"$log" 2>&1 &
   silo_pid=$!
   for _ in $(seq 600); do grep -q "Pyfi silo ready" "$log" && break; sleep 0.05; done
   grep -q "Pyfi silo ready" "$log" || { cat "$log" >&2; exit 1; }

@@ -68,7 +68,7 @@ public static class ModelBench
 
     // Definitions per network apply while preloading: small enough that an apply (one commit, then a push to each
     // definition's grain) stays well inside the client's call timeout.
-    private const int ApplyChunk = 500;
+    private const int ApplyChunk = 100;
 
     private static QueueSpec Queue(int i) => new() { Name = $"bench.q{i}" };
 

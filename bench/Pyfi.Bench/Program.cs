@@ -12,7 +12,7 @@ using Pyfi.Bench;
 //   Pyfi.Bench runtimes --gateway HOST:PORT   (bench/runtimes.sh: python, node and bash noops side by side; BENCH_N at once, BENCH_M one by one)
 //   Pyfi.Bench ledger [--silos 1,10,100] [--cores 16]   (bench/scale.sh: the slot ledger's cost per message as the cluster grows)
 //   Pyfi.Bench model populate|verify --gateway HOST:PORT --snapshot FILE [--queues N --processors N --sockets N] [--timed N]
-//       (--timed N: all but the last N sockets go in by network applies of 500, the last N are added one by one and timed)
+//       (--timed N: all but the last N sockets go in by network applies of 100, the last N are added one by one and timed)
 string Arg(string name, string fallback) =>
     args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
 
