@@ -19,7 +19,7 @@ public static class ModelBench
     /// </summary>
     public static async Task<int> RunAsync(string phase, string gateway, string snapshot, int queues, int processors, int sockets, int timed = 0)
     {
-        await using var client = await PyfiClient.ConnectAsync(new PyfiClientOptions { Gateways = gateway, RetryConnect = true });
+        await using var client = await ConnectAsync(gateway);
         var registry = client.Registry;
         if (phase == "populate")
         {
@@ -69,6 +69,23 @@ public static class ModelBench
     // Definitions per network apply while preloading: small enough that an apply (one commit, then a push to each
     // definition's grain) stays well inside the client's call timeout.
     private const int ApplyChunk = 100;
+
+    // A silo that has just started with a large catalogue wakes every processor at once; on a busy machine the
+    // client's first connection may time out meanwhile, so it is tried again.
+    private static async Task<PyfiClient> ConnectAsync(string gateway)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await PyfiClient.ConnectAsync(new PyfiClientOptions { Gateways = gateway, RetryConnect = true });
+            }
+            catch (PyfiConnectionException) when (attempt < 5)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5));
+            }
+        }
+    }
 
     private static QueueSpec Queue(int i) => new() { Name = $"bench.q{i}" };
 
