@@ -20,8 +20,11 @@ public sealed class DefinitionStore(PyfiDatabase database, string serviceId)
     /// </summary>
     public Task<StoredCatalogue?> LoadAsync(CancellationToken cancellationToken = default) => UseAsync(async connection =>
     {
-        // One transaction, so the counters and the rows are of the same commit.
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // One transaction, so the counters and the rows are of the same commit. On SQLite a deferred one: a read
+        // that took the write lock (the driver's default) would hold off every grain state write while it reads.
+        await using var transaction = connection is SqliteConnection sqlite
+            ? sqlite.BeginTransaction(deferred: true)
+            : await connection.BeginTransactionAsync(cancellationToken);
         StoredCatalogue? catalogue = null;
         await using (var command = Command(connection, transaction, "SELECT Version, Revision, Unsynced FROM PyfiRegistry WHERE ServiceId = @service"))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
