@@ -1,20 +1,23 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
 using Pyfi.Grains.Code;
 using Pyfi.Grains.Schedules;
 using Pyfi.Grains.Storage;
+using Pyfi.Storage.Definitions;
 
 namespace Pyfi.Grains.Registry;
 
 /// <summary>
 /// The network's catalogue (see <see cref="IRegistryGrain"/>). Every change is validated against the whole
-/// catalogue, committed by one write of the registry's state (the commit point), then pushed to the grain
-/// that owns the definition. A push that fails is retried by a timer and again on the next activation, so
-/// the owning grains converge on what the registry committed.
+/// catalogue, committed by one transaction of <see cref="DefinitionStore"/> writing the definitions it touches
+/// (the commit point), then pushed to the grain that owns the definition. A push that fails is retried by a timer
+/// and again on the next activation, so the owning grains converge on what the registry committed. The whole
+/// catalogue is read into memory when the registry activates; reads are served from there.
 /// </summary>
 public sealed partial class RegistryGrain(
-    [PersistentState("registry", StorageNames.Model)] IPersistentState<RegistryState> state,
+    DefinitionStore store,
     RepositoryPolicy repositories,
     TimeProvider time,
     ILogger<RegistryGrain> logger) : Grain, IRegistryGrain
@@ -26,11 +29,28 @@ public sealed partial class RegistryGrain(
     private readonly Dictionary<string, ProcessorDeployment> _deployments = new(StringComparer.Ordinal);
     private IGrainTimer? _syncRetry;
 
-    private RegistryState Current => state.State;
+    // The catalogue as committed, and the store's version of it (what the next commit expects).
+    private RegistryState _current = new();
+    private long _version;
+
+    // Where builds before PyfiDefinitions kept the whole catalogue: one grain state row (Orleans' ADO.NET storage).
+    private const string LegacyStateName = "registry";
+
+    private RegistryState Current => _current;
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (await store.LoadAsync(cancellationToken) is { } stored)
+        {
+            _current = RegistryRows.ToState(stored);
+            _version = stored.Version;
+        }
+        else
+        {
+            await CarryOverLegacyAsync();
+        }
+
         foreach (var key in Current.Unsynced.ToArray())
         {
             await SyncAsync(key);
@@ -452,14 +472,42 @@ public sealed partial class RegistryGrain(
 
     private ModelStamp NextStamp(RegistryState next, ModelStamp? previous)
     {
+        // To the microsecond, as PostgreSQL keeps it, so a stamp reads back after a restart as it was given.
         var now = time.GetUtcNow();
+        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
         return new ModelStamp(++next.Revision, previous?.Created ?? now, now);
     }
 
     /// <summary>
-    /// Applies <paramref name="change"/> to a copy of the state and writes it. The write is the commit: if it
-    /// fails, the state stays as stored and the caller gets <see cref="StorageUnavailableException"/>; if it
-    /// succeeds, the definition is pushed to its grain.
+    /// An older build's catalogue (one grain state row, rewritten whole on every change) moved into the store in one
+    /// commit, then its row deleted; nothing when there is none (a new network). Once the store has the registry's
+    /// row this is never looked at again.
+    /// </summary>
+    private async Task CarryOverLegacyAsync()
+    {
+        var storage = ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Model);
+        var legacy = new GrainState<RegistryState>(new RegistryState());
+        await storage.ReadStateAsync(LegacyStateName, this.GetGrainId(), legacy);
+        if (!legacy.RecordExists || legacy.State is null) return;
+        var carried = legacy.State.Clone();
+        _version = await store.CommitAsync(0, RegistryRows.All(carried));
+        _current = carried;
+        LogCarriedOver(carried.Queues.Count + carried.Processors.Count + carried.Sockets.Count + carried.Plugs.Count + carried.Schedules.Count, carried.Revision);
+        try
+        {
+            await storage.ClearStateAsync(LegacyStateName, this.GetGrainId(), legacy);
+        }
+        catch (Exception e)
+        {
+            // Harmless: the store has the catalogue now, and the old row is never read again.
+            LogLegacyNotCleared(e);
+        }
+    }
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to a copy of the state and writes the definitions it changes. The write
+    /// is the commit: if it fails, the state stays as stored and the caller gets <see cref="StorageUnavailableException"/>;
+    /// if it succeeds, the definition is pushed to its grain.
     /// </summary>
     private Task CommitAsync(string kind, string name, Action<RegistryState> change) =>
         CommitAsync([ModelKind.Key(kind, name)], name, change, kind);
@@ -472,14 +520,14 @@ public sealed partial class RegistryGrain(
         var next = previous.Clone();
         change(next);
         next.Unsynced.UnionWith(keys);
-        state.State = next;
+        _current = next;
         try
         {
-            await state.WriteStateAsync();
+            _version = await store.CommitAsync(_version, RegistryRows.Diff(previous, next));
         }
         catch (Exception e)
         {
-            state.State = previous;
+            _current = previous;
             // Read what is stored before the next change: the write may have landed after all.
             DeactivateOnIdle();
             LogCommitFailed(e, key);
@@ -534,9 +582,15 @@ public sealed partial class RegistryGrain(
     private static string Reason(Exception e) => (PyfiException.Find(e) ?? e) switch
     {
         StorageUnavailableException unavailable => unavailable.Message,
-        InconsistentStateException => "it was changed elsewhere at the same time; try again",
+        InconsistentStateException or DefinitionConflictException => "it was changed elsewhere at the same time; try again",
         _ => $"the database refused it ({e.Message.Split('\n')[0].Trim()})",
     };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Carried the registry's catalogue ({Definitions} definitions, revision {Revision}) over from its old one-row state into PyfiDefinitions")]
+    private partial void LogCarriedOver(int definitions, long revision);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Carried the registry's catalogue over, but could not delete its old one-row state (it is not read again)")]
+    private partial void LogLegacyNotCleared(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not commit change to {Key}")]
     private partial void LogCommitFailed(Exception exception, string key);

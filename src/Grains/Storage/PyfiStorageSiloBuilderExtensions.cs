@@ -5,6 +5,7 @@ using Orleans.Runtime.Hosting;
 using Orleans.Storage;
 using Pyfi.Storage;
 using Pyfi.Storage.Calls;
+using Pyfi.Storage.Definitions;
 using Pyfi.Storage.Tokens;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -48,6 +49,10 @@ public static class PyfiStorageSiloBuilderExtensions
 
         // The embedded pyfi.db's write-ahead log stays bounded (the calls' file is bounded by its own writer).
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StateLogLimiter>();
+
+        // The registry's catalogue: one row per definition, a change written as one transaction of the rows it touches.
+        silo.Services.AddSingleton(services =>
+            new DefinitionStore(database, services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
 
         // Access tokens, read by every silo's AccessControl.
         silo.Services.AddSingleton(services =>

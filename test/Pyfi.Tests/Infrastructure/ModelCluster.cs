@@ -33,6 +33,9 @@ public sealed class ModelCluster : IAsyncDisposable
     /// <summary>The cluster's client.</summary>
     public IClusterClient Client => _cluster.Client;
 
+    /// <summary>The services of the (first) silo, to look inside it.</summary>
+    public IServiceProvider SiloServices => ((InProcessSiloHandle)_cluster.Silos[0]).SiloHost.Services;
+
     /// <summary>The network's registry.</summary>
     public IRegistryGrain Registry => Client.GetGrain<IRegistryGrain>(IRegistryGrain.DefaultKey);
 

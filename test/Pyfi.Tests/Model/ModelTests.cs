@@ -1,4 +1,8 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+using Pyfi.Grains.Registry;
+using Pyfi.Grains.Storage;
 using Pyfi.Storage;
 using Pyfi.Tests.Infrastructure;
 
@@ -214,17 +218,52 @@ public abstract class ModelTests(StorageProvider provider) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task StateIsStoredAsPlainJsonWithoutDotNetTypeNames()
+    public async Task DefinitionsAreStoredOneRowEachAsPlainJsonWithoutDotNetTypeNames()
     {
         await BuildSampleNetworkAsync();
 
-        var payload = Assert.Single(await _backend.QueryAsync("SELECT PayloadBinary FROM PyfiGrainState WHERE GrainTypeString = 'registry'"));
-        var json = System.Text.Encoding.UTF8.GetString((byte[])payload!);
+        var spec = Assert.Single(await _backend.QueryAsync("SELECT Spec FROM PyfiDefinitions WHERE Kind = 'queue' AND Name = 'pyfi.queue2'"));
+        var json = (string)spec!;
 
         Assert.DoesNotContain("$type", json);
         Assert.DoesNotContain("Pyfi.Grains", json);
         using var document = JsonDocument.Parse(json);
-        Assert.Equal("Fanout", document.RootElement.GetProperty("Queues").GetProperty("pyfi.queue2").GetProperty("Spec").GetProperty("Type").GetString());
+        Assert.Equal("Fanout", document.RootElement.GetProperty("Type").GetString());
+        Assert.Equal(5L, Convert.ToInt64(Assert.Single(await _backend.QueryAsync("SELECT count(*) FROM PyfiDefinitions"))));
+        Assert.Equal(5L, Convert.ToInt64(Assert.Single(await _backend.QueryAsync("SELECT Revision FROM PyfiRegistry"))));
+        Assert.Empty(await _backend.QueryAsync("SELECT GrainTypeString FROM PyfiGrainState WHERE GrainTypeString = 'registry'"));
+    }
+
+    [Fact]
+    public async Task AnOlderBuildsOneRowCatalogueIsCarriedOverOnceAndTheOldRowDeleted()
+    {
+        // What builds before PyfiDefinitions stored: the whole catalogue as the registry's grain state.
+        var at = new DateTimeOffset(2026, 11, 1, 9, 30, 0, TimeSpan.Zero).AddTicks(1234560); // to the microsecond, as PostgreSQL keeps it
+        var old = new RegistryState { Revision = 7, Unsynced = ["socket:old.socket"] };
+        old.Queues["old.queue"] = new(new QueueSpec { Name = "old.queue", Type = QueueType.Fanout }, new ModelStamp(1, at, at));
+        old.Processors["old.proc"] = new(Processor("old.proc"), new ModelStamp(2, at, at.AddMinutes(1)));
+        old.Sockets["old.socket"] = new(Socket("old.socket", "do_this") with { Queue = "old.queue", Processor = "old.proc" }, new ModelStamp(7, at, at.AddMinutes(2)));
+        var storage = _cluster.SiloServices.GetRequiredKeyedService<IGrainStorage>(StorageNames.Model);
+        await storage.WriteStateAsync("registry", Registry.GetGrainId(), new GrainState<RegistryState>(old));
+        // A registry that activated on the empty network committed nothing, so the next activation looks for the old row.
+        await _cluster.RestartAsync();
+
+        var socket = Assert.Single(await Registry.ListSocketsAsync());
+        Assert.Equal(old.Sockets["old.socket"].Spec, socket.Spec);
+        Assert.Equal(7, socket.Stamp.Revision);
+        Assert.Equal(new ModelStamp(7, at, at.AddMinutes(2)), socket.Stamp);
+        Assert.Equal(["old.socket"], (await Registry.GetQueueAsync("old.queue")).Sockets.ToArray());
+        Assert.Equal(["old.socket"], (await Registry.GetProcessorAsync("old.proc")).Sockets.ToArray());
+        Assert.Equal(old.Sockets["old.socket"].Spec, (await _cluster.Client.GetGrain<ISocketGrain>("old.socket").GetDefinitionAsync())!.Spec);
+        Assert.Empty(await _backend.QueryAsync("SELECT GrainTypeString FROM PyfiGrainState WHERE GrainTypeString = 'registry'"));
+        Assert.Equal(3L, Convert.ToInt64(Assert.Single(await _backend.QueryAsync("SELECT count(*) FROM PyfiDefinitions"))));
+
+        var next = await Registry.AddQueueAsync(new QueueSpec { Name = "after.carry" });
+        await _cluster.RestartAsync();
+
+        Assert.Equal(8, next.Stamp.Revision);
+        Assert.Equal(["after.carry", "old.queue"], (await Registry.ListQueuesAsync()).Select(q => q.Spec.Name));
+        Assert.Equal(old.Sockets["old.socket"].Spec, Assert.Single(await Registry.ListSocketsAsync()).Spec);
     }
 
     [Fact]

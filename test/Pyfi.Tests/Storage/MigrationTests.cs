@@ -25,10 +25,10 @@ public sealed class MigrationTests
         var again = await SchemaInstaller.ApplyAsync(database);
         await SchemaInstaller.VerifyAsync(database);
 
-        Assert.Equal([1, 2, 3, 4], first[0].Applied);
+        Assert.Equal([1, 2, 3, 4, 5], first[0].Applied);
         Assert.Equal([1, 2, 3], first[1].Applied);
         Assert.All(again, s => Assert.Empty(s.Applied));
-        Assert.Equal(["0001-Main", "0002-Persistence", "0003-Reminders", "0004-Tokens"], await SqliteColumnAsync(database.SqliteFile, "SELECT Name FROM PyfiSchema ORDER BY Version"));
+        Assert.Equal(["0001-Main", "0002-Persistence", "0003-Reminders", "0004-Tokens", "0005-Definitions"], await SqliteColumnAsync(database.SqliteFile, "SELECT Name FROM PyfiSchema ORDER BY Version"));
         Assert.Equal(["0001-Calls", "0002-Runs", "0003-Follow"], await SqliteColumnAsync(database.CallsFile, "SELECT Name FROM PyfiSchema ORDER BY Version"));
     }
 
@@ -40,7 +40,7 @@ public sealed class MigrationTests
 
         var refused = await Assert.ThrowsAsync<StorageUnavailableException>(() => SchemaInstaller.VerifyAsync(database));
 
-        Assert.Equal($"{database.SqliteFile} has schema version 0, this build of Pyfi needs 4: run `pyfi db init` (or deploy/postgres/init-db.sh) first, "
+        Assert.Equal($"{database.SqliteFile} has schema version 0, this build of Pyfi needs 5: run `pyfi db init` (or deploy/postgres/init-db.sh) first, "
             + "or let the silo apply it (Pyfi:Storage:ApplySchema)", refused.Message);
         Assert.False(File.Exists(database.SqliteFile), "verifying creates nothing");
     }
@@ -54,8 +54,8 @@ public sealed class MigrationTests
 
         var refused = await Assert.ThrowsAsync<StorageUnavailableException>(() => SchemaInstaller.ApplyAsync(db.Database));
 
-        Assert.Equal($"{db.Database.Describe()} has schema version 99, newer than this build of Pyfi knows (9): run the Pyfi that made it, or restore a backup made for this one", refused.Message);
-        Assert.Equal(10L, (await db.QueryAsync("SELECT count(*) FROM PyfiSchema")).Single());
+        Assert.Equal($"{db.Database.Describe()} has schema version 99, newer than this build of Pyfi knows (11): run the Pyfi that made it, or restore a backup made for this one", refused.Message);
+        Assert.Equal((long)SchemaInstaller.Migrations(SchemaName.Postgres).Count + 1, (await db.QueryAsync("SELECT count(*) FROM PyfiSchema")).Single());
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class MigrationTests
         await using var silo = await SiloProcess.StartAsync(data.Path);
 
         await FindsEverythingAsync(silo.Cli(), Path.Combine(Fixtures, "expected.json"));
-        Assert.Equal(["0001-Main", "0002-Persistence", "0003-Reminders", "0004-Tokens"], await SqliteColumnAsync(Path.Combine(data.Path, "pyfi.db"), "SELECT Name FROM PyfiSchema ORDER BY Version"));
+        Assert.Equal(["0001-Main", "0002-Persistence", "0003-Reminders", "0004-Tokens", "0005-Definitions"], await SqliteColumnAsync(Path.Combine(data.Path, "pyfi.db"), "SELECT Name FROM PyfiSchema ORDER BY Version"));
         Assert.Equal(["0001-Calls", "0002-Runs", "0003-Follow"], await SqliteColumnAsync(Path.Combine(data.Path, "pyfi-calls.db"), "SELECT Name FROM PyfiSchema ORDER BY Version"));
         SqliteConnection.ClearAllPools();
     }
@@ -108,7 +108,7 @@ public sealed class MigrationTests
         await using var silo = await SiloProcess.StartAsync(data.Path, new Dictionary<string, string> { ["PYFI_STORAGE"] = "postgres", ["PYFI_POSTGRES"] = db.ConnectionString });
 
         await FindsEverythingAsync(silo.Cli(), Path.Combine(Fixtures, "expected-postgres.json"));
-        Assert.Equal(["0001-Main", "0002-Clustering", "0003-Persistence", "0004-Reminders", "0005-Calls", "0006-Tokens", "0007-Runs", "0008-Follow", "0009-CallIndexes"],
+        Assert.Equal(["0001-Main", "0002-Clustering", "0003-Persistence", "0004-Reminders", "0005-Calls", "0006-Tokens", "0007-Runs", "0008-Follow", "0009-CallIndexes", "0011-Definitions"],
             (await db.QueryAsync("SELECT Name FROM PyfiSchema ORDER BY Version")).Cast<string>());
     }
 
