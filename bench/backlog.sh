@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # A backlog on the embedded SQLite default: BACKLOG_N calls (default 200,000) queued on a slow socket (one slot, each
 # call busy for a minute), submitted through the .NET client BACKLOG_K at a time without waiting for their ends.
-# Prints JSON lines: the submit rate; the silo's peak RSS; the largest size of pyfi-calls.db-wal and pyfi.db-wal
-# during the run (sampled every 100 ms) and the sizes after it; the database files' sizes; then the silo stopped
-# (SIGTERM) and started again on that backlog: time to its ready line, and until the socket (which reads its
-# whole backlog when it activates) acknowledges one more call. See bench/README.md.
-#   bench/backlog.sh            (BACKLOG_N, BACKLOG_K; PYFI_SQLITE_WAL_LIMIT passes through to the silo)
+# Prints JSON lines: the submit rate; the silo's peak RSS, and its RSS before and after the backlog (two seconds
+# after, settled) with the bytes that makes per queued call; the largest size of pyfi-calls.db-wal and pyfi.db-wal
+# during the run (sampled every 100 ms) and the sizes after it; the database files' sizes; a call on another socket
+# and `pyfi ls calls` with the backlog in place (seconds each, CLI start included); then the silo stopped (SIGTERM)
+# and started again on that backlog: time to its ready line, until the socket (which reads a count and its first
+# page when it activates) acknowledges one more call, and the silo's RSS then. See bench/README.md.
+#   bench/backlog.sh            (BACKLOG_N calls, e.g. 1000000; BACKLOG_K in flight; PYFI_SQLITE_WAL_LIMIT passes through)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -60,6 +62,13 @@ start_silo "$work/silo.log"
 pyfi add queue -n backlog >/dev/null
 pyfi add processor -n backlog -g "$work/repo" -m bench_tasks >/dev/null
 pyfi add socket -n backlog.slow -q backlog -pn backlog -t busy -c 1 --max-queue $((n + 1000)) >/dev/null
+pyfi add socket -n backlog.quick -q backlog -pn backlog -t noop -c 1 >/dev/null
+pyfi task run -s backlog.quick -d 1 >/dev/null   # its processor deployed, its worker warm
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# secs CMD...: seconds CMD takes (its output dropped).
+secs() { local t0=$(date +%s%N); "$@" >/dev/null; python3 -c "print(round(($(date +%s%N) - $t0) / 1e9, 2))"; }
+sleep 2
+rss_before=$(rss_kb "$silo")
 
 say "submitting $n calls, $k at a time"
 python3 bench/rss.py --tree "$silo" >"$work/rss.json" &
@@ -69,6 +78,10 @@ sampler=$!
 dotnet bench/Pyfi.Bench/bin/Release/net10.0/Pyfi.Bench.dll backlog --gateway "$PYFI_GATEWAY" --calls "$n" --in-flight "$k" --args "[60000]"
 sleep 2  # the background checkpoint's pause (250 ms) and the state loop's tick (1 s) have passed
 kill -TERM "$sampler" "$rss"; wait "$sampler" "$rss" || true
+rss_after=$(rss_kb "$silo")
+quick_s=$(secs pyfi task run -s backlog.quick -d 1)
+ls_s=$(secs pyfi ls calls -s backlog.slow --limit 20)
+echo "{\"system\": \"pyfi\", \"workload\": \"backlog-rss\", \"calls\": $n, \"silo_rss_before_mb\": $((rss_before / 1024)), \"silo_rss_after_mb\": $((rss_after / 1024)), \"bytes_per_queued_call\": $(( (rss_after - rss_before) * 1024 / n )), \"another_socket_call_s\": $quick_s, \"ls_calls_s\": $ls_s}"
 echo "{\"system\": \"pyfi\", \"workload\": \"backlog-disk\", \"calls\": $n, $(tail -c +2 "$work/wal.json" | head -c -2), \"calls_wal_after_mb\": $(mb "$data/pyfi-calls.db-wal"), \"main_wal_after_mb\": $(mb "$data/pyfi.db-wal"), \"calls_db_mb\": $(mb "$data/pyfi-calls.db"), \"main_db_mb\": $(mb "$data/pyfi.db")}"
 echo "{\"system\": \"pyfi\", \"workload\": \"backlog-memory\", $(tail -c +2 "$work/rss.json")"
 
@@ -79,5 +92,6 @@ ready=$(cat "$work/ready")
 t0=$(date +%s%N)
 pyfi task run -s backlog.slow -d 1 --no-wait >/dev/null
 taken=$(python3 -c "print(round(($(date +%s%N) - $t0) / 1e9, 2))")
-echo "{\"system\": \"pyfi\", \"workload\": \"backlog-restart\", \"calls\": $n, \"ready_s\": $ready, \"socket_takes_a_call_after_s\": $taken, \"calls_wal_after_restart_mb\": $(mb "$data/pyfi-calls.db-wal")}"
+quick_s=$(secs pyfi task run -s backlog.quick -d 1)
+echo "{\"system\": \"pyfi\", \"workload\": \"backlog-restart\", \"calls\": $n, \"ready_s\": $ready, \"socket_takes_a_call_after_s\": $taken, \"another_socket_call_s\": $quick_s, \"silo_rss_after_restart_mb\": $(( $(rss_kb "$silo") / 1024 )), \"calls_wal_after_restart_mb\": $(mb "$data/pyfi-calls.db-wal")}"
 kill -TERM "$silo"; wait "$silo" || true

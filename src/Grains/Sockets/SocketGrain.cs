@@ -105,10 +105,11 @@ public sealed partial class SocketGrain(
             adopted++;
         }
 
-        if (!_resumed && _held.Queued == 0 && !Pager.Paging)
+        if (!_resumed && !Pager.Paging)
         {
             // The queued calls stay in SQL: a count and the last one's place, then the first page (not the backlog:
-            // that is what kept a restart behind a long queue from being ready).
+            // that is what kept a restart behind a long queue from being ready). Calls held already (an attempt
+            // just lost, queued again) are skipped when a page reaches them.
             _resumed = true;
             var open = await calls.CountOpenAsync(Name);
             Pager.Start(open - running.Count, await calls.LastQueuedAsync(Name));
