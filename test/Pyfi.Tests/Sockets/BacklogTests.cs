@@ -4,17 +4,17 @@ using Pyfi.Tests.Infrastructure;
 namespace Pyfi.Tests.Sockets;
 
 /// <summary>
-/// A backlog through a real silo: 20,000 calls queued behind one long call on a one-slot socket cost the silo at
+/// A backlog through a real silo: 10,000 calls queued behind one long call on a one-slot socket cost the silo at
 /// most 200 bytes of managed heap each (a window of them is held; the rest stay in SQL, paged in as the window runs
 /// low), while a call on another socket and a listing of calls are answered as usual.
 /// </summary>
 public sealed class BacklogTests
 {
-    private const int Backlog = 20_000;
+    private const int Backlog = 10_000;
     private const long MostBytesPerCall = 200;
 
     [Fact]
-    public async Task TwentyThousandQueuedCallsCostTheSiloAtMostTwoHundredBytesEach()
+    public async Task TenThousandQueuedCallsCostTheSiloAtMostTwoHundredBytesEach()
     {
         using var data = new TempDirectory("pyfi-backlog");
         using var probe = new TempDirectory("pyfi-backlog-heap");
@@ -52,7 +52,7 @@ public sealed class BacklogTests
 
     private static async Task SubmitAsync(ISocketGrain socket, int calls)
     {
-        using var slots = new SemaphoreSlim(64);
+        using var slots = new SemaphoreSlim(128);
         var submissions = new List<Task>(calls);
         for (var i = 0; i < calls; i++)
         {
