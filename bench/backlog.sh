@@ -61,6 +61,7 @@ mb() { python3 -c "import os,sys; p=sys.argv[1]; print(round(os.path.getsize(p)/
 # would wait for the slow call to end and the core to be let go).
 say "a silo on a fresh data folder, a slow socket (one slot, a minute a call)"
 start_silo "$work/silo.log"
+ready_empty=$(cat "$work/ready")   # the same start with no backlog: what the host's load alone costs
 pyfi add queue -n backlog >/dev/null
 pyfi add processor -n backlog -g "$work/repo" -m bench_tasks >/dev/null
 pyfi add socket -n backlog.slow -q backlog -pn backlog -t busy -c 1 --max-queue $((n + 1000)) >/dev/null
@@ -102,5 +103,5 @@ t0=$(date +%s%N)
 pyfi task run -s backlog.slow -d 1 --no-wait >/dev/null
 taken=$(python3 -c "print(round(($(date +%s%N) - $t0) / 1e9, 2))")
 quick_s=$(secs pyfi task run -s backlog.quick -d 1)
-echo "{\"system\": \"pyfi\", \"workload\": \"backlog-restart\", \"calls\": $n, \"ready_s\": $ready, \"socket_takes_a_call_after_s\": $taken, \"another_socket_call_s\": $quick_s, \"silo_rss_after_restart_mb\": $(( $(rss_kb "$silo") / 1024 )), \"calls_wal_after_restart_mb\": $(mb "$data/pyfi-calls.db-wal")}"
+echo "{\"system\": \"pyfi\", \"workload\": \"backlog-restart\", \"calls\": $n, \"ready_s\": $ready, \"ready_without_backlog_s\": $ready_empty, \"socket_takes_a_call_after_s\": $taken, \"another_socket_call_s\": $quick_s, \"silo_rss_after_restart_mb\": $(( $(rss_kb "$silo") / 1024 )), \"calls_wal_after_restart_mb\": $(mb "$data/pyfi-calls.db-wal")}"
 kill -TERM "$silo"; wait "$silo" || true
