@@ -14,7 +14,8 @@ namespace Pyfi.Grains.Sockets;
 
 // Long on purpose: what stays here shares one activation's state and turn-based scheduling (the API, the timers,
 // the processor's deployment wait, storing every change of the calls and reading rows back); what stands alone is
-// in HeldCalls (admission) and SlotDispatcher (slots), and the rules of a call's life are CallTransitions.
+// in HeldCalls (admission), QueuePager (the queue past its window, kept in SQL) and SlotDispatcher (slots), and
+// the rules of a call's life are CallTransitions.
 /// <summary>
 /// One socket (see <see cref="ISocketGrain"/>): it accepts calls (each stored in SQL before it is
 /// acknowledged), holds every call of its own that has not ended, and runs each on one of its worker slots
