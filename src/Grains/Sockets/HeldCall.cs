@@ -17,6 +17,15 @@ internal sealed class HeldCall(CallInfo call)
     /// <summary>How long the last wait before reading or writing its row again was (doubling while storage fails).</summary>
     public TimeSpan Recheck { get; set; }
 
+    /// <summary>
+    /// Held only for whoever waits for it: its place in the queue is in SQL (see <see cref="QueuePager"/>), and it is
+    /// queued when a page reaches it, or let go when its last waiter stops waiting.
+    /// </summary>
+    public bool Waiting { get; set; }
+
+    /// <summary>How many are waiting for its end now.</summary>
+    public int Waiters { get; set; }
+
     /// <summary>A change that could not be stored (the database failed), to be tried again.</summary>
     public CallChange? Pending { get; set; }
 

@@ -33,10 +33,13 @@ internal sealed class HeldCalls
     /// <summary>The held call submitted with idempotency key <paramref name="key"/>.</summary>
     public bool TryGetByKey(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out HeldCall held) => _byKey.TryGetValue(key, out held);
 
-    /// <summary>Refuses a new call when <paramref name="maxQueued"/> are held already (the socket's queue bound).</summary>
-    public void EnsureRoom(string socket, int maxQueued)
+    /// <summary>
+    /// Refuses a new call when <paramref name="maxQueued"/> are held already, counting <paramref name="inSql"/> more kept
+    /// in SQL only (the socket's queue bound).
+    /// </summary>
+    public void EnsureRoom(string socket, int maxQueued, long inSql = 0)
     {
-        if (_byId.Count >= maxQueued) throw new QueueFullException(socket, maxQueued);
+        if (_byId.Count + inSql >= maxQueued) throw new QueueFullException(socket, maxQueued);
     }
 
     /// <summary>

@@ -14,7 +14,8 @@ namespace Pyfi.Grains.Sockets;
 
 // Long on purpose: what stays here shares one activation's state and turn-based scheduling (the API, the timers,
 // the processor's deployment wait, storing every change of the calls and reading rows back); what stands alone is
-// in HeldCalls (admission) and SlotDispatcher (slots), and the rules of a call's life are CallTransitions.
+// in HeldCalls (admission), QueuePager (the queue past its window, kept in SQL) and SlotDispatcher (slots), and
+// the rules of a call's life are CallTransitions.
 /// <summary>
 /// One socket (see <see cref="ISocketGrain"/>): it accepts calls (each stored in SQL before it is
 /// acknowledged), holds every call of its own that has not ended, and runs each on one of its worker slots
@@ -47,6 +48,11 @@ public sealed partial class SocketGrain(
 
     // Every call of this socket not ended, from accepted (or found in SQL) until its end is known here.
     private readonly HeldCalls _held = new();
+
+    // The queue beyond what memory holds: a window of it here, the rest read a page at a time from SQL.
+    private QueuePager? _pagerOrNull;
+    private bool _resumed;
+    private IGrainTimer? _refillRetry;
     private readonly SlotDispatcher _slots = new();
     private ProcessorDeployment? _deployment;
     private Task? _fetchingDeployment;
@@ -61,6 +67,8 @@ public sealed partial class SocketGrain(
     private SocketTally? _tally;
 
     private string Name => this.GetPrimaryKeyString();
+
+    private QueuePager Pager => _pagerOrNull ??= new QueuePager(_held);
 
     // This socket's counts on this silo (metrics, pyfi top).
     private SocketTally Tally => _tally ??= metrics.For(Name);
@@ -92,16 +100,110 @@ public sealed partial class SocketGrain(
     {
         if (Definition is null) return;
         var adopted = 0;
-        foreach (var call in await calls.ListAsync(Name, [CallState.Queued, CallState.Running], int.MaxValue))
+        // Running calls (as many as slots, at most) first: one whose attempt is lost is queued again ahead of the
+        // backlog, where reading the backlog in order put it before.
+        var running = await calls.ListAsync(Name, [CallState.Running], int.MaxValue);
+        foreach (var call in running)
         {
             if (_held.Contains(call.Id)) continue;
             await AdoptAsync(call);
             adopted++;
         }
 
+        if (!_resumed && !Pager.Paging)
+        {
+            // The queued calls stay in SQL: a count and the last one's place, then the first page (not the backlog:
+            // that is what kept a restart behind a long queue from being ready). Calls held already (an attempt
+            // just lost, queued again) are skipped when a page reaches them.
+            _resumed = true;
+            var open = await calls.CountOpenAsync(Name);
+            Pager.Start(open - running.Count, await calls.LastQueuedAsync(Name));
+            await RefillAsync(pump: false);
+            adopted += (int)Math.Min(open - running.Count, int.MaxValue);
+        }
+        else
+        {
+            _resumed = true;
+            adopted += await TakeUpStraysAsync();
+        }
+
         if (adopted > 0) LogTakenUp(adopted);
 
         Pump();
+    }
+
+    // Queued rows up to where the window has read that are not held (nothing should be: a call stranded by a failure
+    // nobody saw) are taken up, last in the queue; past that, rows are in SQL only or held.
+    private async Task<int> TakeUpStraysAsync()
+    {
+        if (Pager.Paging && Pager.ReadThrough is null) return 0;
+        var through = Pager.Paging ? Pager.ReadThrough : null;
+        var taken = 0;
+        QueueKey? after = null;
+        for (var pages = 0; pages < 64; pages++)
+        {
+            var rows = await calls.ListQueuedAsync(Name, after, QueuePager.Window);
+            foreach (var row in rows)
+            {
+                var key = QueueKey.Of(row);
+                if (through is { } last && key > last) return taken;
+                after = key;
+                if (_held.Contains(row.Id) || Pager.IsInSql(key)) continue;
+                await AdoptAsync(row);
+                taken++;
+            }
+
+            if (rows.Count < QueuePager.Window) break;
+        }
+
+        return taken;
+    }
+
+    // Reads pages of the queue from SQL into the window while it is low; a failed read is tried again shortly.
+    private async Task RefillAsync(bool pump = true)
+    {
+        try
+        {
+            await Pager.RefillAsync((after, limit) => calls.ListQueuedAsync(Name, after, limit), Place);
+        }
+        catch (Exception e)
+        {
+            LogPageFailed(e);
+            _refillRetry ??= this.RegisterGrainTimer(() =>
+            {
+                _refillRetry?.Dispose();
+                _refillRetry = null;
+                Pump();
+                return Task.CompletedTask;
+            }, new GrainTimerCreationOptions(FirstRecheck, Timeout.InfiniteTimeSpan) { Interleave = true });
+            return;
+        }
+
+        if (pump) Pump();
+    }
+
+    // A call read from a page of the queue: queued in the window in order, or put aside until its backoff ends.
+    private void Place(HeldCall held)
+    {
+        KeepAlive();
+        if (held.Call.NotBefore is { } notBefore && notBefore > time.GetUtcNow()) Later(held, notBefore);
+        else _held.Enqueue(held);
+    }
+
+    // A stored call not held, to wait for: one kept in SQL only is held for its waiters alone (it keeps its place
+    // there); any other is taken up.
+    private async Task<HeldCall?> HoldStoredAsync(CallInfo stored)
+    {
+        if (stored.State == CallState.Queued && Pager.IsInSql(QueueKey.Of(stored))) return HoldForWaiters(stored);
+        return await AdoptAsync(stored);
+    }
+
+    private HeldCall HoldForWaiters(CallInfo call)
+    {
+        if (_held.TryGet(call.Id, out var known)) return known;
+        var held = _held.Hold(call, queue: false);
+        held.Waiting = true;
+        return held;
     }
 
     /// <inheritdoc />
@@ -110,7 +212,7 @@ public sealed partial class SocketGrain(
         var spec = Definition?.Spec ?? throw new NotFoundException("socket", Name);
         CheckRequest(request);
         if (request.Key is { } key && _held.TryGetByKey(key, out var known)) return await WaitForEndAsync(known, wait, cancellationToken);
-        _held.EnsureRoom(Name, spec.MaxQueued);
+        _held.EnsureRoom(Name, spec.MaxQueued, Pager.InSql);
         var call = NewCall(request, spec);
 
         if (!await calls.InsertAsync(call))
@@ -118,15 +220,22 @@ public sealed partial class SocketGrain(
             // The key was used before: that submission is this one.
             var first = await calls.FindByKeyAsync(Name, request.Key!) ?? throw new StorageUnavailableException($"call with key '{request.Key}' could not be read back");
             if (first.State.IsFinal()) return first;
-            var adopted = _held.TryGet(first.Id, out var held) ? held : await AdoptAsync(first);
+            var adopted = _held.TryGet(first.Id, out var held) ? held : await HoldStoredAsync(first);
             Pump();
             return adopted is null ? (await calls.ReadAsync(first.Id))! : await WaitForEndAsync(adopted, wait, cancellationToken);
         }
 
         metrics.Submitted(Tally);
-        var accepted = _held.Hold(call, queue: true);
+        // Held in the window, or (the window full, or calls waiting behind it) kept in SQL only, to be paged in.
+        var accepted = Pager.Admit(call);
         KeepAlive();
         Pump();
+        if (accepted is null)
+        {
+            if (wait <= TimeSpan.Zero) return call;
+            accepted = HoldForWaiters(call);
+        }
+
         return await WaitForEndAsync(accepted, wait, cancellationToken);
     }
 
@@ -141,7 +250,7 @@ public sealed partial class SocketGrain(
             // Not held: ended, or not this socket's, or not yet taken up by this activation.
             if (await calls.ReadAsync(id) is not { } stored || stored.Socket != Name) return null;
             if (stored.State.IsFinal()) return stored;
-            held = _held.TryGet(id, out var now) ? now : await AdoptAsync(stored);
+            held = _held.TryGet(id, out var now) ? now : await HoldStoredAsync(stored);
             Pump();
             if (held is null) return await calls.ReadAsync(id);
         }
@@ -163,7 +272,8 @@ public sealed partial class SocketGrain(
             if (await calls.TransitionAsync(change))
             {
                 metrics.Ended(Tally, CallState.Cancelled);
-                if (_held.TryGet(id, out var held))
+                if ((!_held.TryGet(id, out var held) || held.Waiting) && stored.State == CallState.Queued && Pager.IsInSql(QueueKey.Of(stored))) Pager.LeftSql();
+                if (held is not null)
                 {
                     _held.Unqueue(held);
                     if (held.Slot is { } slot) GrainFactory.GetGrain<IWorkerGrain>(WorkerKey.Of(Name, slot)).CancelAsync(id).Ignore();
@@ -211,7 +321,7 @@ public sealed partial class SocketGrain(
             Function = spec.Function,
             Args = request.Args,
             Kwargs = request.Kwargs,
-            Created = time.GetUtcNow(),
+            Created = Pager.NextCreated(time.GetUtcNow()),
             Parent = request.Parent,
             Workflow = request.Workflow,
             Key = request.Key,
@@ -282,7 +392,7 @@ public sealed partial class SocketGrain(
                 Later(held, notBefore);
                 return;
             case CallState.Queued:
-                _held.Enqueue(held);
+                Pager.TakeBack(held);
                 return;
         }
 
@@ -407,7 +517,14 @@ public sealed partial class SocketGrain(
     // the wait passes or the waiter cancels (WaitAsync drops its timer and registration; a bare Task.Delay would live on).
     private async Task<CallInfo> WaitForEndAsync(HeldCall held, TimeSpan wait, CancellationToken cancellationToken)
     {
-        if (held.Ended.Task.IsCompleted || wait <= TimeSpan.Zero || _move is not null) return held.Ended.Task.IsCompleted ? await held.Ended.Task : held.Call;
+        if (held.Ended.Task.IsCompleted || wait <= TimeSpan.Zero || _move is not null)
+        {
+            if (held.Ended.Task.IsCompleted) return await held.Ended.Task;
+            LetGoIfUnwaited(held);
+            return held.Call;
+        }
+
+        held.Waiters++;
         try
         {
             // A socket about to move answers its waiters first (a held request would keep it from migrating).
@@ -419,6 +536,17 @@ public sealed partial class SocketGrain(
         {
             return held.Call;
         }
+        finally
+        {
+            held.Waiters--;
+            LetGoIfUnwaited(held);
+        }
+    }
+
+    // A call held only for its waiters is let go when none is left: its place in the queue is in SQL.
+    private void LetGoIfUnwaited(HeldCall held)
+    {
+        if (held.Waiting && held.Waiters == 0 && !held.Ended.Task.IsCompleted) _held.Forget(held);
     }
 
     // What the worker's Python will json.loads is bounded here, whoever sent it (the gateway, a .NET client, a workflow).
@@ -438,6 +566,7 @@ public sealed partial class SocketGrain(
     private void Pump()
     {
         StartQueued();
+        if (Pager.NeedsRefill && _refillRetry is null && Definition is not null) RefillAsync().Ignore();
         Publish();
     }
 
@@ -446,7 +575,7 @@ public sealed partial class SocketGrain(
     {
         var inFlight = _slots.InFlight;
         Volatile.Write(ref Tally.InFlight, inFlight);
-        Volatile.Write(ref Tally.Queued, Math.Max(0, _held.Count - inFlight));
+        Volatile.Write(ref Tally.Queued, Math.Max(0, _held.Count - inFlight) + (int)Math.Min(Pager.InSql, int.MaxValue));
     }
 
     // Starts as many queued calls as the slots take (see SlotDispatcher); returns at once.
@@ -688,7 +817,7 @@ public sealed partial class SocketGrain(
             }
             else
             {
-                _held.Enqueue(held);
+                Pager.TakeBack(held);
             }
         }
 
@@ -721,7 +850,7 @@ public sealed partial class SocketGrain(
     private void KeepAlive() =>
         _keepAlive ??= this.RegisterGrainTimer(() =>
         {
-            if (_held.Count == 0)
+            if (_held.Count == 0 && !Pager.Paging)
             {
                 _keepAlive?.Dispose();
                 _keepAlive = null;
@@ -753,6 +882,9 @@ public sealed partial class SocketGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId} attempt {Attempt} is lost ({Reason})")]
     private partial void LogAttemptLost(Guid callId, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The next page of the queue could not be read; trying again")]
+    private partial void LogPageFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: the database failed; trying again")]
     private partial void LogStorageFailed(Exception exception, Guid callId);

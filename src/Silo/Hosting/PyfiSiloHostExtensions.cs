@@ -75,6 +75,7 @@ public static class PyfiSiloHostExtensions
         builder.Services.AddSingleton<FlowWatcher>();
         builder.Services.AddSingleton<CallFollowWatcher>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, GatewayListener>();
+        if (Environment.GetEnvironmentVariable(HeapProbe.Variable) is { Length: > 0 } probe) builder.Services.AddHostedService(_ => new Pyfi.Silo.Hosting.HeapProbe(probe));
         builder.UseOrleans(silo =>
         {
             if (database.Provider == StorageProvider.Sqlite)

@@ -116,6 +116,19 @@ public abstract class CallStore : IAsyncDisposable
     /// <summary>Calls of <paramref name="socket"/> in one of <paramref name="states"/>, oldest first.</summary>
     public abstract Task<IReadOnlyList<CallInfo>> ListAsync(string socket, IReadOnlyCollection<CallState> states, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> queued calls of <paramref name="socket"/> in queue order (<see cref="QueueKey"/>:
+    /// accepted time, then id), those after <paramref name="after"/> (from the first with none): a socket's queue read a
+    /// page at a time, served by an index (migrations <c>*-Queue.sql</c>) so a page costs the same behind a backlog of any size.
+    /// </summary>
+    public abstract Task<IReadOnlyList<CallInfo>> ListQueuedAsync(string socket, QueueKey? after, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The place of the last queued call of <paramref name="socket"/> in queue order, or <see langword="null"/> when none is queued.</summary>
+    public abstract Task<QueueKey?> LastQueuedAsync(string socket, CancellationToken cancellationToken = default);
+
+    /// <summary>How many calls of <paramref name="socket"/> are not ended (queued or running) in storage.</summary>
+    public abstract Task<long> CountOpenAsync(string socket, CancellationToken cancellationToken = default);
+
     /// <summary>The sockets that have calls not ended (queued or running) in storage.</summary>
     public abstract Task<IReadOnlyList<string>> SocketsWithOpenCallsAsync(CancellationToken cancellationToken = default);
 

@@ -27,6 +27,32 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId,
             new NpgsqlParameter<string[]> { TypedValue = [.. states.Select(s => s.ToString())] },
             new NpgsqlParameter<int> { TypedValue = limit });
 
+    public override Task<IReadOnlyList<CallInfo>> ListQueuedAsync(string socket, QueueKey? after, int limit, CancellationToken cancellationToken = default) =>
+        // The literal state lets PostgreSQL use the partial index IX_PyfiCalls_Queue (0010-Queue.sql): no sort, LIMIT rows read.
+        after is { } key
+            ? SelectAsync("WHERE ServiceId = $1 AND Socket = $2 AND State = 'Queued' AND (Created, Id) > ($4, $5) ORDER BY Created, Id LIMIT $3", cancellationToken,
+                new NpgsqlParameter<string> { TypedValue = socket }, new NpgsqlParameter<int> { TypedValue = limit }, Time(key.Created), new NpgsqlParameter<Guid> { TypedValue = key.Id })
+            : SelectAsync("WHERE ServiceId = $1 AND Socket = $2 AND State = 'Queued' ORDER BY Created, Id LIMIT $3", cancellationToken,
+                new NpgsqlParameter<string> { TypedValue = socket }, new NpgsqlParameter<int> { TypedValue = limit });
+
+    public override Task<QueueKey?> LastQueuedAsync(string socket, CancellationToken cancellationToken = default) => TranslateAsync(async () =>
+    {
+        await using var command = _source.CreateCommand("SELECT Created, Id FROM PyfiCalls WHERE ServiceId = $1 AND Socket = $2 AND State = 'Queued' ORDER BY Created DESC, Id DESC LIMIT 1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = socket });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return (QueueKey?)null;
+        return new QueueKey(new DateTimeOffset(reader.GetDateTime(0), TimeSpan.Zero), reader.GetGuid(1));
+    });
+
+    public override Task<long> CountOpenAsync(string socket, CancellationToken cancellationToken = default) => TranslateAsync(async () =>
+    {
+        await using var command = _source.CreateCommand("SELECT COUNT(*) FROM PyfiCalls WHERE ServiceId = $1 AND Socket = $2 AND State IN ('Queued', 'Running')");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = socket });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    });
+
     public override Task<IReadOnlyList<string>> SocketsWithOpenCallsAsync(CancellationToken cancellationToken = default) =>
         OpenCallsByAsync("Socket", reader => reader.GetString(0), cancellationToken);
 
@@ -154,6 +180,8 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId,
         await base.DisposeAsync();
         await _source.DisposeAsync();
     }
+
+    private static NpgsqlParameter Time(DateTimeOffset at) => new() { Value = at.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 
     private Task<IReadOnlyList<CallInfo>> SelectAsync(string where, CancellationToken cancellationToken, params NpgsqlParameter[] parameters) => TranslateAsync(async () =>
     {

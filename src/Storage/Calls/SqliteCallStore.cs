@@ -91,6 +91,44 @@ internal sealed partial class SqliteCallStore : CallStore
         }, cancellationToken, oldestFirst: true, limit: limit);
     }
 
+    public override Task<IReadOnlyList<CallInfo>> ListQueuedAsync(string socket, QueueKey? after, int limit, CancellationToken cancellationToken = default)
+    {
+        // The literal state lets SQLite use the partial index IX_PyfiCalls_Queue (0004-Queue.sql): no sort, LIMIT rows read.
+        var from = after is null ? "" : " AND (Created, Id) > ($created, $id)";
+        return SelectAsync($"WHERE ServiceId = $service AND Socket = $socket AND State = 'Queued'{from} ORDER BY Created, Id LIMIT $limit", command =>
+        {
+            command.Parameters.AddWithValue("$socket", socket);
+            command.Parameters.AddWithValue("$limit", limit);
+            if (after is { } key)
+            {
+                command.Parameters.AddWithValue("$created", Timestamp(key.Created));
+                command.Parameters.AddWithValue("$id", key.Id.ToString());
+            }
+        }, cancellationToken);
+    }
+
+    public override Task<QueueKey?> LastQueuedAsync(string socket, CancellationToken cancellationToken = default) => TranslateAsync(async () =>
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT Created, Id FROM PyfiCalls WHERE ServiceId = $service AND Socket = $socket AND State = 'Queued' ORDER BY Created DESC, Id DESC LIMIT 1";
+        command.Parameters.AddWithValue("$service", ServiceId);
+        command.Parameters.AddWithValue("$socket", socket);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return (QueueKey?)null;
+        return new QueueKey(DateTimeOffset.Parse(reader.GetString(0), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal), Guid.Parse(reader.GetString(1)));
+    });
+
+    public override Task<long> CountOpenAsync(string socket, CancellationToken cancellationToken = default) => TranslateAsync(async () =>
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM PyfiCalls WHERE ServiceId = $service AND Socket = $socket AND State IN ('Queued', 'Running')";
+        command.Parameters.AddWithValue("$service", ServiceId);
+        command.Parameters.AddWithValue("$socket", socket);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    });
+
     public override Task<IReadOnlyList<string>> SocketsWithOpenCallsAsync(CancellationToken cancellationToken = default) =>
         OpenCallsByAsync("Socket", text => text, cancellationToken);
 

@@ -330,6 +330,12 @@ public sealed class CallStoreTests : IAsyncLifetime
 
         public override Task<IReadOnlyList<string>> SocketsWithOpenCallsAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
+        public override Task<IReadOnlyList<CallInfo>> ListQueuedAsync(string socket, QueueKey? after, int limit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public override Task<long> CountOpenAsync(string socket, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public override Task<QueueKey?> LastQueuedAsync(string socket, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
         public override Task<IReadOnlyList<CallInfo>> ListByWorkflowAsync(Guid workflow, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public override Task<IReadOnlyList<string>> SocketsWithDeliveriesAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
