@@ -65,7 +65,7 @@ public sealed class PostgresSiloTests
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Contains($"schema applied: postgres 127.0.0.1:", first.Stdout);
         var tables = (await db.QueryAsync("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1")).Cast<string>();
-        Assert.Equal(["orleansquery", "pyficalls", "pyfigrainstate", "pyfikeys", "pyfimembership", "pyfimembershipversion", "pyfireminders", "pyfischema", "pyfitokens"], tables);
+        Assert.Equal(["orleansquery", "pyficalls", "pyfidefinitions", "pyfigrainstate", "pyfikeys", "pyfimembership", "pyfimembershipversion", "pyfiregistry", "pyfireminders", "pyfischema", "pyfitokens"], tables);
         Assert.Equal(20L, (await db.QueryAsync("SELECT count(*) FROM OrleansQuery")).Single());
 
         using var data = new TempDirectory("pyfi-silo");
