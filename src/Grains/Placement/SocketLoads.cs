@@ -9,9 +9,10 @@ namespace Pyfi.Grains.Placement;
 /// <remarks>
 /// A socket's silo pays for its calls (admission, storing each change, the waits); its functions run wherever cores
 /// are free. So a silo's load is the rate at which its active sockets store changes, per core it offers. Reports come
-/// every 2 s, so a placement also counts the sockets it sent to a silo since that silo last reported: without that,
-/// sockets made together all went to the silo that looked least loaded at that instant (Orleans' default,
-/// resource-optimized placement, sees CPU and memory a few seconds late).
+/// every 2 s, so a placement also counts the sockets it sent to a silo until that silo reports them active (or
+/// <see cref="PendingFor"/> passes: the activation went elsewhere or failed): without that, sockets made together all
+/// went to the silo that looked least loaded at that instant (Orleans' default, resource-optimized placement, sees CPU
+/// and memory a few seconds late). A report that was taken before a socket sent there had activated must not drop it.
 /// </remarks>
 public sealed class SocketLoads
 {
@@ -23,6 +24,9 @@ public sealed class SocketLoads
 
     /// <summary>A socket moved is not moved again for this long (its rate on its new silo must show first).</summary>
     public static readonly TimeSpan Settle = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a socket sent to a silo counts there while that silo's reports do not show it yet.</summary>
+    public static readonly TimeSpan PendingFor = TimeSpan.FromSeconds(15);
 
     private readonly Dictionary<SiloAddress, SiloLoad> _silos = [];
     private readonly Dictionary<string, DateTimeOffset> _moved = new(StringComparer.Ordinal);
@@ -45,16 +49,24 @@ public sealed class SocketLoads
             if (metrics.Active || rate > 0) sockets[metrics.Socket] = new SocketLoad(metrics.Active, changes, rate);
         }
 
-        _silos[silo] = new SiloLoad(now, Math.Max(0, report.Cores), sockets, 0);
+        // Sockets sent here stay counted until a report shows them (then they count as active) or they are stale.
+        var pending = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var (name, at) in before?.Pending ?? [])
+        {
+            if (!(sockets.TryGetValue(name, out var shown) && shown.Active) && now - at < PendingFor) pending[name] = at;
+        }
+
+        _silos[silo] = new SiloLoad(now, Math.Max(0, report.Cores), sockets, pending);
     }
 
     /// <summary>
-    /// The silo among <paramref name="candidates"/> for a new socket activation: the least loaded per core, where a
-    /// socket weighs one plus its rate over the mean socket's (an idle socket 1, an average one 2), and a socket placed
-    /// since a silo's last report weighs 1. Silos that offer no core (stopping) are taken only when nothing else is;
+    /// The silo among <paramref name="candidates"/> for <paramref name="socket"/>'s new activation: the least loaded
+    /// per core, where a socket weighs one plus its rate over the mean socket's (an idle socket 1, an average one 2),
+    /// and a socket sent to a silo that has not reported it yet weighs 1 (placed twice, it counts once, where it went
+    /// last). Silos that offer no core (stopping) are taken only when nothing else is;
     /// silos not reported yet count as empty. Ties go to the lower address.
     /// </summary>
-    public SiloAddress Place(SiloAddress[] candidates, IReadOnlySet<SiloAddress> active)
+    public SiloAddress Place(string socket, SiloAddress[] candidates, IReadOnlySet<SiloAddress> active, DateTimeOffset now)
     {
         if (candidates.Length == 0) throw new ArgumentException("no silo to place a socket on", nameof(candidates));
         Forget(active);
@@ -66,7 +78,7 @@ public sealed class SocketLoads
         {
             _silos.TryGetValue(silo, out var load);
             var offers = load is null || load.Cores > 0;
-            var weight = (load?.Placed ?? 0) + (load?.Sockets.Values.Where(s => s.Active).Sum(s => 1 + (mean > 0 ? s.Rate / mean : 0)) ?? 0);
+            var weight = (load?.Pending.Keys.Count(p => p != socket) ?? 0) + (load?.Sockets.Values.Where(s => s.Active).Sum(s => 1 + (mean > 0 ? s.Rate / mean : 0)) ?? 0);
             var score = (weight + 1) / Math.Max(1, load?.Cores ?? 1);
             if (chosen is null || (offers && !bestOffers) || (offers == bestOffers && score < best))
             {
@@ -76,8 +88,9 @@ public sealed class SocketLoads
             }
         }
 
-        if (_silos.TryGetValue(chosen!, out var placed)) _silos[chosen!] = placed with { Placed = placed.Placed + 1 };
-        else _silos[chosen!] = new SiloLoad(DateTimeOffset.MinValue, 0, [], 1) { Unreported = true };
+        foreach (var load in _silos.Values) load.Pending.Remove(socket);
+        if (_silos.TryGetValue(chosen!, out var placed)) placed.Pending[socket] = now;
+        else _silos[chosen!] = new SiloLoad(DateTimeOffset.MinValue, 0, [], new(StringComparer.Ordinal) { [socket] = now }) { Unreported = true };
         return chosen!;
     }
 
@@ -145,7 +158,8 @@ public sealed class SocketLoads
         foreach (var gone in _silos.Keys.Where(s => !active.Contains(s)).ToList()) _silos.Remove(gone);
     }
 
-    private sealed record SiloLoad(DateTimeOffset At, int Cores, Dictionary<string, SocketLoad> Sockets, int Placed)
+    // Pending: sockets sent here (and when) that its reports do not show yet.
+    private sealed record SiloLoad(DateTimeOffset At, int Cores, Dictionary<string, SocketLoad> Sockets, Dictionary<string, DateTimeOffset> Pending)
     {
         // Placed on before its first report: not a silo to move sockets between yet.
         public bool Unreported { get; init; }

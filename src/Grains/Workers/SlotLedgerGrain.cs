@@ -43,7 +43,7 @@ public sealed partial class SlotLedgerGrain(IClusterMembershipService membership
 
     /// <inheritdoc />
     public Task<SiloAddress> PlaceSocketAsync(GrainId socket, SiloAddress[] candidates) =>
-        Task.FromResult(_sockets.Place(candidates, ActiveSilos()));
+        Task.FromResult(_sockets.Place(socket.Key.ToString()!, candidates, ActiveSilos(), time.GetUtcNow()));
 
     /// <inheritdoc />
     public Task ReleaseAsync(GrainId worker)

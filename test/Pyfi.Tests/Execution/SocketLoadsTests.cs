@@ -45,7 +45,7 @@ public sealed class SocketLoadsTests
         Report(B, Now);
         Report(C, Now);
 
-        var placed = Enumerable.Range(0, 6).Select(_ => _loads.Place([A, B, C], _active)).ToList();
+        var placed = Enumerable.Range(0, 6).Select(i => _loads.Place($"s{i}", [A, B, C], _active, Now)).ToList();
 
         Assert.Equal(2, placed.Count(s => s.Equals(A)));
         Assert.Equal(2, placed.Count(s => s.Equals(B)));
@@ -58,7 +58,7 @@ public sealed class SocketLoadsTests
         Report(A, Now, cores: 4);
         Report(B, Now, cores: 2);
 
-        var placed = Enumerable.Range(0, 6).Select(_ => _loads.Place([A, B], _active)).ToList();
+        var placed = Enumerable.Range(0, 6).Select(i => _loads.Place($"s{i}", [A, B], _active, Now)).ToList();
 
         Assert.Equal(4, placed.Count(s => s.Equals(A)));
         Assert.Equal(2, placed.Count(s => s.Equals(B)));
@@ -71,7 +71,7 @@ public sealed class SocketLoadsTests
         Busy(A, 2, ("hot", 1000));
         Busy(B, 2, ("idle1", 0), ("idle2", 0));
 
-        Assert.Equal(B, _loads.Place([A, B], _active));
+        Assert.Equal(B, _loads.Place("new", [A, B], _active, Now));
     }
 
     [Fact]
@@ -80,21 +80,33 @@ public sealed class SocketLoadsTests
         Report(A, Now, cores: 0);
         Report(B, Now, cores: 2, ("s1", 0), ("s2", 0), ("s3", 0));
 
-        Assert.Equal(B, _loads.Place([A, B], _active));
-        Assert.Equal(A, _loads.Place([A], _active));
+        Assert.Equal(B, _loads.Place("new", [A, B], _active, Now));
+        Assert.Equal(A, _loads.Place("other", [A], _active, Now));
     }
 
     [Fact]
-    public void AReportReplacesThePlacementsCountedSinceTheLast()
+    public void ASocketSentToASiloCountsThereUntilItsReportsShowItOrItIsStale()
     {
         Report(A, Now);
         Report(B, Now);
-        Assert.Equal(A, _loads.Place([A, B], _active));
-        Assert.Equal(B, _loads.Place([A, B], _active));
+        Assert.Equal(A, _loads.Place("s1", [A, B], _active, Now));
+        Assert.Equal(B, _loads.Place("s2", [A, B], _active, Now));
 
-        // A reports again without the socket it was sent (it went elsewhere, or was deactivated): A is empty again.
-        Report(A, Now.AddSeconds(2));
-        Assert.Equal(A, _loads.Place([A, B], _active));
+        // A reports before s1 has activated there: s1 still counts on A, so the next socket is not sent to A too.
+        Report(A, Now.AddSeconds(1));
+        Report(B, Now.AddSeconds(1), 2, ("s2", 0));
+        Assert.Equal(A, _loads.Place("s3", [A, B], _active, Now.AddSeconds(1)));
+        Assert.Equal(B, _loads.Place("s4", [A, B], _active, Now.AddSeconds(1)));
+
+        // Placed twice (two callers raced to activate it), a socket counts once: A holds s1, s3; B s2, s4.
+        Assert.Equal(B, _loads.Place("s4", [A, B], _active, Now.AddSeconds(1)));
+        Assert.Equal(A, _loads.Place("s5", [A, B], _active, Now.AddSeconds(1)));
+        Assert.Equal(B, _loads.Place("s6", [A, B], _active, Now.AddSeconds(1)));
+
+        // Sockets that never show in A's reports (they went elsewhere, or failed to activate) stop counting.
+        Report(A, Now + SocketLoads.PendingFor + TimeSpan.FromSeconds(2));
+        Assert.Equal(A, _loads.Place("s7", [A, B], _active, Now + SocketLoads.PendingFor + TimeSpan.FromSeconds(2)));
+        Assert.Equal(A, _loads.Place("s8", [A, B], _active, Now + SocketLoads.PendingFor + TimeSpan.FromSeconds(2)));
     }
 
     [Fact]
@@ -159,7 +171,7 @@ public sealed class SocketLoadsTests
         Busy(B, 2);
 
         Assert.Null(_loads.PlanMove(new HashSet<SiloAddress> { A }, Now.AddSeconds(2)));
-        Assert.Equal(A, _loads.Place([A], new HashSet<SiloAddress> { A }));
+        Assert.Equal(A, _loads.Place("new", [A], new HashSet<SiloAddress> { A }, Now));
         Assert.Null(_loads.Where("nowhere"));
         Assert.Equal(A, _loads.Where("s1"));
     }
