@@ -4,7 +4,9 @@ namespace Pyfi;
 
 /// <summary>
 /// One socket, keyed by its name: its definition, its queue of calls (kept in SQL through the calls it
-/// accepted), and the dispatch of those calls to its worker slots.
+/// accepted), and the dispatch of those calls to its worker slots. A partitioned socket's other partitions are
+/// socket grains too, keyed <c>name@p</c> (see <see cref="SocketPartitions"/>); any of them answers for any call of
+/// the socket, and its own grain takes submissions for all.
 /// </summary>
 public interface ISocketGrain : IDefinitionOwner<SocketSpec>
 {
@@ -56,6 +58,9 @@ public interface ISocketGrain : IDefinitionOwner<SocketSpec>
     /// out); under the request's key, so a repeat finds the first. Returns the call.
     /// </summary>
     Task<CallInfo> RecordFailureAsync(CallRequest request, CallError error);
+
+    /// <summary>The plugs leaving this socket, as it holds them (a partition takes them from its socket's own grain).</summary>
+    [ReadOnly] Task<PlugSet?> GetPlugsAsync();
 
     /// <summary>The processor's deployment changed: new calls run the new code.</summary>
     [OneWay] Task DeploymentChangedAsync(ProcessorDeployment deployment);

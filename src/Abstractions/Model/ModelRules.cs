@@ -65,6 +65,15 @@ public static partial class ModelRules
         return spec;
     }
 
+    /// <summary>Checks a change of socket <paramref name="current"/> to <paramref name="next"/> (see <see cref="Validate(SocketSpec)"/>).</summary>
+    public static SocketSpec Validate(SocketSpec current, SocketSpec next)
+    {
+        Validate(next);
+        if (next.Partitions < current.Partitions)
+            Fail($"socket '{next.Name}': it has {current.Partitions} partitions; partitions can be added, not taken away (their calls are theirs until they end)");
+        return next;
+    }
+
     /// <summary>Checks a socket definition (its own fields; the registry checks that queue and processor exist).</summary>
     public static SocketSpec Validate(SocketSpec spec)
     {
@@ -81,6 +90,9 @@ public static partial class ModelRules
         Validate(what, spec.Retry);
         if (spec.MaxQueued is < 1 or > MaxQueueBound) Fail($"{what}: the queue bound must be between 1 and {MaxQueueBound}");
         if (spec.JoinTimeout is { } j && (j < TimeSpan.FromSeconds(1) || j > TimeSpan.FromDays(7))) Fail($"{what}: the join timeout must be between 1 second and 7 days");
+        if (spec.Partitions is < 1 or > SocketPartitions.Max) Fail($"{what}: partitions must be between 1 and {SocketPartitions.Max}");
+        if (spec.Partitions > spec.Concurrency) Fail($"{what}: {spec.Partitions} partitions need a concurrency of at least {spec.Partitions} (each runs its calls on its own slots)");
+        if (spec.Partitions > spec.MaxQueued) Fail($"{what}: {spec.Partitions} partitions need a queue bound of at least {spec.Partitions}");
         return spec;
     }
 

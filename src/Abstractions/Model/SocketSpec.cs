@@ -41,6 +41,14 @@ public sealed record SocketSpec
     /// </summary>
     [Id(8)] public TimeSpan? JoinTimeout { get; init; }
 
+    /// <summary>
+    /// How many partitions its calls spread over (see <see cref="SocketPartitions"/>): each its own grain activation,
+    /// queue and writer, placed on different silos where they can be, with an even share of <see cref="Concurrency"/>
+    /// and <see cref="MaxQueued"/>. Submissions go by their idempotency key's hash (every client call has one), or in
+    /// turn. Partitions can be added to a socket, not taken away. 1: not partitioned.
+    /// </summary>
+    [Id(9)] public int Partitions { get; init; } = 1;
+
     /// <summary>A join's wait when the socket sets none: 5 minutes.</summary>
     public static readonly TimeSpan DefaultJoinTimeout = TimeSpan.FromMinutes(5);
 

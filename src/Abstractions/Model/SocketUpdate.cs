@@ -40,6 +40,9 @@ public sealed record SocketUpdate
     /// <summary>New join timeout; <see cref="TimeSpan.Zero"/> returns to the default.</summary>
     [Id(11)] public TimeSpan? JoinTimeout { get; init; }
 
+    /// <summary>New number of partitions (more than it has: partitions are not taken away).</summary>
+    [Id(12)] public int? Partitions { get; init; }
+
     /// <summary>The socket with this change applied.</summary>
     public SocketSpec ApplyTo(SocketSpec spec) => spec with
     {
@@ -57,5 +60,6 @@ public sealed record SocketUpdate
         },
         MaxQueued = MaxQueued ?? spec.MaxQueued,
         JoinTimeout = JoinTimeout is null ? spec.JoinTimeout : JoinTimeout == TimeSpan.Zero ? null : JoinTimeout,
+        Partitions = Partitions ?? spec.Partitions,
     };
 }

@@ -9,6 +9,7 @@ namespace Pyfi.Grains.Calls;
 /// it until it ends and writes its row; this grain reads the row, and while the call has not ended asks that
 /// socket for it. Keeping calls out of their own activations until someone asks is what lets a socket accept
 /// thousands a second: a call costs three row writes (accepted, started, ended), not an activation and grain calls.
+/// The socket asked is the partition holding the call, which its id names (see <see cref="SocketPartitions"/>).
 /// </summary>
 [PreferLocalPlacement]
 [Reentrant]
@@ -19,7 +20,7 @@ public sealed class TaskCallGrain(CallStore store) : Grain, ITaskCallGrain
     {
         var stored = await ReadAsync();
         if (stored.State.IsFinal()) return Answer(stored);
-        var live = await GrainFactory.GetGrain<ISocketGrain>(stored.Socket).GetCallAsync(stored.Id);
+        var live = await GrainFactory.GetGrain<ISocketGrain>(SocketPartitions.KeyOf(stored)).GetCallAsync(stored.Id);
         return Answer(live ?? await ReadAsync());
     }
 
@@ -29,7 +30,7 @@ public sealed class TaskCallGrain(CallStore store) : Grain, ITaskCallGrain
         var stored = await ReadAsync();
         if (stored.State.IsFinal()) return Answer(stored);
         // The caller's token goes on to the socket: a waiter that leaves takes its wait there with it.
-        var live = await GrainFactory.GetGrain<ISocketGrain>(stored.Socket).WaitCallAsync(stored.Id, timeout, cancellationToken);
+        var live = await GrainFactory.GetGrain<ISocketGrain>(SocketPartitions.KeyOf(stored)).WaitCallAsync(stored.Id, timeout, cancellationToken);
         return Answer(live ?? await ReadAsync());
     }
 
@@ -38,7 +39,7 @@ public sealed class TaskCallGrain(CallStore store) : Grain, ITaskCallGrain
     {
         var stored = await ReadAsync();
         if (stored.State.IsFinal() && stored.State != CallState.Cancelled) throw new CallEndedException(stored.Id, stored.State);
-        return Answer(await GrainFactory.GetGrain<ISocketGrain>(stored.Socket).CancelAsync(stored.Id));
+        return Answer(await GrainFactory.GetGrain<ISocketGrain>(SocketPartitions.KeyOf(stored)).CancelAsync(stored.Id));
     }
 
     private async Task<CallInfo> ReadAsync()

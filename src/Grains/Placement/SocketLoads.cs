@@ -63,7 +63,7 @@ public sealed class SocketLoads
     /// The silo among <paramref name="candidates"/> for <paramref name="socket"/>'s new activation: the least loaded
     /// per core, where a socket weighs one plus its rate over the mean socket's (an idle socket 1, an average one 2),
     /// and a socket sent to a silo that has not reported it yet weighs 1 (placed twice, it counts once, where it went
-    /// last). Silos that offer no core (stopping) are taken only when nothing else is;
+    /// last). Partitions of one socket (see <see cref="SocketPartitions"/>) go to silos holding fewer of its others first. Silos that offer no core (stopping) are taken only when nothing else is;
     /// silos not reported yet count as empty. Ties go to the lower address.
     /// </summary>
     public SiloAddress Place(string socket, SiloAddress[] candidates, IReadOnlySet<SiloAddress> active, DateTimeOffset now)
@@ -71,20 +71,26 @@ public sealed class SocketLoads
         if (candidates.Length == 0) throw new ArgumentException("no silo to place a socket on", nameof(candidates));
         Forget(active);
         var mean = MeanRate();
+        var of = SocketPartitions.Parse(socket).Socket;
         SiloAddress? chosen = null;
         var best = double.MaxValue;
         var bestOffers = false;
+        var bestSiblings = int.MaxValue;
         foreach (var silo in candidates.OrderBy(s => s.ToString(), StringComparer.Ordinal))
         {
             _silos.TryGetValue(silo, out var load);
-            var offers = load is null || load.Cores > 0;
+            var offers = load is null || load.Unreported || load.Cores > 0;
             var weight = (load?.Pending.Keys.Count(p => p != socket) ?? 0) + (load?.Sockets.Values.Where(s => s.Active).Sum(s => 1 + (mean > 0 ? s.Rate / mean : 0)) ?? 0);
             var score = (weight + 1) / Math.Max(1, load?.Cores ?? 1);
-            if (chosen is null || (offers && !bestOffers) || (offers == bestOffers && score < best))
+            // Partitions of one socket go apart first (that is what they are for), then by load.
+            var siblings = load is null ? 0 : load.Pending.Keys.Concat(load.Sockets.Where(s => s.Value.Active).Select(s => s.Key))
+                .Count(key => key != socket && SocketPartitions.Parse(key).Socket == of);
+            if (chosen is null || (offers && !bestOffers) || (offers == bestOffers && (siblings < bestSiblings || (siblings == bestSiblings && score < best))))
             {
                 chosen = silo;
                 best = score;
                 bestOffers = offers;
+                bestSiblings = siblings;
             }
         }
 

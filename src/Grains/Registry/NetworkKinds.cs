@@ -58,9 +58,10 @@ internal static class NetworkKinds
         {
             var runtime = planning.Declared.Processors.FirstOrDefault(p => p.Name == d.Spec.Processor)?.Runtime
                 ?? planning.Current.Processors.GetValueOrDefault(d.Spec.Processor)?.Spec.Runtime;
-            if (runtime is null) return [];
             try
             {
+                if (planning.Current.Sockets.GetValueOrDefault(d.Spec.Name) is { } current) ModelRules.Validate(current.Spec, d.Spec);
+                if (runtime is null) return [];
                 ModelRules.Function($"socket '{d.Spec.Name}'", runtime.Value, d.Spec.Function);
                 return Array.Empty<string>();
             }

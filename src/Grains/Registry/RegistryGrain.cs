@@ -191,7 +191,7 @@ public sealed partial class RegistryGrain(
     public async Task<SocketInfo> UpdateSocketAsync(string name, SocketUpdate update)
     {
         var current = FindSocket(name);
-        var spec = ModelRules.Validate(update.ApplyTo(current.Spec));
+        var spec = ModelRules.Validate(current.Spec, update.ApplyTo(current.Spec));
         CheckReferences(spec);
         if (spec != current.Spec)
         {
@@ -340,10 +340,18 @@ public sealed partial class RegistryGrain(
     }
 
     /// <inheritdoc />
-    public Task<SocketInfo> GetSocketAsync(string name)
+    public async Task<SocketInfo> GetSocketAsync(string name)
     {
-        FindSocket(name);
-        return Task.FromResult(SocketInfo(name));
+        var spec = FindSocket(name).Spec;
+        // Where its partitions are, as the silos last reported their active sockets to the ledger.
+        var agents = await GrainFactory.GetGrain<ISlotLedgerGrain>(0).GetAgentsAsync();
+        var active = agents.SelectMany(a => a.Sockets.Where(s => s.Active).Select(s => (Key: s.Socket, a.Silo, s.Queued, s.InFlight)))
+            .GroupBy(s => s.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var partitions = Enumerable.Range(0, spec.Partitions).Select(p =>
+            active.TryGetValue(SocketPartitions.Key(name, p), out var at)
+                ? new SocketPartitionInfo(p, at.Silo, at.Queued, at.InFlight)
+                : new SocketPartitionInfo(p, null, 0, 0));
+        return SocketInfo(name) with { Partitions = [.. partitions] };
     }
 
     /// <inheritdoc />

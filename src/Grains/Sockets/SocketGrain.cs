@@ -78,8 +78,10 @@ public sealed partial class SocketGrain(
     {
         // Active here from now (a socket made by the registry's push is activated before its definition arrives).
         Tally.Active = true;
+        await TakeDefinitionAsync();
         if (Definition is not { } definition) return;
-        _slots.Resize(definition.Spec.Concurrency);
+        _slots.Resize(SlotCount(definition.Spec));
+        _removedPartitions = Math.Max(_removedPartitions, definition.Spec.Partitions);
         LogActivated(silo.SiloAddress);
         // Calls accepted before this activation (a restart, a silo lost) and not ended are taken up again.
         await ResumeAsync();
@@ -209,10 +211,11 @@ public sealed partial class SocketGrain(
     /// <inheritdoc />
     public async Task<CallInfo> RunAsync(CallRequest request, TimeSpan wait, CancellationToken cancellationToken = default)
     {
-        var spec = Definition?.Spec ?? throw new NotFoundException("socket", Name);
+        var spec = Definition?.Spec ?? throw new NotFoundException("socket", SocketName);
+        if (PartitionFor(request) is { } partition) return await partition.RunAsync(request, wait, cancellationToken);
         CheckRequest(request);
         if (request.Key is { } key && _held.TryGetByKey(key, out var known)) return await WaitForEndAsync(known, wait, cancellationToken);
-        _held.EnsureRoom(Name, spec.MaxQueued, Pager.InSql);
+        _held.EnsureRoom(SocketName, QueueBound(spec), Pager.InSql);
         var call = NewCall(request, spec);
 
         if (!await calls.InsertAsync(call))
@@ -240,15 +243,17 @@ public sealed partial class SocketGrain(
     }
 
     /// <inheritdoc />
-    public Task<CallInfo?> GetCallAsync(Guid id) => Task.FromResult(_held.TryGet(id, out var held) ? held.Call : null);
+    public Task<CallInfo?> GetCallAsync(Guid id) =>
+        HolderOf(id) is { } partition ? partition.GetCallAsync(id) : Task.FromResult(_held.TryGet(id, out var held) ? held.Call : null);
 
     /// <inheritdoc />
     public async Task<CallInfo?> WaitCallAsync(Guid id, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        if (HolderOf(id) is { } partition) return await partition.WaitCallAsync(id, timeout, cancellationToken);
         if (!_held.TryGet(id, out var held))
         {
             // Not held: ended, or not this socket's, or not yet taken up by this activation.
-            if (await calls.ReadAsync(id) is not { } stored || stored.Socket != Name) return null;
+            if (await calls.ReadAsync(id) is not { } stored || SocketPartitions.KeyOf(stored) != Name) return null;
             if (stored.State.IsFinal()) return stored;
             held = _held.TryGet(id, out var now) ? now : await HoldStoredAsync(stored);
             Pump();
@@ -261,10 +266,11 @@ public sealed partial class SocketGrain(
     /// <inheritdoc />
     public async Task<CallInfo> CancelAsync(Guid id)
     {
+        if (HolderOf(id) is { } partition) return await partition.CancelAsync(id);
         for (var tries = 0; ; tries++)
         {
             var stored = await calls.ReadAsync(id);
-            if (stored is null || stored.Socket != Name) throw new NotFoundException("call", id.ToString());
+            if (stored is null || SocketPartitions.KeyOf(stored) != Name) throw new NotFoundException("call", id.ToString());
             if (stored.State == CallState.Cancelled) return stored;
             if (stored.State.IsFinal()) throw new CallEndedException(id, stored.State);
             var change = CallTransitions.Cancelled(stored, time.GetUtcNow());
@@ -292,7 +298,8 @@ public sealed partial class SocketGrain(
     /// <inheritdoc />
     public async Task<CallInfo> RecordFailureAsync(CallRequest request, CallError error)
     {
-        var spec = Definition?.Spec ?? throw new NotFoundException("socket", Name);
+        var spec = Definition?.Spec ?? throw new NotFoundException("socket", SocketName);
+        if (PartitionFor(request) is { } partition) return await partition.RecordFailureAsync(request, error);
         CheckRequest(request);
         var now = time.GetUtcNow();
         var call = NewCall(request, spec) with { State = CallState.Failed, Error = error, Finished = now };
@@ -312,11 +319,11 @@ public sealed partial class SocketGrain(
     // A new call of this socket from a request: its own id, and its run (its own, unless a plug made it).
     private CallInfo NewCall(CallRequest request, SocketSpec spec)
     {
-        var id = Guid.NewGuid();
+        var id = spec.Partitions > 1 ? SocketPartitions.NewId(Partition) : Guid.NewGuid();
         return new CallInfo
         {
             Id = id,
-            Socket = Name,
+            Socket = SocketName,
             Processor = spec.Processor,
             Function = spec.Function,
             Args = request.Args,
@@ -340,6 +347,7 @@ public sealed partial class SocketGrain(
         if (State.State.Plugs is { } current && current.Revision >= plugs.Revision) return;
         State.State.Plugs = plugs;
         await WriteStateAsync();
+        await ShareWithPartitionsAsync(Partitions, partition => partition.ApplyPlugsAsync(plugs));
     }
 
     private PlugSet PlugsOut => State.State.Plugs ?? PlugSet.Empty;
@@ -357,13 +365,17 @@ public sealed partial class SocketGrain(
     }
 
     /// <inheritdoc />
-    protected override Task OnDefinitionChangedAsync(Definition<SocketSpec>? previous, Definition<SocketSpec> current)
+    protected override async Task OnDefinitionChangedAsync(Definition<SocketSpec>? previous, Definition<SocketSpec> current)
     {
         if (previous?.Spec.Processor != current.Spec.Processor) _deployment = null;
-        _slots.Resize(current.Spec.Concurrency);
+        _slots.Resize(SlotCount(current.Spec));
         Pump();
-        return Task.CompletedTask;
+        await ShareWithPartitionsAsync(current.Spec.Partitions, partition => partition.ApplyAsync(current));
     }
+
+    /// <inheritdoc />
+    protected override Task OnRemovedAsync() =>
+        ShareWithPartitionsAsync(_removedPartitions, partition => partition.RemoveAsync());
 
     // Takes up a call found not ended in storage: queued (at once, or after its backoff), or running — on a
     // live silo under a live lease it is left to finish and looked at again when the lease would lapse; with
@@ -552,7 +564,7 @@ public sealed partial class SocketGrain(
     // What the worker's Python will json.loads is bounded here, whoever sent it (the gateway, a .NET client, a workflow).
     private void CheckRequest(CallRequest request)
     {
-        if (request.Socket != Name) throw new InvalidSpecException($"the request names socket '{request.Socket}' but was sent to socket '{Name}'");
+        if (request.Socket != SocketName) throw new InvalidSpecException($"the request names socket '{request.Socket}' but was sent to socket '{SocketName}'");
         ModelRules.Json("the call's positional arguments", request.Args, JsonValueKind.Array, _options.MaxPayloadBytes);
         if (request.Kwargs is not null) ModelRules.Json("the call's keyword arguments", request.Kwargs, JsonValueKind.Object, _options.MaxPayloadBytes);
         if (request.Key is { } key && (key.Length is 0 or > 200)) throw new InvalidSpecException("a call's key must have 1 to 200 characters");

@@ -365,7 +365,7 @@ public sealed partial class WorkflowGrain(
             var call = await submitted;
             if (FlowGraph.StepOf(Id, key) is { } number) Record(number, call);
             if (!_cancelling || call.State.IsFinal()) return;
-            var cancelled = await GrainFactory.GetGrain<ISocketGrain>(call.Socket).CancelAsync(call.Id);
+            var cancelled = await GrainFactory.GetGrain<ISocketGrain>(SocketPartitions.KeyOf(call)).CancelAsync(call.Id);
             if (FlowGraph.StepOf(Id, key) is { } step) Record(step, cancelled);
         }
         catch (Exception e) when (e is PyfiException or TimeoutException or OrleansException)

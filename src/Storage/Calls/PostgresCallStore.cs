@@ -97,8 +97,9 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId,
         var where = "WHERE ServiceId = $1";
         if (query.Socket is { } socket)
         {
-            parameters.Add(new NpgsqlParameter<string> { TypedValue = socket });
-            where += $" AND Socket = ${parameters.Count + 1}";
+            // Its calls in any of its partitions (see SocketPartitions).
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = SocketPartitions.AllKeys(socket) });
+            where += $" AND Socket = ANY(${parameters.Count + 1})";
         }
 
         if (query.State is { } state)
@@ -138,12 +139,12 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId,
     protected override Task<IReadOnlyList<EndedRow>> ReadEndsAsync(FollowTarget target, long after, long through, int limit, CancellationToken cancellationToken) => TranslateAsync(async () =>
     {
         await using var command = _source.CreateCommand(target.Socket is not null
-            ? "SELECT EndPos, Payload, LeaseUntil FROM PyfiCalls WHERE ServiceId = $1 AND EndPos > $2 AND EndPos <= $3 AND Socket = $4 ORDER BY EndPos LIMIT $5"
+            ? "SELECT EndPos, Payload, LeaseUntil FROM PyfiCalls WHERE ServiceId = $1 AND EndPos > $2 AND EndPos <= $3 AND Socket = ANY($4) ORDER BY EndPos LIMIT $5"
             : "SELECT EndPos, Payload, LeaseUntil FROM PyfiCalls WHERE ServiceId = $1 AND EndPos > $2 AND EndPos <= $3 AND Run = $4 ORDER BY EndPos LIMIT $5");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ServiceId });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = through });
-        command.Parameters.Add(target.Socket is { } socket ? new NpgsqlParameter<string> { TypedValue = socket } : new NpgsqlParameter<Guid> { TypedValue = target.Run!.Value });
+        command.Parameters.Add(target.Socket is { } socket ? new NpgsqlParameter<string[]> { TypedValue = SocketPartitions.AllKeys(socket) } : new NpgsqlParameter<Guid> { TypedValue = target.Run!.Value });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
         var rows = new List<EndedRow>();
         long bytes = 0;

@@ -110,7 +110,7 @@ internal static class PostgresWriteGroup
             return command;
         }
 
-        if (statement.Kind == CallWriteKind.Insert) parameters.Add(Texts(calls.Select(c => c.Socket)));
+        if (statement.Kind == CallWriteKind.Insert) parameters.Add(Texts(calls.Select(SocketPartitions.KeyOf)));
         parameters.Add(Texts(calls.Select(c => c.State.ToString())));
         parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. calls.Select(c => c.Attempts)] });
         parameters.Add(Times(calls.Select(c => c.LeaseUntil)));

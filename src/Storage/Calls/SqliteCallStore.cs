@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Pyfi.Storage.Sqlite;
@@ -175,14 +176,15 @@ internal sealed partial class SqliteCallStore : CallStore
     public override Task<IReadOnlyList<CallInfo>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default)
     {
         var where = "WHERE ServiceId = $service";
-        if (query.Socket is not null) where += " AND Socket = $socket";
+        // Its calls in any of its partitions (see SocketPartitions).
+        if (query.Socket is not null) where += " AND Socket IN (SELECT value FROM json_each($socket))";
         if (query.State is not null) where += " AND State = $state";
         if (query.Since is not null) where += " AND Created >= $since";
         if (query.Run is not null) where += " AND Run = $run";
         return SelectAsync($"{where} ORDER BY Created DESC LIMIT $limit", command =>
         {
             if (query.Run is { } run) command.Parameters.AddWithValue("$run", run.ToString());
-            if (query.Socket is { } socket) command.Parameters.AddWithValue("$socket", socket);
+            if (query.Socket is { } socket) command.Parameters.AddWithValue("$socket", PartitionKeys(socket));
             if (query.State is { } state) command.Parameters.AddWithValue("$state", state.ToString());
             if (query.Since is { } since) command.Parameters.AddWithValue("$since", Timestamp(since));
             command.Parameters.AddWithValue("$limit", query.Limit);
@@ -205,12 +207,12 @@ internal sealed partial class SqliteCallStore : CallStore
         // A socket's ends through the ends' index (the socket's own index would walk all of its calls); a run's
         // through the run's index (a run's calls are few next to all ends).
         command.CommandText = target.Socket is { } socket
-            ? "SELECT EndPos, Payload, LeaseUntil FROM PyfiCalls INDEXED BY IX_PyfiCalls_Ended WHERE ServiceId = $service AND EndPos > $after AND EndPos <= $through AND Socket = $target ORDER BY EndPos LIMIT $limit"
+            ? "SELECT EndPos, Payload, LeaseUntil FROM PyfiCalls INDEXED BY IX_PyfiCalls_Ended WHERE ServiceId = $service AND EndPos > $after AND EndPos <= $through AND Socket IN (SELECT value FROM json_each($target)) ORDER BY EndPos LIMIT $limit"
             : "SELECT EndPos, Payload, LeaseUntil FROM PyfiCalls WHERE ServiceId = $service AND Run = $target AND EndPos > $after AND EndPos <= $through ORDER BY EndPos LIMIT $limit";
         command.Parameters.AddWithValue("$service", ServiceId);
         command.Parameters.AddWithValue("$after", after);
         command.Parameters.AddWithValue("$through", through);
-        command.Parameters.AddWithValue("$target", target.Socket ?? target.Run!.Value.ToString());
+        command.Parameters.AddWithValue("$target", target.Socket is { } partitioned ? PartitionKeys(partitioned) : target.Run!.Value.ToString());
         command.Parameters.AddWithValue("$limit", limit);
         var texts = new List<(long Position, string Payload, string? Lease)>();
         long bytes = 0;
@@ -435,7 +437,7 @@ internal sealed partial class SqliteCallStore : CallStore
         }
 
         parameters["$run"].Value = call.Run is { } run ? run.ToString() : DBNull.Value;
-        parameters["$socket"].Value = call.Socket;
+        parameters["$socket"].Value = SocketPartitions.KeyOf(call);
         parameters["$key"].Value = (object?)call.Key ?? DBNull.Value;
         parameters["$workflow"].Value = call.Workflow is { } workflow ? workflow.ToString() : DBNull.Value;
         parameters["$created"].Value = Timestamp(call.Created);
@@ -510,4 +512,7 @@ internal sealed partial class SqliteCallStore : CallStore
         await busy.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
+
+    // The keys a socket's calls are stored under, as a JSON array for json_each.
+    private static string PartitionKeys(string socket) => JsonSerializer.Serialize(SocketPartitions.AllKeys(socket), StoredCallJson.Default.StringArray);
 }

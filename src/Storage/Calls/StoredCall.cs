@@ -170,6 +170,7 @@ internal sealed record StoredCall
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     Converters = [typeof(StoredCallStateName)])]
 [JsonSerializable(typeof(StoredCall))]
+[JsonSerializable(typeof(string[]), TypeInfoPropertyName = "StringArray")]
 internal sealed partial class StoredCallJson : JsonSerializerContext;
 
 /// <summary>A call's state by its camelCase name, as rows hold it.</summary>

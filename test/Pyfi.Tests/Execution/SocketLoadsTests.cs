@@ -110,6 +110,19 @@ public sealed class SocketLoadsTests
     }
 
     [Fact]
+    public void PartitionsOfOneSocketGoToDifferentSilosEvenWhereAnotherIsQuieter()
+    {
+        // A holds two busy sockets; B holds one partition of "big" already. The next partitions go apart from it first.
+        Busy(A, 2, ("hot1", 500), ("hot2", 500));
+        Busy(B, 2, ("big", 10));
+
+        Assert.Equal(A, _loads.Place("big@1", [A, B], _active, Now.AddSeconds(2)));
+        Assert.Equal(C, _loads.Place("big@2", [A, B, C], _active, Now.AddSeconds(2)));
+        // With one on every silo, the fourth goes by load again: B's socket is the quiet one.
+        Assert.Equal(B, _loads.Place("big@3", [A, B, C], _active, Now.AddSeconds(2)));
+    }
+
+    [Fact]
     public void TheBusiestSilosSocketThatEvensThePairBestMovesToTheQuietestSilo()
     {
         Busy(A, 2, ("big", 300), ("mid", 200), ("tiny", 10));

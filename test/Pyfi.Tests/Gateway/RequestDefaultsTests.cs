@@ -57,7 +57,7 @@ public sealed class RequestDefaultsTests
     [Fact]
     public void ARequestThatLacksNothingIsReadAsItCame()
     {
-        var json = JsonDocument.Parse("""{"name":"s","queue":"q","processor":"p","function":"f","concurrency":2,"maxQueued":9,"retry":{"maxAttempts":1,"initialBackoff":"00:00:01","multiplier":2,"maxBackoff":"00:01:00","jitter":0.2,"nonRetryable":[]}}""").RootElement;
+        var json = JsonDocument.Parse("""{"name":"s","queue":"q","processor":"p","function":"f","concurrency":2,"maxQueued":9,"retry":{"maxAttempts":1,"initialBackoff":"00:00:01","multiplier":2,"maxBackoff":"00:01:00","jitter":0.2,"nonRetryable":[]},"partitions":1}""").RootElement;
 
         Assert.Equal(json.GetRawText(), _defaults.Complete<SocketSpec>(json).GetRawText());
     }

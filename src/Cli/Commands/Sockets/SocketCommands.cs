@@ -35,6 +35,7 @@ public static class SocketCommands
                 Timeout = o.ParseTimeout(parse),
                 MaxQueued = parse.GetValue(o.MaxQueue) ?? SocketSpec.DefaultMaxQueued,
                 JoinTimeout = parse.GetValue(o.JoinTimeout) is { } join ? Durations.Parse(join, "--join-timeout") : null,
+                Partitions = parse.GetValue(o.Partitions) ?? 1,
             };
             spec = spec with
             {
@@ -74,6 +75,7 @@ public static class SocketCommands
                 NonRetryable = o.ParseNoRetryOn(parse),
                 MaxQueued = parse.GetValue(o.MaxQueue),
                 JoinTimeout = parse.GetValue(o.JoinTimeout) is { } join ? Durations.Parse(join, "--join-timeout") : null,
+                Partitions = parse.GetValue(o.Partitions),
             };
             Print(context, await gateway.SendAsync<SocketInfo>(GatewayOps.UpdateSocket, new NamedUpdate<SocketUpdate>(parse.GetRequiredValue(name), update), cancellationToken), parse.GetValue(json), "updated");
             return CommandActions.Done;
@@ -111,6 +113,11 @@ public static class SocketCommands
         else context.Output.WriteLine($"socket '{info.Spec.Name}' {done} ({info.Spec.Processor}.{info.Spec.Function} on queue {info.Spec.Queue}, concurrency {info.Spec.Concurrency})");
     }
 
+    // One line per partition: where it is active and what it holds ("-": active nowhere now).
+    private static string Partitions(SocketInfo s) => s.Partitions is not { Length: > 0 } partitions
+        ? s.Spec.Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        : string.Join("\n", partitions.Select(p => $"{SocketPartitions.Key(s.Spec.Name, p.Partition)}: {p.Silo ?? "-"} ({p.Queued} queued, {p.InFlight} running)"));
+
     private static IRenderable Details(SocketInfo s) => Views.Details(
     [
         ("Name", s.Spec.Name),
@@ -123,6 +130,7 @@ public static class SocketCommands
         ("Backoff", $"{Durations.Format(s.Spec.Retry.InitialBackoff)} x{s.Spec.Retry.Multiplier} up to {Durations.Format(s.Spec.Retry.MaxBackoff)}"),
         ("Never retried", s.Spec.Retry.NonRetryable.Length == 0 ? "-" : string.Join(", ", s.Spec.Retry.NonRetryable)),
         ("Queue bound", s.Spec.MaxQueued.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ("Partitions", Partitions(s)),
         ("Revision", s.Stamp.Revision.ToString()),
         ("Created", Views.Time(s.Stamp.Created)),
         ("Updated", Views.Time(s.Stamp.Updated)),

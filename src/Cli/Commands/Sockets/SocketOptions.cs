@@ -39,6 +39,9 @@ public sealed class SocketOptions
     /// <summary><c>--join-timeout</c></summary>
     public Option<string?> JoinTimeout { get; } = new Option<string?>("--join-timeout") { Description = "How long a join (plugs into several argument positions) waits for a run's other values, e.g. 30s, 5m (default 5m; update: 0 returns to it)" }.Checked(t => Durations.Parse(t, "--join-timeout"));
 
+    /// <summary><c>--partitions</c>.</summary>
+    public Option<int?> Partitions { get; } = CommonOptions.Integer("--partitions", $"Partitions the socket's calls spread over, each with its own queue and writer, on different silos (1 to {SocketPartitions.Max}; at most its concurrency; can grow, not shrink)");
+
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
@@ -53,6 +56,7 @@ public sealed class SocketOptions
         command.Options.Add(NoRetryOn);
         command.Options.Add(MaxQueue);
         command.Options.Add(JoinTimeout);
+        command.Options.Add(Partitions);
     }
 
     /// <summary>The <c>--backoff</c> given, if any.</summary>

@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Logging;
+
+namespace Pyfi.Grains.Sockets;
+
+// A partitioned socket (see SocketPartitions): the socket's own grain (partition 0, keyed by its name) is where its
+// definition and plugs arrive and where callers send submissions; it sends each on to the partition it goes to, and
+// passes its definition and plugs to the others (keyed name@p), each a socket grain with its own queue, slots and
+// writes. A call's id says its partition, so a question about a call asked of the wrong partition is passed on once.
+public sealed partial class SocketGrain
+{
+    private (string Socket, int Partition)? _key;
+    private uint _turn;
+
+    // How many partitions a removal of the socket removes (its definition is gone by then): as many as it had.
+    private int _removedPartitions;
+
+    // The socket this grain is a partition of, and which partition (0: the socket's own grain).
+    private string SocketName => (_key ??= SocketPartitions.Parse(Name)).Socket;
+
+    private int Partition => (_key ??= SocketPartitions.Parse(Name)).Partition;
+
+    private int Partitions => Definition?.Spec.Partitions ?? 1;
+
+    // This partition's share of what the socket's definition gives the whole socket.
+    private int SlotCount(SocketSpec spec) => SocketPartitions.Share(spec.Concurrency, spec.Partitions, Partition);
+
+    private int QueueBound(SocketSpec spec) => Math.Max(1, SocketPartitions.Share(spec.MaxQueued, spec.Partitions, Partition));
+
+    // The partition a submission made to the socket's own grain goes to (null: this one): by its key, so a submission
+    // sent again meets its first call; in turn when it has none.
+    private ISocketGrain? PartitionFor(CallRequest request)
+    {
+        if (Partition != 0 || Partitions <= 1) return null;
+        var partition = request.Key is { } key ? SocketPartitions.ForKey(key, Partitions) : (int)(_turn++ % (uint)Partitions);
+        return partition == 0 ? null : GrainFactory.GetGrain<ISocketGrain>(SocketPartitions.Key(SocketName, partition));
+    }
+
+    // The partition holding call `id` when it is not this one.
+    private ISocketGrain? HolderOf(Guid id)
+    {
+        var key = SocketPartitions.KeyOf(SocketName, id);
+        return key == Name ? null : GrainFactory.GetGrain<ISocketGrain>(key);
+    }
+
+    /// <inheritdoc />
+    public Task<PlugSet?> GetPlugsAsync() => Task.FromResult(State.State.Plugs);
+
+    // A partition takes the socket's definition and plugs from the socket's own grain as it activates (a change made
+    // while it was not active is pushed to it then); one that is not a partition of its socket any more (or never
+    // was: name@99, name@01) has none, and refuses calls as an unknown socket would.
+    private async Task TakeDefinitionAsync()
+    {
+        if (Partition == 0) return;
+        var own = GrainFactory.GetGrain<ISocketGrain>(SocketName);
+        var definition = await own.GetDefinitionAsync();
+        if (definition is null || SocketPartitions.Key(SocketName, Partition) != Name || Partition >= definition.Spec.Partitions)
+        {
+            State.State.Definition = null;
+            return;
+        }
+
+        if (Definition is not { } mine || mine.Stamp.Revision < definition.Stamp.Revision) State.State.Definition = definition;
+        if (await own.GetPlugsAsync() is { } plugs && (State.State.Plugs is not { } current || current.Revision < plugs.Revision)) State.State.Plugs = plugs;
+    }
+
+    // The socket's own grain passes a change on to each of its other partitions (activating them: they are placed
+    // then, apart where they can be). One not reached now takes the change from here when it next activates.
+    private async Task ShareWithPartitionsAsync(int partitions, Func<ISocketGrain, Task> change)
+    {
+        if (Partition != 0 || partitions <= 1) return;
+        _removedPartitions = Math.Max(_removedPartitions, partitions);
+        await Task.WhenAll(Enumerable.Range(1, partitions - 1).Select(async partition =>
+        {
+            try
+            {
+                await change(GrainFactory.GetGrain<ISocketGrain>(SocketPartitions.Key(SocketName, partition)));
+            }
+            catch (Exception e)
+            {
+                LogPartitionUnreached(partition, e.Message.Split('\n')[0]);
+            }
+        }));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} could not be told of a change ({Reason}); it takes it when it next activates")]
+    private partial void LogPartitionUnreached(int partition, string reason);
+}
