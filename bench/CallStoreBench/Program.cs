@@ -29,7 +29,19 @@ try
     var connection = new NpgsqlConnectionStringBuilder(admin) { Database = name, MaxPoolSize = 20 }.ConnectionString;
     var database = PyfiDatabase.From(new PyfiStorageOptions { Provider = StorageProvider.Postgres, Postgres = connection }, ".");
     await SchemaInstaller.ApplyAsync(database);
-    await using var store = CallStore.Create(database, "bench");
+    // BENCH_WRITERS: the store's writers, where the code built against has them (older code: one; found by
+    // reflection so this bench still builds against a checkout from before them).
+    var writers = int.Parse(Environment.GetEnvironmentVariable("BENCH_WRITERS") ?? "1", CultureInfo.InvariantCulture);
+    var create = typeof(CallStore).GetMethods().Where(m => m.Name == nameof(CallStore.Create)).MaxBy(m => m.GetParameters().Length)!;
+    if (create.GetParameters().All(p => p.Name != "writers")) writers = 1;
+    var parameters = create.GetParameters().Select(p => p.Name switch
+    {
+        "database" => database,
+        "serviceId" => "bench",
+        "writers" => writers,
+        _ => p.DefaultValue is DBNull ? null : p.DefaultValue,
+    }).ToArray();
+    await using var store = (CallStore)create.Invoke(null, parameters)!;
 
     long done = 0;
     using var stop = new CancellationTokenSource();
@@ -64,7 +76,7 @@ try
     // Linux counts process CPU in clock ticks of 10 ms (USER_HZ 100).
     var cpuMs = cpu * 10.0;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{{\"in_flight\": {inFlight}, \"seconds\": {elapsed:F1}, \"calls\": {calls}, \"calls_per_s\": {calls / elapsed:F0}, \"pg_cpu_ms_per_call\": {cpuMs / calls:F3}, \"pg_cores\": {cpuMs / 1000 / elapsed:F2}}}"));
+        $"{{\"in_flight\": {inFlight}, \"writers\": {writers}, \"seconds\": {elapsed:F1}, \"calls\": {calls}, \"calls_per_s\": {calls / elapsed:F0}, \"pg_cpu_ms_per_call\": {cpuMs / calls:F3}, \"pg_cores\": {cpuMs / 1000 / elapsed:F2}}}"));
     return 0;
 }
 finally

@@ -20,6 +20,13 @@ public sealed class PyfiRuntimeOptions
     /// <value>Defaults to the machine's cores.</value>
     public int Cores { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// Transactions this silo writes task calls in at once on PostgreSQL (<c>PYFI_CALL_WRITERS</c>, 1 to 16): a call's
+    /// writes all go through one, chosen by its id. SQLite takes one writer at a time, so there it is always 1.
+    /// </summary>
+    /// <value>Defaults to 2.</value>
+    public int CallWriters { get; set; } = 2;
+
     /// <summary>The Python that processors' environments are built with (<c>PYFI_PYTHON</c>).</summary>
     /// <value>Defaults to <c>python3</c>.</value>
     public string Python { get; set; } = "python3";

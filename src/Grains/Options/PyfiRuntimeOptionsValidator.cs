@@ -17,6 +17,7 @@ public sealed class PyfiRuntimeOptionsValidator : IValidateOptions<PyfiRuntimeOp
     {
         if (string.IsNullOrWhiteSpace(o.DataPath)) return "PYFI_DATA must name a folder";
         if (o.Cores is < 0 or > 4096) return $"PYFI_CORES must be between 1 and 4096 (0 for the machine's cores), not {o.Cores}";
+        if (o.CallWriters is < 1 or > Pyfi.Storage.Calls.CallStore.MaxWriters) return $"PYFI_CALL_WRITERS must be between 1 and {Pyfi.Storage.Calls.CallStore.MaxWriters}, not {o.CallWriters}";
         if (o.LeaseDuration < TimeSpan.FromSeconds(1) || o.LeaseDuration > TimeSpan.FromHours(1)) return $"PYFI_LEASE must be between 1 second and 1 hour, not {o.LeaseDuration}";
         if (o.DrainTimeout < TimeSpan.Zero || o.DrainTimeout > TimeSpan.FromHours(1)) return $"PYFI_DRAIN must be between 0 and 1 hour, not {o.DrainTimeout}";
         if (o.Retention < TimeSpan.FromSeconds(1)) return $"PYFI_RETENTION must be at least a second, not {o.Retention}";

@@ -45,7 +45,8 @@ public static class PyfiStorageSiloBuilderExtensions
         // Task calls have their own table and a group-committing writer (see CallStore).
         silo.Services.AddSingleton(services =>
             CallStore.Create(database, services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
-                services.GetRequiredService<ILoggerFactory>().CreateLogger<CallStore>()));
+                services.GetRequiredService<ILoggerFactory>().CreateLogger<CallStore>(),
+                writers: services.GetService<IOptions<PyfiRuntimeOptions>>()?.Value.CallWriters ?? 1));
 
         // The embedded pyfi.db's write-ahead log stays bounded (the calls' file is bounded by its own writer).
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StateLogLimiter>();

@@ -37,6 +37,7 @@ public static class PyfiEnvironment
         ["PYFI_ORLEANS_HANDSHAKE_TIMEOUT"] = "Pyfi:OrleansHandshakeTimeout",
         ["PYFI_WORKER_MEMORY"] = "Pyfi:WorkerMemory",
         ["PYFI_MAX_PAYLOAD"] = "Pyfi:MaxPayloadBytes",
+        ["PYFI_CALL_WRITERS"] = "Pyfi:CallWriters",
         ["PYFI_REPOS"] = "Pyfi:Repositories",
         ["PYFI_TLS_CERT"] = "Pyfi:TlsCert",
         ["PYFI_TLS_KEY"] = "Pyfi:TlsKey",

@@ -11,15 +11,17 @@ namespace Pyfi.Storage.Calls;
 /// transaction has committed. Durability is the same as one transaction per write; the cost of a commit is
 /// shared by all the calls in it. A change to a stored call is a guarded transition: it names the state and
 /// attempt it expects, and changes nothing when the row has moved on (another attempt, a cancel, an end).
+/// A store may have several writers (PostgreSQL: each a transaction of its own at once, see <see cref="Writers"/>);
+/// a call's writes all go to one of them, chosen by its id, so they stay in the order they were made.
 /// </summary>
 public abstract class CallStore : IAsyncDisposable
 {
     /// <summary>Most writes one transaction takes.</summary>
     protected const int MaxBatch = 512;
 
-    private readonly Channel<CallWrite> _writes = Channel.CreateUnbounded<CallWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<CallWrite>[] _writes;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _writer;
+    private readonly Task[] _writers;
 
     // Starts held back for their ends (see StartAsync), and the timer that sends them on when they wait too long.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, CallWrite> _held = new();
@@ -30,14 +32,24 @@ public abstract class CallStore : IAsyncDisposable
     // Told of the calls each committed batch ended, while someone follows (see ObserveEnds); null costs nothing.
     private Action<IReadOnlyList<CallInfo>>? _endsObserver;
 
-    /// <summary>Starts the writer; <paramref name="time"/> (the system's by default) times how long starts are held back.</summary>
-    protected CallStore(string serviceId, TimeProvider? time = null)
+    /// <summary>
+    /// Starts <paramref name="writers"/> writers (at least one); <paramref name="time"/> (the system's by default) times
+    /// how long starts are held back.
+    /// </summary>
+    protected CallStore(string serviceId, TimeProvider? time = null, int writers = 1)
     {
         ServiceId = serviceId;
         _time = time ?? TimeProvider.System;
         _flush = _time.CreateTimer(_ => FlushDue(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _writer = Task.Run(WriteLoopAsync);
+        _writes = [.. Enumerable.Range(0, Math.Clamp(writers, 1, MaxWriters)).Select(_ => Channel.CreateUnbounded<CallWrite>(new UnboundedChannelOptions { SingleReader = true }))];
+        _writers = [.. Enumerable.Range(0, _writes.Length).Select(w => Task.Run(() => WriteLoopAsync(w)))];
     }
+
+    /// <summary>Most writers a store may have.</summary>
+    public const int MaxWriters = 16;
+
+    /// <summary>How many transactions this store writes at once.</summary>
+    public int Writers => _writes.Length;
 
     /// <summary>The service whose calls these are.</summary>
     protected string ServiceId { get; }
@@ -46,9 +58,10 @@ public abstract class CallStore : IAsyncDisposable
     /// A store on <paramref name="database"/> for <paramref name="serviceId"/>, logging to <paramref name="logger"/> (none by
     /// default), holding starts back by <paramref name="time"/> (the system's by default).
     /// </summary>
-    public static CallStore Create(PyfiDatabase database, string serviceId, ILogger? logger = null, TimeProvider? time = null) => database.Provider == StorageProvider.Sqlite
+    /// <remarks>Several <paramref name="writers"/> are for PostgreSQL; SQLite takes one writer at a time, so it has one.</remarks>
+    public static CallStore Create(PyfiDatabase database, string serviceId, ILogger? logger = null, TimeProvider? time = null, int writers = 1) => database.Provider == StorageProvider.Sqlite
         ? new SqliteCallStore(database, serviceId, logger ?? NullLogger.Instance, time)
-        : new PostgresCallStore(database, serviceId, time);
+        : new PostgresCallStore(database, serviceId, time, writers);
 
     /// <summary>
     /// Stores a new call; completes once durable. <see langword="false"/> when a call with its id, or with its
@@ -194,10 +207,10 @@ public abstract class CallStore : IAsyncDisposable
     public virtual async ValueTask DisposeAsync()
     {
         await _flush.DisposeAsync();
-        foreach (var start in _held.Values) _writes.Writer.TryWrite(start with { Deferrable = false });
+        foreach (var start in _held.Values) WritesOf(start.Call.Id).Writer.TryWrite(start with { Deferrable = false });
         _held.Clear();
-        _writes.Writer.TryComplete();
-        await _writer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        foreach (var writes in _writes) writes.Writer.TryComplete();
+        await Task.WhenAll(_writers).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stopping.Cancel();
     }
 
@@ -216,7 +229,7 @@ public abstract class CallStore : IAsyncDisposable
     // Ends in this batch absorb their attempts' held starts: the row goes from queued to ended in one write,
     // guarded as the start was. (The start's caller is told it was stored: it was, as part of the end.) Held
     // starts that have waited long enough go in too, first: every earlier write of their call is committed.
-    private void TakeHeldStarts(List<CallWrite> batch)
+    private void TakeHeldStarts(List<CallWrite> batch, int writer)
     {
         if (_held.IsEmpty) return;
         for (var i = 0; i < batch.Count; i++)
@@ -235,7 +248,7 @@ public abstract class CallStore : IAsyncDisposable
         var front = 0;
         foreach (var (id, start) in _held)
         {
-            if (_time.GetElapsedTime(start.HeldSince) >= StartDeferral && _held.TryRemove(new KeyValuePair<Guid, CallWrite>(id, start))) batch.Insert(front++, start);
+            if (WriterOf(id) == writer && _time.GetElapsedTime(start.HeldSince) >= StartDeferral && _held.TryRemove(new KeyValuePair<Guid, CallWrite>(id, start))) batch.Insert(front++, start);
         }
     }
 
@@ -244,7 +257,7 @@ public abstract class CallStore : IAsyncDisposable
     {
         Volatile.Write(ref _flushArmed, 0);
         if (_held.IsEmpty) return;
-        _writes.Writer.TryWrite(CallWrite.Wake);
+        foreach (var writes in _writes) writes.Writer.TryWrite(CallWrite.Wake);
         if (Interlocked.Exchange(ref _flushArmed, 1) == 0) _flush.Change(StartDeferral, Timeout.InfiniteTimeSpan);
     }
 
@@ -270,22 +283,28 @@ public abstract class CallStore : IAsyncDisposable
 
     private Task<bool> EnqueueAsync(CallWrite write)
     {
-        if (!_writes.Writer.TryWrite(write)) throw new StorageUnavailableException("the call store is shutting down");
+        if (!WritesOf(write.Call.Id).Writer.TryWrite(write)) throw new StorageUnavailableException("the call store is shutting down");
         return write.Done.Task;
     }
 
-    private async Task WriteLoopAsync()
+    // A call's writer: every write of one call goes through the same one, in order.
+    private int WriterOf(Guid id) => _writes.Length == 1 ? 0 : (int)((uint)id.GetHashCode() % (uint)_writes.Length);
+
+    private Channel<CallWrite> WritesOf(Guid id) => _writes[WriterOf(id)];
+
+    private async Task WriteLoopAsync(int writer)
     {
+        var writes = _writes[writer];
         var batch = new List<CallWrite>(MaxBatch);
-        while (await _writes.Reader.WaitToReadAsync())
+        while (await writes.Reader.WaitToReadAsync())
         {
             batch.Clear();
-            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write))
+            while (batch.Count < MaxBatch && writes.Reader.TryRead(out var write))
             {
                 if (!ReferenceEquals(write, CallWrite.Wake)) batch.Add(write);
             }
 
-            TakeHeldStarts(batch);
+            TakeHeldStarts(batch, writer);
             if (batch.Count == 0) continue;
             try
             {

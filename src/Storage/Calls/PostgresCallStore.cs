@@ -4,7 +4,7 @@ using NpgsqlTypes;
 namespace Pyfi.Storage.Calls;
 
 /// <summary>Calls in PostgreSQL. A group of writes goes to the server as a few multi-row statements in one transaction: one round trip (see <see cref="PostgresWriteGroup"/>).</summary>
-internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId, TimeProvider? time = null) : CallStore(serviceId, time)
+internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId, TimeProvider? time = null, int writers = 1) : CallStore(serviceId, time, writers)
 {
     private readonly NpgsqlDataSource _source = NpgsqlDataSource.Create(database.ConnectionString);
 

@@ -19,12 +19,15 @@ public sealed class ChaosLedger(string name, string socket, string sideEffects)
     /// <summary>The calls acknowledged (stored) so far.</summary>
     public IReadOnlyList<Guid> Submitted => _submitted;
 
-    /// <summary>Submits <paramref name="count"/> calls of <c>append(sideEffects, i, seconds)</c> without waiting, <paramref name="parallel"/> at a time.</summary>
-    public async Task SubmitAsync(PyfiClient client, int count, double seconds, int parallel = 50)
+    /// <summary>
+    /// Submits <paramref name="count"/> calls of <c>append(sideEffects, i, seconds)</c> without waiting, <paramref name="parallel"/>
+    /// at a time, i from <paramref name="first"/> (a second batch starts past the first's, so each effect stays its call's).
+    /// </summary>
+    public async Task SubmitAsync(PyfiClient client, int count, double seconds, int parallel = 50, int first = 0)
     {
-        for (var start = 0; start < count; start += parallel)
+        for (var start = first; start < first + count; start += parallel)
         {
-            var batch = Enumerable.Range(start, Math.Min(parallel, count - start)).Select(i =>
+            var batch = Enumerable.Range(start, Math.Min(parallel, first + count - start)).Select(i =>
                 client.Cluster.GetGrain<ISocketGrain>(socket).RunAsync(new CallRequest
                 {
                     Socket = socket,

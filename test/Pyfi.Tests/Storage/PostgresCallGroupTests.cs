@@ -239,4 +239,35 @@ public sealed class PostgresCallGroupTests : IAsyncLifetime
         foreach (var kept in new[] { endedLate, open, young }) Assert.NotNull(await store.ReadAsync(kept.Id));
         Assert.Equal(0L, (await _db.QueryAsync("SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_pyficalls_finished'")).Single());
     }
+
+    [Fact]
+    public async Task AStoreWithSeveralWritersKeepsEachCallsWritesInOrderAndOneCallPerKey()
+    {
+        await using var store = CallStore.Create(_db.Database, "writers", writers: 4);
+        Assert.Equal(4, store.Writers);
+
+        // 400 calls at once, each inserted, started, ended: a call's three writes go through one writer in order.
+        var ended = await Task.WhenAll(Enumerable.Range(0, 400).Select(async i =>
+        {
+            var queued = Queued(i);
+            var running = Running(queued, 1);
+            return await store.InsertAsync(queued) && await store.TransitionAsync(running, CallState.Queued, 0)
+                && await store.TransitionAsync(Ended(running, CallState.Succeeded), CallState.Running, 1);
+        }));
+        Assert.All(ended, Assert.True);
+
+        // Two submissions with one key on one socket, different ids (so most likely different writers) at once, many
+        // times over: one stored each time, and the other told so.
+        for (var round = 0; round < 50; round++)
+        {
+            var first = Queued(3, $"key-{round}");
+            var second = Queued(3, $"key-{round}");
+            var stored = await Task.WhenAll(store.InsertAsync(first), store.InsertAsync(second));
+            Assert.Equal(1, stored.Count(s => s));
+        }
+
+        var rows = await RowsAsync("writers");
+        Assert.Equal(450, rows.Count);
+        Assert.Equal(400, rows.Count(r => r.Contains("|Succeeded|", StringComparison.Ordinal)));
+    }
 }
