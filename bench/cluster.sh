@@ -7,9 +7,11 @@
 # and the whole machine, the silos' resident memory, and checks that every call is stored once as succeeded. Each
 # workload waits (at most 10 s) for the machine to be quiet first; what other processes used meanwhile is printed
 # ("not ours"). Prints JSON lines, then the medians as tables. See bench/README.md ("Scaling with silos").
-#   bash bench/cluster.sh [ROUNDS]     (default 3; ~6.5 minutes. BENCH_SILOS="1 2 3", BENCH_CORES="2 1" (the first
+# Then the throughput again with the noop socket partitioned (--partitions: one per silo, at least 2), the partitions
+# spread over the silos, each with its own writer.
+#   bash bench/cluster.sh [ROUNDS]     (default 3; ~9 minutes. BENCH_SILOS="1 2 3", BENCH_CORES="2 1" (the first
 #                                       also for throughput, memory and SQLite), BENCH_N=2000, BENCH_S=400,
-#                                       BENCH_SPIN=500000 change what runs)
+#                                       BENCH_SPIN=500000, BENCH_PARTITIONED=1 (0: not partitioned) change what runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -17,6 +19,7 @@ silo_counts=${BENCH_SILOS:-1 2 3}
 per_silo_cores=${BENCH_CORES:-2 1}
 main_cores=${per_silo_cores%% *}
 noop=${BENCH_N:-2000}
+partitioned=${BENCH_PARTITIONED:-1}
 spin=${BENCH_S:-400}
 steps=${BENCH_SPIN:-500000}
 cores=$(nproc)
@@ -77,18 +80,20 @@ start_sqlite_silo() {
   fail "the SQLite silo was not ready within 60 s"
 }
 
-# measure SYSTEM SILOS CORES: the workloads on the silos in $cluster (silos.tsv), each offering CORES.
+# measure SYSTEM SILOS CORES [PARTITIONS]: the workloads on the silos in $cluster (silos.tsv), each offering CORES;
+# with PARTITIONS (more than 1) the sockets are partitioned and only the throughput runs.
 measure() {
-  local system=$1 count=$2 each=$3 slots=$(($2 * $3))
+  local system=$1 count=$2 each=$3 slots=$(($2 * $3)) partitions=${4:-1}
   local n=$noop s=$spin
   [ "$each" -eq "$main_cores" ] || n=0     # throughput once per cluster size
+  [ "$partitions" -eq 1 ] || s=0
   local entries=() pids=() ports=() i pid gateway silo_port orleans
   while IFS=$'\t' read -r i pid gateway silo_port _; do
     orleans=$(sed -n 's/.*Pyfi silo ready.*(Orleans gateway \([0-9]*\)).*/\1/p' "$cluster/silo-$i.log" | head -n 1)
     [ -n "$orleans" ] || fail "silo $i's ready line names no Orleans gateway ($cluster/silo-$i.log)"
     entries+=("127.0.0.1:$orleans"); pids+=("silo-$i=$pid"); ports+=("\"$silo_port\": \"silo-$i\"")
   done <"$cluster/silos.tsv"
-  [ "$system" = pyfi-cluster ] && pids+=("postgres=$postmaster")
+  [ "$system" != pyfi-sqlite ] && pids+=("postgres=$postmaster")
   local first
   first=$(head -n 1 "$cluster/silos.tsv" | cut -f 3)
   echo "{\"system\": \"$system\", \"workload\": \"silos\", \"silos\": $count, \"slots\": $slots, \"ports\": {$(IFS=,; echo "${ports[*]}")}}" >>"$out"
@@ -98,7 +103,7 @@ measure() {
   if [ -e "$cluster/admin.token" ]; then export PYFI_TOKEN_FILE="$cluster/admin.token"; else export PYFI_TOKEN_FILE="$cluster/silo-1/admin.token"; fi
   "${pyfi[@]}" add queue -n bench >/dev/null
   "${pyfi[@]}" add processor -n bench -g "$work/repo" -m bench_tasks >/dev/null
-  "${pyfi[@]}" add socket -n bench.noop -q bench -pn bench -t noop -c "$slots" >/dev/null
+  "${pyfi[@]}" add socket -n bench.noop -q bench -pn bench -t noop -c "$slots" --partitions "$partitions" >/dev/null
   "${pyfi[@]}" add socket -n bench.spin -q bench -pn bench -t spin -c "$slots" >/dev/null
   "${pyfi[@]}" task run -s bench.noop -d 1 >/dev/null || fail "the first call on $count silo(s) failed"
 
@@ -124,7 +129,7 @@ measure() {
   local expected=$((1 + warm * count + rounds * s)) entries_used=$((count > 1 ? 2 : 1)) states
   [ "$s" -gt 0 ] && expected=$((expected + 4 * slots + 11))
   [ "$n" -gt 0 ] && expected=$((expected + rounds * n * entries_used))
-  if [ "$system" = pyfi-cluster ]; then
+  if [ "$system" != pyfi-sqlite ]; then
     states=$(psql_admin -d "$database" -c "SELECT coalesce(json_object_agg(State, n), '{}') FROM (SELECT State, count(*) AS n FROM PyfiCalls GROUP BY State) s")
   else
     states=$(python3 -c "import json, sqlite3, sys; print(json.dumps(dict(sqlite3.connect(sys.argv[1]).execute('SELECT State, count(*) FROM PyfiCalls GROUP BY State').fetchall())))" "$cluster/silo-1/pyfi-calls.db")
@@ -151,6 +156,19 @@ for each in $per_silo_cores; do
     measure pyfi-cluster "$count" "$each"
   done
 done
+
+if [ "$partitioned" = 1 ]; then
+  for count in $silo_counts; do
+    parts=$((count > 1 ? count : 2))
+    say "$count silo(s) on PostgreSQL, PYFI_CORES=$main_cores each, the noop socket in $parts partitions"
+    database="bench_p${count}"
+    psql_admin -d postgres -c "CREATE DATABASE $database" || fail "could not create database $database"
+    cluster="$work/p$count"
+    PYFI_POSTGRES="Host=127.0.0.1;Port=$PRIVATE_POSTGRES_PORT;Username=postgres;Database=$database" PYFI_CORES=$main_cores \
+      bash deploy/local-cluster.sh start "$count" "$cluster" >&2 || fail "the cluster of $count did not start"
+    measure pyfi-partitioned "$count" "$main_cores" "$parts"
+  done
+fi
 
 echo
 python3 - "$out" "$cores" "$main_cores" <<'PY'
@@ -197,7 +215,8 @@ def spread(figures, system, silos, slots):
     socket = {silo_of.get(max(r["socket_on"], key=r["socket_on"].get), "?") for r in figures}
     return " / ".join(f"{100 * total[k] / calls:.0f}%" for k in sorted(total)) + f" (socket on {', '.join(sorted(socket))})"
 
-configs = [("pyfi-sqlite", 1, "1, SQLite")] + [("pyfi-cluster", n, str(n)) for n in sorted({r["silos"] for r in of("silos", system="pyfi-cluster")})]
+configs = [("pyfi-sqlite", 1, "1, SQLite")] + [("pyfi-cluster", n, str(n)) for n in sorted({r["silos"] for r in of("silos", system="pyfi-cluster")})] \
+    + [("pyfi-partitioned", n, f"{n}, {max(n, 2)} partitions") for n in sorted({r["silos"] for r in of("silos", system="pyfi-partitioned")})]
 
 print(f"Throughput: noop calls at once, PYFI_CORES={main_cores} per silo, median of the rounds (each round); {cores} real cores")
 print("| silos | slots | one entry, calls/s | every entry, calls/s | vs 1 silo on PostgreSQL | calls run per silo | CPU ms per call: socket's silo / other silos / Python / PostgreSQL / client / all ours / not ours |")

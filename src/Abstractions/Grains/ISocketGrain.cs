@@ -59,8 +59,14 @@ public interface ISocketGrain : IDefinitionOwner<SocketSpec>
     /// </summary>
     Task<CallInfo> RecordFailureAsync(CallRequest request, CallError error);
 
-    /// <summary>The plugs leaving this socket, as it holds them (a partition takes them from its socket's own grain).</summary>
-    [ReadOnly] Task<PlugSet?> GetPlugsAsync();
+    /// <summary>
+    /// What a partition of this socket takes from the socket's own grain as it activates: the plugs leaving the socket
+    /// and how many partitions it has now (for <c>--partitions auto</c>, as many as it has grown to).
+    /// </summary>
+    [ReadOnly] Task<SocketPartitionSetup> GetPartitionSetupAsync();
+
+    /// <summary>The socket (with <c>--partitions auto</c>) has grown to <paramref name="partitions"/>: this partition's share changes.</summary>
+    Task ResizeAsync(int partitions);
 
     /// <summary>The processor's deployment changed: new calls run the new code.</summary>
     [OneWay] Task DeploymentChangedAsync(ProcessorDeployment deployment);

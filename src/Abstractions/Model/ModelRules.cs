@@ -69,7 +69,13 @@ public static partial class ModelRules
     public static SocketSpec Validate(SocketSpec current, SocketSpec next)
     {
         Validate(next);
-        if (next.Partitions < current.Partitions)
+        const int auto = SocketSpec.AutoPartitions;
+        if (current.Partitions == next.Partitions) return next;
+        if (current.Partitions == auto)
+            Fail($"socket '{next.Name}': its partitions are auto; they cannot be set to a number (partitions can be added, not taken away)");
+        if (next.Partitions == auto && current.Partitions > 1)
+            Fail($"socket '{next.Name}': it has {current.Partitions} partitions; only a socket with one can become auto (partitions can be added, not taken away)");
+        if (next.Partitions != auto && next.Partitions < current.Partitions)
             Fail($"socket '{next.Name}': it has {current.Partitions} partitions; partitions can be added, not taken away (their calls are theirs until they end)");
         return next;
     }
@@ -90,7 +96,7 @@ public static partial class ModelRules
         Validate(what, spec.Retry);
         if (spec.MaxQueued is < 1 or > MaxQueueBound) Fail($"{what}: the queue bound must be between 1 and {MaxQueueBound}");
         if (spec.JoinTimeout is { } j && (j < TimeSpan.FromSeconds(1) || j > TimeSpan.FromDays(7))) Fail($"{what}: the join timeout must be between 1 second and 7 days");
-        if (spec.Partitions is < 1 or > SocketPartitions.Max) Fail($"{what}: partitions must be between 1 and {SocketPartitions.Max}");
+        if (spec.Partitions is < 0 or > SocketPartitions.Max) Fail($"{what}: partitions must be between 1 and {SocketPartitions.Max}, or auto");
         if (spec.Partitions > spec.Concurrency) Fail($"{what}: {spec.Partitions} partitions need a concurrency of at least {spec.Partitions} (each runs its calls on its own slots)");
         if (spec.Partitions > spec.MaxQueued) Fail($"{what}: {spec.Partitions} partitions need a queue bound of at least {spec.Partitions}");
         return spec;

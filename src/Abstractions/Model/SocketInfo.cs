@@ -17,3 +17,9 @@ public sealed record SocketInfo(SocketSpec Spec, ModelStamp Stamp, SocketPartiti
 /// <param name="InFlight">Calls it is running.</param>
 [GenerateSerializer, Immutable, Alias("pyfi.SocketPartitionInfo")]
 public sealed record SocketPartitionInfo(int Partition, string? Silo, int Queued, int InFlight);
+
+/// <summary>What a partition takes from its socket's own grain (see <see cref="ISocketGrain.GetPartitionSetupAsync"/>).</summary>
+/// <param name="Plugs">The plugs leaving the socket.</param>
+/// <param name="Partitions">How many partitions the socket has now.</param>
+[GenerateSerializer, Immutable, Alias("pyfi.SocketPartitionSetup")]
+public sealed record SocketPartitionSetup(PlugSet? Plugs, int Partitions);

@@ -45,9 +45,14 @@ public sealed record SocketSpec
     /// How many partitions its calls spread over (see <see cref="SocketPartitions"/>): each its own grain activation,
     /// queue and writer, placed on different silos where they can be, with an even share of <see cref="Concurrency"/>
     /// and <see cref="MaxQueued"/>. Submissions go by their idempotency key's hash (every client call has one), or in
-    /// turn. Partitions can be added to a socket, not taken away. 1: not partitioned.
+    /// turn. Partitions can be added to a socket, not taken away. 1: not partitioned. <see cref="AutoPartitions"/> (0):
+    /// one per silo that offers cores, growing as silos join (never shrinking when they leave: their partitions come
+    /// back on the others).
     /// </summary>
     [Id(9)] public int Partitions { get; init; } = 1;
+
+    /// <summary>The <see cref="Partitions"/> that means one per silo offering cores (<c>--partitions auto</c>).</summary>
+    public const int AutoPartitions = 0;
 
     /// <summary>A join's wait when the socket sets none: 5 minutes.</summary>
     public static readonly TimeSpan DefaultJoinTimeout = TimeSpan.FromMinutes(5);

@@ -22,10 +22,12 @@ public sealed class PyfiRuntimeOptions
 
     /// <summary>
     /// Transactions this silo writes task calls in at once on PostgreSQL (<c>PYFI_CALL_WRITERS</c>, 1 to 16): a call's
-    /// writes all go through one, chosen by its id. SQLite takes one writer at a time, so there it is always 1.
+    /// writes all go through one, chosen by its id. SQLite takes one writer at a time, so there it is always 1. More
+    /// writers make smaller groups: on a small database host they cost more of its CPU per call for the same calls/s
+    /// (bench/callstore.sh), so more than one is for a database with cores to spare and a long round trip to it.
     /// </summary>
-    /// <value>Defaults to 2.</value>
-    public int CallWriters { get; set; } = 2;
+    /// <value>Defaults to 1.</value>
+    public int CallWriters { get; set; } = 1;
 
     /// <summary>The Python that processors' environments are built with (<c>PYFI_PYTHON</c>).</summary>
     /// <value>Defaults to <c>python3</c>.</value>

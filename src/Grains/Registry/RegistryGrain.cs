@@ -347,7 +347,10 @@ public sealed partial class RegistryGrain(
         var agents = await GrainFactory.GetGrain<ISlotLedgerGrain>(0).GetAgentsAsync();
         var active = agents.SelectMany(a => a.Sockets.Where(s => s.Active).Select(s => (Key: s.Socket, a.Silo, s.Queued, s.InFlight)))
             .GroupBy(s => s.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        var partitions = Enumerable.Range(0, spec.Partitions).Select(p =>
+        // Auto: as many as have been active (partition 0 at least).
+        var count = spec.Partitions != SocketSpec.AutoPartitions ? spec.Partitions
+            : 1 + active.Keys.Select(SocketPartitions.Parse).Where(k => k.Socket == name).Select(k => k.Partition).DefaultIfEmpty(0).Max();
+        var partitions = Enumerable.Range(0, count).Select(p =>
             active.TryGetValue(SocketPartitions.Key(name, p), out var at)
                 ? new SocketPartitionInfo(p, at.Silo, at.Queued, at.InFlight)
                 : new SocketPartitionInfo(p, null, 0, 0));

@@ -6,6 +6,8 @@ namespace Pyfi.Grains.Sockets;
 // definition and plugs arrive and where callers send submissions; it sends each on to the partition it goes to, and
 // passes its definition and plugs to the others (keyed name@p), each a socket grain with its own queue, slots and
 // writes. A call's id says its partition, so a question about a call asked of the wrong partition is passed on once.
+// With --partitions auto the own grain counts the silos offering cores every AutoLook and grows the socket to one
+// partition per silo (never fewer: a partition's calls are its own until they end).
 public sealed partial class SocketGrain
 {
     private (string Socket, int Partition)? _key;
@@ -19,12 +21,20 @@ public sealed partial class SocketGrain
 
     private int Partition => (_key ??= SocketPartitions.Parse(Name)).Partition;
 
-    private int Partitions => Definition?.Spec.Partitions ?? 1;
+    // How often the own grain of an auto-partitioned socket counts the silos offering cores.
+    private static readonly TimeSpan AutoLook = TimeSpan.FromSeconds(10);
+
+    private IGrainTimer? _autoLook;
+
+    // How many partitions the socket has now: its definition's number, or with auto what it has grown to.
+    private int Partitions => Definition?.Spec is not { } spec ? 1
+        : spec.Partitions != SocketSpec.AutoPartitions ? spec.Partitions
+        : Math.Max(1, State.State.AutoPartitions);
 
     // This partition's share of what the socket's definition gives the whole socket.
-    private int SlotCount(SocketSpec spec) => SocketPartitions.Share(spec.Concurrency, spec.Partitions, Partition);
+    private int SlotCount(SocketSpec spec) => SocketPartitions.Share(spec.Concurrency, Partitions, Partition);
 
-    private int QueueBound(SocketSpec spec) => Math.Max(1, SocketPartitions.Share(spec.MaxQueued, spec.Partitions, Partition));
+    private int QueueBound(SocketSpec spec) => Math.Max(1, SocketPartitions.Share(spec.MaxQueued, Partitions, Partition));
 
     // The partition a submission made to the socket's own grain goes to (null: this one): by its key, so a submission
     // sent again meets its first call; in turn when it has none.
@@ -43,7 +53,47 @@ public sealed partial class SocketGrain
     }
 
     /// <inheritdoc />
-    public Task<PlugSet?> GetPlugsAsync() => Task.FromResult(State.State.Plugs);
+    public Task<SocketPartitionSetup> GetPartitionSetupAsync() => Task.FromResult(new SocketPartitionSetup(State.State.Plugs, Partitions));
+
+    /// <inheritdoc />
+    public async Task ResizeAsync(int partitions)
+    {
+        if (Partition == 0 || partitions <= State.State.AutoPartitions) return;
+        State.State.AutoPartitions = partitions;
+        await WriteStateAsync();
+        if (Definition is not { } definition) return;
+        _slots.Resize(SlotCount(definition.Spec));
+        Pump();
+    }
+
+    // The own grain of an auto-partitioned socket looks at the silos now and then (and stops when it is not auto).
+    private void WatchSilos()
+    {
+        if (Partition == 0 && Definition?.Spec.Partitions == SocketSpec.AutoPartitions)
+        {
+            _autoLook ??= this.RegisterGrainTimer(GrowAsync, new GrainTimerCreationOptions(TimeSpan.Zero, AutoLook) { Interleave = true });
+            return;
+        }
+
+        _autoLook?.Dispose();
+        _autoLook = null;
+    }
+
+    // One partition per silo offering cores, at most the socket's concurrency (each partition needs a slot) and
+    // SocketPartitions.Max; grown only.
+    private async Task GrowAsync(CancellationToken cancellationToken)
+    {
+        if (Definition?.Spec is not { Partitions: SocketSpec.AutoPartitions } spec) return;
+        var agents = await GrainFactory.GetGrain<ISlotLedgerGrain>(0).GetAgentsAsync();
+        var target = Math.Min(Math.Max(1, agents.Count(a => a.Cores > 0)), Math.Min(SocketPartitions.Max, Math.Min(spec.Concurrency, spec.MaxQueued)));
+        if (target <= Partitions) return;
+        State.State.AutoPartitions = target;
+        await WriteStateAsync();
+        LogGrown(target);
+        _slots.Resize(SlotCount(spec));
+        Pump();
+        await ShareWithPartitionsAsync(target, partition => partition.ResizeAsync(target));
+    }
 
     // A partition takes the socket's definition and plugs from the socket's own grain as it activates (a change made
     // while it was not active is pushed to it then); one that is not a partition of its socket any more (or never
@@ -53,14 +103,16 @@ public sealed partial class SocketGrain
         if (Partition == 0) return;
         var own = GrainFactory.GetGrain<ISocketGrain>(SocketName);
         var definition = await own.GetDefinitionAsync();
-        if (definition is null || SocketPartitions.Key(SocketName, Partition) != Name || Partition >= definition.Spec.Partitions)
+        var setup = definition is null ? null : await own.GetPartitionSetupAsync();
+        if (definition is null || setup is null || SocketPartitions.Key(SocketName, Partition) != Name || Partition >= setup.Partitions)
         {
             State.State.Definition = null;
             return;
         }
 
         if (Definition is not { } mine || mine.Stamp.Revision < definition.Stamp.Revision) State.State.Definition = definition;
-        if (await own.GetPlugsAsync() is { } plugs && (State.State.Plugs is not { } current || current.Revision < plugs.Revision)) State.State.Plugs = plugs;
+        State.State.AutoPartitions = Math.Max(State.State.AutoPartitions, setup.Partitions);
+        if (setup.Plugs is { } plugs && (State.State.Plugs is not { } current || current.Revision < plugs.Revision)) State.State.Plugs = plugs;
     }
 
     // The socket's own grain passes a change on to each of its other partitions (activating them: they are placed
@@ -81,6 +133,9 @@ public sealed partial class SocketGrain
             }
         }));
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Grown to {Partitions} partitions, one per silo offering cores")]
+    private partial void LogGrown(int partitions);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} could not be told of a change ({Reason}); it takes it when it next activates")]
     private partial void LogPartitionUnreached(int partition, string reason);

@@ -81,7 +81,8 @@ public sealed partial class SocketGrain(
         await TakeDefinitionAsync();
         if (Definition is not { } definition) return;
         _slots.Resize(SlotCount(definition.Spec));
-        _removedPartitions = Math.Max(_removedPartitions, definition.Spec.Partitions);
+        _removedPartitions = Math.Max(_removedPartitions, Partitions);
+        WatchSilos();
         LogActivated(silo.SiloAddress);
         // Calls accepted before this activation (a restart, a silo lost) and not ended are taken up again.
         await ResumeAsync();
@@ -319,7 +320,7 @@ public sealed partial class SocketGrain(
     // A new call of this socket from a request: its own id, and its run (its own, unless a plug made it).
     private CallInfo NewCall(CallRequest request, SocketSpec spec)
     {
-        var id = spec.Partitions > 1 ? SocketPartitions.NewId(Partition) : Guid.NewGuid();
+        var id = Partitions > 1 ? SocketPartitions.NewId(Partition) : Guid.NewGuid();
         return new CallInfo
         {
             Id = id,
@@ -370,7 +371,8 @@ public sealed partial class SocketGrain(
         if (previous?.Spec.Processor != current.Spec.Processor) _deployment = null;
         _slots.Resize(SlotCount(current.Spec));
         Pump();
-        await ShareWithPartitionsAsync(current.Spec.Partitions, partition => partition.ApplyAsync(current));
+        WatchSilos();
+        await ShareWithPartitionsAsync(Partitions, partition => partition.ApplyAsync(current));
     }
 
     /// <inheritdoc />

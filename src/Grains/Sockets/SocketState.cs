@@ -10,4 +10,7 @@ public sealed class SocketState : IDefinitionState<SocketSpec>
 
     /// <summary>The plugs leaving this socket, as the registry last pushed them.</summary>
     public PlugSet? Plugs { get; set; }
+
+    /// <summary>With <c>--partitions auto</c>: how many partitions the socket has grown to (0: not yet counted).</summary>
+    public int AutoPartitions { get; set; }
 }

@@ -108,6 +108,19 @@ public sealed class PartitionedSocketTests(ITestOutputHelper output)
         var named = await cli.RunAsync(["task", "run", "-s", "p@1", "-d", "[1]"]);
         Assert.NotEqual(0, named.ExitCode);
         await Assert.ThrowsAsync<NotFoundException>(() => client.Cluster.GetGrain<ISocketGrain>("p@7").RunAsync(new CallRequest { Socket = "p", Args = "[1]" }, TimeSpan.Zero));
+
+        // Auto: one partition per silo offering cores, growing as one joins; a number cannot replace it, nor it a number.
+        await cli.OkAsync("add", "socket", "-n", "au", "-q", "q", "-pn", "sample", "-t", "noop", "-c", "4", "--partitions", "auto");
+        Assert.Contains("its partitions are auto", (await cli.RunAsync(["update", "socket", "-n", "au", "--partitions", "3"])).Stderr, StringComparison.Ordinal);
+        Assert.Contains("only a socket with one can become auto", (await cli.RunAsync(["update", "socket", "-n", "p", "--partitions", "auto"])).Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, SocketPartitions.Of((await StartAsync(client, "au")).Id));
+        var b = await network.StartSiloAsync();
+        var where = await PartitionsAsync(client, "au", 2);
+        Assert.Contains(where.Values, s => s.Contains($":{b.SiloPort}:", StringComparison.Ordinal));
+        var spread = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => StartAsync(client, "au")));
+        Assert.Equal([0, 1], spread.Select(c => SocketPartitions.Of(c.Id)).Distinct().Order());
+        foreach (var call in spread) Assert.Equal(CallState.Succeeded, (await call.WaitAsync(TimeSpan.FromMinutes(1))).State);
+        Assert.Contains("au@1:", (await cli.OkAsync("ls", "socket", "-n", "au")).Stdout, StringComparison.Ordinal);
     }
 
     private static Task<PyfiCall> StartAsync(PyfiClient client, string socket) =>

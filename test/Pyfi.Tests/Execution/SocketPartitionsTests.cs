@@ -63,4 +63,27 @@ public sealed class SocketPartitionsTests
         Assert.Equal(4, counts.Count);
         Assert.All(counts, g => Assert.InRange(g.Count(), 800, 1200));
     }
+
+    [Theory]
+    [InlineData(1, 4, null)]
+    [InlineData(4, 6, null)]
+    [InlineData(4, 4, null)]
+    [InlineData(1, SocketSpec.AutoPartitions, null)]
+    [InlineData(SocketSpec.AutoPartitions, SocketSpec.AutoPartitions, null)]
+    [InlineData(4, 2, "partitions can be added, not taken away")]
+    [InlineData(4, SocketSpec.AutoPartitions, "only a socket with one can become auto")]
+    [InlineData(SocketSpec.AutoPartitions, 8, "its partitions are auto")]
+    [InlineData(1, 9, "9 partitions need a concurrency of at least 9")]
+    [InlineData(1, 65, "partitions must be between 1 and 64, or auto")]
+    public void PartitionsOnlyGrowAndEachNeedsASlot(int from, int to, string? refusal)
+    {
+        SocketSpec Spec(int partitions) => new() { Name = "s", Queue = "q", Processor = "p", Function = "f", Concurrency = 8, Partitions = partitions };
+        if (refusal is null)
+        {
+            Assert.Equal(to, ModelRules.Validate(Spec(from), Spec(to)).Partitions);
+            return;
+        }
+
+        Assert.Contains(refusal, Assert.Throws<InvalidSpecException>(() => ModelRules.Validate(Spec(from), Spec(to))).Message, StringComparison.Ordinal);
+    }
 }

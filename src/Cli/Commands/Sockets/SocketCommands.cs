@@ -35,7 +35,7 @@ public static class SocketCommands
                 Timeout = o.ParseTimeout(parse),
                 MaxQueued = parse.GetValue(o.MaxQueue) ?? SocketSpec.DefaultMaxQueued,
                 JoinTimeout = parse.GetValue(o.JoinTimeout) is { } join ? Durations.Parse(join, "--join-timeout") : null,
-                Partitions = parse.GetValue(o.Partitions) ?? 1,
+                Partitions = o.ParsePartitions(parse) ?? 1,
             };
             spec = spec with
             {
@@ -75,7 +75,7 @@ public static class SocketCommands
                 NonRetryable = o.ParseNoRetryOn(parse),
                 MaxQueued = parse.GetValue(o.MaxQueue),
                 JoinTimeout = parse.GetValue(o.JoinTimeout) is { } join ? Durations.Parse(join, "--join-timeout") : null,
-                Partitions = parse.GetValue(o.Partitions),
+                Partitions = o.ParsePartitions(parse),
             };
             Print(context, await gateway.SendAsync<SocketInfo>(GatewayOps.UpdateSocket, new NamedUpdate<SocketUpdate>(parse.GetRequiredValue(name), update), cancellationToken), parse.GetValue(json), "updated");
             return CommandActions.Done;
@@ -115,8 +115,8 @@ public static class SocketCommands
 
     // One line per partition: where it is active and what it holds ("-": active nowhere now).
     private static string Partitions(SocketInfo s) => s.Partitions is not { Length: > 0 } partitions
-        ? s.Spec.Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture)
-        : string.Join("\n", partitions.Select(p => $"{SocketPartitions.Key(s.Spec.Name, p.Partition)}: {p.Silo ?? "-"} ({p.Queued} queued, {p.InFlight} running)"));
+        ? (s.Spec.Partitions == SocketSpec.AutoPartitions ? "auto" : s.Spec.Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        : (s.Spec.Partitions == SocketSpec.AutoPartitions ? "auto, now:\n" : "") + string.Join("\n", partitions.Select(p => $"{SocketPartitions.Key(s.Spec.Name, p.Partition)}: {p.Silo ?? "-"} ({p.Queued} queued, {p.InFlight} running)"));
 
     private static IRenderable Details(SocketInfo s) => Views.Details(
     [

@@ -39,8 +39,19 @@ public sealed class SocketOptions
     /// <summary><c>--join-timeout</c></summary>
     public Option<string?> JoinTimeout { get; } = new Option<string?>("--join-timeout") { Description = "How long a join (plugs into several argument positions) waits for a run's other values, e.g. 30s, 5m (default 5m; update: 0 returns to it)" }.Checked(t => Durations.Parse(t, "--join-timeout"));
 
-    /// <summary><c>--partitions</c>.</summary>
-    public Option<int?> Partitions { get; } = CommonOptions.Integer("--partitions", $"Partitions the socket's calls spread over, each with its own queue and writer, on different silos (1 to {SocketPartitions.Max}; at most its concurrency; can grow, not shrink)");
+    /// <summary><c>--partitions N|auto</c>.</summary>
+    public Option<string?> Partitions { get; } = new Option<string?>("--partitions")
+    {
+        Description = $"Partitions the socket's calls spread over, each with its own queue and writer, on different silos: 1 to {SocketPartitions.Max} (at most its concurrency), or auto (one per silo offering cores); they can grow, not shrink",
+    }.Checked(t => ParsePartitions(t));
+
+    /// <summary>The <c>--partitions</c> given, if any (auto: <see cref="SocketSpec.AutoPartitions"/>).</summary>
+    public int? ParsePartitions(ParseResult parse) => parse.GetValue(Partitions) is { } text ? ParsePartitions(text) : null;
+
+    private static int ParsePartitions(string text) =>
+        text.Equals("auto", StringComparison.OrdinalIgnoreCase) ? SocketSpec.AutoPartitions
+        : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1 ? n
+        : throw new InvalidSpecException($"--partitions must be a number of partitions or auto, not '{text}'");
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
