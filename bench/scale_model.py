@@ -51,7 +51,7 @@ def lines(path):
 
 def from_cluster(path):
     """The costs from bench/cluster.sh's throughput lines: 1-silo PostgreSQL rounds and the 2-3 silo rounds."""
-    rows = [r for r in lines(path) if r.get("workload") == "throughput" and r.get("system", "pyfi") == "pyfi"]
+    rows = [r for r in lines(path) if r.get("workload") == "throughput" and r.get("system") == "pyfi-cluster"]
     one = [r for r in rows if r["silos"] == 1 and "postgres" in r["cpu_ms_per_call"]]
     many = [r for r in rows if r["silos"] > 1]
     if not one:

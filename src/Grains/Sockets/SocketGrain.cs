@@ -222,8 +222,10 @@ public sealed partial class SocketGrain(
         if (!await calls.InsertAsync(call))
         {
             // The key was used before: that submission is this one.
-            var first = await calls.FindByKeyAsync(Name, request.Key!) ?? throw new StorageUnavailableException($"call with key '{request.Key}' could not be read back");
+            var first = await calls.FindByKeyAsync(SocketName, request.Key!) ?? throw new StorageUnavailableException($"call with key '{request.Key}' could not be read back");
             if (first.State.IsFinal()) return first;
+            // Stored by another partition (sent there before the socket grew): that one holds it.
+            if (HolderOf(first.Id) is { } holder) return await holder.WaitCallAsync(first.Id, wait, cancellationToken) ?? first;
             var adopted = _held.TryGet(first.Id, out var held) ? held : await HoldStoredAsync(first);
             Pump();
             return adopted is null ? (await calls.ReadAsync(first.Id))! : await WaitForEndAsync(adopted, wait, cancellationToken);
@@ -308,7 +310,7 @@ public sealed partial class SocketGrain(
         call = call with { Deliveries = Plugs.SocketPlugs.DeliveriesFor(PlugsOut, call) };
         if (!await calls.InsertAsync(call))
         {
-            return await calls.FindByKeyAsync(Name, request.Key!) ?? throw new StorageUnavailableException($"call with key '{request.Key}' could not be read back");
+            return await calls.FindByKeyAsync(SocketName, request.Key!) ?? throw new StorageUnavailableException($"call with key '{request.Key}' could not be read back");
         }
 
         metrics.Submitted(Tally);

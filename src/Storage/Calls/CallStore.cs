@@ -123,7 +123,10 @@ public abstract class CallStore : IAsyncDisposable
     /// <summary>The stored call, or <see langword="null"/>.</summary>
     public abstract Task<CallInfo?> ReadAsync(Guid id, CancellationToken cancellationToken = default);
 
-    /// <summary>The call of <paramref name="socket"/> submitted with <paramref name="key"/>, or <see langword="null"/>.</summary>
+    /// <summary>
+    /// The call of <paramref name="socket"/> (a socket's name: in any of its partitions) submitted with <paramref name="key"/>,
+    /// or <see langword="null"/>. A key is unique per socket across its partitions.
+    /// </summary>
     public abstract Task<CallInfo?> FindByKeyAsync(string socket, string key, CancellationToken cancellationToken = default);
 
     /// <summary>Calls of <paramref name="socket"/> in one of <paramref name="states"/>, oldest first.</summary>

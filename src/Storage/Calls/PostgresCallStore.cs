@@ -16,7 +16,8 @@ internal sealed class PostgresCallStore(PyfiDatabase database, string serviceId,
 
     public override async Task<CallInfo?> FindByKeyAsync(string socket, string key, CancellationToken cancellationToken = default)
     {
-        var calls = await SelectAsync("WHERE ServiceId = $1 AND Socket = $2 AND IdemKey = $3", cancellationToken,
+        // By the socket's name across its partitions: the expression of UX_PyfiCalls_SocketKey (0012-PartitionKeys.sql).
+        var calls = await SelectAsync("WHERE ServiceId = $1 AND split_part(Socket, '@', 1) = $2 AND IdemKey = $3", cancellationToken,
             new NpgsqlParameter<string> { TypedValue = socket }, new NpgsqlParameter<string> { TypedValue = key });
         return calls.Count == 0 ? null : calls[0];
     }

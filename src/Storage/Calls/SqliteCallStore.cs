@@ -73,7 +73,8 @@ internal sealed partial class SqliteCallStore : CallStore
 
     public override async Task<CallInfo?> FindByKeyAsync(string socket, string key, CancellationToken cancellationToken = default)
     {
-        var calls = await SelectAsync("WHERE ServiceId = $service AND Socket = $socket AND IdemKey = $key", command =>
+        // By the socket's name across its partitions: the expression of UX_PyfiCalls_SocketKey (Calls/0005-PartitionKeys.sql).
+        var calls = await SelectAsync("WHERE ServiceId = $service AND substr(Socket, 1, instr(Socket || '@', '@') - 1) = $socket AND IdemKey = $key", command =>
         {
             command.Parameters.AddWithValue("$socket", socket);
             command.Parameters.AddWithValue("$key", key);

@@ -14,18 +14,21 @@ namespace Pyfi.Tests.Chaos;
 /// </summary>
 public sealed class ChaosTests(ITestOutputHelper output)
 {
-    [Fact]
-    public async Task ASiloKilledWithAThousandCallsInFlightFinishesEveryCallAfterARestart()
+    // With partitions too: each partition's calls are taken up again by their own key after the restart.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task ASiloKilledWithAThousandCallsInFlightFinishesEveryCallAfterARestart(int partitions)
     {
         using var repository = await GitRepository.CreateAsync(SampleCode.Files());
         using var data = new TempDirectory("pyfi-chaos");
         var env = new Dictionary<string, string> { ["PYFI_CORES"] = "2" };
         var silo = await SiloProcess.StartAsync(data.Path, env);
-        var ledger = new ChaosLedger("silo-kill", "chaos", Path.Combine(data.Path, "effects.txt"));
+        var ledger = new ChaosLedger(partitions == 1 ? "silo-kill" : $"silo-kill-{partitions}-partitions", "chaos", Path.Combine(data.Path, "effects.txt"));
         try
         {
             var cli = silo.Cli();
-            await DefineAsync(cli, repository, "append", "-c", "2", "--max-attempts", "5", "--backoff", "100ms");
+            await DefineAsync(cli, repository, "append", "-c", "2", "--max-attempts", "5", "--backoff", "100ms", "--partitions", partitions.ToString(System.Globalization.CultureInfo.InvariantCulture));
             await using (var client = await silo.ConnectAsync())
             {
                 await ledger.SubmitAsync(client, 1000, 0.002);

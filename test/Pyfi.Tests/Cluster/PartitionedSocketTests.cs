@@ -90,6 +90,9 @@ public sealed class PartitionedSocketTests(ITestOutputHelper output)
         await cli.OkAsync("add", "socket", "-n", "p", "-q", "q", "-pn", "sample", "-t", "noop", "-c", "4");
         await using var client = await network.ConnectAsync(a);
         var early = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => StartAsync(client, "p")));
+        // A submission whose key goes to another partition once the socket has grown (stored in partition 0 now).
+        var key = Enumerable.Range(0, 100).Select(i => $"resent-{i}").First(k => SocketPartitions.ForKey(k, 3) != 0);
+        var keyed = await PyfiCall.StartAsync(client.Cluster, new CallRequest { Socket = "p", Args = "[1]", Key = key }, client.Retry);
 
         // Grown to three: new calls spread over three, the earlier ones are still found (partition 0).
         await cli.OkAsync("update", "socket", "-n", "p", "--partitions", "3");
@@ -97,6 +100,10 @@ public sealed class PartitionedSocketTests(ITestOutputHelper output)
         Assert.NotEqual(0, shrink.ExitCode);
         Assert.Contains("partitions can be added, not taken away", shrink.Stderr, StringComparison.Ordinal);
         var later = await Task.WhenAll(Enumerable.Range(0, 60).Select(_ => StartAsync(client, "p")));
+        // Sent again after the growth, it finds its first call in partition 0: one call, not two.
+        var again = await PyfiCall.StartAsync(client.Cluster, new CallRequest { Socket = "p", Args = "[1]", Key = key }, client.Retry);
+        Assert.Equal(keyed.Id, again.Id);
+        early = [.. early, keyed];
         Assert.Equal([0, 1, 2], later.Select(c => SocketPartitions.Of(c.Id)).Distinct().Order());
 
         var all = early.Concat(later).ToList();

@@ -46,6 +46,28 @@ public sealed class CallStoreTests : IAsyncLifetime
         running with { State = CallState.Succeeded, Result = "1", Finished = Now.AddSeconds(1), LeaseUntil = null };
 
     [Fact]
+    public async Task AKeyIsOneSocketsAcrossItsPartitionsAndEachPartitionsRowsAreItsOwn()
+    {
+        // The same key in partition 0 and partition 2 of socket s: the second is refused, and found under s's name.
+        var first = Queued("k");
+        var second = Queued("k") with { Id = SocketPartitions.NewId(2) };
+        Assert.True(await _store.InsertAsync(first));
+        Assert.False(await _store.InsertAsync(second));
+        Assert.Equal(first.Id, (await _store.FindByKeyAsync("s", "k"))!.Id);
+        // Another socket whose name starts the same is another socket.
+        Assert.True(await _store.InsertAsync(Queued("k") with { Socket = "s2" }));
+
+        // A partition's rows are under its key: its queue, its count; a query by the socket sees all of them.
+        var third = Queued() with { Id = SocketPartitions.NewId(2) };
+        Assert.True(await _store.InsertAsync(third));
+        Assert.Equal([third.Id], (await _store.ListQueuedAsync("s@2", null, 10)).Select(c => c.Id));
+        Assert.Equal(1, await _store.CountOpenAsync("s@2"));
+        Assert.Equal(1, await _store.CountOpenAsync("s"));
+        Assert.Equal("s", (await _store.ReadAsync(third.Id))!.Socket);
+        Assert.Equal(new[] { first.Id, third.Id }.Order(), (await _store.QueryAsync(new CallQuery { Socket = "s", Limit = 10 })).Select(c => c.Id).Order());
+    }
+
+    [Fact]
     public async Task AnEndStoredWithDeliveriesIsFoundUntilTheyAreClearedAndKeptFromRetention()
     {
         var call = Queued() with { Run = Guid.NewGuid(), Hop = 2 };

@@ -26,10 +26,10 @@ public sealed class MigrationTests
         await SchemaInstaller.VerifyAsync(database);
 
         Assert.Equal([1, 2, 3, 4, 5], first[0].Applied);
-        Assert.Equal([1, 2, 3, 4], first[1].Applied);
+        Assert.Equal([1, 2, 3, 4, 5], first[1].Applied);
         Assert.All(again, s => Assert.Empty(s.Applied));
         Assert.Equal(["0001-Main", "0002-Persistence", "0003-Reminders", "0004-Tokens", "0005-Definitions"], await SqliteColumnAsync(database.SqliteFile, "SELECT Name FROM PyfiSchema ORDER BY Version"));
-        Assert.Equal(["0001-Calls", "0002-Runs", "0003-Follow", "0004-Queue"], await SqliteColumnAsync(database.CallsFile, "SELECT Name FROM PyfiSchema ORDER BY Version"));
+        Assert.Equal(["0001-Calls", "0002-Runs", "0003-Follow", "0004-Queue", "0005-PartitionKeys"], await SqliteColumnAsync(database.CallsFile, "SELECT Name FROM PyfiSchema ORDER BY Version"));
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public sealed class MigrationTests
 
         var refused = await Assert.ThrowsAsync<StorageUnavailableException>(() => SchemaInstaller.ApplyAsync(db.Database));
 
-        Assert.Equal($"{db.Database.Describe()} has schema version 99, newer than this build of Pyfi knows (11): run the Pyfi that made it, or restore a backup made for this one", refused.Message);
+        Assert.Equal($"{db.Database.Describe()} has schema version 99, newer than this build of Pyfi knows (12): run the Pyfi that made it, or restore a backup made for this one", refused.Message);
         Assert.Equal((long)SchemaInstaller.Migrations(SchemaName.Postgres).Count + 1, (await db.QueryAsync("SELECT count(*) FROM PyfiSchema")).Single());
     }
 
@@ -64,13 +64,13 @@ public sealed class MigrationTests
         using var data = new TempDirectory("pyfi-schema");
         var database = PyfiDatabase.From(new PyfiStorageOptions(), data.Path);
         await SchemaInstaller.ApplyAsync(database);
-        await SqliteExecuteAsync(database.CallsFile, "INSERT INTO PyfiSchema (Version, Name) VALUES (5, '0005-FromTheFuture')");
+        await SqliteExecuteAsync(database.CallsFile, "INSERT INTO PyfiSchema (Version, Name) VALUES (6, '0006-FromTheFuture')");
 
         await using var silo = await SiloProcess.StartAsync(data.Path, waitForReady: false);
         var exit = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(1, exit);
-        Assert.Equal($"pyfi silo: could not run: {database.CallsFile} has schema version 5, newer than this build of Pyfi knows (4): run the Pyfi that made it, or restore a backup made for this one",
+        Assert.Equal($"pyfi silo: could not run: {database.CallsFile} has schema version 6, newer than this build of Pyfi knows (5): run the Pyfi that made it, or restore a backup made for this one",
             Assert.Single(Lines(silo.Output)));
     }
 
@@ -87,7 +87,7 @@ public sealed class MigrationTests
 
         await FindsEverythingAsync(silo.Cli(), Path.Combine(Fixtures, "expected.json"));
         Assert.Equal(["0001-Main", "0002-Persistence", "0003-Reminders", "0004-Tokens", "0005-Definitions"], await SqliteColumnAsync(Path.Combine(data.Path, "pyfi.db"), "SELECT Name FROM PyfiSchema ORDER BY Version"));
-        Assert.Equal(["0001-Calls", "0002-Runs", "0003-Follow", "0004-Queue"], await SqliteColumnAsync(Path.Combine(data.Path, "pyfi-calls.db"), "SELECT Name FROM PyfiSchema ORDER BY Version"));
+        Assert.Equal(["0001-Calls", "0002-Runs", "0003-Follow", "0004-Queue", "0005-PartitionKeys"], await SqliteColumnAsync(Path.Combine(data.Path, "pyfi-calls.db"), "SELECT Name FROM PyfiSchema ORDER BY Version"));
         SqliteConnection.ClearAllPools();
     }
 
@@ -108,7 +108,7 @@ public sealed class MigrationTests
         await using var silo = await SiloProcess.StartAsync(data.Path, new Dictionary<string, string> { ["PYFI_STORAGE"] = "postgres", ["PYFI_POSTGRES"] = db.ConnectionString });
 
         await FindsEverythingAsync(silo.Cli(), Path.Combine(Fixtures, "expected-postgres.json"));
-        Assert.Equal(["0001-Main", "0002-Clustering", "0003-Persistence", "0004-Reminders", "0005-Calls", "0006-Tokens", "0007-Runs", "0008-Follow", "0009-CallIndexes", "0010-Queue", "0011-Definitions"],
+        Assert.Equal(["0001-Main", "0002-Clustering", "0003-Persistence", "0004-Reminders", "0005-Calls", "0006-Tokens", "0007-Runs", "0008-Follow", "0009-CallIndexes", "0010-Queue", "0011-Definitions", "0012-PartitionKeys"],
             (await db.QueryAsync("SELECT Name FROM PyfiSchema ORDER BY Version")).Cast<string>());
     }
 
