@@ -140,6 +140,16 @@ measure() {
   cluster=""
 }
 
+# start_cluster DATABASE SILOS CORES: SILOS silos on a fresh PostgreSQL database DATABASE, each offering CORES; sets
+# $database and $cluster (the folder measure reads and stops).
+start_cluster() {
+  database=$1
+  cluster="$work/$1"
+  psql_admin -d postgres -c "CREATE DATABASE $database" || fail "could not create database $database"
+  PYFI_POSTGRES="Host=127.0.0.1;Port=$PRIVATE_POSTGRES_PORT;Username=postgres;Database=$database" PYFI_CORES=$3 \
+    bash deploy/local-cluster.sh start "$2" "$cluster" >&2 || fail "the cluster of $2 did not start"
+}
+
 say "reference: 1 silo on the embedded SQLite (no cluster), PYFI_CORES=$main_cores"
 cluster="$work/sqlite"
 start_sqlite_silo "$cluster"
@@ -148,11 +158,7 @@ measure pyfi-sqlite 1 "$main_cores"
 for each in $per_silo_cores; do
   for count in $silo_counts; do
     say "$count silo(s) on PostgreSQL, PYFI_CORES=$each each: $((count * each)) slots on $cores real cores"
-    database="bench_n${count}_c$each"
-    psql_admin -d postgres -c "CREATE DATABASE $database" || fail "could not create database $database"
-    cluster="$work/n$count-c$each"
-    PYFI_POSTGRES="Host=127.0.0.1;Port=$PRIVATE_POSTGRES_PORT;Username=postgres;Database=$database" PYFI_CORES=$each \
-      bash deploy/local-cluster.sh start "$count" "$cluster" >&2 || fail "the cluster of $count did not start"
+    start_cluster "bench_n${count}_c$each" "$count" "$each"
     measure pyfi-cluster "$count" "$each"
   done
 done
@@ -161,11 +167,7 @@ if [ "$partitioned" = 1 ]; then
   for count in $silo_counts; do
     parts=$((count > 1 ? count : 2))
     say "$count silo(s) on PostgreSQL, PYFI_CORES=$main_cores each, the noop socket in $parts partitions"
-    database="bench_p${count}"
-    psql_admin -d postgres -c "CREATE DATABASE $database" || fail "could not create database $database"
-    cluster="$work/p$count"
-    PYFI_POSTGRES="Host=127.0.0.1;Port=$PRIVATE_POSTGRES_PORT;Username=postgres;Database=$database" PYFI_CORES=$main_cores \
-      bash deploy/local-cluster.sh start "$count" "$cluster" >&2 || fail "the cluster of $count did not start"
+    start_cluster "bench_p${count}" "$count" "$main_cores"
     measure pyfi-partitioned "$count" "$main_cores" "$parts"
   done
 fi

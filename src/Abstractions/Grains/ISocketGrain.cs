@@ -60,8 +60,8 @@ public interface ISocketGrain : IDefinitionOwner<SocketSpec>
     Task<CallInfo> RecordFailureAsync(CallRequest request, CallError error);
 
     /// <summary>
-    /// What a partition of this socket takes from the socket's own grain as it activates: the plugs leaving the socket
-    /// and how many partitions it has now (for <c>--partitions auto</c>, as many as it has grown to).
+    /// What a partition of this socket takes from the socket's own grain as it activates: the definition, the plugs
+    /// leaving the socket and how many partitions it has now (for <c>--partitions auto</c>, as many as it has grown to).
     /// </summary>
     [ReadOnly] Task<SocketPartitionSetup> GetPartitionSetupAsync();
 

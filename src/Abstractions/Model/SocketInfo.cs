@@ -19,7 +19,8 @@ public sealed record SocketInfo(SocketSpec Spec, ModelStamp Stamp, SocketPartiti
 public sealed record SocketPartitionInfo(int Partition, string? Silo, int Queued, int InFlight);
 
 /// <summary>What a partition takes from its socket's own grain (see <see cref="ISocketGrain.GetPartitionSetupAsync"/>).</summary>
+/// <param name="Definition">The socket's definition, or <see langword="null"/> when there is no such socket.</param>
 /// <param name="Plugs">The plugs leaving the socket.</param>
 /// <param name="Partitions">How many partitions the socket has now.</param>
 [GenerateSerializer, Immutable, Alias("pyfi.SocketPartitionSetup")]
-public sealed record SocketPartitionSetup(PlugSet? Plugs, int Partitions);
+public sealed record SocketPartitionSetup(Definition<SocketSpec>? Definition, PlugSet? Plugs, int Partitions);

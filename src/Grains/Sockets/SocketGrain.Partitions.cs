@@ -53,7 +53,7 @@ public sealed partial class SocketGrain
     }
 
     /// <inheritdoc />
-    public Task<SocketPartitionSetup> GetPartitionSetupAsync() => Task.FromResult(new SocketPartitionSetup(State.State.Plugs, Partitions));
+    public Task<SocketPartitionSetup> GetPartitionSetupAsync() => Task.FromResult(new SocketPartitionSetup(Definition, State.State.Plugs, Partitions));
 
     /// <inheritdoc />
     public async Task ResizeAsync(int partitions)
@@ -101,10 +101,8 @@ public sealed partial class SocketGrain
     private async Task TakeDefinitionAsync()
     {
         if (Partition == 0) return;
-        var own = GrainFactory.GetGrain<ISocketGrain>(SocketName);
-        var definition = await own.GetDefinitionAsync();
-        var setup = definition is null ? null : await own.GetPartitionSetupAsync();
-        if (definition is null || setup is null || SocketPartitions.Key(SocketName, Partition) != Name || Partition >= setup.Partitions)
+        var setup = await GrainFactory.GetGrain<ISocketGrain>(SocketName).GetPartitionSetupAsync();
+        if (setup.Definition is not { } definition || SocketPartitions.Key(SocketName, Partition) != Name || Partition >= setup.Partitions)
         {
             State.State.Definition = null;
             return;

@@ -84,6 +84,14 @@ public sealed class PartitionedSocketTests(ITestOutputHelper output)
         var tooMany = await cli.RunAsync(["add", "socket", "-n", "p", "-q", "q", "-pn", "sample", "-t", "noop", "-c", "2", "--partitions", "3"]);
         Assert.NotEqual(0, tooMany.ExitCode);
         Assert.Contains("3 partitions need a concurrency of at least 3", tooMany.Stderr, StringComparison.Ordinal);
+        // Not a number or auto: a usage error before anything is sent.
+        foreach (var bad in new[] { "many", "-1", "0", "99999999999" })
+        {
+            var malformed = await cli.RunAsync(["add", "socket", "-n", "p", "-q", "q", "-pn", "sample", "-t", "noop", "--partitions", bad]);
+            Assert.Equal(2, malformed.ExitCode);
+            Assert.Contains($"--partitions must be a number of partitions or auto, not '{bad}'", malformed.Stderr, StringComparison.Ordinal);
+        }
+
         var outOfRange = await cli.RunAsync(["add", "socket", "-n", "p", "-q", "q", "-pn", "sample", "-t", "noop", "-c", "100", "--partitions", "65"]);
         Assert.Contains($"partitions must be between 1 and {SocketPartitions.Max}", outOfRange.Stderr, StringComparison.Ordinal);
 

@@ -76,15 +76,7 @@ public sealed class PostgresFollowTests : IAsyncLifetime
     {
         var cursor = (await _a.ReadEndedAsync(FollowTarget.OfSocket("s"), null, 100)).Cursor;
         var before = await EndAsync(_a);
-        // Another test's transaction on the same server may hold positions back for a while too: wait to see it.
-        var seen = new List<Guid>();
-        await Poll.UntilAsync(async () =>
-        {
-            var page = await _a.ReadEndedAsync(FollowTarget.OfSocket("s"), cursor, 100);
-            seen.AddRange(page.Calls.Select(c => c.Id));
-            cursor = page.Cursor;
-            return seen.Count > 0;
-        }, TimeSpan.FromMinutes(1), "the end before the open transaction to be followed");
+        (var seen, cursor) = await FollowUntilSomeAsync(cursor, "the end before the open transaction to be followed");
         Assert.Equal([before], seen);
 
         await using var other = new NpgsqlConnection(_db.ConnectionString);
@@ -99,15 +91,22 @@ public sealed class PostgresFollowTests : IAsyncLifetime
         Assert.Empty(held.Calls);
         await open.CommitAsync();
 
-        var rest = new List<Guid>();
-        cursor = held.Cursor;
+        var (rest, _) = await FollowUntilSomeAsync(held.Cursor, "the end after the open transaction to be followed once it ended");
+        Assert.Equal([after], rest);
+    }
+
+    // Reads on from `cursor` until some ends come (another test's transaction on the same server may hold them back
+    // a while): those ends, and the cursor after them.
+    private async Task<(List<Guid> Ends, long Cursor)> FollowUntilSomeAsync(long cursor, string what)
+    {
+        var ends = new List<Guid>();
         await Poll.UntilAsync(async () =>
         {
             var page = await _a.ReadEndedAsync(FollowTarget.OfSocket("s"), cursor, 100);
-            rest.AddRange(page.Calls.Select(c => c.Id));
+            ends.AddRange(page.Calls.Select(c => c.Id));
             cursor = page.Cursor;
-            return rest.Count > 0;
-        }, TimeSpan.FromMinutes(1), "the end after the open transaction to be followed once it ended");
-        Assert.Equal([after], rest);
+            return ends.Count > 0;
+        }, TimeSpan.FromMinutes(1), what);
+        return (ends, cursor);
     }
 }
