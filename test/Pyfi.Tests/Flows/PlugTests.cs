@@ -37,11 +37,12 @@ public sealed class PlugTests(ExecutionFixture fixture) : IClassFixture<Executio
         // The call graph of any of its calls draws the run: c1, then c2 under it, then c3 under that.
         var graph = (await Cli.OkAsync("ls", "call", "--id", calls[1].Id.ToString(), "-g")).Stdout;
         Assert.Contains($"run {run} · 3 calls", graph);
-        // Looked for as "cN ·" because a run's id is hex and may hold "c3" itself.
-        Assert.True(graph.IndexOf("c1 ·", StringComparison.Ordinal) < graph.IndexOf("c2 ·", StringComparison.Ordinal), graph);
-        Assert.True(graph.IndexOf("c2 ·", StringComparison.Ordinal) < graph.IndexOf("c3 ·", StringComparison.Ordinal), graph);
+        // Looked for as a tree branch "── cN ·" because ids are hex: a run's id may end in "c2" and be followed by " ·".
+        Assert.True(graph.IndexOf("── c1 ·", StringComparison.Ordinal) >= 0, graph);
+        Assert.True(graph.IndexOf("── c1 ·", StringComparison.Ordinal) < graph.IndexOf("── c2 ·", StringComparison.Ordinal), graph);
+        Assert.True(graph.IndexOf("── c2 ·", StringComparison.Ordinal) < graph.IndexOf("── c3 ·", StringComparison.Ordinal), graph);
         var below = (await Cli.OkAsync("ls", "call", "--id", calls[0].Id.ToString(), "-t")).Stdout;
-        Assert.Contains("c3 ·", below);
+        Assert.Contains("── c3 ·", below);
 
         // The run as the tool shows it: oldest first, each with the call that made it.
         var shown = JsonDocument.Parse((await Cli.OkAsync("ls", "run", "--id", run.ToString(), "--json")).Stdout).RootElement;
