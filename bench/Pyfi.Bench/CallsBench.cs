@@ -49,7 +49,7 @@ public static class CallsBench
     // One call, submitted and awaited to its end; returns the result's JSON text.
     private static async Task<string> CallAsync(PyfiClient client, string socket, string args)
     {
-        var started = await PyfiCall.StartAsync(client.Cluster, new CallRequest { Socket = socket, Args = args }, PyfiCall.Slice, client.Retry);
+        var started = await PyfiCall.StartAsync(client.Cluster, new CallRequest { Socket = socket, Args = args }, PyfiCall.Slice, client.Retry, client.Routes);
         var call = await started.WaitAsync();
         return call.State == CallState.Succeeded ? call.Result! : throw new InvalidOperationException($"{socket} failed: {call.Error}");
     }

@@ -45,7 +45,9 @@ public static class ClusterBench
         try
         {
             foreach (var entry in entries) hosts.Add(await EntryAsync(hello, entry));
-            var clients = hosts.Select(h => (IGrainFactory)h.Services.GetRequiredService<IClusterClient>()).ToArray();
+            // BENCH_ROUTES=0: submissions go through each socket's own grain, as before clients routed to partitions.
+            var routed = Environment.GetEnvironmentVariable("BENCH_ROUTES") != "0";
+            var clients = hosts.Select(h => new Gate(h.Services.GetRequiredService<IClusterClient>(), routed ? new SocketRoutes() : null)).ToArray();
             var meter = CpuMeter.FromEnvironment();
 
             // Every silo's slots get their Python workers (and each silo its venv), and this client's code is
@@ -93,7 +95,7 @@ public static class ClusterBench
 
             return 0;
 
-            async Task Throughput(int round, string entry, IGrainFactory[] through)
+            async Task Throughput(int round, string entry, Gate[] through)
             {
                 await Settle();
                 var before = meter.Read();
@@ -163,10 +165,13 @@ public static class ClusterBench
         return host;
     }
 
+    // A silo's client and where it sends submissions.
+    private sealed record Gate(IGrainFactory Grains, SocketRoutes? Routes);
+
     // One call, submitted and awaited to its end.
-    private static async Task<CallInfo> CallAsync(IGrainFactory grains, string socket, string args)
+    private static async Task<CallInfo> CallAsync(Gate gate, string socket, string args)
     {
-        var started = await PyfiCall.StartAsync(grains, new CallRequest { Socket = socket, Args = args }, PyfiCall.Slice);
+        var started = await PyfiCall.StartAsync(gate.Grains, new CallRequest { Socket = socket, Args = args }, PyfiCall.Slice, null, gate.Routes);
         var call = await started.WaitAsync();
         return call.State == CallState.Succeeded ? call : throw new InvalidOperationException($"{socket} failed: {call.Error}");
     }

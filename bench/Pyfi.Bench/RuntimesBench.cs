@@ -51,7 +51,7 @@ public static class RuntimesBench
     // One call with one argument, to its end; its result must be the argument (a script's is the text of it).
     private static async Task CallAsync(PyfiClient client, string socket, int i)
     {
-        var started = await PyfiCall.StartAsync(client.Cluster, new CallRequest { Socket = socket, Args = $"[{i}]" }, PyfiCall.Slice, client.Retry);
+        var started = await PyfiCall.StartAsync(client.Cluster, new CallRequest { Socket = socket, Args = $"[{i}]" }, PyfiCall.Slice, client.Retry, client.Routes);
         var call = await started.WaitAsync();
         if (call.State != CallState.Succeeded) throw new InvalidOperationException($"{socket} failed: {call.Error}");
         if (call.Result!.Trim('"') != i.ToString()) throw new InvalidOperationException($"{socket} returned {call.Result}, not {i}");

@@ -38,6 +38,7 @@ public sealed class PyfiClient : IAsyncDisposable
         Network = network;
         Cluster = cluster;
         Retry = retry;
+        Routes = new SocketRoutes(retry.Time);
     }
 
     /// <summary>The gateways this client was given.</summary>
@@ -55,6 +56,12 @@ public sealed class PyfiClient : IAsyncDisposable
     /// through <see cref="Cluster"/> or <see cref="Registry"/> are not retried; wrap the safe ones in <c>Retry.RunAsync</c>.
     /// </summary>
     public PyfiRetry Retry { get; }
+
+    /// <summary>
+    /// Where this client's submissions go: straight to the partition of a partitioned socket that each one's key goes
+    /// to (pass it to <see cref="PyfiCall.StartAsync(IGrainFactory, CallRequest, TimeSpan, PyfiRetry?, SocketRoutes?, CancellationToken)"/>).
+    /// </summary>
+    public SocketRoutes Routes { get; }
 
     /// <summary>The network's registry of queues, processors and sockets.</summary>
     public IRegistryGrain Registry => Cluster.GetGrain<IRegistryGrain>(IRegistryGrain.DefaultKey);
@@ -117,13 +124,13 @@ public sealed class PyfiClient : IAsyncDisposable
     /// positional (and keyword) arguments: <c>await pyfi.Socket&lt;string&gt;("sample.do_something").CallAsync(["One"])</c>.
     /// Nothing is asked of the network until it is called.
     /// </summary>
-    public PyfiSocket<TResult> Socket<TResult>(string name) => new(Cluster, name, Retry);
+    public PyfiSocket<TResult> Socket<TResult>(string name) => new(Cluster, name, Retry, Routes);
 
     /// <summary>
     /// Socket <paramref name="name"/> as a function of one <typeparamref name="TArg"/> returning
     /// <typeparamref name="TResult"/>: <c>await pyfi.Socket&lt;string, string&gt;("sample.do_something").CallAsync("One")</c>.
     /// </summary>
-    public PyfiSocket<TArg, TResult> Socket<TArg, TResult>(string name) => new(Cluster, name, Retry);
+    public PyfiSocket<TArg, TResult> Socket<TArg, TResult>(string name) => new(Cluster, name, Retry, Routes);
 
     /// <summary>
     /// Connects to the network at <paramref name="gateways"/> (<c>host:port[,host:port]</c>); <see langword="null"/>

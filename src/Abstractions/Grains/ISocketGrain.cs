@@ -65,6 +65,14 @@ public interface ISocketGrain : IDefinitionOwner<SocketSpec>
     /// </summary>
     [ReadOnly] Task<SocketPartitionSetup> GetPartitionSetupAsync();
 
+    /// <summary>
+    /// How many partitions the socket has now (1 when it is not partitioned): a client sends its submissions straight
+    /// to the partition their key goes to (see <see cref="SocketPartitions.ForKey"/>) instead of through this grain.
+    /// Throws <see cref="NotFoundException"/> for a socket that does not exist.
+    /// </summary>
+    [ClientAccess(PyfiPermission.Read, "read sockets")]
+    [AlwaysInterleave, ReadOnly] Task<int> GetPartitionsAsync();
+
     /// <summary>The socket (with <c>--partitions auto</c>) has grown to <paramref name="partitions"/>: this partition's share changes.</summary>
     Task ResizeAsync(int partitions);
 

@@ -60,13 +60,21 @@ public sealed class PyfiCall
     /// and lets the submission wait up to <paramref name="firstWait"/> (at most <see cref="Slice"/>) for the call's end:
     /// a short call is started and answered in one grain call. <see cref="Last"/> has the call as the submission left it.
     /// </summary>
-    public static async Task<PyfiCall> StartAsync(IGrainFactory grains, CallRequest request, TimeSpan firstWait, PyfiRetry? retry = null, CancellationToken cancellationToken = default)
+    public static Task<PyfiCall> StartAsync(IGrainFactory grains, CallRequest request, TimeSpan firstWait, PyfiRetry? retry = null, CancellationToken cancellationToken = default) =>
+        StartAsync(grains, request, firstWait, retry, null, cancellationToken);
+
+    /// <summary>
+    /// Submits <paramref name="request"/> (see <see cref="StartAsync(IGrainFactory, CallRequest, TimeSpan, PyfiRetry?, CancellationToken)"/>)
+    /// straight to the partition of its socket that its key goes to, as far as <paramref name="routes"/> knows
+    /// (a client keeps one <see cref="SocketRoutes"/> for all its submissions).
+    /// </summary>
+    public static async Task<PyfiCall> StartAsync(IGrainFactory grains, CallRequest request, TimeSpan firstWait, PyfiRetry? retry, SocketRoutes? routes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(request);
         var keyed = request.Key is null ? request with { Key = CallKey.New() } : request;
         var wait = firstWait < Slice ? firstWait : Slice;
-        var socket = grains.GetGrain<ISocketGrain>(keyed.Socket);
+        var socket = routes?.For(grains, keyed) ?? grains.GetGrain<ISocketGrain>(keyed.Socket);
         var call = await (retry ?? PyfiRetry.Default).RunAsync(token => socket.RunAsync(keyed, wait, token), cancellationToken).ConfigureAwait(false);
         return new PyfiCall(grains, call, retry);
     }

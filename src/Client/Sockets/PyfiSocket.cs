@@ -15,11 +15,13 @@ public class PyfiSocket<TResult>
 {
     private readonly IGrainFactory _grains;
     private readonly PyfiRetry _retry;
+    private readonly SocketRoutes? _routes;
 
-    internal PyfiSocket(IGrainFactory grains, string name, PyfiRetry retry)
+    internal PyfiSocket(IGrainFactory grains, string name, PyfiRetry retry, SocketRoutes? routes = null)
     {
         _grains = grains;
         _retry = retry;
+        _routes = routes;
         Name = ModelRules.Name("socket", name);
     }
 
@@ -48,7 +50,7 @@ public class PyfiSocket<TResult>
     public async Task<TResult> CallAsync(object?[] args, IReadOnlyDictionary<string, object?>? kwargs, CancellationToken cancellationToken = default)
     {
         // A short call is submitted and answered in one grain call; a longer one is waited for by its handle.
-        var call = await PyfiCall.StartAsync(_grains, Request(args, kwargs), PyfiCall.Slice, _retry, cancellationToken);
+        var call = await PyfiCall.StartAsync(_grains, Request(args, kwargs), PyfiCall.Slice, _retry, _routes, cancellationToken);
         return await call.GetAsync<TResult>(cancellationToken: cancellationToken);
     }
 
@@ -64,7 +66,7 @@ public class PyfiSocket<TResult>
     [RequiresUnreferencedCode(Json.Reflection)]
     [RequiresDynamicCode(Json.Reflection)]
     public Task<PyfiCall> StartAsync(object?[] args, IReadOnlyDictionary<string, object?>? kwargs, CancellationToken cancellationToken = default) =>
-        PyfiCall.StartAsync(_grains, Request(args, kwargs), _retry, cancellationToken);
+        PyfiCall.StartAsync(_grains, Request(args, kwargs), TimeSpan.Zero, _retry, _routes, cancellationToken);
 
     [RequiresUnreferencedCode(Json.Reflection)]
     [RequiresDynamicCode(Json.Reflection)]
@@ -83,8 +85,8 @@ public class PyfiSocket<TResult>
 /// <typeparam name="TResult">The result's type, read from JSON.</typeparam>
 public sealed class PyfiSocket<TArg, TResult> : PyfiSocket<TResult>
 {
-    internal PyfiSocket(IGrainFactory grains, string name, PyfiRetry retry)
-        : base(grains, name, retry)
+    internal PyfiSocket(IGrainFactory grains, string name, PyfiRetry retry, SocketRoutes? routes = null)
+        : base(grains, name, retry, routes)
     {
     }
 

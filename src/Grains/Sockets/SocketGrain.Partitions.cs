@@ -56,6 +56,10 @@ public sealed partial class SocketGrain
     public Task<SocketPartitionSetup> GetPartitionSetupAsync() => Task.FromResult(new SocketPartitionSetup(Definition, State.State.Plugs, Partitions));
 
     /// <inheritdoc />
+    public Task<int> GetPartitionsAsync() =>
+        Definition is null ? throw new NotFoundException("socket", SocketName) : Task.FromResult(Partitions);
+
+    /// <inheritdoc />
     public async Task ResizeAsync(int partitions)
     {
         if (Partition == 0 || partitions <= State.State.AutoPartitions) return;

@@ -29,6 +29,7 @@ public sealed class GatewayOperations
     private readonly ClusterOptions _cluster;
     private readonly AccessControl _access;
     private readonly PyfiRetry _retry;
+    private readonly SocketRoutes _routes;
     private readonly RequestDefaults _defaults = new();
 
     /// <summary>Creates the dispatch table: each operation with the permission it needs and what it does, as a refusal names it.</summary>
@@ -38,6 +39,7 @@ public sealed class GatewayOperations
         _cluster = cluster.Value;
         _access = access;
         _retry = new PyfiRetry(PyfiRetry.DefaultPatience, time);
+        _routes = new SocketRoutes(time);
         const PyfiPermission Read = PyfiPermission.Read, Submit = PyfiPermission.Submit, Operate = PyfiPermission.Operate,
             Develop = PyfiPermission.Develop, Administer = PyfiPermission.Administer;
         _operations = new(StringComparer.Ordinal)
@@ -151,7 +153,7 @@ public sealed class GatewayOperations
             Timeout = run.Timeout,
         };
         // A short call is submitted and answered in one grain call; a longer one is waited for here, in the silo.
-        var call = await PyfiCall.StartAsync(_grains, ModelRules.ValidateFromClient(request), run.Wait ? PyfiCall.Slice : TimeSpan.Zero, _retry, cancellationToken);
+        var call = await PyfiCall.StartAsync(_grains, ModelRules.ValidateFromClient(request), run.Wait ? PyfiCall.Slice : TimeSpan.Zero, _retry, _routes, cancellationToken);
         return WithoutArguments(run.Wait ? await call.WaitAsync(cancellationToken: cancellationToken) : call.Last!);
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Pyfi.Client;
 using Pyfi.Client.Calls;
 using Pyfi.Tests.Chaos;
@@ -102,6 +103,15 @@ public sealed class PartitionedSocketTests(ITestOutputHelper output)
         var key = Enumerable.Range(0, 100).Select(i => $"resent-{i}").First(k => SocketPartitions.ForKey(k, 3) != 0);
         var keyed = await PyfiCall.StartAsync(client.Cluster, new CallRequest { Socket = "p", Args = "[1]", Key = key }, client.Retry);
 
+        // A client's routes learn the count in the background: the first submission goes to the socket's own grain.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var routes = new SocketRoutes(clock);
+        Assert.Equal("p", routes.For(client.Cluster, new CallRequest { Socket = "p", Args = "[1]", Key = key }).GetPrimaryKeyString());
+        await Poll.UntilAsync(() => routes.PartitionsOf("p") == 1, TimeSpan.FromSeconds(30), "the routes to learn p's one partition");
+        // An unknown socket is never remembered as routed; its submission is refused as before.
+        await Assert.ThrowsAsync<NotFoundException>(() => PyfiCall.StartAsync(client.Cluster, new CallRequest { Socket = "nope", Args = "[1]" }, TimeSpan.Zero, client.Retry, routes));
+        Assert.Null(routes.PartitionsOf("nope"));
+
         // Grown to three: new calls spread over three, the earlier ones are still found (partition 0).
         await cli.OkAsync("update", "socket", "-n", "p", "--partitions", "3");
         var shrink = await cli.RunAsync(["update", "socket", "-n", "p", "--partitions", "2"]);
@@ -112,6 +122,20 @@ public sealed class PartitionedSocketTests(ITestOutputHelper output)
         var again = await PyfiCall.StartAsync(client.Cluster, new CallRequest { Socket = "p", Args = "[1]", Key = key }, client.Retry);
         Assert.Equal(keyed.Id, again.Id);
         early = [.. early, keyed];
+
+        // The routes keep the count they know until it is due again (a count behind sends to partition 0, which passes
+        // submissions on), then send each submission straight to the partition its key goes to.
+        Assert.Equal(1, routes.PartitionsOf("p"));
+        clock.Advance(SocketRoutes.Refresh);
+        Assert.Equal("p", routes.For(client.Cluster, new CallRequest { Socket = "p", Args = "[1]", Key = key }).GetPrimaryKeyString());
+        await Poll.UntilAsync(() => routes.PartitionsOf("p") == 3, TimeSpan.FromSeconds(30), "the routes to learn p's three partitions");
+        var direct = Enumerable.Range(0, 30).Select(i => new CallRequest { Socket = "p", Args = "[1]", Key = $"direct-{i}" }).ToList();
+        Assert.All(direct, r => Assert.Equal(SocketPartitions.Key("p", SocketPartitions.ForKey(r.Key!, 3)), routes.For(client.Cluster, r).GetPrimaryKeyString()));
+        var routed = await Task.WhenAll(direct.Select(r => PyfiCall.StartAsync(client.Cluster, r, TimeSpan.Zero, client.Retry, routes)));
+        Assert.Equal(direct.Select(r => SocketPartitions.ForKey(r.Key!, 3)), routed.Select(c => SocketPartitions.Of(c.Id)));
+        // The key sent again through the routes (straight to the partition its key goes to now) is still its first call.
+        Assert.Equal(keyed.Id, (await PyfiCall.StartAsync(client.Cluster, new CallRequest { Socket = "p", Args = "[1]", Key = key }, TimeSpan.Zero, client.Retry, routes)).Id);
+        later = [.. later, .. routed];
         Assert.Equal([0, 1, 2], later.Select(c => SocketPartitions.Of(c.Id)).Distinct().Order());
 
         var all = early.Concat(later).ToList();

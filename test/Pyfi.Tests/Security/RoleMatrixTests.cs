@@ -50,6 +50,7 @@ public sealed class RoleMatrixTests(SecuredSiloFixture fixture) : IClassFixture<
         ["IRegistryGrain.GetScheduleAsync"] = R, ["IRegistryGrain.ListSchedulesAsync"] = R,
         ["IRegistryGrain.ApplyNetworkAsync"] = R, ["IRegistryGrain.ExportNetworkAsync"] = R,
         ["ISocketGrain.RunAsync"] = S, ["ISocketGrain.GetCallAsync"] = R, ["ISocketGrain.WaitCallAsync"] = R, ["ISocketGrain.CancelAsync"] = O,
+        ["ISocketGrain.GetPartitionsAsync"] = R,
         ["ITaskCallGrain.GetAsync"] = R, ["ITaskCallGrain.WaitAsync"] = R, ["ITaskCallGrain.CancelAsync"] = O,
         ["ICallListingGrain.ListAsync"] = R, ["ICallListingGrain.ListWorkflowAsync"] = R, ["ICallListingGrain.FollowAsync"] = R,
         ["ICallSweeperGrain.SweepAsync"] = O,
