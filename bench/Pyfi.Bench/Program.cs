@@ -10,6 +10,7 @@ using Pyfi.Bench;
 //   Pyfi.Bench backlog --gateway HOST:PORT [--socket S --args JSON --calls N --in-flight K]   (bench/backlog.sh: N calls queued without waiting)
 //   Pyfi.Bench plugs --gateway HOST:PORT [--rounds R]   (bench/plugs.sh: a plug hop against a pipeline hop, BENCH_K hops; BENCH_N runs through a 3-stage plug chain)
 //   Pyfi.Bench runtimes --gateway HOST:PORT   (bench/runtimes.sh: python, node and bash noops side by side; BENCH_N at once, BENCH_M one by one)
+//   Pyfi.Bench allocs TRACE.nettrace --calls N [--top K]   (bench/allocs.sh: a silo's allocations in a gc-verbose trace, per call, by type and site)
 //   Pyfi.Bench ledger [--silos 1,10,100] [--cores 16]   (bench/scale.sh: the slot ledger's cost per message as the cluster grows)
 //   Pyfi.Bench model populate|verify --gateway HOST:PORT --snapshot FILE [--queues N --processors N --sockets N] [--timed N]
 //       (--timed N: all but the last N sockets go in by network applies of 100, the last N are added one by one and timed)
@@ -35,6 +36,7 @@ return args switch
     ["plugs", ..] => await PlugsBench.RunAsync(Arg("--gateway", "localhost:30000"), Int("BENCH_K", "50"), Int("BENCH_N", "2000"), int.Parse(Arg("--rounds", "3"))),
     ["model", var phase, ..] => await ModelBench.RunAsync(phase, Arg("--gateway", "localhost:30000"), Arg("--snapshot", "model-snapshot.json"),
         int.Parse(Arg("--queues", "100")), int.Parse(Arg("--processors", "100")), int.Parse(Arg("--sockets", "1000")), int.Parse(Arg("--timed", "0"))),
+    ["allocs", var trace, ..] => AllocsReport.Run(trace, int.Parse(Arg("--calls", "1")), int.Parse(Arg("--top", "40"))),
     ["ledger", ..] => LedgerBench.Run([.. Arg("--silos", "1,10,100,1000").Split(',').Select(int.Parse)], int.Parse(Arg("--cores", "16"))),
     _ => Usage(),
 };
