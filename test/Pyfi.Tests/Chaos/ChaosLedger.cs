@@ -1,4 +1,5 @@
 using Pyfi.Client;
+using Pyfi.Client.Calls;
 using Xunit.Abstractions;
 
 namespace Pyfi.Tests.Chaos;
@@ -22,17 +23,19 @@ public sealed class ChaosLedger(string name, string socket, string sideEffects)
     /// <summary>
     /// Submits <paramref name="count"/> calls of <c>append(sideEffects, i, seconds)</c> without waiting, <paramref name="parallel"/>
     /// at a time, i from <paramref name="first"/> (a second batch starts past the first's, so each effect stays its call's).
+    /// As the .NET client submits: each with an idempotency key, sent again through a silo's loss (a submission in
+    /// flight to a killed silo gets no answer until the cluster declares it dead), routed to its partition.
     /// </summary>
     public async Task SubmitAsync(PyfiClient client, int count, double seconds, int parallel = 50, int first = 0)
     {
         for (var start = first; start < first + count; start += parallel)
         {
             var batch = Enumerable.Range(start, Math.Min(parallel, first + count - start)).Select(i =>
-                client.Cluster.GetGrain<ISocketGrain>(socket).RunAsync(new CallRequest
+                PyfiCall.StartAsync(client.Cluster, new CallRequest
                 {
                     Socket = socket,
                     Args = $"[\"{sideEffects}\", {i}, {seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}]",
-                }, TimeSpan.Zero));
+                }, TimeSpan.Zero, client.Retry, client.Routes));
             foreach (var call in await Task.WhenAll(batch)) _submitted.Add(call.Id);
         }
     }
