@@ -147,6 +147,17 @@ public sealed class PartitionedSocketTests(ITestOutputHelper output)
         var named = await cli.RunAsync(["task", "run", "-s", "p@1", "-d", "[1]"]);
         Assert.NotEqual(0, named.ExitCode);
         await Assert.ThrowsAsync<NotFoundException>(() => client.Cluster.GetGrain<ISocketGrain>("p@7").RunAsync(new CallRequest { Socket = "p", Args = "[1]" }, TimeSpan.Zero));
+        // The count a client routes by: any partition of the socket says it; an unknown socket, a key past the count, a
+        // malformed partition key or a name no socket may have is an unknown socket, and none of them becomes one.
+        Assert.Equal(3, await client.Cluster.GetGrain<ISocketGrain>("p").GetPartitionsAsync());
+        Assert.Equal(3, await client.Cluster.GetGrain<ISocketGrain>("p@2").GetPartitionsAsync());
+        foreach (var hostile in new[] { "nope", "p@7", "p@01", "p@-1", "p@", new string('x', 5000), "p\n@1" })
+        {
+            var refused = await Assert.ThrowsAsync<NotFoundException>(() => client.Cluster.GetGrain<ISocketGrain>(hostile).GetPartitionsAsync());
+            Assert.StartsWith("socket '", refused.Message, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain((await client.Registry.ListSocketsAsync()).Select(s => s.Spec.Name), n => n.Contains('@', StringComparison.Ordinal) || n == "nope");
 
         // Auto: one partition per silo offering cores, growing as one joins; a number cannot replace it, nor it a number.
         await cli.OkAsync("add", "socket", "-n", "au", "-q", "q", "-pn", "sample", "-t", "noop", "-c", "4", "--partitions", "auto");
