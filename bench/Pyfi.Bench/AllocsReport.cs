@@ -31,11 +31,12 @@ public static class AllocsReport
             bySite[site] = bySite.GetValueOrDefault(site) + amount;
         }
 
-        Console.WriteLine($"allocated {total / 1e6:F1} MB over {calls} calls: {total / (double)Math.Max(1, calls):F0} bytes a call");
+        double perCall = Math.Max(1, calls);
+        Console.WriteLine($"allocated {total / 1e6:F1} MB over {calls} calls: {total / perCall:F0} bytes a call");
         Console.WriteLine("bytes a call, by type:");
-        foreach (var (type, bytes) in byType.OrderByDescending(p => p.Value).Take(top)) Console.WriteLine($"{bytes / (double)Math.Max(1, calls),8:F0}  {type}");
+        foreach (var (type, bytes) in byType.OrderByDescending(p => p.Value).Take(top)) Console.WriteLine($"{bytes / perCall,8:F0}  {type}");
         Console.WriteLine("bytes a call, by site:");
-        foreach (var (site, bytes) in bySite.OrderByDescending(p => p.Value).Take(top)) Console.WriteLine($"{bytes / (double)Math.Max(1, calls),8:F0}  {site}");
+        foreach (var (site, bytes) in bySite.OrderByDescending(p => p.Value).Take(top)) Console.WriteLine($"{bytes / perCall,8:F0}  {site}");
         return 0;
     }
 

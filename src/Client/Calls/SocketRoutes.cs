@@ -42,14 +42,14 @@ public sealed class SocketRoutes
         ArgumentNullException.ThrowIfNull(request);
         var route = RouteOf(request.Socket);
         AskIfDue(grains, request.Socket, route);
-        var partitions = Volatile.Read(ref route.Partitions);
-        var partition = partitions > 1 && request.Key is { } key ? SocketPartitions.ForKey(key, partitions) : 0;
-        return grains.GetGrain<ISocketGrain>(SocketPartitions.Key(request.Socket, partition));
+        var keys = Volatile.Read(ref route.Keys);
+        var key = keys is { Length: > 1 } && request.Key is { } callKey ? keys[SocketPartitions.ForKey(callKey, keys.Length)] : request.Socket;
+        return grains.GetGrain<ISocketGrain>(key);
     }
 
     /// <summary>How many partitions <paramref name="socket"/> has as last asked, or <see langword="null"/> before an answer.</summary>
     public int? PartitionsOf(string socket) =>
-        _routes.TryGetValue(socket, out var route) && Volatile.Read(ref route.Partitions) is > 0 and var known ? known : null;
+        _routes.TryGetValue(socket, out var route) && Volatile.Read(ref route.Keys) is { } keys ? keys.Length : null;
 
     private Route RouteOf(string socket)
     {
@@ -68,7 +68,11 @@ public sealed class SocketRoutes
     {
         try
         {
-            Volatile.Write(ref route.Partitions, await grains.GetGrain<ISocketGrain>(socket).GetPartitionsAsync().ConfigureAwait(false));
+            var partitions = await grains.GetGrain<ISocketGrain>(socket).GetPartitionsAsync().ConfigureAwait(false);
+            if (Volatile.Read(ref route.Keys)?.Length != partitions)
+            {
+                Volatile.Write(ref route.Keys, [.. Enumerable.Range(0, Math.Clamp(partitions, 1, SocketPartitions.Max)).Select(p => SocketPartitions.Key(socket, p))]);
+            }
         }
 #pragma warning disable CA1031 // Any failure (an unknown socket, a silo lost, a refusal) leaves the route as it was: the submission itself says what went wrong.
         catch (Exception)
@@ -82,10 +86,11 @@ public sealed class SocketRoutes
         }
     }
 
-    // A socket's count as last asked (0: not known), when to ask again, and whether an ask is on its way.
+    // A socket's partitions' grain keys as last asked (null: not known; made once per count, not per submission),
+    // when to ask again, and whether an ask is on its way.
     private sealed class Route
     {
-        public int Partitions;
+        public string[]? Keys;
         public long AskAfter;
         public int Asking;
     }

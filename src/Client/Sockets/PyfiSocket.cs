@@ -15,9 +15,9 @@ public class PyfiSocket<TResult>
 {
     private readonly IGrainFactory _grains;
     private readonly PyfiRetry _retry;
-    private readonly SocketRoutes? _routes;
+    private readonly SocketRoutes _routes;
 
-    internal PyfiSocket(IGrainFactory grains, string name, PyfiRetry retry, SocketRoutes? routes = null)
+    internal PyfiSocket(IGrainFactory grains, string name, PyfiRetry retry, SocketRoutes routes)
     {
         _grains = grains;
         _retry = retry;
@@ -85,7 +85,7 @@ public class PyfiSocket<TResult>
 /// <typeparam name="TResult">The result's type, read from JSON.</typeparam>
 public sealed class PyfiSocket<TArg, TResult> : PyfiSocket<TResult>
 {
-    internal PyfiSocket(IGrainFactory grains, string name, PyfiRetry retry, SocketRoutes? routes = null)
+    internal PyfiSocket(IGrainFactory grains, string name, PyfiRetry retry, SocketRoutes routes)
         : base(grains, name, retry, routes)
     {
     }
