@@ -10,10 +10,12 @@ namespace Pyfi.Grains.Security;
 /// carry a valid token (<see cref="AccessContext.TokenKey"/>, set by the .NET client) and may reach only a method
 /// marked <see cref="ClientAccessAttribute"/> whose permission the token's role holds, or one of the few Orleans
 /// services a client needs to work (its view of the cluster's grain types, stream subscriptions). Anything else is
-/// refused with <see cref="NotAllowedException"/> before it runs. An allowed call's request context is replaced by the
-/// network's mark (and, for token changes, the caller's name, <see cref="AccessContext.CallerKey"/>; for methods that
-/// check the role per change, its role too): the token and
-/// whatever else the client put there travel no further.
+/// refused with <see cref="NotAllowedException"/> before it runs. An allowed call runs with nothing of what the client
+/// put in the request context (not its token, not a value a grain of the network reads); only methods that record
+/// who changed what get the caller's name (<see cref="AccessContext.CallerKey"/>), and those that check the role per
+/// change its role too. A call that holds nothing but the mark, once checked, runs without it
+/// (<see cref="EmptyExecutionContext"/>): the calls the grain makes are marked on their way out
+/// (<see cref="InternalCallMarker"/>).
 /// </summary>
 public sealed class ClientAccessFilter(ClusterKey key, AccessControl access) : IIncomingGrainCallFilter
 {
@@ -34,47 +36,69 @@ public sealed class ClientAccessFilter(ClusterKey key, AccessControl access) : I
     /// <inheritdoc />
     public Task Invoke(IIncomingGrainCallContext context)
     {
-        // The network's own call (the mark flows on with its context), a timer's tick, a call on a client's object.
-        if (key.IsOwn(RequestContext.Get(ClusterKey.MarkKey)) || context.TargetId.IsClient() || context.InterfaceType.Equals(TimerTick))
+        // The network's own call: without the mark when it carries nothing else (what else it carries, a grain reads).
+        if (key.IsOwn(RequestContext.Get(ClusterKey.MarkKey)))
         {
-            return context.Invoke();
+            return RequestContext.Entries is IReadOnlyCollection<KeyValuePair<string, object>> { Count: 1 } ? EmptyExecutionContext.Invoke(context) : context.Invoke();
         }
 
-        return InvokeForClientAsync(context);
+        // A timer's tick, a call on a client's object.
+        if (context.TargetId.IsClient() || context.InterfaceType.Equals(TimerTick)) return context.Invoke();
+        return InvokeForClient(context);
     }
 
-    private async Task InvokeForClientAsync(IIncomingGrainCallContext context)
+    // Checked without an async method while the token's row is cached (nearly always): the allowed call is then
+    // started as the network's own, and its task returned.
+    private Task InvokeForClient(IIncomingGrainCallContext context)
     {
         var token = RequestContext.Get(AccessContext.TokenKey) as string;
         var origin = new AccessOrigin("Orleans client", context.SourceId);
         var method = context.InterfaceMethod;
-        PyfiPrincipal caller;
-        ClientAccessAttribute? needed = null;
-        if (method is null) throw new NotAllowedException("the call names no method");
-        if ((needed = _access.GetOrAdd(method, m => m.GetCustomAttribute<ClientAccessAttribute>())) is not null)
+        if (method is null) return Task.FromException(new NotAllowedException("the call names no method"));
+        ValueTask<PyfiPrincipal> check;
+        ClientAccessAttribute? needed;
+        try
         {
-            caller = await access.AuthorizeAsync(token, needed.Permission, needed.Action, origin);
-            if (context.Request.GetArgumentCount() > 0 && context.Request.GetArgument(0) is CallRequest request) ModelRules.ValidateFromClient(request);
+            if ((needed = _access.GetOrAdd(method, m => m.GetCustomAttribute<ClientAccessAttribute>())) is not null)
+            {
+                check = access.AuthorizeAsync(token, needed.Permission, needed.Action, origin);
+                if (context.Request.GetArgumentCount() > 0 && context.Request.GetArgument(0) is CallRequest request) ModelRules.ValidateFromClient(request);
+            }
+            else if (method.DeclaringType?.FullName is { } service && OrleansServicesForClients.Contains(service))
+            {
+                check = access.AuthorizeAsync(token, PyfiPermission.Read, "use Orleans' client services", origin);
+            }
+            else
+            {
+                // Known callers learn that the method is internal; others only that they are not authenticated.
+                return access.DenyAsync(token, $"call {context.InterfaceName}.{context.MethodName}", "it is internal to the network; clients cannot call it", origin);
+            }
         }
-        else if (method.DeclaringType?.FullName is { } service && OrleansServicesForClients.Contains(service))
+        catch (Exception e)
         {
-            caller = await access.AuthorizeAsync(token, PyfiPermission.Read, "use Orleans' client services", origin);
-        }
-        else
-        {
-            // Known callers learn that the method is internal; others only that they are not authenticated.
-            await access.DenyAsync(token, $"call {context.InterfaceName}.{context.MethodName}", "it is internal to the network; clients cannot call it", origin);
-            return;
+            return Task.FromException(e);
         }
 
-        // Allowed: what the grain does for the call is the network's own (its calls carry the mark from here). Nothing
-        // the client put in the request context goes further (not its token, not a value a grain of the network
-        // reads, such as a placement's hosts); the caller's name only to grains that record who changed what (tokens).
+        return check.IsCompletedSuccessfully ? InvokeAllowed(context, check.Result, needed) : InvokeWhenAllowedAsync(context, check, needed);
+    }
+
+    private async Task InvokeWhenAllowedAsync(IIncomingGrainCallContext context, ValueTask<PyfiPrincipal> check, ClientAccessAttribute? needed) =>
+        await InvokeAllowed(context, await check, needed);
+
+    // Allowed: what the grain does for the call is the network's own (its calls are marked on their way out).
+    private Task InvokeAllowed(IIncomingGrainCallContext context, PyfiPrincipal caller, ClientAccessAttribute? needed) =>
+        needed?.Permission == PyfiPermission.Administer || needed?.ChecksRole == true
+            ? InvokeWithCallerAsync(context, caller, needed)
+            : EmptyExecutionContext.Invoke(context);
+
+    // Token changes record who made them; a method that checks the role per change (applying a network file) gets
+    // the role this silo checked the token for.
+    private async Task InvokeWithCallerAsync(IIncomingGrainCallContext context, PyfiPrincipal caller, ClientAccessAttribute needed)
+    {
         RequestContext.Clear();
         if (key.Mark is { } mark) RequestContext.Set(ClusterKey.MarkKey, mark);
-        if (needed?.Permission == PyfiPermission.Administer) RequestContext.Set(AccessContext.CallerKey, caller.Name);
-        // A method that checks the role per change (applying a network file) gets the role this silo checked the token for.
-        if (needed?.ChecksRole == true) AccessContext.SetCaller(caller.Name, caller.Role);
+        if (needed.Permission == PyfiPermission.Administer) RequestContext.Set(AccessContext.CallerKey, caller.Name);
+        if (needed.ChecksRole) AccessContext.SetCaller(caller.Name, caller.Role);
         await context.Invoke();
     }
 }

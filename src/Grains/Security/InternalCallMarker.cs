@@ -4,20 +4,28 @@ namespace Pyfi.Grains.Security;
 
 /// <summary>
 /// Marks every call this silo makes, from a grain or not, as the network's own (see <see cref="ClusterKey"/>),
-/// except calls to clients: a client must never learn the mark. The mark flows with a call's request context like
-/// any value: a grain running a marked call (or a client's call once it was allowed, see
-/// <see cref="ClientAccessFilter"/>) already has it, so its calls cost one lookup here; code that has not (a timer,
-/// a service of the silo) gets it set for the one call (a change an async method makes to the request context ends
-/// with it), and a call to a client has it taken off for that call.
+/// except calls to clients: a client must never learn the mark. A grain runs a checked call without the mark in its
+/// request context (<see cref="ClientAccessFilter"/>, <see cref="EmptyExecutionContext"/>), so the mark is set here
+/// for the call being sent, in a copy of the caller's execution context that ends when the message is made (the
+/// caller's own context, and its later awaits, stay without it). A call already carrying the mark (code that set
+/// its request context itself) costs one lookup; a call to a client has it taken off for that call.
 /// </summary>
 public sealed class InternalCallMarker(ClusterKey key) : IOutgoingGrainCallFilter
 {
+    private static readonly ContextCallback Send = static state => ((MarkedCall)state!).Send();
+
     /// <inheritdoc />
     public Task Invoke(IOutgoingGrainCallContext context)
     {
         var current = RequestContext.Get(ClusterKey.MarkKey);
         if (context.TargetId.IsClient()) return current is null && RequestContext.Get(AccessContext.TokenKey) is null ? context.Invoke() : WithoutMarkAsync(context);
-        return key.Mark is { } mark && !ReferenceEquals(current, mark) ? WithMarkAsync(context, mark) : context.Invoke();
+        if (key.Mark is not { } mark || ReferenceEquals(current, mark)) return context.Invoke();
+
+        // Where flow is suppressed there is no context to copy: an async method's change of it ends with the method.
+        if (ExecutionContext.Capture() is not { } here) return WithMarkAsync(context, mark);
+        var call = new MarkedCall(context, mark);
+        ExecutionContext.Run(here, Send, call);
+        return call.Task!;
     }
 
     private static async Task WithMarkAsync(IOutgoingGrainCallContext context, string mark)
@@ -33,5 +41,25 @@ public sealed class InternalCallMarker(ClusterKey key) : IOutgoingGrainCallFilte
         RequestContext.Remove(ClusterKey.MarkKey);
         RequestContext.Remove(AccessContext.TokenKey);
         await context.Invoke();
+    }
+
+    // Orleans copies the request context into the message as it makes it; an await before that (in a filter
+    // after this one) continues in the marked copy.
+    private sealed class MarkedCall(IOutgoingGrainCallContext context, string mark)
+    {
+        public Task? Task { get; private set; }
+
+        public void Send()
+        {
+            RequestContext.Set(ClusterKey.MarkKey, mark);
+            try
+            {
+                Task = context.Invoke();
+            }
+            catch (Exception e)
+            {
+                Task = System.Threading.Tasks.Task.FromException(e);
+            }
+        }
     }
 }

@@ -226,8 +226,14 @@ public abstract class CallStore : IAsyncDisposable
     /// <summary>The JSON stored for a call (see <see cref="StoredCall"/>).</summary>
     protected static string ToPayload(CallInfo call) => StoredCall.Write(call);
 
+    /// <summary>The JSON stored for a call as UTF-8.</summary>
+    protected static byte[] ToPayloadUtf8(CallInfo call) => StoredCall.WriteUtf8(call);
+
     /// <summary>A call read back from its JSON, with the lease its row holds (renewals change only the column).</summary>
     protected static CallInfo FromRow(string payload, DateTimeOffset? leaseUntil) => StoredCall.Read(payload, leaseUntil);
+
+    /// <summary>A call read back from its JSON as UTF-8, with the lease its row holds.</summary>
+    protected static CallInfo FromRow(ReadOnlySpan<byte> payload, DateTimeOffset? leaseUntil) => StoredCall.Read(payload, leaseUntil);
 
     // Ends in this batch absorb their attempts' held starts: the row goes from queued to ended in one write,
     // guarded as the start was. (The start's caller is told it was stored: it was, as part of the end.) Held

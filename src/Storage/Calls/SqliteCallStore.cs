@@ -215,13 +215,13 @@ internal sealed partial class SqliteCallStore : CallStore
         command.Parameters.AddWithValue("$through", through);
         command.Parameters.AddWithValue("$target", target.Socket is { } partitioned ? PartitionKeys(partitioned) : target.Run!.Value.ToString());
         command.Parameters.AddWithValue("$limit", limit);
-        var texts = new List<(long Position, string Payload, string? Lease)>();
+        var texts = new List<(long Position, byte[] Payload, string? Lease)>();
         long bytes = 0;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (!EndedCalls.Enough(bytes) && await reader.ReadAsync(cancellationToken))
             {
-                texts.Add((reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+                texts.Add((reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
                 bytes += texts[^1].Payload.Length;
             }
         }
@@ -272,10 +272,10 @@ internal sealed partial class SqliteCallStore : CallStore
         {
             await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
             await using var insert = Command(_writer, transaction,
-                $"INSERT INTO PyfiCalls ({Columns}) VALUES ($service, $id, $socket, $state, $attempt, $lease, $key, $workflow, $created, $finished, 1, $payload, $run, 0, $endpos) ON CONFLICT DO NOTHING",
+                $"INSERT INTO PyfiCalls ({Columns}) VALUES ($service, $id, $socket, $state, $attempt, $lease, $key, $workflow, $created, $finished, 1, CAST($payload AS TEXT), $run, 0, $endpos) ON CONFLICT DO NOTHING",
                 "$service", "$id", "$socket", "$state", "$attempt", "$lease", "$key", "$workflow", "$created", "$finished", "$payload", "$run", "$endpos");
             await using var transition = Command(_writer, transaction,
-                "UPDATE PyfiCalls SET State = $state, Attempt = $attempt, LeaseUntil = $lease, Finished = $finished, Version = Version + 1, Payload = $payload, Deliver = $deliver, " +
+                "UPDATE PyfiCalls SET State = $state, Attempt = $attempt, LeaseUntil = $lease, Finished = $finished, Version = Version + 1, Payload = CAST($payload AS TEXT), Deliver = $deliver, " +
                 "EndPos = COALESCE(EndPos, $endpos) WHERE ServiceId = $service AND Id = $id AND State = $from AND Attempt = $fromAttempt",
                 "$service", "$id", "$state", "$attempt", "$lease", "$finished", "$payload", "$from", "$fromAttempt", "$deliver", "$endpos");
             await using var renew = Command(_writer, transaction,
@@ -429,7 +429,7 @@ internal sealed partial class SqliteCallStore : CallStore
         parameters["$state"].Value = call.State.ToString();
         parameters["$attempt"].Value = call.Attempts;
         parameters["$finished"].Value = call.Finished is { } f ? Timestamp(f) : DBNull.Value;
-        parameters["$payload"].Value = ToPayload(call);
+        parameters["$payload"].Value = ToPayloadUtf8(call);
         parameters["$endpos"].Value = EndedCalls.IsEnd(write) ? ++_lastEndPos : DBNull.Value;
         if (write.Kind != CallWriteKind.Insert)
         {
@@ -449,7 +449,12 @@ internal sealed partial class SqliteCallStore : CallStore
         var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
-        foreach (var name in parameters) command.Parameters.Add(name, name is "$attempt" or "$fromAttempt" or "$deliver" or "$endpos" ? SqliteType.Integer : SqliteType.Text);
+        foreach (var name in parameters) command.Parameters.Add(name, name switch
+        {
+            "$attempt" or "$fromAttempt" or "$deliver" or "$endpos" => SqliteType.Integer,
+            "$payload" => SqliteType.Blob,
+            _ => SqliteType.Text,
+        });
         return command;
     }
 
@@ -458,7 +463,7 @@ internal sealed partial class SqliteCallStore : CallStore
     private Task<IReadOnlyList<CallInfo>> SelectAsync(string where, Action<SqliteCommand> bind, CancellationToken cancellationToken,
         bool oldestFirst = false, int limit = int.MaxValue) => TranslateAsync(async () =>
     {
-        var rows = new List<(string Created, string Payload, string? Lease)>();
+        var rows = new List<(string Created, byte[] Payload, string? Lease)>();
         await using (var connection = await OpenAsync(cancellationToken))
         await using (var command = connection.CreateCommand())
         {
@@ -466,10 +471,10 @@ internal sealed partial class SqliteCallStore : CallStore
             command.Parameters.AddWithValue("$service", ServiceId);
             bind(command);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken)) rows.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+            while (await reader.ReadAsync(cancellationToken)) rows.Add((reader.GetString(0), reader.GetFieldValue<byte[]>(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
         }
 
-        IEnumerable<(string Created, string Payload, string? Lease)> ordered = oldestFirst ? rows.OrderBy(r => r.Created, StringComparer.Ordinal) : rows;
+        IEnumerable<(string Created, byte[] Payload, string? Lease)> ordered = oldestFirst ? rows.OrderBy(r => r.Created, StringComparer.Ordinal) : rows;
         return (IReadOnlyList<CallInfo>)[.. ordered.Take(limit).Select(r => FromRow(r.Payload, r.Lease is null ? null : DateTimeOffset.Parse(r.Lease, CultureInfo.InvariantCulture)))];
     });
 

@@ -80,12 +80,20 @@ internal sealed record StoredCall
     /// <summary>The JSON stored for <paramref name="call"/>.</summary>
     public static string Write(CallInfo call) => JsonSerializer.Serialize(From(call), StoredCallJson.Default.StoredCall);
 
+    /// <summary>The JSON stored for <paramref name="call"/>, as UTF-8 (what SQLite stores: no string made and converted again).</summary>
+    public static byte[] WriteUtf8(CallInfo call) => JsonSerializer.SerializeToUtf8Bytes(From(call), StoredCallJson.Default.StoredCall);
+
     /// <summary>The call a row holds, with the lease its column holds (a renewal changes only the column).</summary>
-    public static CallInfo Read(string payload, DateTimeOffset? leaseUntil)
-    {
-        var row = JsonSerializer.Deserialize(payload, StoredCallJson.Default.StoredCall) ?? throw new InvalidOperationException("a stored call is empty");
-        return row.ToCall(row.State == CallState.Running ? leaseUntil : row.LeaseUntil);
-    }
+    public static CallInfo Read(string payload, DateTimeOffset? leaseUntil) =>
+        Of(JsonSerializer.Deserialize(payload, StoredCallJson.Default.StoredCall), leaseUntil);
+
+    /// <summary>The call a row holds as UTF-8, with the lease its column holds.</summary>
+    public static CallInfo Read(ReadOnlySpan<byte> payload, DateTimeOffset? leaseUntil) =>
+        Of(JsonSerializer.Deserialize(payload, StoredCallJson.Default.StoredCall), leaseUntil);
+
+    private static CallInfo Of(StoredCall? row, DateTimeOffset? leaseUntil) => row is null
+        ? throw new InvalidOperationException("a stored call is empty")
+        : row.ToCall(row.State == CallState.Running ? leaseUntil : row.LeaseUntil);
 
     private static StoredCall From(CallInfo call) => new()
     {

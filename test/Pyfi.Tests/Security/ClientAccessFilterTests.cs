@@ -12,8 +12,10 @@ using Pyfi.Tests.Infrastructure;
 namespace Pyfi.Tests.Security;
 
 /// <summary>
-/// The filter every call to a grain of a silo passes, without a silo: what a client's call runs with once it is
-/// allowed (the network's mark, nothing the client put in its request context), and what the network's own call keeps.
+/// The filters every call of a silo passes, without a silo: what a client's call runs with once it is allowed
+/// (nothing the client put in its request context), what the network's own call keeps, that a call carrying only the
+/// mark runs without it and without the caller's async locals, and that the calls a grain makes are marked on their
+/// way out without the mark staying in the grain's context.
 /// </summary>
 [Trait("Category", "Fast")]
 public sealed class ClientAccessFilterTests : IAsyncLifetime
@@ -46,19 +48,63 @@ public sealed class ClientAccessFilterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AnAllowedClientCallRunsWithTheMarkAndNothingTheClientPutInItsRequestContext()
+    public async Task AnAllowedClientCallRunsWithNothingTheClientPutInItsRequestContext()
     {
         var token = await MakeAsync("ops", PyfiRole.Operator);
         RequestContext.Set(AccessContext.TokenKey, token);
         RequestContext.Set(PlacementHosts.Key, "no-such-host");
         RequestContext.Set("anything", "else");
+        Probe.Value = "the caller's";
         var call = new Call(AddQueue);
 
         await _filter.Invoke(call);
 
         Assert.True(call.Ran);
-        Assert.True(_key.IsOwn(call.Seen[ClusterKey.MarkKey]), "the call runs with the network's mark");
-        Assert.Equal([ClusterKey.MarkKey], call.Seen.Keys.Order());
+        Assert.Empty(call.Seen);
+        Assert.Null(call.ProbeSeen);
+    }
+
+    [Fact]
+    public async Task TheNetworksOwnCallThatCarriesOnlyItsMarkRunsWithoutItAndWithoutTheCallersAsyncLocals()
+    {
+        RequestContext.Set(ClusterKey.MarkKey, _key.Mark!);
+        Probe.Value = "the caller's";
+        var call = new Call(AddQueue);
+
+        await _filter.Invoke(call);
+
+        Assert.True(call.Ran);
+        Assert.Empty(call.Seen);
+        Assert.Null(call.ProbeSeen);
+        Assert.True(_key.IsOwn(RequestContext.Get(ClusterKey.MarkKey)), "the caller's own context is unchanged");
+    }
+
+    [Fact]
+    public async Task ACallTheNetworkMakesCarriesTheMarkWhichDoesNotStayInTheCallersContext()
+    {
+        var marker = new InternalCallMarker(_key);
+        RequestContext.Set(PlacementHosts.Key, "host-a");
+        var call = new Call(AddQueue);
+
+        await marker.Invoke(call);
+
+        Assert.True(_key.IsOwn(call.Seen[ClusterKey.MarkKey]), "the message is made with the network's mark");
+        Assert.Equal("host-a", call.Seen[PlacementHosts.Key]);
+        Assert.Null(RequestContext.Get(ClusterKey.MarkKey));
+        Assert.Equal("host-a", RequestContext.Get(PlacementHosts.Key));
+    }
+
+    [Fact]
+    public async Task ACallToAClientNeverCarriesTheMark()
+    {
+        var marker = new InternalCallMarker(_key);
+        RequestContext.Set(ClusterKey.MarkKey, _key.Mark!);
+        var call = new Call(AddQueue, GrainId.Create("sys.client", "c1"));
+
+        await marker.Invoke(call);
+
+        Assert.True(call.Ran);
+        Assert.Empty(call.Seen);
     }
 
     [Fact]
@@ -107,11 +153,16 @@ public sealed class ClientAccessFilterTests : IAsyncLifetime
     }
 
     // A grain call as the filter sees it: a client's call of one method, recording the request context it ran with.
-    private sealed class Call(MethodInfo method) : IIncomingGrainCallContext
+    private static readonly AsyncLocal<string?> Probe = new();
+
+    private sealed class Call(MethodInfo method, GrainId? target = null) : IIncomingGrainCallContext, IOutgoingGrainCallContext
     {
         public bool Ran { get; private set; }
 
         public Dictionary<string, object?> Seen { get; } = [];
+
+        // The test's async local as the call saw it.
+        public string? ProbeSeen { get; private set; }
 
         public IInvokable Request { get; } = new NoArguments();
 
@@ -119,7 +170,9 @@ public sealed class ClientAccessFilterTests : IAsyncLifetime
 
         public GrainId? SourceId => null;
 
-        public GrainId TargetId { get; } = GrainId.Create("test", "target");
+        public GrainId TargetId { get; } = target ?? GrainId.Create("test", "target");
+
+        public IGrainContext? SourceContext => null;
 
         public GrainInterfaceType InterfaceType { get; } = GrainInterfaceType.Create(method.DeclaringType!.FullName!);
 
@@ -140,6 +193,7 @@ public sealed class ClientAccessFilterTests : IAsyncLifetime
         public Task Invoke()
         {
             Ran = true;
+            ProbeSeen = Probe.Value;
             foreach (var key in RequestContext.Keys) Seen[key] = RequestContext.Get(key);
             return Task.CompletedTask;
         }
