@@ -226,9 +226,6 @@ public abstract class CallStore : IAsyncDisposable
     /// <summary>The JSON stored for a call (see <see cref="StoredCall"/>).</summary>
     protected static string ToPayload(CallInfo call) => StoredCall.Write(call);
 
-    /// <summary>The JSON stored for a call as UTF-8.</summary>
-    protected static byte[] ToPayloadUtf8(CallInfo call) => StoredCall.WriteUtf8(call);
-
     /// <summary>A call read back from its JSON, with the lease its row holds (renewals change only the column).</summary>
     protected static CallInfo FromRow(string payload, DateTimeOffset? leaseUntil) => StoredCall.Read(payload, leaseUntil);
 

@@ -19,8 +19,7 @@ namespace Pyfi.Storage.Calls;
 /// </summary>
 internal sealed partial class SqliteCallStore : CallStore
 {
-    private const string Columns = "ServiceId, Id, Socket, State, Attempt, LeaseUntil, IdemKey, Workflow, Created, Finished, Version, Payload, Run, Deliver, EndPos";
-    private const int CheckpointAfterCommits = 4000;
+        private const int CheckpointAfterCommits = 4000;
     private const int BusyTimeoutMs = 30_000;
     private static readonly TimeSpan CheckpointPeriod = TimeSpan.FromMilliseconds(250);
 
@@ -45,6 +44,9 @@ internal sealed partial class SqliteCallStore : CallStore
     // Reads of the file; closed while the log is emptied, so reads that keep overlapping cannot hold that off.
     private readonly ReadGate _reads = new();
     private SqliteConnection? _writer;
+
+    // The writer's statements, prepared once for its connection (null while it is not open).
+    private SqliteCallWrites? _statements;
 
     // The last end position given out (see 0003-Follow.sql): read from the file when the writer opens, then counted
     // here. Only this writer writes the file, and it commits batch after batch, so positions are commit-ordered.
@@ -271,23 +273,13 @@ internal sealed partial class SqliteCallStore : CallStore
         try
         {
             await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
-            await using var insert = Command(_writer, transaction,
-                $"INSERT INTO PyfiCalls ({Columns}) VALUES ($service, $id, $socket, $state, $attempt, $lease, $key, $workflow, $created, $finished, 1, CAST($payload AS TEXT), $run, 0, $endpos) ON CONFLICT DO NOTHING",
-                "$service", "$id", "$socket", "$state", "$attempt", "$lease", "$key", "$workflow", "$created", "$finished", "$payload", "$run", "$endpos");
-            await using var transition = Command(_writer, transaction,
-                "UPDATE PyfiCalls SET State = $state, Attempt = $attempt, LeaseUntil = $lease, Finished = $finished, Version = Version + 1, Payload = CAST($payload AS TEXT), Deliver = $deliver, " +
-                "EndPos = COALESCE(EndPos, $endpos) WHERE ServiceId = $service AND Id = $id AND State = $from AND Attempt = $fromAttempt",
-                "$service", "$id", "$state", "$attempt", "$lease", "$finished", "$payload", "$from", "$fromAttempt", "$deliver", "$endpos");
-            await using var renew = Command(_writer, transaction,
-                "UPDATE PyfiCalls SET LeaseUntil = $lease WHERE ServiceId = $service AND Id = $id AND State = $from AND Attempt = $fromAttempt",
-                "$service", "$id", "$lease", "$from", "$fromAttempt");
+            _statements ??= new SqliteCallWrites(_writer, ServiceId);
             var changed = new bool[batch.Count];
             for (var i = 0; i < batch.Count; i++)
             {
                 var write = batch[i];
-                var command = write.Kind switch { CallWriteKind.Insert => insert, CallWriteKind.Transition => transition, _ => renew };
-                Bind(command, write);
-                changed[i] = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+                // Positions are counted here, in commit order (see _lastEndPos).
+                changed[i] = _statements.Write(write, EndedCalls.IsEnd(write) ? ++_lastEndPos : null);
             }
 
             await transaction.CommitAsync(cancellationToken);
@@ -297,6 +289,8 @@ internal sealed partial class SqliteCallStore : CallStore
         catch (Exception e)
         {
             // Start the next batch on a fresh connection: this one may be broken.
+            _statements?.Dispose();
+            _statements = null;
             await _writer.DisposeAsync();
             _writer = null;
             if (e is SqliteException sqlite) throw StorageFaults.Unavailable(sqlite, database, _file);
@@ -359,6 +353,7 @@ internal sealed partial class SqliteCallStore : CallStore
         await base.DisposeAsync();
         _closing.Cancel();
         await _checkpoints.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _statements?.Dispose();
         if (_writer is not null) await _writer.DisposeAsync();
         _checkpoint.Dispose();
         _closing.Dispose();
@@ -412,52 +407,6 @@ internal sealed partial class SqliteCallStore : CallStore
         }
     }
 
-    private void Bind(SqliteCommand command, CallWrite write)
-    {
-        var call = write.Call;
-        var parameters = command.Parameters;
-        parameters["$service"].Value = ServiceId;
-        parameters["$id"].Value = call.Id.ToString();
-        parameters["$lease"].Value = call.LeaseUntil is { } lease ? Timestamp(lease) : DBNull.Value;
-        if (write.Kind != CallWriteKind.Insert)
-        {
-            parameters["$from"].Value = write.From.ToString();
-            parameters["$fromAttempt"].Value = write.FromAttempt;
-        }
-
-        if (write.Kind == CallWriteKind.Renew) return;
-        parameters["$state"].Value = call.State.ToString();
-        parameters["$attempt"].Value = call.Attempts;
-        parameters["$finished"].Value = call.Finished is { } f ? Timestamp(f) : DBNull.Value;
-        parameters["$payload"].Value = ToPayloadUtf8(call);
-        parameters["$endpos"].Value = EndedCalls.IsEnd(write) ? ++_lastEndPos : DBNull.Value;
-        if (write.Kind != CallWriteKind.Insert)
-        {
-            parameters["$deliver"].Value = call.Deliveries.IsEmpty ? 0 : 1;
-            return;
-        }
-
-        parameters["$run"].Value = call.Run is { } run ? run.ToString() : DBNull.Value;
-        parameters["$socket"].Value = SocketPartitions.KeyOf(call);
-        parameters["$key"].Value = (object?)call.Key ?? DBNull.Value;
-        parameters["$workflow"].Value = call.Workflow is { } workflow ? workflow.ToString() : DBNull.Value;
-        parameters["$created"].Value = Timestamp(call.Created);
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql, params string[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var name in parameters) command.Parameters.Add(name, name switch
-        {
-            "$attempt" or "$fromAttempt" or "$deliver" or "$endpos" => SqliteType.Integer,
-            "$payload" => SqliteType.Blob,
-            _ => SqliteType.Text,
-        });
-        return command;
-    }
-
     // The rows are copied out as text and the read closed before they are parsed (or sorted, oldestFirst): a read
     // holds its snapshot of the log, and so any checkpoint that would empty it, only while SQLite steps.
     private Task<IReadOnlyList<CallInfo>> SelectAsync(string where, Action<SqliteCommand> bind, CancellationToken cancellationToken,
@@ -494,7 +443,7 @@ internal sealed partial class SqliteCallStore : CallStore
     }
 
     // Sortable text: SQLite compares these as strings.
-    private static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
+    private static string Timestamp(DateTimeOffset at) => SqliteCallWrites.Timestamp(at);
 
     private async Task<SqliteConnection> OpenWriterAsync(CancellationToken cancellationToken)
     {

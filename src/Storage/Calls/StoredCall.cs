@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -24,7 +25,9 @@ internal sealed record StoredCall
 
     public string? Kwargs { get; init; }
 
-    public CallState State { get; init; }
+    // By its camelCase name (see StoredCallStates): a string, so the serializer needs no converter and writes rows
+    // through its generated fast path.
+    public string State { get; init; } = "queued";
 
     public int Attempts { get; init; }
 
@@ -80,8 +83,8 @@ internal sealed record StoredCall
     /// <summary>The JSON stored for <paramref name="call"/>.</summary>
     public static string Write(CallInfo call) => JsonSerializer.Serialize(From(call), StoredCallJson.Default.StoredCall);
 
-    /// <summary>The JSON stored for <paramref name="call"/>, as UTF-8 (what SQLite stores: no string made and converted again).</summary>
-    public static byte[] WriteUtf8(CallInfo call) => JsonSerializer.SerializeToUtf8Bytes(From(call), StoredCallJson.Default.StoredCall);
+    /// <summary>Writes the JSON stored for <paramref name="call"/> to <paramref name="writer"/> (SQLite's writer: UTF-8, no string made).</summary>
+    public static void Write(Utf8JsonWriter writer, CallInfo call) => JsonSerializer.Serialize(writer, From(call), StoredCallJson.Default.StoredCall);
 
     /// <summary>The call a row holds, with the lease its column holds (a renewal changes only the column).</summary>
     public static CallInfo Read(string payload, DateTimeOffset? leaseUntil) =>
@@ -93,7 +96,7 @@ internal sealed record StoredCall
 
     private static CallInfo Of(StoredCall? row, DateTimeOffset? leaseUntil) => row is null
         ? throw new InvalidOperationException("a stored call is empty")
-        : row.ToCall(row.State == CallState.Running ? leaseUntil : row.LeaseUntil);
+        : row.ToCall(leaseUntil);
 
     private static StoredCall From(CallInfo call) => new()
     {
@@ -103,7 +106,7 @@ internal sealed record StoredCall
         Function = call.Function,
         Args = call.Args,
         Kwargs = call.Kwargs,
-        State = call.State,
+        State = StoredCallStates.Name(call.State),
         Attempts = call.Attempts,
         Result = call.Result,
         Error = call.Error,
@@ -130,8 +133,10 @@ internal sealed record StoredCall
         Deliveries = call.Deliveries,
     };
 
-    private CallInfo ToCall(DateTimeOffset? leaseUntil)
+    // The lease column is what a renewal changes: it holds a running call's lease (the row's field, the one it was stored with).
+    private CallInfo ToCall(DateTimeOffset? leaseColumn)
     {
+        var state = StoredCallStates.Parse(State);
         // An earlier version's running row: its worker field named the slot.
         var (slot, worker) = Slot is null && Worker is { } w && w.Contains('#', StringComparison.Ordinal) && !w.Contains('/', StringComparison.Ordinal)
             ? (w, (string?)null)
@@ -144,7 +149,7 @@ internal sealed record StoredCall
             Function = Function,
             Args = Args,
             Kwargs = Kwargs,
-            State = State,
+            State = state,
             Attempts = Attempts,
             Result = Result,
             Error = Error,
@@ -158,7 +163,7 @@ internal sealed record StoredCall
             Parent = Parent,
             Workflow = Workflow,
             Key = Key,
-            LeaseUntil = leaseUntil,
+            LeaseUntil = state == CallState.Running ? leaseColumn : LeaseUntil,
             Owner = Owner,
             NotBefore = NotBefore,
             History = History.IsDefault ? [] : History,
@@ -174,12 +179,24 @@ internal sealed record StoredCall
 }
 
 /// <summary>Source-generated JSON for stored calls: the same shape rows have always had (camelCase, states by name, nulls left out).</summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    Converters = [typeof(StoredCallStateName)])]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StoredCall))]
 [JsonSerializable(typeof(string[]), TypeInfoPropertyName = "StringArray")]
 internal sealed partial class StoredCallJson : JsonSerializerContext;
 
-/// <summary>A call's state by its camelCase name, as rows hold it.</summary>
-internal sealed class StoredCallStateName() : JsonStringEnumConverter<CallState>(JsonNamingPolicy.CamelCase);
+/// <summary>A call's state as rows hold it: its camelCase name ("queued"); read case-blind, as the enum converter once did.</summary>
+internal static class StoredCallStates
+{
+    private static readonly FrozenDictionary<CallState, string> Names =
+        Enum.GetValues<CallState>().ToFrozenDictionary(state => state, state => JsonNamingPolicy.CamelCase.ConvertName(state.ToString()));
+
+    private static readonly FrozenDictionary<string, CallState> States =
+        Names.ToFrozenDictionary(pair => pair.Value, pair => pair.Key, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The name stored for <paramref name="state"/>.</summary>
+    public static string Name(CallState state) => Names[state];
+
+    /// <summary>The state a row names; throws <see cref="JsonException"/> for a name no state has.</summary>
+    public static CallState Parse(string name) =>
+        States.TryGetValue(name, out var state) ? state : throw new JsonException($"a stored call's state '{name}' is not one Pyfi knows");
+}
