@@ -66,7 +66,13 @@ public sealed partial class SocketGrain(
     private IGrainTimer? _keepAlive;
     private SocketTally? _tally;
 
-    private string Name => this.GetPrimaryKeyString();
+    // Read once: the key is kept as UTF-8, so each read would make the string again.
+    private string Name => _name ??= this.GetPrimaryKeyString();
+
+    private string? _name;
+
+    // This silo's address as attempts record it.
+    private string? _siloName;
 
     private QueuePager Pager => _pagerOrNull ??= new QueuePager(_held);
 
@@ -681,11 +687,17 @@ public sealed partial class SocketGrain(
         }
     }
 
+    private (IWorkerGrain Grain, string Key) WorkerOf(int slot)
+    {
+        var key = WorkerKey.Of(Name, slot);
+        return (GrainFactory.GetGrain<IWorkerGrain>(key), key);
+    }
+
     private async Task RunAndStoreAsync(SocketSlot slot, HeldCall held, ProcessorDeployment deployment)
     {
         var queued = held.Call;
         var attempt = queued.Attempts + 1;
-        var worker = GrainFactory.GetGrain<IWorkerGrain>(WorkerKey.Of(Name, slot.Index));
+        var (worker, workerKey) = slot.Worker ??= WorkerOf(slot.Index);
         CallInfo running;
         WorkResult result;
         try
@@ -703,7 +715,7 @@ public sealed partial class SocketGrain(
             }
 
             var now = time.GetUtcNow();
-            running = CallTransitions.Started(queued, attempt, worker.GetPrimaryKeyString(), silo.SiloAddress.ToParsableString(), deployment.Commit, now, now + _options.LeaseDuration);
+            running = CallTransitions.Started(queued, attempt, workerKey, _siloName ??= silo.SiloAddress.ToParsableString(), deployment.Commit, now, now + _options.LeaseDuration);
             held.Slot = slot.Index;
             held.Call = running;
             if (deployment.HostList.Length > 0) RequestContext.Set(PlacementHosts.Key, deployment.HostList);
@@ -726,7 +738,7 @@ public sealed partial class SocketGrain(
         {
             // The worker's silo went away mid-call, or the call to it failed. With its silo gone the attempt
             // is lost now; otherwise it may still run, and its lease says when it is lost.
-            LogWorkerUnreachable(e, queued.Id, worker.GetPrimaryKeyString());
+            LogWorkerUnreachable(e, queued.Id, workerKey);
             SlotDispatcher.Unreachable(slot);
             held.Slot = null;
             if (_held.Contains(queued.Id))

@@ -20,4 +20,7 @@ internal sealed class SocketSlot(int index)
 
     /// <summary>Its worker answered since the slot last had to find a core: it is active and holds one.</summary>
     public bool Placed { get; set; }
+
+    /// <summary>Its worker grain and that grain's key, once asked for (made once, not per call).</summary>
+    public (IWorkerGrain Grain, string Key)? Worker { get; set; }
 }

@@ -347,7 +347,31 @@ public sealed partial class WorkerGrain(
     private WorkResult Result(WorkOutcome outcome, string? result, CallError? error, string? output, DateTimeOffset started, PythonWorker? worker = null, bool? startStored = null) =>
         new(outcome, result, error, output, WorkerName(worker ?? _worker), started, time.GetUtcNow(), startStored);
 
-    private string WorkerName(PythonWorker? worker) => $"{_options.HostName}:{silo.SiloAddress.Endpoint.Port}/{worker?.ProcessId.ToString() ?? "-"}";
+    // host:port/pid, made once per process (read on the thread reading the process's output too: one reference, swapped whole).
+    private string WorkerName(PythonWorker? worker)
+    {
+        if (_workerName is { } known && ReferenceEquals(known.Worker, worker)) return known.Name;
+        var name = $"{_options.HostName}:{silo.SiloAddress.Endpoint.Port}/{worker?.ProcessId.ToString() ?? "-"}";
+        _workerName = new NamedWorker(worker, name);
+        return name;
+    }
+
+    private NamedWorker? _workerName;
+
+    private sealed record NamedWorker(PythonWorker? Worker, string Name);
+
+    // The worker key of the last deployment asked for: the same code, runtime, module and limits make the same key.
+    private string KeyFor(CodeEnvironment environment, ProcessorDeployment deployment, WorkerLimits limits)
+    {
+        if (_workerKey is { } known && known.Environment == environment.Key && known.Runtime == deployment.Runtime && known.Module == deployment.Module && known.Limits == limits) return known.Key;
+        var key = PythonWorker.KeyOf(environment, deployment.Runtime, deployment.Module, limits);
+        _workerKey = new KeyedWorker(environment.Key, deployment.Runtime, deployment.Module, limits, key);
+        return key;
+    }
+
+    private KeyedWorker? _workerKey;
+
+    private sealed record KeyedWorker(string Environment, ProcessorRuntime Runtime, string Module, WorkerLimits Limits, string Key);
 
     // The worker for this deployment's code: the current one if it runs that code, else one from the pool
     // once the current one has ended what it was given (calls finish on the code they started with). One
@@ -356,7 +380,7 @@ public sealed partial class WorkerGrain(
     {
         var environment = await code.PrepareAsync(deployment);
         var limits = pool.LimitsFor(deployment.Memory);
-        var key = PythonWorker.KeyOf(environment, deployment.Runtime, deployment.Module, limits);
+        var key = KeyFor(environment, deployment, limits);
         while (true)
         {
             if (_worker is { HasExited: false } current && current.Key == key) return current;

@@ -11,8 +11,13 @@ namespace Pyfi.Storage.Calls;
 /// rows, and a row written by an earlier version is read into today's view here, in one place. Property names
 /// are those rows were first written with (camelCase); a field is only ever added.
 /// </summary>
-internal sealed record StoredCall
+/// <remarks>A struct: it lives only while a row is written or read, so writing one costs no object.</remarks>
+internal readonly record struct StoredCall
 {
+    public StoredCall()
+    {
+    }
+
     public required Guid Id { get; init; }
 
     public required string Socket { get; init; }
@@ -94,9 +99,7 @@ internal sealed record StoredCall
     public static CallInfo Read(ReadOnlySpan<byte> payload, DateTimeOffset? leaseUntil) =>
         Of(JsonSerializer.Deserialize(payload, StoredCallJson.Default.StoredCall), leaseUntil);
 
-    private static CallInfo Of(StoredCall? row, DateTimeOffset? leaseUntil) => row is null
-        ? throw new InvalidOperationException("a stored call is empty")
-        : row.ToCall(leaseUntil);
+    private static CallInfo Of(StoredCall row, DateTimeOffset? leaseUntil) => row.ToCall(leaseUntil);
 
     private static StoredCall From(CallInfo call) => new()
     {
