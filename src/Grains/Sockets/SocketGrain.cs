@@ -439,9 +439,10 @@ public sealed partial class SocketGrain(
     // (stored in the same write), and once stored they are handed to the socket's deliveries.
     private async Task StoreAndApplyAsync(HeldCall held, CallChange change)
     {
-        if (change.Next.State.IsFinal() && !change.AlreadyStored && change.Next.Deliveries.IsEmpty)
+        if (change.Next.State.IsFinal() && !change.AlreadyStored && change.Next.Deliveries.IsEmpty
+            && Plugs.SocketPlugs.DeliveriesFor(PlugsOut, change.Next) is { IsEmpty: false } deliveries)
         {
-            change = change with { Next = change.Next with { Deliveries = Plugs.SocketPlugs.DeliveriesFor(PlugsOut, change.Next) } };
+            change = change with { Next = change.Next with { Deliveries = deliveries } };
         }
 
         bool stored;
