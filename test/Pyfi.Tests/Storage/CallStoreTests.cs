@@ -292,6 +292,38 @@ public sealed class CallStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARowHoldsTextThatSqlitesOwnJsonAndOtherReadersRead()
+    {
+        var call = Queued(key: "k1") with { Workflow = Guid.NewGuid(), Run = Guid.NewGuid(), Kwargs = "{\"é\": \"ü\"}" };
+        Assert.True(await _store.InsertAsync(call));
+
+        await using var connection = new SqliteConnection(_database.CallsConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT typeof(Payload), json_extract(Payload, '$.state'), json_extract(Payload, '$.kwargs'), Id, Socket, IdemKey, Workflow, Run, Created, State FROM PyfiCalls WHERE Id = $id";
+        command.Parameters.AddWithValue("$id", call.Id.ToString());
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+
+        Assert.Equal(["text", "queued", "{\"é\": \"ü\"}", call.Id.ToString(), "s", "k1", call.Workflow.ToString()!, call.Run.ToString()!, "2026-12-01T12:00:00.0000000Z", "Queued"],
+            Enumerable.Range(0, 10).Select(reader.GetString));
+    }
+
+    [Fact]
+    public async Task ACallOfAMegabyteAndTheSmallOnesAfterItAreEachStoredWhole()
+    {
+        var large = Queued() with { Args = $"[\"{new string('x', 1024 * 1024)}\"]" };
+        var small = Queued() with { Args = "[1]" };
+
+        Assert.True(await _store.InsertAsync(large));
+        Assert.True(await _store.InsertAsync(small));
+        Assert.True(await _store.TransitionAsync(Succeeded(Running(small, 1)), CallState.Queued, 0));
+
+        Assert.Equal(large.Args, (await _store.ReadAsync(large.Id))!.Args);
+        Assert.Equal(PyfiJson.Serialize(Succeeded(Running(small, 1))), PyfiJson.Serialize((await _store.ReadAsync(small.Id))!));
+    }
+
+    [Fact]
     public async Task ARunningRowAnEarlierVersionWroteNamesItsSlotAsTheSlot()
     {
         // Before the slot had a field of its own, a running row's worker was the slot (socket#slot).
