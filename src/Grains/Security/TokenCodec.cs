@@ -30,13 +30,25 @@ public static class TokenCodec
     public static bool TryParse(string? token, out string id, out string secret)
     {
         id = secret = "";
+        if (!TryFind(token, out var idPart, out var secretPart)) return false;
+        id = token![idPart];
+        secret = token[secretPart];
+        return true;
+    }
+
+    /// <summary>Where a token's id is in it, without copying it out; <see langword="false"/> when it is not shaped like one.</summary>
+    public static bool TryFindId(string? token, out Range id) => TryFind(token, out id, out _);
+
+    private static bool TryFind(string? token, out Range id, out Range secret)
+    {
+        id = secret = default;
         if (string.IsNullOrEmpty(token) || token.Length > MaxLength || !token.StartsWith(Prefix, StringComparison.Ordinal)) return false;
         var rest = token.AsSpan(Prefix.Length);
         var dot = rest.IndexOf('.');
         if (dot != 12 || rest.Length <= dot + 1) return false;
         foreach (var c in rest[..dot]) if (!char.IsAsciiHexDigitLower(c)) return false;
-        id = rest[..dot].ToString();
-        secret = rest[(dot + 1)..].ToString();
+        id = new Range(Prefix.Length, Prefix.Length + dot);
+        secret = new Range(Prefix.Length + dot + 1, token.Length);
         return true;
     }
 

@@ -72,6 +72,22 @@ public sealed class AccessControlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AKnownTokenIsCheckedWithoutAWaitAndAnotherWithItsIdButAnotherSecretIsStillRefused()
+    {
+        var token = await MakeAsync("ci", PyfiRole.Admin);
+        var forged = token[..^4] + (token.EndsWith("AAAA", StringComparison.Ordinal) ? "BBBB" : "AAAA");
+        var caller = await _access.AuthenticateAsync(token);
+
+        var again = _access.AuthenticateAsync(token);
+        Assert.True(again.IsCompletedSuccessfully, "a token checked against a fresh row is answered at once");
+        Assert.Same(caller, await again);
+        var refusal = await Assert.ThrowsAsync<NotAuthenticatedException>(() => _access.AuthenticateAsync(forged).AsTask());
+
+        Assert.Equal("not authenticated: the token is not valid for this network", refusal.Message);
+        Assert.Equal(caller, await _access.AuthenticateAsync(token));
+    }
+
+    [Fact]
     public async Task ARevocationMadeElsewhereHoldsHereOnceTheCachedRowIsOlderThanItsFreshness()
     {
         var token = await MakeAsync("ci", PyfiRole.Viewer);
