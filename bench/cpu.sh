@@ -6,6 +6,8 @@
 # makes two builds comparable on a shared, noisy host; compare medians of one run, not runs made at other times.
 #   bash bench/cpu.sh [N] [ROUNDS]              this checkout (default 4000 calls, 5 rounds)
 #   CPU_TREES="DIR1 DIR2" bash bench/cpu.sh     other builds too: worktrees built in Release (e.g. an older commit)
+#   CPU_TREES=. CPU_ENV_1="DOTNET_X=1" bash bench/cpu.sh   the same build with a runtime setting: CPU_ENV_<i> is given
+#                                                         to the silo of the i-th build (0 is this checkout)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-4000}
@@ -53,10 +55,12 @@ PY
 }
 
 gateways=()
+labels=()
 for i in "${!trees[@]}"; do
   tree=${trees[$i]}
   gateway="127.0.0.1:$(free_port)"
-  PYFI_DATA="$work/data$i" PYFI_CORES=2 PYFI_SILO_PORT="$(free_port)" PYFI_GATEWAY_PORT="${gateway##*:}" \
+  settings="CPU_ENV_$i"
+  env ${!settings:-} PYFI_DATA="$work/data$i" PYFI_CORES=2 PYFI_SILO_PORT="$(free_port)" PYFI_GATEWAY_PORT="${gateway##*:}" \
     PYFI_ORLEANS_GATEWAY_PORT="$(free_port)" PYFI_DASHBOARD_PORT=0 \
     dotnet "$tree/src/Silo/bin/Release/net10.0/Pyfi.Silo.dll" >"$work/silo$i.log" 2>&1 &
   pids+=($!)
@@ -67,6 +71,7 @@ for i in "${!trees[@]}"; do
   "${pyfi[@]}" add processor -n bench -g "$work/repo" -m bench_tasks >/dev/null
   for f in noop busy inc total; do "${pyfi[@]}" add socket -n "bench.$f" -q bench -pn bench -t "$f" -c 2 >/dev/null; done
   gateways+=("$gateway")
+  labels+=("$tree${!settings:+ (${!settings})}")
 done
 
 calls() { PYFI_TOKEN_FILE="$work/data$1/admin.token" BENCH_N=$2 BENCH_M=$3 BENCH_K=2 BENCH_F=2 BENCH_S=2 BENCH_C=2 dotnet "${trees[$1]}/bench/Pyfi.Bench/bin/Release/net10.0/Pyfi.Bench.dll" calls --gateway "${gateways[$1]}"; }
@@ -84,7 +89,7 @@ rows = {r["workload"]: r for r in map(json.loads, (l for l in sys.stdin if l.sta
 print(rows["throughput"]["calls_per_s"], rows["latency"]["p50_ms"], rows["latency"]["p99_ms"])')
     read -r silo1 kids1 < <(cpu_of "${pids[$i]}")
     python3 -c 'import json,sys; t,r,rate,p50,p99,s0,s1,k0,k1,m=sys.argv[1:]; print(json.dumps({"system":"pyfi","workload":"silo-cpu","tree":t,"round":int(r),"calls":int(m),"calls_per_s":float(rate),"p50_ms":float(p50),"p99_ms":float(p99),"silo_cpu_ms_per_call":round((float(s1)-float(s0))*1000/int(m),4),"workers_cpu_ms_per_call":round((float(k1)-float(k0))*1000/int(m),4)}))' \
-      "${trees[$i]}" "$r" "$rate" "$p50" "$p99" "$silo0" "$silo1" "$kids0" "$kids1" "$made" | tee -a "$work/rounds.jsonl"
+      "${labels[$i]}" "$r" "$rate" "$p50" "$p99" "$silo0" "$silo1" "$kids0" "$kids1" "$made" | tee -a "$work/rounds.jsonl"
   done
 done
 
