@@ -11,79 +11,88 @@ namespace Pyfi.Storage.Calls;
 /// rows, and a row written by an earlier version is read into today's view here, in one place. Property names
 /// are those rows were first written with (camelCase); a field is only ever added.
 /// </summary>
-/// <remarks>A struct: it lives only while a row is written or read, so writing one costs no object.</remarks>
-internal readonly record struct StoredCall
+/// <remarks>
+/// A struct: it lives only while a row is written or read, so writing one costs no object. Its properties have
+/// setters (not init): the serializer then reads a row into one boxed value, where init-only properties made it
+/// gather every value in an argument array first.
+/// </remarks>
+internal record struct StoredCall
 {
     public StoredCall()
     {
     }
 
-    public required Guid Id { get; init; }
+    [JsonRequired]
+    public Guid Id { get; set; }
 
-    public required string Socket { get; init; }
+    [JsonRequired]
+    public string Socket { get; set; } = "";
 
-    public required string Processor { get; init; }
+    [JsonRequired]
+    public string Processor { get; set; } = "";
 
-    public required string Function { get; init; }
+    [JsonRequired]
+    public string Function { get; set; } = "";
 
-    public string Args { get; init; } = "[]";
+    public string Args { get; set; } = "[]";
 
-    public string? Kwargs { get; init; }
+    public string? Kwargs { get; set; }
 
     // By its camelCase name (see StoredCallStates): a string, so the serializer needs no converter and writes rows
     // through its generated fast path.
-    public string State { get; init; } = "queued";
+    public string State { get; set; } = "queued";
 
-    public int Attempts { get; init; }
+    public int Attempts { get; set; }
 
-    public string? Result { get; init; }
+    public string? Result { get; set; }
 
-    public CallError? Error { get; init; }
+    public CallError? Error { get; set; }
 
-    public string? Output { get; init; }
+    public string? Output { get; set; }
 
-    public string? Commit { get; init; }
+    public string? Commit { get; set; }
 
     // The last attempt's process (host:port/pid). Rows written before the slot had a field of its own held the
     // slot (socket#slot) here while the call ran.
-    public string? Worker { get; init; }
+    public string? Worker { get; set; }
 
-    public string? Slot { get; init; }
+    public string? Slot { get; set; }
 
-    public required DateTimeOffset Created { get; init; }
+    [JsonRequired]
+    public DateTimeOffset Created { get; set; }
 
-    public DateTimeOffset? Started { get; init; }
+    public DateTimeOffset? Started { get; set; }
 
-    public DateTimeOffset? Finished { get; init; }
+    public DateTimeOffset? Finished { get; set; }
 
-    public Guid? Parent { get; init; }
+    public Guid? Parent { get; set; }
 
-    public Guid? Workflow { get; init; }
+    public Guid? Workflow { get; set; }
 
-    public string? Key { get; init; }
+    public string? Key { get; set; }
 
     // Kept for rows' readers outside Pyfi; the lease_until column is what a renewal changes, and what is read.
-    public DateTimeOffset? LeaseUntil { get; init; }
+    public DateTimeOffset? LeaseUntil { get; set; }
 
-    public string? Owner { get; init; }
+    public string? Owner { get; set; }
 
-    public DateTimeOffset? NotBefore { get; init; }
+    public DateTimeOffset? NotBefore { get; set; }
 
-    public ImmutableArray<CallAttempt> History { get; init; } = [];
+    public ImmutableArray<CallAttempt> History { get; set; } = [];
 
-    public RetryPolicy? Retry { get; init; }
+    public RetryPolicy? Retry { get; set; }
 
-    public TimeSpan? Timeout { get; init; }
+    public TimeSpan? Timeout { get; set; }
 
-    public int? MaxAttempts { get; init; }
+    public int? MaxAttempts { get; set; }
 
-    public DateTimeOffset? Cancelled { get; init; }
+    public DateTimeOffset? Cancelled { get; set; }
 
-    public Guid? Run { get; init; }
+    public Guid? Run { get; set; }
 
-    public int Hop { get; init; }
+    public int Hop { get; set; }
 
-    public ImmutableArray<PlugDelivery> Deliveries { get; init; } = [];
+    public ImmutableArray<PlugDelivery> Deliveries { get; set; } = [];
 
     /// <summary>The JSON stored for <paramref name="call"/>.</summary>
     public static string Write(CallInfo call) => JsonSerializer.Serialize(From(call), StoredCallJson.Default.StoredCall);
