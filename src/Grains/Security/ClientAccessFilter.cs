@@ -57,26 +57,18 @@ public sealed class ClientAccessFilter(ClusterKey key, AccessControl access) : I
         if (method is null) return Task.FromException(new NotAllowedException("the call names no method"));
         ValueTask<PyfiPrincipal> check;
         ClientAccessAttribute? needed;
-        try
+        if ((needed = _access.GetOrAdd(method, m => m.GetCustomAttribute<ClientAccessAttribute>())) is not null)
         {
-            if ((needed = _access.GetOrAdd(method, m => m.GetCustomAttribute<ClientAccessAttribute>())) is not null)
-            {
-                check = access.AuthorizeAsync(token, needed.Permission, needed.Action, origin);
-                if (context.Request.GetArgumentCount() > 0 && context.Request.GetArgument(0) is CallRequest request) ModelRules.ValidateFromClient(request);
-            }
-            else if (method.DeclaringType?.FullName is { } service && OrleansServicesForClients.Contains(service))
-            {
-                check = access.AuthorizeAsync(token, PyfiPermission.Read, "use Orleans' client services", origin);
-            }
-            else
-            {
-                // Known callers learn that the method is internal; others only that they are not authenticated.
-                return access.DenyAsync(token, $"call {context.InterfaceName}.{context.MethodName}", "it is internal to the network; clients cannot call it", origin);
-            }
+            check = access.AuthorizeAsync(token, needed.Permission, needed.Action, origin);
         }
-        catch (Exception e)
+        else if (method.DeclaringType?.FullName is { } service && OrleansServicesForClients.Contains(service))
         {
-            return Task.FromException(e);
+            check = access.AuthorizeAsync(token, PyfiPermission.Read, "use Orleans' client services", origin);
+        }
+        else
+        {
+            // Known callers learn that the method is internal; others only that they are not authenticated.
+            return access.DenyAsync(token, $"call {context.InterfaceName}.{context.MethodName}", "it is internal to the network; clients cannot call it", origin);
         }
 
         return check.IsCompletedSuccessfully ? InvokeAllowed(context, check.Result, needed) : InvokeWhenAllowedAsync(context, check, needed);
@@ -85,11 +77,23 @@ public sealed class ClientAccessFilter(ClusterKey key, AccessControl access) : I
     private async Task InvokeWhenAllowedAsync(IIncomingGrainCallContext context, ValueTask<PyfiPrincipal> check, ClientAccessAttribute? needed) =>
         await InvokeAllowed(context, await check, needed);
 
-    // Allowed: what the grain does for the call is the network's own (its calls are marked on their way out).
-    private Task InvokeAllowed(IIncomingGrainCallContext context, PyfiPrincipal caller, ClientAccessAttribute? needed) =>
-        needed?.Permission == PyfiPermission.Administer || needed?.ChecksRole == true
+    // Allowed: what the grain does for the call is the network's own (its calls are marked on their way out). A
+    // submission is looked at only once its caller is (a caller without a valid token learns only that).
+    private Task InvokeAllowed(IIncomingGrainCallContext context, PyfiPrincipal caller, ClientAccessAttribute? needed)
+    {
+        try
+        {
+            if (needed is not null && context.Request.GetArgumentCount() > 0 && context.Request.GetArgument(0) is CallRequest request) ModelRules.ValidateFromClient(request);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException(e);
+        }
+
+        return needed?.Permission == PyfiPermission.Administer || needed?.ChecksRole == true
             ? InvokeWithCallerAsync(context, caller, needed)
             : EmptyExecutionContext.Invoke(context);
+    }
 
     // Token changes record who made them; a method that checks the role per change (applying a network file) gets
     // the role this silo checked the token for.

@@ -22,6 +22,8 @@ public sealed class ClientAccessFilterTests : IAsyncLifetime
 {
     private static readonly MethodInfo AddQueue = typeof(IRegistryGrain).GetMethod(nameof(IRegistryGrain.AddQueueAsync))!;
     private static readonly MethodInfo CreateToken = typeof(IAccessGrain).GetMethod(nameof(IAccessGrain.CreateTokenAsync))!;
+    private static readonly MethodInfo Run = typeof(ISocketGrain).GetMethod(nameof(ISocketGrain.RunAsync))!;
+    private static readonly CallRequest AsAWorkflowStep = new() { Socket = "s", Args = "[1]", Workflow = Guid.NewGuid() };
 
     private readonly TempDirectory _data = new("pyfi-filter");
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
@@ -134,6 +136,21 @@ public sealed class ClientAccessFilterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASubmissionIsLookedAtOnlyOnceItsCallerIsKnown()
+    {
+        var stranger = new Call(Run, request: AsAWorkflowStep);
+        var refusal = await Assert.ThrowsAsync<NotAuthenticatedException>(() => _filter.Invoke(stranger));
+        Assert.StartsWith("not authenticated: no token given", refusal.Message);
+
+        RequestContext.Set(AccessContext.TokenKey, await MakeAsync("ci", PyfiRole.Submitter));
+        var submitter = new Call(Run, request: AsAWorkflowStep);
+        var invalid = await Assert.ThrowsAnyAsync<PyfiException>(() => _filter.Invoke(submitter));
+
+        Assert.Contains("set by the network, not by clients", invalid.Message);
+        Assert.False(stranger.Ran || submitter.Ran);
+    }
+
+    [Fact]
     public async Task TheNetworksOwnCallKeepsItsRequestContext()
     {
         RequestContext.Set(ClusterKey.MarkKey, _key.Mark!);
@@ -155,7 +172,7 @@ public sealed class ClientAccessFilterTests : IAsyncLifetime
     // A grain call as the filter sees it: a client's call of one method, recording the request context it ran with.
     private static readonly AsyncLocal<string?> Probe = new();
 
-    private sealed class Call(MethodInfo method, GrainId? target = null) : IIncomingGrainCallContext, IOutgoingGrainCallContext
+    private sealed class Call(MethodInfo method, GrainId? target = null, CallRequest? request = null) : IIncomingGrainCallContext, IOutgoingGrainCallContext
     {
         public bool Ran { get; private set; }
 
@@ -164,7 +181,7 @@ public sealed class ClientAccessFilterTests : IAsyncLifetime
         // The test's async local as the call saw it.
         public string? ProbeSeen { get; private set; }
 
-        public IInvokable Request { get; } = new NoArguments();
+        public IInvokable Request { get; } = new Arguments(request);
 
         public object Grain => null!;
 
@@ -199,13 +216,14 @@ public sealed class ClientAccessFilterTests : IAsyncLifetime
         }
     }
 
-    private sealed class NoArguments : IInvokable
+    // A call's arguments: none, or the submission it carries.
+    private sealed class Arguments(CallRequest? request) : IInvokable
     {
         public bool IsCancellable => false;
 
-        public int GetArgumentCount() => 0;
+        public int GetArgumentCount() => request is null ? 0 : 1;
 
-        public object? GetArgument(int index) => throw new ArgumentOutOfRangeException(nameof(index));
+        public object? GetArgument(int index) => index == 0 && request is not null ? request : throw new ArgumentOutOfRangeException(nameof(index));
 
         public void SetArgument(int index, object value) => throw new ArgumentOutOfRangeException(nameof(index));
 
