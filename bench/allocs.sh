@@ -28,11 +28,8 @@ PYFI_DATA="$work/data" PYFI_CORES=2 PYFI_SILO_PORT="$(free_port)" PYFI_GATEWAY_P
   dotnet "$tree/src/Silo/bin/Release/net10.0/Pyfi.Silo.dll" >"$work/silo.log" 2>&1 &
 silo=$!
 for _ in $(seq 600); do grep -qs "Pyfi silo ready" "$work/silo.log" && break; sleep 0.1; done
-pyfi=(dotnet "$tree/src/Cli/bin/Release/net10.0/pyfi.dll")
 export PYFI_GATEWAY=$gateway PYFI_TOKEN_FILE="$work/data/admin.token"
-"${pyfi[@]}" add queue -n bench >/dev/null
-"${pyfi[@]}" add processor -n bench -g "$work/repo" -m bench_tasks >/dev/null
-for f in noop busy inc total; do "${pyfi[@]}" add socket -n "bench.$f" -q bench -pn bench -t "$f" -c 2 >/dev/null; done
+bench_network "$tree"
 bench() { BENCH_N=$1 BENCH_M=1 BENCH_K=2 BENCH_F=2 BENCH_S=2 BENCH_C=2 dotnet "$tree/bench/Pyfi.Bench/bin/Release/net10.0/Pyfi.Bench.dll" calls --gateway "$gateway"; }
 say "warming up (4,000 calls)"
 bench 4000 >/dev/null

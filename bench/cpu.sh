@@ -65,11 +65,7 @@ for i in "${!trees[@]}"; do
     dotnet "$tree/src/Silo/bin/Release/net10.0/Pyfi.Silo.dll" >"$work/silo$i.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 600); do grep -qs "Pyfi silo ready" "$work/silo$i.log" && break; sleep 0.1; done
-  pyfi=(dotnet "$tree/src/Cli/bin/Release/net10.0/pyfi.dll")
-  export PYFI_GATEWAY=$gateway PYFI_TOKEN_FILE="$work/data$i/admin.token"
-  "${pyfi[@]}" add queue -n bench >/dev/null
-  "${pyfi[@]}" add processor -n bench -g "$work/repo" -m bench_tasks >/dev/null
-  for f in noop busy inc total; do "${pyfi[@]}" add socket -n "bench.$f" -q bench -pn bench -t "$f" -c 2 >/dev/null; done
+  PYFI_GATEWAY=$gateway PYFI_TOKEN_FILE="$work/data$i/admin.token" bench_network "$tree"
   gateways+=("$gateway")
   labels+=("$tree${!settings:+ (${!settings})}")
 done

@@ -14,15 +14,8 @@ internal static class EmptyExecutionContext
     // The default context, captured on a thread started without the creator's: the API has no other way to name it.
     private static readonly ExecutionContext Empty = CaptureEmpty();
 
-    private static readonly ContextCallback Start = static state => ((Invocation)state!).Start();
-
     /// <summary>Starts <paramref name="context"/>'s call with an empty request context and no other async locals.</summary>
-    public static Task Invoke(IIncomingGrainCallContext context)
-    {
-        var invocation = new Invocation(context);
-        ExecutionContext.Run(Empty, Start, invocation);
-        return invocation.Task!;
-    }
+    public static Task Invoke(IIncomingGrainCallContext context) => CallInContext.Start(Empty, context);
 
     private static ExecutionContext CaptureEmpty()
     {
@@ -31,22 +24,5 @@ internal static class EmptyExecutionContext
         thread.UnsafeStart();
         thread.Join();
         return empty ?? throw new InvalidOperationException("a new thread had no execution context to capture");
-    }
-
-    private sealed class Invocation(IIncomingGrainCallContext context)
-    {
-        public Task? Task { get; private set; }
-
-        public void Start()
-        {
-            try
-            {
-                Task = context.Invoke();
-            }
-            catch (Exception e)
-            {
-                Task = System.Threading.Tasks.Task.FromException(e);
-            }
-        }
     }
 }

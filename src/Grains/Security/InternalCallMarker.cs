@@ -12,8 +12,6 @@ namespace Pyfi.Grains.Security;
 /// </summary>
 public sealed class InternalCallMarker(ClusterKey key) : IOutgoingGrainCallFilter
 {
-    private static readonly ContextCallback Send = static state => ((MarkedCall)state!).Send();
-
     /// <inheritdoc />
     public Task Invoke(IOutgoingGrainCallContext context)
     {
@@ -21,11 +19,10 @@ public sealed class InternalCallMarker(ClusterKey key) : IOutgoingGrainCallFilte
         if (context.TargetId.IsClient()) return current is null && RequestContext.Get(AccessContext.TokenKey) is null ? context.Invoke() : WithoutMarkAsync(context);
         if (key.Mark is not { } mark || ReferenceEquals(current, mark)) return context.Invoke();
 
-        // Where flow is suppressed there is no context to copy: an async method's change of it ends with the method.
-        if (ExecutionContext.Capture() is not { } here) return WithMarkAsync(context, mark);
-        var call = new MarkedCall(context, mark);
-        ExecutionContext.Run(here, Send, call);
-        return call.Task!;
+        // Orleans copies the request context into the message as it makes it; an await before that (in a filter after
+        // this one) continues in the marked copy. Where flow is suppressed there is no context to copy: an async
+        // method's change of it ends with the method.
+        return ExecutionContext.Capture() is { } here ? CallInContext.Start(here, context, mark) : WithMarkAsync(context, mark);
     }
 
     private static async Task WithMarkAsync(IOutgoingGrainCallContext context, string mark)
@@ -41,25 +38,5 @@ public sealed class InternalCallMarker(ClusterKey key) : IOutgoingGrainCallFilte
         RequestContext.Remove(ClusterKey.MarkKey);
         RequestContext.Remove(AccessContext.TokenKey);
         await context.Invoke();
-    }
-
-    // Orleans copies the request context into the message as it makes it; an await before that (in a filter
-    // after this one) continues in the marked copy.
-    private sealed class MarkedCall(IOutgoingGrainCallContext context, string mark)
-    {
-        public Task? Task { get; private set; }
-
-        public void Send()
-        {
-            RequestContext.Set(ClusterKey.MarkKey, mark);
-            try
-            {
-                Task = context.Invoke();
-            }
-            catch (Exception e)
-            {
-                Task = System.Threading.Tasks.Task.FromException(e);
-            }
-        }
     }
 }
