@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Pyfi.Client.Calls;
 using Pyfi.Client.Gateway;
+using Pyfi.Client.Hosting;
 using Pyfi.Client.Sockets;
 using Pyfi.Client.Workflows;
 using Pyfi.Protocol;
@@ -168,8 +169,7 @@ public sealed class PyfiClient : IAsyncDisposable
         builder.UseOrleansClient(client =>
         {
             client.UseStaticClustering(endpoints);
-            client.AddMemoryStreams(FlowStreams.Provider);
-            client.AddMemoryStreams(FollowStreams.Provider);
+            client.AddPyfiStreams();
             if (PyfiTls.From(options) is { } tls) client.UsePyfiTls(tls);
             client.UsePyfiToken(() => token);
             client.Configure<ClusterOptions>(o =>

@@ -76,6 +76,9 @@ public static class FollowStreams
 
     /// <summary>The streams' namespace.</summary>
     public const string Namespace = "pyfi.follow";
+
+    /// <summary>The provider's queues, the same on silos and clients: one, as <see cref="FlowStreams.Queues"/> says why.</summary>
+    public const int Queues = 1;
 }
 
 /// <summary>A ring on a follow stream: this many ends of the target were committed in one batch.</summary>

@@ -127,4 +127,11 @@ public static class FlowStreams
 
     /// <summary>The streams' namespace; a workflow's stream is keyed by its id.</summary>
     public const string Namespace = "pyfi.flow";
+
+    /// <summary>
+    /// The provider's queues, the same on silos and clients (a stream's queue is its id's hash over them). One: each
+    /// queue is a pulling agent that asks its queue for events ten times a second, busy or idle, and Orleans' default
+    /// of eight per provider cost an idle silo a third of its CPU (bench/README.md, "An idle silo").
+    /// </summary>
+    public const int Queues = 1;
 }

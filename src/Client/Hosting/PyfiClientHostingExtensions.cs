@@ -50,8 +50,7 @@ public static class PyfiClientHostingExtensions
                 o.ServiceId = builder.Configuration["Pyfi:ServiceId"] ?? Environment.GetEnvironmentVariable("PYFI_SERVICE_ID") ?? "pyfi";
             });
             client.Services.AddSingleton<IGatewayListProvider, PyfiGatewayListProvider>();
-            client.AddMemoryStreams(FlowStreams.Provider);
-            client.AddMemoryStreams(FollowStreams.Provider);
+            client.AddPyfiStreams();
             // TLS as configured when the host is built (the connection options are read then).
             client.Services.AddOptions<ClientConnectionOptions>().Configure<IOptions<PyfiClientOptions>>((connection, settings) =>
             {

@@ -71,8 +71,8 @@ public static class PyfiSiloBuilderExtensions
 
         // Workflow progress: pushed to watchers, not kept (a watcher that misses some asks the workflow). The
         // subscriptions are kept in memory too: a watcher subscribes again when it reconnects.
-        silo.AddMemoryStreams(FlowStreams.Provider);
-        silo.AddMemoryStreams(FollowStreams.Provider);
+        silo.AddMemoryStreams(FlowStreams.Provider, streams => streams.ConfigurePartitioning(FlowStreams.Queues));
+        silo.AddMemoryStreams(FollowStreams.Provider, streams => streams.ConfigurePartitioning(FollowStreams.Queues));
         silo.AddMemoryGrainStorage("PubSubStore");
         return silo;
     }

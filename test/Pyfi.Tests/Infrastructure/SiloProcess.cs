@@ -111,6 +111,10 @@ public sealed class SiloProcess : IAsyncDisposable
         // third less CPU per call once warm, see src/Silo's project), which costs 2.5-3 s of CPU per start here; a
         // test silo lives seconds and the suite starts over a hundred, on two cores (1.5 s each with tiers).
         start.Environment["DOTNET_TieredCompilation"] = "1";
+        // And code stays at the first tier: counting calls and compiling hot methods again in the background cost a
+        // test silo ~1 s of CPU over its first 20 s (0.11 -> 0.03 of a core the first 10 s, measured with acct and
+        // /proc), more than the few thousand calls of the suite's busiest silo win back from better code.
+        start.Environment["DOTNET_TC_CallCounting"] = "0";
         // A stop waits this long for running calls before handing them back: short, so a test that stops a silo
         // under a long call does not wait out the 30 s default (tests of the drain itself set their own).
         start.Environment["PYFI_DRAIN"] = "00:00:02";
