@@ -25,7 +25,7 @@ trap cleanup EXIT
 installing=""
 if ! $fast; then
   missing=()
-  if [ -z "$(private_postgres_bin)" ] || ! id postgres >/dev/null 2>&1; then missing+=(postgresql); fi
+  if private_postgres_missing; then missing+=(postgresql); fi
   if ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
   if ! command -v clang-14 >/dev/null 2>&1 || [ ! -e /usr/include/zlib.h ]; then missing+=(clang-14 zlib1g-dev); fi
   if [ ${#missing[@]} -gt 0 ]; then

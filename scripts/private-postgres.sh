@@ -3,10 +3,12 @@
 #   private_postgres_start DIR   -> sets PRIVATE_POSTGRES (an Npgsql connection string) and PRIVATE_POSTGRES_PORT
 #   private_postgres_stop DIR
 private_postgres_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+# Whether Debian's postgresql package (its binaries and its postgres user) still has to be installed.
+private_postgres_missing() { [ -z "$(private_postgres_bin)" ] || ! id postgres >/dev/null 2>&1; }
 
 private_postgres_start() {
   local dir=$1
-  if [ -z "$(private_postgres_bin)" ] || ! id postgres >/dev/null 2>&1; then
+  if private_postgres_missing; then
     echo "installing PostgreSQL from Debian" >&2
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null

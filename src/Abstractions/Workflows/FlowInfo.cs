@@ -131,7 +131,7 @@ public static class FlowStreams
     /// <summary>
     /// The provider's queues, the same on silos and clients (a stream's queue is its id's hash over them). One: each
     /// queue is a pulling agent that asks its queue for events ten times a second, busy or idle, and Orleans' default
-    /// of eight per provider cost an idle silo a third of its CPU (bench/README.md, "An idle silo").
+    /// of eight per provider cost an idle silo a third of its CPU (bench/README.md, "idle.sh").
     /// </summary>
     public const int Queues = 1;
 }

@@ -112,8 +112,9 @@ public sealed class SiloProcess : IAsyncDisposable
         // test silo lives seconds and the suite starts over a hundred, on two cores (1.5 s each with tiers).
         start.Environment["DOTNET_TieredCompilation"] = "1";
         // And code stays at the first tier: counting calls and compiling hot methods again in the background cost a
-        // test silo ~1 s of CPU over its first 20 s (0.11 -> 0.03 of a core the first 10 s, measured with acct and
-        // /proc), more than the few thousand calls of the suite's busiest silo win back from better code.
+        // test silo ~1 s of CPU over its first 20 s (0.118 -> 0.039 of a core the first 10 s, bench/idle.sh). Over the
+        // whole suite the gain is smaller (5.9 -> 5.5 CPU s a silo, by process accounting): the busiest silos run
+        // slower first-tier code.
         start.Environment["DOTNET_TC_CallCounting"] = "0";
         // A stop waits this long for running calls before handing them back: short, so a test that stops a silo
         // under a long call does not wait out the 30 s default (tests of the drain itself set their own).
