@@ -12,6 +12,7 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _cpuLogged = Task.CompletedTask;
 
     private SiloProcess(Process process, int[] ports, string dataPath)
     {
@@ -127,6 +128,7 @@ public sealed class SiloProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => silo.Record(e.Data);
         process.Exited += (_, _) => silo._ready.TrySetException(new InvalidOperationException($"the silo exited with code {process.ExitCode} before it was ready:\n{silo.Output}"));
         process.Start();
+        silo._cpuLogged = SiloCpuLog.Follow(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         if (waitForReady) await silo.WaitForReadyAsync(TimeSpan.FromSeconds(60));
@@ -247,6 +249,7 @@ public sealed class SiloProcess : IAsyncDisposable
             }
         }
 
+        await _cpuLogged;
         _process.Dispose();
     }
 
