@@ -48,9 +48,6 @@ public sealed partial class WorkerGrain(
     // Held this long, a core is shared with a waiting socket even while this one stays busy.
     private static readonly TimeSpan LongestHold = TimeSpan.FromSeconds(2);
     private PythonWorker? _worker;
-
-    // Why this activation holds no core (set when it activated without one); null while it holds one.
-    private string? _noCore;
     private DateTimeOffset _lastUsed;
     private DateTimeOffset _activated;
     private DateTimeOffset _lastConfirmed;
@@ -74,14 +71,10 @@ public sealed partial class WorkerGrain(
     {
         // Placement reserved this core; an activation that reached here another way (Orleans may activate a
         // grain where a cached address points, without asking the director) must hold a core too.
-        // Without one it refuses the call that activated it and goes away after answering (each method checks _noCore): an
-        // activation that throws is logged by Orleans as an error with its stack, and waiting for a core is
-        // normal work, not a failure.
         var hosts = PlacementHosts.Current;
-        if (!PlacementHosts.Allows(hosts, _options.HostName)) _noCore = $"{this.GetGrainId()} may not run on host {_options.HostName}";
-        else if (await GrainFactory.GetGrain<ISlotLedgerGrain>(0).ReserveAsync(this.GetGrainId(), [silo.SiloAddress], hosts) is null) _noCore = $"no free core on {silo.SiloAddress} for {this.GetGrainId()}";
-        if (_noCore is not null) return;
-
+        if (!PlacementHosts.Allows(hosts, _options.HostName)) throw new NoCapacityException($"{this.GetGrainId()} may not run on host {_options.HostName}");
+        var held = await GrainFactory.GetGrain<ISlotLedgerGrain>(0).ReserveAsync(this.GetGrainId(), [silo.SiloAddress], hosts);
+        if (held is null) throw new NoCapacityException($"no free core on {silo.SiloAddress} for {this.GetGrainId()}");
         _lastUsed = _lastConfirmed = _activated = time.GetUtcNow();
         _status = local.Add(this.GetGrainId(), _activated);
         _tally = metrics.For(WorkerKey.SocketOf(this.GetGrainId()));
@@ -92,7 +85,6 @@ public sealed partial class WorkerGrain(
     /// <inheritdoc />
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_noCore is not null) return;
         if (_worker is not null) pool.Return(_worker);
         _worker = null;
         local.Remove(this.GetGrainId());
@@ -104,12 +96,6 @@ public sealed partial class WorkerGrain(
     /// <inheritdoc />
     public async Task<WorkResult> ExecuteAsync(WorkItem item)
     {
-        if (_noCore is { } refusal)
-        {
-            DeactivateOnIdle();
-            throw new NoCapacityException(refusal);
-        }
-
         // Placed before the processor was pinned to other hosts: give the core back; the socket tries again.
         if (!PlacementHosts.Allows(item.Deployment.HostList, _options.HostName))
         {
@@ -170,7 +156,6 @@ public sealed partial class WorkerGrain(
     /// <inheritdoc />
     public Task CancelAsync(Guid callId)
     {
-        if (_noCore is not null) DeactivateOnIdle();
         if (_attempts.TryGetValue(callId, out var attempt))
         {
             // Running: its process is killed (calls written behind it come back as not started). Written
@@ -354,11 +339,6 @@ public sealed partial class WorkerGrain(
     /// <inheritdoc />
     public Task YieldCoreAsync()
     {
-        if (_noCore is not null)
-        {
-            DeactivateOnIdle();
-            return Task.CompletedTask;
-        }
         var now = time.GetUtcNow();
         if (_status.Running == 0 && (now - _lastUsed >= IdleEnoughToYield || now - _activated >= LongestHold)) DeactivateOnIdle();
         return Task.CompletedTask;

@@ -16,6 +16,15 @@ internal sealed class PlacementRefusalLogFilter(ILoggerProvider inner) : ILogger
     private const string Category = "Orleans.Messaging";
     private const int FailedToAddressMessage = 100071;
 
+    // A worker slot that reached a silo without the director (a cached address) and found no core there refuses to
+    // activate: Orleans logs the refusal twice (the activation's error and the failed activation). The activation
+    // must fail, not succeed and refuse its call: a failed activation makes the next call ask the director again,
+    // where a refused call would be sent to the same full silo over and over (tried, and four held calls on two
+    // silos of two cores then ran three at once).
+    private const string GrainCategory = "Orleans.Grain";
+    private const int ErrorThrownFromOnActivate = 23568684;
+    private const int ErrorActivatingGrain = 100513;
+
     /// <summary>Wraps every logger provider registered so far in <paramref name="services"/>.</summary>
     public static void Apply(IServiceCollection services)
     {
@@ -34,7 +43,7 @@ internal sealed class PlacementRefusalLogFilter(ILoggerProvider inner) : ILogger
 
     /// <inheritdoc />
     public ILogger CreateLogger(string categoryName) =>
-        categoryName == Category ? new Logger(inner.CreateLogger(categoryName)) : inner.CreateLogger(categoryName);
+        categoryName is Category or GrainCategory ? new Logger(inner.CreateLogger(categoryName)) : inner.CreateLogger(categoryName);
 
     /// <inheritdoc />
     public void SetScopeProvider(IExternalScopeProvider scopeProvider)
@@ -53,7 +62,7 @@ internal sealed class PlacementRefusalLogFilter(ILoggerProvider inner) : ILogger
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (eventId.Id == FailedToAddressMessage && exception is not null && PyfiException.Find(exception) is NoCapacityException) return;
+            if (eventId.Id is FailedToAddressMessage or ErrorThrownFromOnActivate or ErrorActivatingGrain && exception is not null && PyfiException.Find(exception) is NoCapacityException) return;
             inner.Log(logLevel, eventId, state, exception, formatter);
         }
     }
