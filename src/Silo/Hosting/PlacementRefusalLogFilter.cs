@@ -9,7 +9,8 @@ namespace Pyfi.Silo.Hosting;
 /// waiting for a core, which its socket keeps queued and tries again, not a failure. Orleans logs every refused
 /// placement at error level with its stack before it hands the refusal to the caller, and a refusal cannot be
 /// avoided: a socket that believes its idle worker still holds a core may find the ledger took it back for another
-/// socket meanwhile. Every other line of that event, and every other event, is logged as before.
+/// socket meanwhile. It drops Orleans' two error lines for a worker slot's failed activation too (see GrainCategory).
+/// Every other line of those events, and every other event, is logged as before.
 /// </summary>
 internal sealed class PlacementRefusalLogFilter(ILoggerProvider inner) : ILoggerProvider, ISupportExternalScope
 {

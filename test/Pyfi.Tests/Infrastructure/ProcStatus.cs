@@ -10,6 +10,21 @@ public static class ProcStatus
         return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0]) * 1024;
     }
 
+    /// <summary>CPU spent so far (utime + stime of <c>/proc/PID/stat</c>, in its 100 ticks a second), or null once the process is gone.</summary>
+    public static double? CpuSeconds(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>File descriptors open now (entries of <c>/proc/PID/fd</c>).</summary>
     public static int OpenFiles(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
 

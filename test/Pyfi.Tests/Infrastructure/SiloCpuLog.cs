@@ -26,28 +26,14 @@ internal static class SiloCpuLog
         var born = Stopwatch.GetTimestamp();
         return Task.Run(async () =>
         {
-            var ticks = 0L;
-            while (ReadTicks(pid) is { } now)
+            var seconds = 0.0;
+            while (ProcStatus.CpuSeconds(pid) is { } now)
             {
-                ticks = now;
+                seconds = now;
                 await Task.Delay(100);
             }
 
-            lock (Writing) File.AppendAllText(file, $"{test}\t{ticks / 100.0:F2}\t{Stopwatch.GetElapsedTime(born).TotalSeconds:F1}\n");
+            lock (Writing) File.AppendAllText(file, $"{test}\t{seconds:F2}\t{Stopwatch.GetElapsedTime(born).TotalSeconds:F1}\n");
         });
-    }
-
-    // utime + stime of /proc/PID/stat, in clock ticks (100 a second here); null once the process is gone.
-    private static long? ReadTicks(int pid)
-    {
-        try
-        {
-            var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ');
-            return long.Parse(fields[12]) + long.Parse(fields[13]);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
     }
 }
