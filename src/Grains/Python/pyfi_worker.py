@@ -1,5 +1,9 @@
 """Pyfi's Python worker: runs functions of one processor module for a silo, one call at a time.
 
+(One file on purpose, and so longer than most: it runs as `python -I`, isolated from the user's environment and
+path, and the silo carries it embedded and writes it out as one script; a module beside it would need the path
+changed before user code runs.)
+
     python -I -B -u -X utf8 pyfi_worker.py MODULE CHECKOUT MEMORY_BYTES MAX_PAYLOAD_BYTES KINDS
     python -I -B -u -X utf8 pyfi_worker.py --scripts FOLDER CHECKOUT MEMORY_BYTES MAX_PAYLOAD_BYTES KINDS
     python -I -B pyfi_worker.py --launch MEMORY_BYTES -- PROGRAM ARGS...

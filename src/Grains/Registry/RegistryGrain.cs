@@ -9,6 +9,10 @@ using Pyfi.Storage.Definitions;
 
 namespace Pyfi.Grains.Registry;
 
+// Long on purpose: the catalogue's API for its five kinds (queues, processors, sockets, plugs, schedules) is one list
+// of short methods over one state, each checked against the whole catalogue and committed through one CommitAsync;
+// the rules themselves live apart (NetworkPlanner, PlugGraph, RegistryState), and a file per kind would split
+// the one state they all read and write.
 /// <summary>
 /// The network's catalogue (see <see cref="IRegistryGrain"/>). Every change is validated against the whole
 /// catalogue, committed by one transaction of <see cref="DefinitionStore"/> writing the definitions it touches

@@ -6,6 +6,9 @@ using Pyfi.Storage.Sqlite;
 
 namespace Pyfi.Storage.Calls;
 
+// Long on purpose: SQLite's side of every query CallStore declares (one short method each), beside the one writer
+// connection, the checkpoint loop and the log's bound, which share that connection's life and one lock; the
+// batching is CallStore's, shared with PostgreSQL.
 /// <summary>
 /// Calls in the embedded SQLite file. One connection writes (SQLite allows one writer); reads use the pool.
 /// The write-ahead log is checkpointed by a background loop, not by the commit that happens to cross
