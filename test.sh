@@ -57,8 +57,7 @@ if ! $fast; then
   export PYFI_TEST_POSTGRES="$PRIVATE_POSTGRES"
 fi
 
-# PYFI_TEST_RESULTS=DIR keeps the .trx results there (scripts/test-timeline.py explains a run's wall time from them).
-results="${PYFI_TEST_RESULTS:-$work/results}"
+results="$work/results"
 tests() {
   dotnet test Orleans.sln -c "$configuration" --no-build -nologo \
     --logger "trx;LogFilePrefix=pyfi" --logger "console;verbosity=normal" --results-directory "$results" "$@"
@@ -92,6 +91,9 @@ fi
 set -e
 
 summary=$(python3 "$root/.ci/trx_summary.py" "$results")
+# PYFI_TEST_RESULTS=DIR keeps a copy of this run's .trx results (scripts/test-timeline.py explains a run's wall time
+# from them). A copy: the summary above reads this run's own folder, never results an earlier run left in DIR.
+if [ -n "${PYFI_TEST_RESULTS:-}" ]; then mkdir -p "$PYFI_TEST_RESULTS" && cp "$results"/*.trx "$PYFI_TEST_RESULTS"/ 2>/dev/null || true; fi
 echo
 if [ -s "$PYFI_CHAOS_REPORT" ]; then echo "== chaos"; cat "$PYFI_CHAOS_REPORT"; fi
 echo "$summary"
